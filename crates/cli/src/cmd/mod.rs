@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod eval;
+pub mod nab;
+pub mod replay;
+pub mod simulate;

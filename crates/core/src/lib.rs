@@ -1,0 +1,12 @@
+//! Outage Radar's pure core: domain types, topology, detection and correlation.
+//!
+//! Architecture invariant: nothing in this crate does IO, spawns threads, awaits, speaks SQL or
+//! HTTP. Every function is deterministic given its inputs, so the same code runs in the live
+//! server, in `radar replay` (virtual time) and in the NAB harness.
+
+pub mod ids;
+pub mod report;
+pub mod topology;
+
+pub use ids::{ComponentId, IdError, ProviderId, RegionId, ServiceId};
+pub use report::{Problem, Report, ReporterKey, Source, Timestamp};

@@ -1,0 +1,870 @@
+//! Topology: providers, regions, components, services and their dependencies, read from TOML.
+//!
+//! Parsing reports every problem at once, each with file, line and key, in the manner of a
+//! compiler. The `topology.toml` of a scenario package is a subset of what this accepts.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+use toml_edit::{ImDocument, Item, TableLike, Value};
+
+use crate::ids::{ComponentId, ProviderId, RegionId, ServiceId};
+
+pub mod germany;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Telecom,
+    OnlineService,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Provider {
+    pub id: ProviderId,
+    pub name: String,
+    pub kind: ProviderKind,
+    pub country: String,
+    /// Relative size (customers, in millions); drives demo and simulation traffic. Optional.
+    pub customers_millions: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Region {
+    pub id: RegionId,
+    pub name: String,
+    /// Inhabitants; weights regional traffic. Optional.
+    pub population: Option<u64>,
+}
+
+/// A dependency target: a component of the same provider or of another one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ComponentRef {
+    pub provider: ProviderId,
+    pub component: ComponentId,
+}
+
+impl fmt::Display for ComponentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.provider, self.component)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Component {
+    pub provider: ProviderId,
+    pub id: ComponentId,
+    pub name: String,
+    /// Radio or access technology this component carries (e.g. `lte`), if any.
+    pub technology: Option<String>,
+    pub depends_on: Vec<ComponentRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    pub provider: ProviderId,
+    pub id: ServiceId,
+    pub name: String,
+    pub technologies: Vec<String>,
+    pub depends_on: Vec<ComponentRef>,
+}
+
+/// A validated topology. Every id referenced exists and dependencies form a DAG.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Topology {
+    pub providers: Vec<Provider>,
+    pub regions: Vec<Region>,
+    pub components: Vec<Component>,
+    pub services: Vec<Service>,
+}
+
+/// One problem in a topology file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopologyError {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for TopologyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.key, self.message
+        )
+    }
+}
+
+/// All problems found in a topology file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct TopologyErrors(pub Vec<TopologyError>);
+
+impl fmt::Display for TopologyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the topology:", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<TopologyError>,
+}
+
+impl Ctx<'_> {
+    fn line_of(&self, span: Option<Range<usize>>) -> usize {
+        match span {
+            Some(r) => {
+                self.text[..r.start.min(self.text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1
+            }
+            None => 0,
+        }
+    }
+    fn err(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let line = self.line_of(span);
+        self.errors.push(TopologyError {
+            file: self.file.to_owned(),
+            line,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A table entry of an array such as `[[providers]]`, with the path used in messages.
+struct Entry<'a> {
+    path: String,
+    table: &'a dyn TableLike,
+    span: Option<Range<usize>>,
+}
+
+fn entries<'a>(ctx: &mut Ctx, root: &'a dyn TableLike, name: &str) -> Vec<Entry<'a>> {
+    let Some((key, item)) = root.get_key_value(name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    match item {
+        Item::ArrayOfTables(aot) => {
+            for (i, t) in aot.iter().enumerate() {
+                out.push(Entry {
+                    path: format!("{name}[{i}]"),
+                    table: t,
+                    span: t.span().or_else(|| key.span()),
+                });
+            }
+        }
+        Item::Value(Value::Array(arr)) => {
+            for (i, v) in arr.iter().enumerate() {
+                match v.as_inline_table() {
+                    Some(t) => out.push(Entry {
+                        path: format!("{name}[{i}]"),
+                        table: t,
+                        span: v.span(),
+                    }),
+                    None => ctx.err(v.span(), format!("{name}[{i}]"), "expected a table"),
+                }
+            }
+        }
+        other => ctx.err(
+            other.span().or_else(|| key.span()),
+            name,
+            format!("expected an array of tables ([[{name}]])"),
+        ),
+    }
+    out
+}
+
+impl Entry<'_> {
+    fn key_span(&self, key: &str) -> Option<Range<usize>> {
+        self.table
+            .get_key_value(key)
+            .and_then(|(k, v)| k.span().or_else(|| v.span()))
+            .or_else(|| self.span.clone())
+    }
+    fn check_keys(&self, ctx: &mut Ctx, allowed: &[&str]) {
+        for (k, _) in self.table.iter() {
+            if !allowed.contains(&k) {
+                let span = self.key_span(k);
+                ctx.err(
+                    span,
+                    format!("{}.{}", self.path, k),
+                    format!("unknown key; allowed keys here: {}", allowed.join(", ")),
+                );
+            }
+        }
+    }
+    fn str_opt(&self, ctx: &mut Ctx, key: &str) -> Option<String> {
+        let item = self.table.get(key)?;
+        match item.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                ctx.err(
+                    self.key_span(key),
+                    format!("{}.{}", self.path, key),
+                    "expected a string",
+                );
+                None
+            }
+        }
+    }
+    fn str_req(&self, ctx: &mut Ctx, key: &str) -> Option<String> {
+        if self.table.get(key).is_none() {
+            ctx.err(
+                self.span.clone(),
+                format!("{}.{}", self.path, key),
+                "missing required key",
+            );
+            return None;
+        }
+        self.str_opt(ctx, key)
+    }
+    fn str_list(&self, ctx: &mut Ctx, key: &str) -> Vec<(String, Option<Range<usize>>)> {
+        let Some(item) = self.table.get(key) else {
+            return Vec::new();
+        };
+        let Some(arr) = item.as_array() else {
+            ctx.err(
+                self.key_span(key),
+                format!("{}.{}", self.path, key),
+                "expected an array of strings",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, v) in arr.iter().enumerate() {
+            match v.as_str() {
+                Some(s) => out.push((s.to_owned(), v.span().or_else(|| self.key_span(key)))),
+                None => ctx.err(
+                    v.span(),
+                    format!("{}.{}[{}]", self.path, key, i),
+                    "expected a string",
+                ),
+            }
+        }
+        out
+    }
+    fn number_opt(&self, ctx: &mut Ctx, key: &str) -> Option<f64> {
+        let item = self.table.get(key)?;
+        if let Some(i) = item.as_integer() {
+            if i >= 0 {
+                return Some(i as f64);
+            }
+        }
+        if let Some(f) = item.as_float() {
+            if f.is_finite() && f >= 0.0 {
+                return Some(f);
+            }
+        }
+        ctx.err(
+            self.key_span(key),
+            format!("{}.{}", self.path, key),
+            "expected a non-negative number",
+        );
+        None
+    }
+}
+
+fn parse_id<T>(
+    ctx: &mut Ctx,
+    e: &Entry,
+    key: &str,
+    raw: Option<String>,
+    f: impl Fn(&str) -> Result<T, crate::ids::IdError>,
+) -> Option<T> {
+    let raw = raw?;
+    match f(&raw) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            ctx.err(
+                e.key_span(key),
+                format!("{}.{}", e.path, key),
+                err.to_string(),
+            );
+            None
+        }
+    }
+}
+
+impl Topology {
+    /// Parses and validates a topology. `file` names the source in error messages.
+    pub fn from_toml(file: &str, text: &str) -> Result<Topology, TopologyErrors> {
+        let mut ctx = Ctx {
+            file,
+            text,
+            errors: Vec::new(),
+        };
+        let doc = match ImDocument::parse(text) {
+            Ok(d) => d,
+            Err(e) => {
+                ctx.err(e.span(), "(syntax)", e.message().to_owned());
+                return Err(TopologyErrors(ctx.errors));
+            }
+        };
+        let root = doc.as_table();
+        for (k, _) in root.iter() {
+            if !["providers", "regions", "components", "services"].contains(&k) {
+                let span = root.get_key_value(k).and_then(|(key, _)| key.span());
+                ctx.err(
+                    span,
+                    k,
+                    "unknown key; allowed top-level keys: providers, regions, components, services",
+                );
+            }
+        }
+
+        let mut topo = Topology::default();
+        let mut provider_kinds: HashMap<ProviderId, Option<Range<usize>>> = HashMap::new();
+
+        for e in entries(&mut ctx, root, "providers") {
+            e.check_keys(
+                &mut ctx,
+                &["id", "name", "kind", "country", "customers_millions"],
+            );
+            let raw = e.str_req(&mut ctx, "id");
+            let id = parse_id(&mut ctx, &e, "id", raw, ProviderId::parse);
+            let name = e.str_req(&mut ctx, "name");
+            let kind = match e.str_req(&mut ctx, "kind").as_deref() {
+                Some("telecom") => Some(ProviderKind::Telecom),
+                Some("online-service") => Some(ProviderKind::OnlineService),
+                Some(other) => {
+                    ctx.err(
+                        e.key_span("kind"),
+                        format!("{}.kind", e.path),
+                        format!(
+                            "{other:?} is not a provider kind; allowed: telecom, online-service"
+                        ),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let country = e.str_req(&mut ctx, "country");
+            if let Some(c) = &country {
+                if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                    ctx.err(
+                        e.key_span("country"),
+                        format!("{}.country", e.path),
+                        format!("{c:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. DE)"),
+                    );
+                }
+            }
+            let customers = e.number_opt(&mut ctx, "customers_millions");
+            if let (Some(id), Some(name), Some(kind), Some(country)) = (id, name, kind, country) {
+                if provider_kinds.contains_key(&id) {
+                    ctx.err(
+                        e.key_span("id"),
+                        format!("{}.id", e.path),
+                        format!("duplicate provider id {id}"),
+                    );
+                    continue;
+                }
+                provider_kinds.insert(id.clone(), e.key_span("id"));
+                topo.providers.push(Provider {
+                    id,
+                    name,
+                    kind,
+                    country,
+                    customers_millions: customers,
+                });
+            }
+        }
+
+        let mut region_ids = BTreeSet::new();
+        for e in entries(&mut ctx, root, "regions") {
+            e.check_keys(&mut ctx, &["id", "name", "population"]);
+            let raw = e.str_req(&mut ctx, "id");
+            let id = parse_id(&mut ctx, &e, "id", raw, RegionId::parse);
+            let name = e.str_req(&mut ctx, "name");
+            let population = e.number_opt(&mut ctx, "population").map(|p| p as u64);
+            if let (Some(id), Some(name)) = (id, name) {
+                if !region_ids.insert(id.clone()) {
+                    ctx.err(
+                        e.key_span("id"),
+                        format!("{}.id", e.path),
+                        format!("duplicate region id {id}"),
+                    );
+                    continue;
+                }
+                topo.regions.push(Region {
+                    id,
+                    name,
+                    population,
+                });
+            }
+        }
+
+        // Components first (ids only), so that dependencies can be checked in any order.
+        struct PendingDeps<'a> {
+            entry_path: String,
+            owner: ProviderId,
+            deps: Vec<(String, Option<Range<usize>>)>,
+            _p: std::marker::PhantomData<&'a ()>,
+        }
+        let mut comp_keys: BTreeSet<ComponentRef> = BTreeSet::new();
+        let mut pending_components = Vec::new();
+        let component_entries = entries(&mut ctx, root, "components");
+        for e in &component_entries {
+            e.check_keys(
+                &mut ctx,
+                &["provider", "id", "name", "technology", "depends_on"],
+            );
+            let raw = e.str_req(&mut ctx, "provider");
+            let provider = parse_id(&mut ctx, e, "provider", raw, ProviderId::parse);
+            if let Some(p) = &provider {
+                if !provider_kinds.contains_key(p) {
+                    ctx.err(
+                        e.key_span("provider"),
+                        format!("{}.provider", e.path),
+                        format!("unknown provider {p}; declare it under [[providers]]"),
+                    );
+                }
+            }
+            let raw = e.str_req(&mut ctx, "id");
+            let id = parse_id(&mut ctx, e, "id", raw, ComponentId::parse);
+            let name = e.str_req(&mut ctx, "name");
+            let technology = e.str_opt(&mut ctx, "technology");
+            let deps = e.str_list(&mut ctx, "depends_on");
+            if let (Some(provider), Some(id), Some(name)) = (provider, id, name) {
+                let key = ComponentRef {
+                    provider: provider.clone(),
+                    component: id.clone(),
+                };
+                if !comp_keys.insert(key) {
+                    ctx.err(
+                        e.key_span("id"),
+                        format!("{}.id", e.path),
+                        format!("duplicate component id {id} for provider {provider}"),
+                    );
+                    continue;
+                }
+                pending_components.push((
+                    Component {
+                        provider: provider.clone(),
+                        id,
+                        name,
+                        technology,
+                        depends_on: Vec::new(),
+                    },
+                    PendingDeps {
+                        entry_path: e.path.clone(),
+                        owner: provider,
+                        deps,
+                        _p: std::marker::PhantomData,
+                    },
+                ));
+            }
+        }
+
+        let resolve = |ctx: &mut Ctx,
+                       path: &str,
+                       owner: &ProviderId,
+                       deps: &[(String, Option<Range<usize>>)]| {
+            let mut out = Vec::new();
+            for (i, (raw, span)) in deps.iter().enumerate() {
+                let key = format!("{path}.depends_on[{i}]");
+                let (p, c) = match raw.split_once(':') {
+                    Some((p, c)) => (ProviderId::parse(p), ComponentId::parse(c)),
+                    None => (Ok(owner.clone()), ComponentId::parse(raw)),
+                };
+                match (p, c) {
+                    (Ok(provider), Ok(component)) => {
+                        let r = ComponentRef {
+                            provider,
+                            component,
+                        };
+                        if comp_keys.contains(&r) {
+                            out.push(r);
+                        } else {
+                            ctx.err(
+                                span.clone(),
+                                key,
+                                format!("unknown component {r}; declare it under [[components]]"),
+                            );
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => ctx.err(
+                        span.clone(),
+                        key,
+                        format!("{e}; write a component id or provider:component"),
+                    ),
+                }
+            }
+            out
+        };
+
+        let mut dep_spans: HashMap<ComponentRef, Option<Range<usize>>> = HashMap::new();
+        for (mut c, pending) in pending_components {
+            c.depends_on = resolve(&mut ctx, &pending.entry_path, &pending.owner, &pending.deps);
+            dep_spans.insert(
+                ComponentRef {
+                    provider: c.provider.clone(),
+                    component: c.id.clone(),
+                },
+                pending.deps.first().and_then(|d| d.1.clone()),
+            );
+            topo.components.push(c);
+        }
+
+        let mut service_keys = BTreeSet::new();
+        for e in entries(&mut ctx, root, "services") {
+            e.check_keys(
+                &mut ctx,
+                &["provider", "id", "name", "technologies", "depends_on"],
+            );
+            let raw = e.str_req(&mut ctx, "provider");
+            let provider = parse_id(&mut ctx, &e, "provider", raw, ProviderId::parse);
+            if let Some(p) = &provider {
+                if !provider_kinds.contains_key(p) {
+                    ctx.err(
+                        e.key_span("provider"),
+                        format!("{}.provider", e.path),
+                        format!("unknown provider {p}; declare it under [[providers]]"),
+                    );
+                }
+            }
+            let raw = e.str_req(&mut ctx, "id");
+            let id = parse_id(&mut ctx, &e, "id", raw, ServiceId::parse);
+            let name = e.str_req(&mut ctx, "name");
+            let technologies: Vec<String> = e
+                .str_list(&mut ctx, "technologies")
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            for t in &technologies {
+                if crate::ids::ServiceId::parse(t).is_err() {
+                    ctx.err(
+                        e.key_span("technologies"),
+                        format!("{}.technologies", e.path),
+                        format!(
+                            "{t:?} is not a valid technology id ([a-z0-9][a-z0-9-]*, e.g. lte)"
+                        ),
+                    );
+                }
+            }
+            let deps = e.str_list(&mut ctx, "depends_on");
+            if let (Some(provider), Some(id), Some(name)) = (provider, id, name) {
+                if !service_keys.insert((provider.clone(), id.clone())) {
+                    ctx.err(
+                        e.key_span("id"),
+                        format!("{}.id", e.path),
+                        format!("duplicate service id {id} for provider {provider}"),
+                    );
+                    continue;
+                }
+                let depends_on = resolve(&mut ctx, &e.path, &provider, &deps);
+                topo.services.push(Service {
+                    provider,
+                    id,
+                    name,
+                    technologies,
+                    depends_on,
+                });
+            }
+        }
+
+        // Cycles among components (services are leaves and cannot be depended on).
+        if let Some(cycle) = topo.find_cycle() {
+            let span = dep_spans.get(&cycle[0]).cloned().flatten();
+            let text: Vec<String> = cycle.iter().map(|c| c.to_string()).collect();
+            ctx.err(
+                span,
+                "components.depends_on",
+                format!("dependency cycle: {} -> {}", text.join(" -> "), text[0]),
+            );
+        }
+
+        if ctx.errors.is_empty() {
+            Ok(topo)
+        } else {
+            ctx.errors.sort_by_key(|e| e.line);
+            Err(TopologyErrors(ctx.errors))
+        }
+    }
+
+    fn find_cycle(&self) -> Option<Vec<ComponentRef>> {
+        let graph: BTreeMap<ComponentRef, &Vec<ComponentRef>> = self
+            .components
+            .iter()
+            .map(|c| (c.key(), &c.depends_on))
+            .collect();
+        // 0 = unvisited, 1 = on stack, 2 = done
+        let mut state: BTreeMap<&ComponentRef, u8> = BTreeMap::new();
+        fn visit<'a>(
+            n: &'a ComponentRef,
+            graph: &'a BTreeMap<ComponentRef, &Vec<ComponentRef>>,
+            state: &mut BTreeMap<&'a ComponentRef, u8>,
+            stack: &mut Vec<&'a ComponentRef>,
+        ) -> Option<Vec<ComponentRef>> {
+            match state.get(n) {
+                Some(2) => return None,
+                Some(1) => {
+                    let pos = stack.iter().position(|s| *s == n).unwrap_or(0);
+                    return Some(stack[pos..].iter().map(|c| (*c).clone()).collect());
+                }
+                _ => {}
+            }
+            state.insert(n, 1);
+            stack.push(n);
+            if let Some(deps) = graph.get(n) {
+                for d in deps.iter() {
+                    if let Some(c) = visit(d, graph, state, stack) {
+                        return Some(c);
+                    }
+                }
+            }
+            stack.pop();
+            state.insert(n, 2);
+            None
+        }
+        for n in graph.keys() {
+            let mut stack = Vec::new();
+            if let Some(c) = visit(n, &graph, &mut state, &mut stack) {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id.as_str() == id)
+    }
+    pub fn region(&self, id: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.id.as_str() == id)
+    }
+    pub fn service(&self, provider: &str, id: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.provider.as_str() == provider && s.id.as_str() == id)
+    }
+    pub fn services_of<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a Service> + 'a {
+        self.services
+            .iter()
+            .filter(move |s| s.provider.as_str() == provider)
+    }
+    pub fn component(&self, r: &ComponentRef) -> Option<&Component> {
+        self.components
+            .iter()
+            .find(|c| c.provider == r.provider && c.id == r.component)
+    }
+    pub fn components_of<'a>(
+        &'a self,
+        provider: &'a str,
+    ) -> impl Iterator<Item = &'a Component> + 'a {
+        self.components
+            .iter()
+            .filter(move |c| c.provider.as_str() == provider)
+    }
+
+    /// Every component a service depends on, directly or transitively (no duplicates,
+    /// nearest first).
+    pub fn service_closure(&self, s: &Service) -> Vec<ComponentRef> {
+        self.closure(&s.depends_on)
+    }
+
+    /// Every component reachable from `start` through `depends_on`, nearest first.
+    pub fn closure(&self, start: &[ComponentRef]) -> Vec<ComponentRef> {
+        let mut seen: BTreeSet<ComponentRef> = BTreeSet::new();
+        let mut order = Vec::new();
+        let mut queue: std::collections::VecDeque<ComponentRef> = start.iter().cloned().collect();
+        while let Some(c) = queue.pop_front() {
+            if !seen.insert(c.clone()) {
+                continue;
+            }
+            if let Some(comp) = self.component(&c) {
+                queue.extend(comp.depends_on.iter().cloned());
+            }
+            order.push(c);
+        }
+        order
+    }
+
+    /// Region population weights, normalised to sum 1 (uniform if no populations are given).
+    pub fn region_weights(&self) -> Vec<(RegionId, f64)> {
+        let total: u64 = self.regions.iter().filter_map(|r| r.population).sum();
+        if total == 0 {
+            let n = self.regions.len().max(1) as f64;
+            return self
+                .regions
+                .iter()
+                .map(|r| (r.id.clone(), 1.0 / n))
+                .collect();
+        }
+        self.regions
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.population.unwrap_or(0) as f64 / total as f64,
+                )
+            })
+            .collect()
+    }
+}
+
+impl Component {
+    pub fn key(&self) -> ComponentRef {
+        ComponentRef {
+            provider: self.provider.clone(),
+            component: self.id.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[[providers]]
+id = "o2-de"
+name = "O2 Germany"
+kind = "telecom"
+country = "DE"
+
+[[providers]]
+id = "whatsapp"
+name = "WhatsApp"
+kind = "online-service"
+country = "US"
+
+[[regions]]
+id = "DE-BY"
+name = "Bayern"
+
+[[components]]
+provider = "whatsapp"
+id = "messaging"
+name = "Messaging"
+
+[[components]]
+provider = "o2-de"
+id = "mobile-core"
+name = "Mobile core network"
+depends_on = ["ip-backbone"]
+
+[[components]]
+provider = "o2-de"
+id = "ip-backbone"
+name = "IP backbone"
+
+[[components]]
+provider = "o2-de"
+id = "lte-ran"
+name = "LTE radio"
+depends_on = ["mobile-core"]
+
+[[services]]
+provider = "o2-de"
+id = "mobile-data"
+name = "Mobile internet"
+technologies = ["lte", "umts", "gsm"]
+depends_on = ["lte-ran", "mobile-core", "whatsapp:messaging"]
+"#;
+
+    #[test]
+    fn parses_scenario_subset() {
+        let t = Topology::from_toml("topology.toml", SAMPLE).unwrap();
+        assert_eq!(t.providers.len(), 2);
+        assert_eq!(t.components.len(), 4);
+        let s = t.service("o2-de", "mobile-data").unwrap();
+        let closure: Vec<String> = t.service_closure(s).iter().map(|c| c.to_string()).collect();
+        assert!(closure.contains(&"o2-de:ip-backbone".to_string()));
+        assert!(closure.contains(&"whatsapp:messaging".to_string()));
+    }
+
+    #[test]
+    fn reports_all_errors_with_lines() {
+        let bad = r#"
+[[providers]]
+id = "O2"
+name = "x"
+kind = "isp"
+country = "Germany"
+colour = "blue"
+
+[[providers]]
+id = "a"
+name = "A"
+kind = "telecom"
+country = "DE"
+
+[[providers]]
+id = "a"
+name = "A again"
+kind = "telecom"
+country = "DE"
+
+[[components]]
+provider = "nobody"
+id = "x"
+name = "X"
+depends_on = ["missing"]
+"#;
+        let errs = Topology::from_toml("t.toml", bad).unwrap_err().0;
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        let all = text.join("\n");
+        assert!(all.contains("t.toml:3: providers[0].id"), "{all}");
+        assert!(all.contains("providers[0].kind"), "{all}");
+        assert!(all.contains("providers[0].country"), "{all}");
+        assert!(
+            all.contains("t.toml:7: providers[0].colour: unknown key"),
+            "{all}"
+        );
+        assert!(all.contains("duplicate provider id a"), "{all}");
+        assert!(all.contains("unknown provider nobody"), "{all}");
+        assert!(all.contains("unknown component nobody:missing"), "{all}");
+        assert!(errs.len() >= 7, "{all}");
+    }
+
+    #[test]
+    fn detects_cycles() {
+        let cyc = r#"
+[[providers]]
+id = "p"
+name = "P"
+kind = "telecom"
+country = "DE"
+[[components]]
+provider = "p"
+id = "a"
+name = "A"
+depends_on = ["b"]
+[[components]]
+provider = "p"
+id = "b"
+name = "B"
+depends_on = ["a"]
+"#;
+        let errs = Topology::from_toml("c.toml", cyc).unwrap_err();
+        assert!(errs.to_string().contains("dependency cycle"), "{errs}");
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let errs = Topology::from_toml("s.toml", "[[providers]]\nid = \n").unwrap_err();
+        assert_eq!(errs.0[0].line, 2, "{errs}");
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let errs = Topology::from_toml("u.toml", "\nfoo = 1\n").unwrap_err();
+        assert_eq!(errs.0[0].line, 2);
+        assert_eq!(errs.0[0].key, "foo");
+    }
+}
