@@ -13,6 +13,7 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 use crate::ids::{ComponentId, ProviderId, RegionId, ServiceId};
 
 pub mod germany;
+pub mod postcode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
