@@ -1,1 +1,143 @@
-//! Storage.
+//! Storage: the system of record for reports (and later incidents).
+//!
+//! Architecture invariant: this is the only crate that knows SQL. Callers see the [`Store`]
+//! trait and domain types from `radar-core`; they never see a connection, a row or a query.
+//! Two implementations: [`sqlite::SqliteStore`] (embedded, the default, WAL) and
+//! [`postgres::PostgresStore`] (the scale-out system of record). Both run the same migrations
+//! in spirit and pass the same test bodies.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use radar_core::{ProviderId, Report, Timestamp};
+use sha2::{Digest, Sha256};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// A stored report's id: the first 16 bytes of SHA-256 over the report's canonical fields.
+/// Storing the same report twice therefore stores it once (idempotent import and retries).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct ReportId(pub [u8; 16]);
+
+impl ReportId {
+    pub fn of(r: &Report) -> ReportId {
+        let mut h = Sha256::new();
+        h.update(r.time.0.to_le_bytes());
+        for part in [
+            r.provider.as_str(),
+            r.service.as_ref().map(|s| s.as_str()).unwrap_or(""),
+            r.problem.as_str(),
+            r.region.as_str(),
+            r.source.as_str(),
+        ] {
+            h.update((part.len() as u32).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        h.update(r.reporter.0);
+        let d = h.finalize();
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&d[..16]);
+        ReportId(id)
+    }
+    pub fn to_hex(self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Reports counted in one minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MinuteCount {
+    /// Start of the minute.
+    pub minute: Timestamp,
+    pub reports: u64,
+    pub reporters: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("cannot open the store at {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("store worker failed: {0}")]
+    Worker(String),
+}
+
+/// The system of record. Every method that writes returns only after the data is durable.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores all reports in one transaction (all or nothing) and returns their ids, in order.
+    /// Reports already stored are not stored again; their ids are returned all the same.
+    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError>;
+
+    /// Per-minute counts for a provider in `[since, until)`, minutes without reports omitted.
+    async fn minute_counts(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MinuteCount>, StoreError>;
+
+    /// Reports with `time >= since`, in time order, at most `limit`, starting after `after`
+    /// (the last (time, id) of the previous page) — for rebuilding detector state.
+    async fn reports_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError>;
+
+    /// Number of stored reports.
+    async fn report_count(&self) -> Result<u64, StoreError>;
+
+    /// Which backend this is, for logs and metrics.
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store a URL names: `postgres://…` or `postgresql://…` selects PostgreSQL,
+/// anything else is a directory for the embedded SQLite store.
+pub async fn open(target: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        Ok(Arc::new(
+            postgres::PostgresStore::connect(target, None).await?,
+        ))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open_dir(
+            std::path::Path::new(target),
+        )?))
+    }
+}
+
+/// Columns as stored: text for ids and vocabularies, which keeps the tables readable.
+pub(crate) fn parse_row(
+    time: i64,
+    provider: &str,
+    service: Option<&str>,
+    problem: &str,
+    region: &str,
+    reporter: &[u8],
+    source: &str,
+) -> Result<Report, StoreError> {
+    use radar_core::{Problem, RegionId, ReporterKey, ServiceId, Source};
+    let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in a stored report"));
+    let key: [u8; 16] = reporter
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("reporter key is not 16 bytes".into()))?;
+    Ok(Report {
+        time: Timestamp(time),
+        provider: ProviderId::parse(provider).map_err(|_| bad("provider", provider))?,
+        service: match service {
+            Some(s) => Some(ServiceId::parse(s).map_err(|_| bad("service", s))?),
+            None => None,
+        },
+        problem: Problem::parse(problem).map_err(|_| bad("problem", problem))?,
+        region: RegionId::parse(region).map_err(|_| bad("region", region))?,
+        reporter: ReporterKey(key),
+        source: Source::parse(source).map_err(|_| bad("source", source))?,
+    })
+}

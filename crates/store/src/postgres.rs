@@ -1,0 +1,233 @@
+//! The PostgreSQL store: the system of record when several `radar serve` nodes share one
+//! database. Writes go through one connection (batched by the caller), reads through another.
+
+use async_trait::async_trait;
+use radar_core::{ProviderId, Report, Timestamp};
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls};
+
+use crate::{parse_row, MinuteCount, ReportId, Store, StoreError};
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE reports (
+    seq      BIGSERIAL PRIMARY KEY,
+    id       BYTEA NOT NULL UNIQUE,
+    time     BIGINT NOT NULL,
+    provider TEXT NOT NULL,
+    service  TEXT,
+    problem  TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    reporter BYTEA NOT NULL,
+    source   TEXT NOT NULL
+);
+CREATE INDEX reports_provider_time ON reports (provider, time);
+CREATE INDEX reports_time ON reports (time, id);
+"#];
+
+pub struct PostgresStore {
+    writer: Mutex<Client>,
+    reader: Client,
+}
+
+async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreError> {
+    let mut config: tokio_postgres::Config =
+        url.parse()
+            .map_err(|e: tokio_postgres::Error| StoreError::Open {
+                path: redact(url),
+                message: e.to_string(),
+            })?;
+    if let Some(s) = schema {
+        config.options(format!("-c search_path={s}"));
+    }
+    let (client, connection) = config.connect(NoTls).await.map_err(|e| StoreError::Open {
+        path: redact(url),
+        message: e.to_string(),
+    })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::error!(error = %e, "PostgreSQL connection closed");
+        }
+    });
+    Ok(client)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl PostgresStore {
+    /// Connects and migrates. `schema` (created if missing) isolates tests from each other.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<PostgresStore, StoreError> {
+        if let Some(s) = schema {
+            let admin = connect_one(url, None).await?;
+            admin
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{s}\""))
+                .await?;
+        }
+        let mut writer = connect_one(url, schema).await?;
+        let reader = connect_one(url, schema).await?;
+        migrate(&mut writer).await?;
+        Ok(PostgresStore {
+            writer: Mutex::new(writer),
+            reader,
+        })
+    }
+}
+
+async fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let tx = client.transaction().await?;
+    // Serialise concurrent migrations from several nodes.
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7240211)")
+        .await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .await?;
+    let current: Option<i32> = tx
+        .query_one("SELECT max(version) FROM schema_version", &[])
+        .await?
+        .get(0);
+    let current = current.unwrap_or(0) as usize;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {current}, newer than this program knows ({}); use a newer radar",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.batch_execute(sql).await?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(i as i32 + 1)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+        let ids: Vec<ReportId> = reports.iter().map(ReportId::of).collect();
+        let id_col: Vec<&[u8]> = ids.iter().map(|i| &i.0[..]).collect();
+        let time: Vec<i64> = reports.iter().map(|r| r.time.0).collect();
+        let provider: Vec<&str> = reports.iter().map(|r| r.provider.as_str()).collect();
+        let service: Vec<Option<&str>> = reports
+            .iter()
+            .map(|r| r.service.as_ref().map(|s| s.as_str()))
+            .collect();
+        let problem: Vec<&str> = reports.iter().map(|r| r.problem.as_str()).collect();
+        let region: Vec<&str> = reports.iter().map(|r| r.region.as_str()).collect();
+        let reporter: Vec<&[u8]> = reports.iter().map(|r| &r.reporter.0[..]).collect();
+        let source: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
+             SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[])
+             ORDER BY 2
+             ON CONFLICT (id) DO NOTHING",
+            &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn minute_counts(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MinuteCount>, StoreError> {
+        let rows = self
+            .reader
+            .query(
+                "SELECT div(time, 60)::int8 AS m, count(*)::int8, count(DISTINCT reporter)::int8 FROM reports
+                 WHERE provider = $1 AND time >= $2 AND time < $3 GROUP BY m ORDER BY m",
+                &[&provider.as_str(), &since.0, &until.0],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| MinuteCount {
+                minute: Timestamp(r.get::<_, i64>(0) * 60),
+                reports: r.get::<_, i64>(1) as u64,
+                reporters: r.get::<_, i64>(2) as u64,
+            })
+            .collect())
+    }
+
+    async fn reports_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        let (after_time, after_id) = match after {
+            Some((t, id)) => (t.0, id.0.to_vec()),
+            None => (i64::MIN, Vec::new()),
+        };
+        let rows = self
+            .reader
+            .query(
+                "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
+                 WHERE time >= $1 AND (time > $2 OR (time = $2 AND id > $3))
+                 ORDER BY time, id LIMIT $4",
+                &[&since.0, &after_time, &after_id, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: Vec<u8> = row.get(0);
+                let id: [u8; 16] = id
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
+                let reporter: Vec<u8> = row.get(6);
+                let report = parse_row(
+                    row.get(1),
+                    row.get(2),
+                    row.get::<_, Option<&str>>(3),
+                    row.get(4),
+                    row.get(5),
+                    &reporter,
+                    row.get(7),
+                )?;
+                Ok((ReportId(id), report))
+            })
+            .collect()
+    }
+
+    async fn report_count(&self) -> Result<u64, StoreError> {
+        let row = self
+            .reader
+            .query_one("SELECT count(*)::int8 FROM reports", &[])
+            .await?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
+    }
+}

@@ -1,0 +1,219 @@
+//! The embedded store: SQLite in WAL mode with `synchronous = FULL`, so a commit is on disk
+//! when it returns. One writer connection and one reader connection, each used from a
+//! blocking thread.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use radar_core::{ProviderId, Report, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::{parse_row, MinuteCount, ReportId, Store, StoreError};
+
+/// Migrations, in order. Applied once each; the applied version is in `schema_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE reports (
+    seq      INTEGER PRIMARY KEY,
+    id       BLOB NOT NULL UNIQUE,
+    time     INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    service  TEXT,
+    problem  TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    reporter BLOB NOT NULL,
+    source   TEXT NOT NULL
+);
+CREATE INDEX reports_provider_time ON reports (provider, time);
+CREATE INDEX reports_time ON reports (time, id);
+"#];
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: Option<i64> = conn
+        .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let current = current.unwrap_or(0) as usize;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {current}, newer than this program knows ({}); use a newer radar",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [i as i64 + 1],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/radar.db`.
+    pub fn open_dir(dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        SqliteStore::open_file(&dir.join("radar.db"))
+    }
+
+    pub fn open_file(path: &Path) -> Result<SqliteStore, StoreError> {
+        let open_err = |e: rusqlite::Error| StoreError::Open {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut writer = Connection::open(path).map_err(open_err)?;
+        configure(&writer)?;
+        migrate(&mut writer)?;
+        let reader = Connection::open(path).map_err(open_err)?;
+        configure(&reader)?;
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    async fn with<T: Send + 'static>(
+        conn: &Arc<Mutex<Connection>>,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Worker("a previous store call panicked".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+        let reports = reports.to_vec();
+        Self::with(&self.writer, move |conn| {
+            let tx = conn.transaction()?;
+            let mut ids = Vec::with_capacity(reports.len());
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+                )?;
+                for r in &reports {
+                    let id = ReportId::of(r);
+                    stmt.execute(params![
+                        &id.0[..],
+                        r.time.0,
+                        r.provider.as_str(),
+                        r.service.as_ref().map(|s| s.as_str()),
+                        r.problem.as_str(),
+                        r.region.as_str(),
+                        &r.reporter.0[..],
+                        r.source.as_str(),
+                    ])?;
+                    ids.push(id);
+                }
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn minute_counts(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MinuteCount>, StoreError> {
+        let provider = provider.as_str().to_owned();
+        Self::with(&self.reader, move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT time / 60 AS m, count(*), count(DISTINCT reporter) FROM reports
+                 WHERE provider = ?1 AND time >= ?2 AND time < ?3 GROUP BY m ORDER BY m",
+            )?;
+            let rows = stmt.query_map(params![provider, since.0, until.0], |r| {
+                Ok(MinuteCount {
+                    minute: Timestamp(r.get::<_, i64>(0)? * 60),
+                    reports: r.get::<_, i64>(1)? as u64,
+                    reporters: r.get::<_, i64>(2)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn reports_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        Self::with(&self.reader, move |conn| {
+            let (after_time, after_id) = match after {
+                Some((t, id)) => (t.0, id.0.to_vec()),
+                None => (i64::MIN, Vec::new()),
+            };
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
+                 WHERE time >= ?1 AND (time > ?2 OR (time = ?2 AND id > ?3))
+                 ORDER BY time, id LIMIT ?4",
+            )?;
+            let mut rows = stmt.query(params![since.0, after_time, after_id, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: Vec<u8> = row.get(0)?;
+                let id: [u8; 16] = id
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
+                let service: Option<String> = row.get(3)?;
+                let reporter: Vec<u8> = row.get(6)?;
+                let report = parse_row(
+                    row.get(1)?,
+                    &row.get::<_, String>(2)?,
+                    service.as_deref(),
+                    &row.get::<_, String>(4)?,
+                    &row.get::<_, String>(5)?,
+                    &reporter,
+                    &row.get::<_, String>(7)?,
+                )?;
+                out.push((ReportId(id), report));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn report_count(&self) -> Result<u64, StoreError> {
+        Self::with(&self.reader, |conn| {
+            Ok(conn.query_row("SELECT count(*) FROM reports", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

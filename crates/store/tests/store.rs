@@ -1,0 +1,187 @@
+//! Store tests: every body runs against SQLite and PostgreSQL through `store_test!`.
+//!
+//! PostgreSQL comes from `RADAR_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). When it is unreachable the PostgreSQL case prints
+//! why and passes, unless `RADAR_REQUIRE_SERVICES=1`, which makes it fail.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use radar_core::{
+    Problem, ProviderId, RegionId, Report, ReporterKey, ServiceId, Source, Timestamp,
+};
+use radar_store::{postgres::PostgresStore, sqlite::SqliteStore, ReportId, Store};
+
+fn pg_url() -> String {
+    std::env::var("RADAR_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn services_required() -> bool {
+    std::env::var("RADAR_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+static SCHEMA_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh PostgreSQL schema per test, or `None` (skip) when PostgreSQL is unreachable.
+async fn postgres_store(test: &str) -> Option<(Arc<dyn Store>, String)> {
+    let schema = format!(
+        "t_{}_{}_{}",
+        test,
+        std::process::id(),
+        SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst)
+    );
+    match PostgresStore::connect(&pg_url(), Some(&schema)).await {
+        Ok(s) => Some((Arc::new(s), schema)),
+        Err(e) if !services_required() => {
+            eprintln!("skipping PostgreSQL case of {test}: {e} (set RADAR_REQUIRE_SERVICES=1 to fail instead)");
+            None
+        }
+        Err(e) => panic!("PostgreSQL is required (RADAR_REQUIRE_SERVICES=1) but unreachable: {e}"),
+    }
+}
+
+async fn drop_schema(schema: &str) {
+    if let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await {
+        tokio::spawn(conn);
+        let _ = client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await;
+    }
+}
+
+macro_rules! store_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
+                ($body)(store).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some((store, schema)) = postgres_store(stringify!($name)).await {
+                    ($body)(store).await;
+                    drop_schema(&schema).await;
+                }
+            }
+        }
+    };
+}
+
+fn report(t: i64, provider: &str, reporter: u8) -> Report {
+    Report {
+        time: Timestamp(t),
+        provider: ProviderId::parse(provider).unwrap(),
+        service: Some(ServiceId::parse("mobile-data").unwrap()),
+        problem: Problem::NoInternet,
+        region: RegionId::parse("DE-BY").unwrap(),
+        reporter: ReporterKey([reporter; 16]),
+        source: Source::Web,
+    }
+}
+
+store_test!(insert_and_count, |store: Arc<dyn Store>| async move {
+    let t0 = 1_494_950_400; // 2017-05-16T16:00:00Z, a minute boundary
+    let batch = vec![
+        report(t0 + 1, "o2-de", 1),
+        report(t0 + 2, "o2-de", 1),
+        report(t0 + 3, "o2-de", 2),
+        report(t0 + 61, "o2-de", 3),
+        report(t0 + 5, "telekom-de", 4),
+    ];
+    let ids = store.insert_reports(&batch).await.unwrap();
+    assert_eq!(ids.len(), 5);
+    assert_eq!(store.report_count().await.unwrap(), 5);
+    let counts = store
+        .minute_counts(
+            &ProviderId::parse("o2-de").unwrap(),
+            Timestamp(t0),
+            Timestamp(t0 + 3600),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 2);
+    assert_eq!(counts[0].minute, Timestamp(t0));
+    assert_eq!(counts[0].reports, 3);
+    assert_eq!(counts[0].reporters, 2);
+    assert_eq!(counts[1].reports, 1);
+});
+
+store_test!(idempotent_inserts, |store: Arc<dyn Store>| async move {
+    let batch: Vec<Report> = (0..50)
+        .map(|i| report(1_000_000 + i, "o2-de", i as u8))
+        .collect();
+    let a = store.insert_reports(&batch).await.unwrap();
+    let b = store.insert_reports(&batch).await.unwrap();
+    assert_eq!(a, b);
+    assert_eq!(store.report_count().await.unwrap(), 50);
+    // Duplicates inside one batch are stored once too.
+    let dup = vec![report(5, "o2-de", 9), report(5, "o2-de", 9)];
+    store.insert_reports(&dup).await.unwrap();
+    assert_eq!(store.report_count().await.unwrap(), 51);
+});
+
+store_test!(pages_in_time_order, |store: Arc<dyn Store>| async move {
+    let batch: Vec<Report> = (0..25)
+        .rev()
+        .map(|i| report(2_000_000 + i / 2, "o2-de", i as u8))
+        .collect();
+    store.insert_reports(&batch).await.unwrap();
+    let mut after = None;
+    let mut seen: Vec<(ReportId, Report)> = Vec::new();
+    loop {
+        let page = store
+            .reports_page(Timestamp(2_000_000), after, 7)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|(id, r)| (r.time, *id));
+        seen.extend(page);
+    }
+    assert_eq!(seen.len(), 25);
+    assert!(seen.windows(2).all(|w| w[0].1.time <= w[1].1.time));
+    let roundtrip = seen
+        .iter()
+        .find(|(_, r)| r.reporter == ReporterKey([3; 16]))
+        .unwrap();
+    assert_eq!(roundtrip.1, report(2_000_000 + 1, "o2-de", 3));
+});
+
+store_test!(
+    reopen_keeps_data_and_schema,
+    |store: Arc<dyn Store>| async move {
+        // Migrations are idempotent: the same store type opened again sees the same data.
+        store
+            .insert_reports(&[report(42, "o2-de", 1)])
+            .await
+            .unwrap();
+        assert_eq!(store.report_count().await.unwrap(), 1);
+    }
+);
+
+#[tokio::test]
+async fn sqlite_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = SqliteStore::open_dir(dir.path()).unwrap();
+        s.insert_reports(&[report(42, "o2-de", 1)]).await.unwrap();
+    }
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    assert_eq!(s.report_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_open_error_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err = SqliteStore::open_dir(&file).err().unwrap().to_string();
+    assert!(err.contains("not-a-dir"), "{err}");
+}
