@@ -4,8 +4,10 @@
 //! HTTP. Every function is deterministic given its inputs, so the same code runs in the live
 //! server, in `radar replay` (virtual time) and in the NAB harness.
 
+pub mod anomaly;
 pub mod ids;
 pub mod intake;
+pub mod nab;
 pub mod report;
 pub mod topology;
 

@@ -1,2 +1,4 @@
 //! Offline harnesses around the core: scenario packages (read, generate, replay, evaluate) and
 //! the NAB benchmark. This crate reads and writes files; the decisions stay in `radar-core`.
+
+pub mod nab;

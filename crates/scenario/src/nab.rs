@@ -1,0 +1,461 @@
+//! The NAB harness: reads a NAB data folder and its windows file, runs the streaming anomaly
+//! detector on every series, writes NAB result files and scores them with the core scorer.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use radar_core::anomaly::{AnomalyConfig, AnomalyDetector};
+use radar_core::nab::{score_corpus, CorpusScore, FileInput, Profile};
+
+/// Errors of the harness, each naming the file it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum NabError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {msg}")]
+    Data { path: PathBuf, msg: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NabError + '_ {
+    move |source| NabError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn data_err(path: &Path, msg: impl Into<String>) -> NabError {
+    NabError::Data {
+        path: path.to_path_buf(),
+        msg: msg.into(),
+    }
+}
+
+/// One NAB data file with its labelled windows mapped to row ranges.
+#[derive(Clone, Debug)]
+pub struct NabSeries {
+    pub category: String,
+    /// File name without `.csv`.
+    pub name: String,
+    /// Timestamps as written in the data file (copied verbatim to the result file).
+    pub timestamp_text: Vec<String>,
+    pub timestamps: Vec<i64>,
+    /// Values as written in the data file.
+    pub value_text: Vec<String>,
+    pub values: Vec<f64>,
+    /// Inclusive row ranges of the labelled windows.
+    pub windows: Vec<(usize, usize)>,
+}
+
+impl NabSeries {
+    /// The key of this file in the windows JSON: `category/name.csv`.
+    pub fn key(&self) -> String {
+        format!("{}/{}.csv", self.category, self.name)
+    }
+}
+
+/// Parses `2014-04-10 07:15:00` or `2014-04-10 07:15:00.000000` (UTC) into Unix seconds.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// Maps windows given by first and last timestamp (inclusive) to row ranges; windows that
+/// contain no row are dropped.
+pub fn windows_to_rows(timestamps: &[i64], windows: &[(i64, i64)]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = windows
+        .iter()
+        .filter_map(|&(a, b)| {
+            let first = timestamps.partition_point(|&t| t < a);
+            let end = timestamps.partition_point(|&t| t <= b);
+            (first < end).then(|| (first, end - 1))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+fn read_series(path: &Path, category: &str, name: &str) -> Result<NabSeries, NabError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| data_err(path, e.to_string()))?;
+    let mut s = NabSeries {
+        category: category.to_string(),
+        name: name.to_string(),
+        timestamp_text: Vec::new(),
+        timestamps: Vec::new(),
+        value_text: Vec::new(),
+        values: Vec::new(),
+        windows: Vec::new(),
+    };
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| data_err(path, e.to_string()))?;
+        let (Some(ts), Some(v)) = (rec.get(0), rec.get(1)) else {
+            return Err(data_err(
+                path,
+                format!("row {}: expected timestamp,value", i + 2),
+            ));
+        };
+        let t = parse_timestamp(ts)
+            .ok_or_else(|| data_err(path, format!("row {}: bad timestamp {ts:?}", i + 2)))?;
+        let x: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| data_err(path, format!("row {}: bad value {v:?}", i + 2)))?;
+        s.timestamp_text.push(ts.to_string());
+        s.timestamps.push(t);
+        s.value_text.push(v.to_string());
+        s.values.push(x);
+    }
+    Ok(s)
+}
+
+/// Reads the windows JSON: `{ "category/name.csv": [["start", "end"], ...], ... }`.
+pub fn read_windows(labels_json: &Path) -> Result<BTreeMap<String, Vec<(i64, i64)>>, NabError> {
+    let text = std::fs::read_to_string(labels_json).map_err(io_err(labels_json))?;
+    let raw: BTreeMap<String, Vec<Vec<String>>> =
+        serde_json::from_str(&text).map_err(|e| data_err(labels_json, e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for (key, wins) in raw {
+        let mut v = Vec::with_capacity(wins.len());
+        for w in wins {
+            let parse = |s: &String| {
+                parse_timestamp(s)
+                    .ok_or_else(|| data_err(labels_json, format!("{key}: bad timestamp {s:?}")))
+            };
+            if w.len() != 2 {
+                return Err(data_err(
+                    labels_json,
+                    format!("{key}: a window needs 2 times"),
+                ));
+            }
+            v.push((parse(&w[0])?, parse(&w[1])?));
+        }
+        out.insert(key, v);
+    }
+    Ok(out)
+}
+
+/// Reads every `data_dir/<category>/*.csv` (sorted by category, then name) and maps its
+/// windows; files absent from the windows JSON have no windows.
+pub fn load_corpus(data_dir: &Path, labels_json: &Path) -> Result<Vec<NabSeries>, NabError> {
+    let windows = read_windows(labels_json)?;
+    let mut cats: Vec<PathBuf> = std::fs::read_dir(data_dir)
+        .map_err(io_err(data_dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cats.sort();
+    let mut out = Vec::new();
+    for cat_dir in cats {
+        let category = cat_dir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&cat_dir)
+            .map_err(io_err(&cat_dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut s = read_series(&path, &category, &name)?;
+            if let Some(w) = windows.get(&s.key()) {
+                s.windows = windows_to_rows(&s.timestamps, w);
+            }
+            out.push(s);
+        }
+    }
+    if out.is_empty() {
+        return Err(data_err(data_dir, "no <category>/*.csv data files found"));
+    }
+    Ok(out)
+}
+
+/// Rounds to 12 significant digits, the precision of the result files.
+pub fn round12(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// Runs a fresh detector per series; scores are rounded as they are written.
+/// Returns the scores and the largest detector state seen, in bytes.
+pub fn detect(corpus: &[NabSeries], config: &AnomalyConfig) -> (Vec<Vec<f64>>, usize) {
+    let mut state = 0;
+    let scores = corpus
+        .iter()
+        .map(|s| {
+            let mut d = AnomalyDetector::new(config.clone());
+            let out = s
+                .timestamps
+                .iter()
+                .zip(&s.values)
+                .map(|(&t, &v)| round12(d.update(t, v)))
+                .collect();
+            state = state.max(d.state_bytes());
+            out
+        })
+        .collect();
+    (scores, state)
+}
+
+/// Writes `<out>/<detector>/<category>/<detector>_<name>.csv` for every series.
+pub fn write_results(
+    out: &Path,
+    detector: &str,
+    corpus: &[NabSeries],
+    scores: &[Vec<f64>],
+) -> Result<(), NabError> {
+    for (s, sc) in corpus.iter().zip(scores) {
+        let dir = out.join(detector).join(&s.category);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let path = dir.join(format!("{detector}_{}.csv", s.name));
+        let mut text = String::with_capacity(s.values.len() * 48);
+        text.push_str("timestamp,value,anomaly_score,label\n");
+        let mut w = 0;
+        for (i, score) in sc.iter().enumerate() {
+            while w < s.windows.len() && s.windows[w].1 < i {
+                w += 1;
+            }
+            let label = u8::from(w < s.windows.len() && s.windows[w].0 <= i);
+            let _ = writeln!(
+                text,
+                "{},{},{},{label}",
+                s.timestamp_text[i], s.value_text[i], score
+            );
+        }
+        std::fs::write(&path, text).map_err(io_err(&path))?;
+    }
+    Ok(())
+}
+
+/// One profile's result: the corpus score and the per-category normalised scores.
+#[derive(Clone, Debug)]
+pub struct ProfileResult {
+    pub score: CorpusScore,
+    /// (category, normalised score at the corpus threshold, windows).
+    pub per_category: Vec<(String, f64, usize)>,
+}
+
+/// Scores the detector output with every profile.
+pub fn evaluate(corpus: &[NabSeries], scores: &[Vec<f64>]) -> Vec<ProfileResult> {
+    let inputs: Vec<FileInput> = corpus
+        .iter()
+        .zip(scores)
+        .map(|(s, sc)| FileInput {
+            scores: sc.clone(),
+            windows: s.windows.clone(),
+        })
+        .collect();
+    let mut cats: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in corpus.iter().enumerate() {
+        cats.entry(s.category.as_str()).or_default().push(i);
+    }
+    Profile::ALL
+        .iter()
+        .map(|&p| {
+            let score = score_corpus(&inputs, p);
+            let per_category = cats
+                .iter()
+                .map(|(c, idx)| {
+                    let windows = idx.iter().map(|&i| corpus[i].windows.len()).sum();
+                    (c.to_string(), score.normalized_subset(idx), windows)
+                })
+                .collect();
+            ProfileResult {
+                score,
+                per_category,
+            }
+        })
+        .collect()
+}
+
+/// The whole run: load, detect, write, score.
+#[derive(Clone, Debug)]
+pub struct NabRun {
+    pub detector: String,
+    pub files: usize,
+    pub points: usize,
+    /// Time spent in the detector alone.
+    pub detect_time: Duration,
+    /// Load, detect, write and score.
+    pub total_time: Duration,
+    pub state_bytes: usize,
+    pub results: Vec<ProfileResult>,
+}
+
+impl NabRun {
+    /// Points per second through the detector.
+    pub fn points_per_sec(&self) -> f64 {
+        self.points as f64 / self.detect_time.as_secs_f64().max(1e-9)
+    }
+
+    /// A plain-text table: per profile the threshold and normalised scores, overall and per
+    /// category.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let Some(first) = self.results.first() else {
+            return t;
+        };
+        let _ = write!(t, "{:<24}", "");
+        for r in &self.results {
+            let _ = write!(t, "{:>20}", r.score.profile.name());
+        }
+        t.push('\n');
+        let _ = write!(t, "{:<24}", "threshold");
+        for r in &self.results {
+            let _ = write!(t, "{:>20.6}", r.score.threshold);
+        }
+        t.push('\n');
+        let _ = write!(t, "{:<24}", "ALL");
+        for r in &self.results {
+            let _ = write!(t, "{:>20.2}", r.score.normalized);
+        }
+        t.push('\n');
+        for (k, (cat, _, windows)) in first.per_category.iter().enumerate() {
+            let _ = write!(t, "{:<24}", format!("{cat} ({windows})"));
+            for r in &self.results {
+                let _ = write!(t, "{:>20.2}", r.per_category[k].1);
+            }
+            t.push('\n');
+        }
+        let _ = writeln!(
+            t,
+            "detector {}: {} files, {} points, detect {:.3} s ({:.2} M points/s), total {:.3} s, \
+             state {} bytes/series",
+            self.detector,
+            self.files,
+            self.points,
+            self.detect_time.as_secs_f64(),
+            self.points_per_sec() / 1e6,
+            self.total_time.as_secs_f64(),
+            self.state_bytes
+        );
+        t
+    }
+}
+
+/// Loads the corpus, runs the detector, writes result files under `out` (when given) and
+/// scores the output with every profile.
+pub fn run(
+    data_dir: &Path,
+    labels_json: &Path,
+    out: Option<&Path>,
+    detector: &str,
+    config: &AnomalyConfig,
+) -> Result<NabRun, NabError> {
+    let start = Instant::now();
+    if detector.is_empty() || detector.contains('_') {
+        return Err(data_err(
+            Path::new(detector),
+            "the detector name must be non-empty and without '_'",
+        ));
+    }
+    let corpus = load_corpus(data_dir, labels_json)?;
+    let t0 = Instant::now();
+    let (scores, state_bytes) = detect(&corpus, config);
+    let detect_time = t0.elapsed();
+    if let Some(out) = out {
+        write_results(out, detector, &corpus, &scores)?;
+    }
+    let results = evaluate(&corpus, &scores);
+    Ok(NabRun {
+        detector: detector.to_string(),
+        files: corpus.len(),
+        points: corpus.iter().map(|s| s.values.len()).sum(),
+        detect_time,
+        total_time: start.elapsed(),
+        state_bytes,
+        results,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_timestamp_forms() {
+        let a = parse_timestamp("2014-04-10 07:15:00.000000").unwrap();
+        let b = parse_timestamp("2014-04-10 07:15:00").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a % 86400, 7 * 3600 + 15 * 60);
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn windows_map_to_inclusive_rows() {
+        let ts: Vec<i64> = (0..10).map(|i| i * 300).collect();
+        let w = windows_to_rows(&ts, &[(600, 1500), (1700, 1750), (2400, 9000)]);
+        assert_eq!(w, vec![(2, 5), (8, 9)]);
+    }
+
+    #[test]
+    fn rounds_to_12_significant_digits() {
+        assert_eq!(round12(0.123_456_789_012_345), 0.123_456_789_012);
+        assert_eq!(round12(0.0), 0.0);
+        assert!(format!("{}", round12(1.0 / 3.0)).len() <= 14);
+    }
+
+    #[test]
+    fn end_to_end_on_a_tiny_corpus() {
+        let dir = std::env::temp_dir().join(format!("radar-nab-test-{}", std::process::id()));
+        let data = dir.join("data").join("cat");
+        std::fs::create_dir_all(&data).unwrap();
+        let mut csv = String::from("timestamp,value\n");
+        for i in 0..400 {
+            let v = if (300..305).contains(&i) {
+                50.0
+            } else {
+                (i % 7) as f64
+            };
+            csv.push_str(&format!("2014-01-01 {:02}:{:02}:00,{v}\n", i / 60, i % 60));
+        }
+        std::fs::write(data.join("a_b.csv"), csv).unwrap();
+        std::fs::write(data.join("README.md"), "not data").unwrap();
+        let labels = dir.join("windows.json");
+        std::fs::write(
+            &labels,
+            r#"{"cat/a_b.csv": [["2014-01-01 04:50:00.000000", "2014-01-01 05:10:00.000000"]]}"#,
+        )
+        .unwrap();
+        let out = dir.join("out");
+        let run = run(
+            &dir.join("data"),
+            &labels,
+            Some(&out),
+            "radar",
+            &AnomalyConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(run.files, 1);
+        assert_eq!(run.points, 400);
+        let text = std::fs::read_to_string(out.join("radar/cat/radar_a_b.csv")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "timestamp,value,anomaly_score,label");
+        assert_eq!(lines.len(), 401);
+        assert!(lines[291].ends_with(",1"), "{}", lines[291]);
+        assert!(lines[290].ends_with(",0"));
+        for l in &lines[1..] {
+            let s: f64 = l.split(',').nth(2).unwrap().parse().unwrap();
+            assert!((0.0..=1.0).contains(&s));
+        }
+        assert!(run.table().contains("standard"));
+        assert!(run.results[0].score.normalized > 0.0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
