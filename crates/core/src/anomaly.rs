@@ -1,6 +1,7 @@
-//! A streaming anomaly detector for one real-valued series: multi-scale predictive errors
-//! against an online seasonal baseline, turned into a likelihood of recent-vs-long-term error,
-//! with repeated alerts suppressed shortly after a detection.
+//! A streaming anomaly detector for one real-valued series: several predictive errors (last
+//! value, time-of-day and time-of-week baselines, short-vs-long level) each ranked against its
+//! own decaying history, turned into a surprise (−log10 of the tail probability), with
+//! repeated alerts suppressed shortly after a detection.
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
 //! nothing else. The per-series state is a fixed, small number of bytes.
@@ -10,30 +11,58 @@
 pub struct AnomalyConfig {
     /// Rows during which the detector only learns (score 0).
     pub warmup: u32,
-    /// Smoothing of the fast prediction of the next value.
+    /// Smoothing of the fast level.
     pub alpha_fast: f64,
     /// Smoothing of the slow level.
     pub alpha_slow: f64,
-    /// Smoothing of the long-term error statistics.
-    pub alpha_long: f64,
-    /// Smoothing of the recent error mean.
-    pub alpha_recent: f64,
-    /// Smoothing of a time-of-day bin's level.
+    /// Smoothing of a time-of-day bin's level and of a time-of-week offset.
     pub alpha_season: f64,
-    /// Rows after an emitted alert during which lower scores are suppressed.
+    /// Half-life, in rows, of the error histograms.
+    pub half_life: f64,
+    /// Pseudo-count added to tail counts (limits the surprise of a short history).
+    pub prior: f64,
+    /// Smoothing of the recent mean surprise (the "likelihood" feature).
+    pub alpha_recent: f64,
+    /// Rows after an alert during which scores not clearly above it are suppressed.
     pub suppress_rows: u32,
+    /// How much more surprise (decades) a row needs to alert again within `suppress_rows`.
+    pub suppress_delta: f64,
+    /// Surprise (decades) from which a row counts as an alert.
+    pub alert_min: f64,
+    /// Suppression rule: 0 after an alert of at least `alert_min`, 1 against the recent
+    /// maximum surprise.
+    pub suppress_mode: u32,
+    /// Bit mask of the enabled features.
+    pub features: u32,
+    /// A predictor counts while its mean error is within this factor of the best one's.
+    pub credible: f64,
+    /// Smoothing of the predictors' mean errors.
+    pub alpha_err: f64,
+    /// Smoothing of each feature's error scale (errors are ranked relative to it).
+    pub alpha_scale: f64,
+    /// Extra surprise (decades) per octave by which an error exceeds the largest one seen.
+    pub beyond: f64,
 }
 
 impl Default for AnomalyConfig {
     fn default() -> Self {
         AnomalyConfig {
-            warmup: 150,
+            warmup: 100,
             alpha_fast: 0.3,
             alpha_slow: 0.01,
-            alpha_long: 0.002,
-            alpha_recent: 0.2,
             alpha_season: 0.3,
-            suppress_rows: 100,
+            half_life: 3000.0,
+            prior: 1.0,
+            alpha_recent: 0.1,
+            suppress_rows: 400,
+            suppress_delta: 0.25,
+            alert_min: 2.0,
+            features: 0xff,
+            suppress_mode: 1,
+            credible: 100.0,
+            alpha_err: 0.01,
+            beyond: 0.5,
+            alpha_scale: 0.0005,
         }
     }
 }
@@ -45,43 +74,88 @@ impl AnomalyConfig {
             "warmup" => self.warmup = value.round() as u32,
             "alpha_fast" => self.alpha_fast = value,
             "alpha_slow" => self.alpha_slow = value,
-            "alpha_long" => self.alpha_long = value,
-            "alpha_recent" => self.alpha_recent = value,
             "alpha_season" => self.alpha_season = value,
+            "half_life" => self.half_life = value,
+            "prior" => self.prior = value,
+            "alpha_recent" => self.alpha_recent = value,
             "suppress_rows" => self.suppress_rows = value.round() as u32,
+            "suppress_delta" => self.suppress_delta = value,
+            "alert_min" => self.alert_min = value,
+            "suppress_mode" => self.suppress_mode = value.round() as u32,
+            "features" => self.features = value.round() as u32,
+            "credible" => self.credible = value,
+            "alpha_err" => self.alpha_err = value,
+            "beyond" => self.beyond = value,
+            "alpha_scale" => self.alpha_scale = value,
             _ => return Err(format!("unknown detector setting {key:?}")),
         }
         Ok(())
     }
 }
 
-const DAY_BINS: usize = 96;
-const FEATURES: usize = 3;
+const DAY_BINS: usize = 288;
+const WEEK_BINS: usize = 168;
+const HIST_BINS: usize = 72;
+/// Histogram bins per factor 2 of error.
+const BINS_PER_OCTAVE: f64 = 4.0;
+/// Smallest error relative to the feature's scale that gets its own bin: 2^-12.
+const LOG2_FLOOR: f64 = -12.0;
+const FEATURES: usize = 5;
+const PREDICTORS: usize = 3;
 
-/// Long-term vs recent statistics of one non-negative error.
-#[derive(Clone, Copy, Debug, Default)]
-struct ErrStat {
-    mean: f64,
-    var: f64,
-    recent: f64,
+/// A decaying histogram of log-scaled errors, answering "how rare is an error this large".
+#[derive(Clone, Debug)]
+struct TailHist {
+    counts: [f32; HIST_BINS],
+    total: f32,
+    /// Weight of the next observation (grows instead of decaying the counts).
+    weight: f32,
 }
 
-impl ErrStat {
-    /// Updates with error `e` and returns how many long-term deviations the recent mean
-    /// error is above the long-term mean (computed before the long-term update).
-    fn update(&mut self, e: f64, a_recent: f64, a_long: f64, n: u32) -> f64 {
-        self.recent += a_recent * (e - self.recent);
-        let sd = self.var.sqrt().max(1e-9 * (1.0 + self.mean.abs()));
-        let z = if n < 2 {
-            0.0
-        } else {
-            (self.recent - self.mean) / sd
-        };
-        let a = a_long.max(1.0 / f64::from(n.max(1)));
-        let d = e - self.mean;
-        self.mean += a * d;
-        self.var = (1.0 - a) * (self.var + a * d * d);
-        z
+impl TailHist {
+    fn new() -> Self {
+        TailHist {
+            counts: [0.0; HIST_BINS],
+            total: 0.0,
+            weight: 1.0,
+        }
+    }
+
+    fn bin(rel: f64) -> usize {
+        if rel <= 0.0 {
+            return 0;
+        }
+        let b = ((rel.log2() - LOG2_FLOOR) * BINS_PER_OCTAVE).floor();
+        b.clamp(0.0, (HIST_BINS - 1) as f64) as usize
+    }
+
+    /// Surprise of `rel` (−log10 of its tail probability) against the history, then learns it.
+    fn surprise_and_learn(&mut self, rel: f64, prior: f64, growth: f32, beyond: f64) -> f64 {
+        let b = Self::bin(rel);
+        let above: f32 = self.counts[b + 1..].iter().sum();
+        let tail = f64::from(above + 0.5 * self.counts[b]) / f64::from(self.weight);
+        let total = f64::from(self.total) / f64::from(self.weight);
+        let mut s = -((tail + prior) / (total + prior)).log10();
+        if above < 0.05 * self.weight && total > 0.0 {
+            // Beyond the largest error in the (decayed) history: extrapolate the tail.
+            let floor = 0.05 * self.weight;
+            let top = self.counts.iter().rposition(|&c| c >= floor).unwrap_or(0);
+            if b > top {
+                s += beyond * (b - top) as f64 / BINS_PER_OCTAVE;
+            }
+        }
+        self.counts[b] += self.weight;
+        self.total += self.weight;
+        self.weight *= growth;
+        if self.weight > 1e20 {
+            let k = 1.0 / self.weight;
+            for c in &mut self.counts {
+                *c *= k;
+            }
+            self.total *= k;
+            self.weight = 1.0;
+        }
+        s
     }
 }
 
@@ -89,30 +163,54 @@ impl ErrStat {
 #[derive(Clone, Debug)]
 pub struct AnomalyDetector {
     cfg: AnomalyConfig,
+    growth: f32,
     n: u32,
     prev: f64,
     fast: f64,
     slow: f64,
-    season: [f32; DAY_BINS],
-    season_n: [u16; DAY_BINS],
-    stats: [ErrStat; FEATURES],
+    lo: f64,
+    hi: f64,
+    recent: f64,
+    day: [f32; DAY_BINS],
+    day_n: [u8; DAY_BINS],
+    week: [f32; WEEK_BINS],
+    week_n: [u8; WEEK_BINS],
+    hists: [TailHist; FEATURES],
+    /// Mean relative error of each predictor (last value, time of day, time of week).
+    mean_err: [f64; PREDICTORS],
+    /// Mean error of each feature: the unit in which its errors are ranked.
+    scale: [f64; FEATURES],
     last_alert: Option<u32>,
     last_alert_level: f64,
+    /// Largest surprise in the current and the previous block of `suppress_rows / 2` rows.
+    block_max: [f64; 2],
+    block_rows: u32,
 }
 
 impl AnomalyDetector {
     pub fn new(cfg: AnomalyConfig) -> Self {
+        let growth = (2f64.powf(1.0 / cfg.half_life.max(1.0))) as f32;
         AnomalyDetector {
             cfg,
+            growth,
             n: 0,
             prev: 0.0,
             fast: 0.0,
             slow: 0.0,
-            season: [0.0; DAY_BINS],
-            season_n: [0; DAY_BINS],
-            stats: [ErrStat::default(); FEATURES],
+            lo: 0.0,
+            hi: 0.0,
+            recent: 0.0,
+            day: [0.0; DAY_BINS],
+            day_n: [0; DAY_BINS],
+            week: [0.0; WEEK_BINS],
+            week_n: [0; WEEK_BINS],
+            hists: std::array::from_fn(|_| TailHist::new()),
+            mean_err: [0.0; PREDICTORS],
+            scale: [0.0; FEATURES],
             last_alert: None,
             last_alert_level: 0.0,
+            block_max: [0.0; 2],
+            block_rows: 0,
         }
     }
 
@@ -124,56 +222,117 @@ impl AnomalyDetector {
     /// Feeds one row and returns its anomaly score in [0, 1].
     pub fn update(&mut self, timestamp_secs: i64, value: f64) -> f64 {
         let x = if value.is_finite() { value } else { self.prev };
-        let c = &self.cfg;
-        let bin = (timestamp_secs.rem_euclid(86_400) as usize * DAY_BINS) / 86_400;
         if self.n == 0 {
             self.prev = x;
             self.fast = x;
             self.slow = x;
+            self.lo = x;
+            self.hi = x;
         }
-        let seasonal = if self.season_n[bin] >= 2 {
-            f64::from(self.season[bin])
+        // The range seen before this row: a new extreme must not dilute its own error.
+        let range = (self.hi - self.lo).max(1e-9 * (1.0 + x.abs()));
+        self.lo = self.lo.min(x);
+        self.hi = self.hi.max(x);
+        let tod = timestamp_secs.rem_euclid(86_400) as usize;
+        let dbin = tod * DAY_BINS / 86_400;
+        // 1970-01-01 was a Thursday; the week bin only needs to be consistent.
+        let wbin = (timestamp_secs.rem_euclid(7 * 86_400) / 3600) as usize;
+        let day_pred = if self.day_n[dbin] >= 1 {
+            f64::from(self.day[dbin])
         } else {
-            self.slow
+            self.fast
+        };
+        let week_pred = if self.week_n[wbin] >= 1 {
+            day_pred + f64::from(self.week[wbin])
+        } else {
+            day_pred
         };
         let errs = [
             (x - self.prev).abs(),
-            (x - seasonal).abs(),
+            (x - day_pred).abs(),
+            (x - week_pred).abs(),
             (self.fast - self.slow).abs(),
+            (x - self.slow).abs(),
         ];
-        let n = self.n + 1;
-        let mut z = f64::NEG_INFINITY;
-        for (s, e) in self.stats.iter_mut().zip(errs) {
-            z = z.max(s.update(e, c.alpha_recent, c.alpha_long, n));
+        let c = &self.cfg;
+        let mut surprise = [0.0; FEATURES];
+        let floor = 1e-6 * range;
+        let learn = self.n >= 10;
+        for k in 0..FEATURES {
+            let e = errs[k];
+            let rel = e / (self.scale[k] + floor);
+            if learn {
+                surprise[k] = self.hists[k].surprise_and_learn(rel, c.prior, self.growth, c.beyond);
+            }
+            let a = c.alpha_scale.max(1.0 / f64::from(self.n + 1));
+            self.scale[k] += a * (e - self.scale[k]);
         }
-        // Learn.
+        // Predictive surprise: the least surprised of the credible predictors.
+        let best = self.mean_err.iter().cloned().fold(f64::INFINITY, f64::min);
+        let mut pred = f64::INFINITY;
+        for k in 0..PREDICTORS {
+            if c.features & (1 << k) != 0 && self.mean_err[k] <= best * c.credible + 1e-12 {
+                pred = pred.min(surprise[k]);
+            }
+        }
+        if !pred.is_finite() {
+            pred = 0.0;
+        }
+        for (m, e) in self.mean_err.iter_mut().zip(errs) {
+            *m += c.alpha_err * (e / range - *m);
+        }
+        let mut a = pred;
+        for (k, &s) in surprise.iter().enumerate().skip(PREDICTORS) {
+            if c.features & (1 << k) != 0 {
+                a = a.max(s);
+            }
+        }
+        self.recent += c.alpha_recent * (a - self.recent);
+        // Learn the levels.
         self.prev = x;
         self.fast += c.alpha_fast * (x - self.fast);
         self.slow += c.alpha_slow * (x - self.slow);
-        if self.season_n[bin] == 0 {
-            self.season[bin] = x as f32;
+        if self.day_n[dbin] == 0 {
+            self.day[dbin] = x as f32;
         } else {
-            self.season[bin] += (c.alpha_season * (x - f64::from(self.season[bin]))) as f32;
+            self.day[dbin] += (c.alpha_season * (x - f64::from(self.day[dbin]))) as f32;
         }
-        self.season_n[bin] = self.season_n[bin].saturating_add(1);
-        self.n = n;
-        if n <= c.warmup || !z.is_finite() {
+        self.day_n[dbin] = self.day_n[dbin].saturating_add(1);
+        let off = x - f64::from(self.day[dbin]);
+        if self.week_n[wbin] == 0 {
+            self.week[wbin] = off as f32;
+        } else {
+            self.week[wbin] += (c.alpha_season * (off - f64::from(self.week[wbin]))) as f32;
+        }
+        self.week_n[wbin] = self.week_n[wbin].saturating_add(1);
+        self.n += 1;
+        let n = self.n;
+        if n <= c.warmup || !a.is_finite() {
             return 0.0;
         }
-        // Map to [0, 1): 1 − e^(−z/4) for z > 0.
-        let mut score = if z > 0.0 { 1.0 - (-z / 4.0).exp() } else { 0.0 };
-        // Suppression: within `suppress_rows` of an alert, only a clearly stronger score counts.
-        if let Some(t) = self.last_alert {
-            if n - t <= c.suppress_rows && score <= self.last_alert_level {
-                score *= 0.1;
+        let suppressed = if c.suppress_mode == 1 {
+            // Only a row clearly above every recent row's surprise counts.
+            let recent = self.block_max[0].max(self.block_max[1]);
+            self.block_max[1] = self.block_max[1].max(a);
+            self.block_rows += 1;
+            if self.block_rows >= (c.suppress_rows / 2).max(1) {
+                self.block_max = [self.block_max[1], 0.0];
+                self.block_rows = 0;
             }
-        }
-        let fresh = self.last_alert.is_none_or(|t| n - t > c.suppress_rows);
-        if score > 0.5 && (fresh || score > self.last_alert_level) {
-            self.last_alert = Some(n);
-            self.last_alert_level = score;
-        }
-        score
+            a <= recent + c.suppress_delta
+        } else {
+            // Within `suppress_rows` of an alert, only a clearly stronger row counts.
+            let recent_alert = self.last_alert.is_some_and(|t| n - t <= c.suppress_rows);
+            let suppressed = recent_alert && a <= self.last_alert_level + c.suppress_delta;
+            if !suppressed && a >= c.alert_min {
+                self.last_alert = Some(n);
+                self.last_alert_level = a;
+            }
+            suppressed
+        };
+        let out = if suppressed { a * 0.25 } else { a };
+        // Map surprise (decades, >= 0) monotonically into [0, 1).
+        out / (out + 5.0)
     }
 }
 
@@ -203,6 +362,6 @@ mod tests {
     #[test]
     fn state_is_small() {
         let d = AnomalyDetector::new(AnomalyConfig::default());
-        assert!(d.state_bytes() < 2048);
+        assert!(d.state_bytes() < 4096, "{}", d.state_bytes());
     }
 }
