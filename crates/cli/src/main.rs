@@ -17,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the server.
+    Serve(cmd::serve::Args),
+    /// Start the server on a fresh embedded store with generated recent traffic.
+    Demo(cmd::demo::Args),
+    /// Import reports from reports.csv (scenario format) or JSONL into the store.
+    Import(cmd::import::Args),
     /// Score the detector on a NAB data folder and write NAB result files.
     Nab(cmd::nab::Args),
     /// Replay a scenario package in virtual time and write detections.json.
@@ -29,7 +35,17 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RADAR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match cli.command {
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Import(a) => cmd::import::run(a),
         Command::Nab(a) => cmd::nab::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -1,1 +1,16 @@
-//! Server.
+//! The Outage Radar server: intake → detection → publishing, over HTTP.
+//!
+//! Architecture invariant: this is the only crate that knows HTTP, HTML and JSON wire formats.
+//! It owns no SQL (that is `radar-store`) and no detection logic (that is `radar-core`).
+
+pub mod detection;
+pub mod intake;
+pub mod metrics;
+pub mod problem;
+pub mod publish;
+pub mod settings;
+pub mod startup;
+pub mod state;
+
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+pub mod demo;
 pub mod eval;
+pub mod import;
 pub mod nab;
 pub mod replay;
+pub mod serve;
 pub mod simulate;

@@ -1,0 +1,90 @@
+//! Detection in the live server: committed reports feed the core detector; a ticker closes
+//! minutes as wall-clock time passes. Episodes are what `/api/v1/outages` serves.
+
+use std::sync::Mutex;
+
+use radar_core::detect::{Detector, DetectorConfig, Episode, SeriesStatus};
+use radar_core::topology::Topology;
+use radar_core::{ProviderId, Report, Timestamp};
+use radar_store::Store;
+
+/// Seconds a minute stays open after it ends, for reports still in flight.
+pub const GRACE_SECS: i64 = 5;
+
+pub struct Detection {
+    detector: Mutex<Detector>,
+}
+
+impl Detection {
+    pub fn new(topology: &Topology) -> Detection {
+        Detection {
+            detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Detector> {
+        // A panic while holding the lock leaves a detector that is still usable.
+        self.detector.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Feeds committed reports, in the order given.
+    pub fn observe(&self, reports: &[Report]) {
+        let mut d = self.lock();
+        for r in reports {
+            d.observe(r);
+        }
+    }
+
+    /// Closes every minute that ended more than [`GRACE_SECS`] before `now`.
+    pub fn tick(&self, now: Timestamp) {
+        let changes = self.lock().advance_to(Timestamp(now.0 - GRACE_SECS));
+        if !changes.is_empty() {
+            tracing::info!(changes = changes.len(), "outage episodes changed");
+        }
+    }
+
+    pub fn episodes(&self, provider: Option<&ProviderId>) -> Vec<Episode> {
+        self.lock()
+            .episodes()
+            .iter()
+            .filter(|e| provider.is_none_or(|p| &e.provider == p))
+            .cloned()
+            .collect()
+    }
+
+    pub fn status(&self, provider: &ProviderId) -> Option<SeriesStatus> {
+        self.lock().provider_status(provider)
+    }
+
+    pub fn series_count(&self) -> usize {
+        self.lock().series_count()
+    }
+
+    /// Replays stored reports since `since` into the detector, so a restarted server knows its
+    /// baselines and open outages. Returns the number of reports replayed.
+    pub async fn warm_up(
+        &self,
+        store: &dyn Store,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64, radar_store::StoreError> {
+        let mut after = None;
+        let mut n = 0u64;
+        loop {
+            let page = store.reports_page(since, after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.1.time, last.0));
+            let mut d = self.lock();
+            for (_, r) in &page {
+                if r.time > now {
+                    continue;
+                }
+                d.advance_to(Timestamp(r.time.minute() * 60));
+                d.observe(r);
+                n += 1;
+            }
+        }
+        self.lock().advance_to(Timestamp(now.0 - GRACE_SECS));
+        Ok(n)
+    }
+}

@@ -1,0 +1,311 @@
+//! `POST /api/v1/reports`: one report, or `{"reports": [...]}` of up to 1000. A batch is all
+//! or nothing: one invalid report and nothing is stored. Answers `202 {"ids": [...]}` only
+//! once the reports are durable.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use radar_core::intake::{validate, RawReport};
+use radar_core::{Report, ReporterKey, Source, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::problem::{InvalidParam, Problem};
+use crate::state::AppState;
+
+/// Most reports in one request.
+pub const MAX_BATCH: usize = 1000;
+/// How far back an API report may be dated.
+pub const MAX_AGE_SECS: i64 = 30 * 86_400;
+
+/// One report as JSON. Unknown fields are rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportJson {
+    pub provider: Option<String>,
+    pub service: Option<String>,
+    pub problem: Option<String>,
+    pub region: Option<String>,
+    pub postcode: Option<String>,
+    pub time: Option<String>,
+    pub source: Option<String>,
+    /// An opaque token a client may send instead of being keyed by address and user agent.
+    pub reporter_token: Option<String>,
+}
+
+/// Either a single report (its fields at the top level) or `{"reports": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope {
+    reports: Option<Vec<ReportJson>>,
+    provider: Option<String>,
+    service: Option<String>,
+    problem: Option<String>,
+    region: Option<String>,
+    postcode: Option<String>,
+    time: Option<String>,
+    source: Option<String>,
+    reporter_token: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Accepted {
+    pub ids: Vec<String>,
+}
+
+impl ReportJson {
+    pub fn raw(&self) -> RawReport<'_> {
+        RawReport {
+            provider: self.provider.as_deref(),
+            service: self.service.as_deref(),
+            problem: self.problem.as_deref(),
+            region: self.region.as_deref(),
+            postcode: self.postcode.as_deref(),
+            time: self.time.as_deref(),
+            source: self.source.as_deref(),
+        }
+    }
+}
+
+/// The address the reporter key is computed from; never stored or logged.
+pub fn client_material(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> (String, String) {
+    let forwarded = if state.settings.trust_forwarded_for {
+        headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_owned())
+    } else {
+        None
+    };
+    let addr = forwarded
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+        .unwrap_or_default();
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (addr, ua)
+}
+
+fn bad_request(reason: &'static str, title: &str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, reason, title, detail)
+}
+
+/// Reads the body up to the configured limit.
+pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Problem> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Request body too large",
+            format!("the body is larger than {limit} bytes; send at most {MAX_BATCH} reports per request"),
+        )
+    })
+}
+
+pub async fn post_reports(State(state): State<AppState>, req: Request) -> Response {
+    match accept(&state, req).await {
+        Ok(ids) => (StatusCode::ACCEPTED, Json(Accepted { ids })).into_response(),
+        Err(p) => {
+            if p.status < 500 && p.invalid_params.is_empty() {
+                state.metrics.reject(p.reason, 1);
+            }
+            p.into_response()
+        }
+    }
+}
+
+async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let (parts, body) = req.into_parts();
+    let ctype = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "application/json" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported content type",
+            format!(
+                "Content-Type {:?} is not accepted here; send application/json",
+                if ctype.is_empty() { "(none)" } else { ctype }
+            ),
+        ));
+    }
+    let bytes = read_body(body, state.settings.max_body_bytes).await?;
+    let env: Envelope = serde_json::from_slice(&bytes).map_err(|e| {
+        bad_request(
+            "malformed-json",
+            "Malformed JSON",
+            format!(
+                "the body is not a valid report: {e}. Send one report object or {{\"reports\": [...]}}"
+            ),
+        )
+    })?;
+    let (batch, single) = match env.reports {
+        Some(list) => {
+            let top_level = [
+                &env.provider,
+                &env.service,
+                &env.problem,
+                &env.region,
+                &env.postcode,
+                &env.time,
+                &env.source,
+                &env.reporter_token,
+            ];
+            if top_level.iter().any(|f| f.is_some()) {
+                return Err(bad_request(
+                    "malformed-json",
+                    "Malformed JSON",
+                    "a body with \"reports\" may not also have report fields at the top level",
+                ));
+            }
+            (list, false)
+        }
+        None => (
+            vec![ReportJson {
+                provider: env.provider,
+                service: env.service,
+                problem: env.problem,
+                region: env.region,
+                postcode: env.postcode,
+                time: env.time,
+                source: env.source,
+                reporter_token: env.reporter_token,
+            }],
+            true,
+        ),
+    };
+    if batch.is_empty() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty-batch",
+            "Empty batch",
+            "\"reports\" is empty; send 1 to 1000 reports",
+        ));
+    }
+    if batch.len() > MAX_BATCH {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "batch-too-large",
+            "Batch too large",
+            format!(
+                "{} reports in one request; at most {MAX_BATCH} are allowed, split the batch",
+                batch.len()
+            ),
+        );
+        p.invalid_params.push(InvalidParam {
+            index: None,
+            name: "reports".into(),
+            value: Some(batch.len().to_string()),
+            reason: format!("at most {MAX_BATCH} reports per request"),
+        });
+        state.metrics.reject("batch-too-large", batch.len() as u64);
+        return Err(p);
+    }
+
+    let now = state.clock.now();
+    let oldest = Timestamp(now.0 - MAX_AGE_SECS);
+    let header_token = parts
+        .headers
+        .get("x-reporter-token")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty());
+    let mut client_key: Option<ReporterKey> = None;
+    let mut reports: Vec<Report> = Vec::with_capacity(batch.len());
+    let mut errors = Vec::new();
+    for (i, item) in batch.iter().enumerate() {
+        let key = match item
+            .reporter_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .or(header_token)
+        {
+            Some(token) => state.secret.for_token(now, token),
+            None => *client_key.get_or_insert_with(|| {
+                let (addr, ua) = client_material(state, &parts.headers, peer);
+                state.secret.for_client(now, &addr, &ua)
+            }),
+        };
+        match validate(
+            &item.raw(),
+            &state.topology,
+            &state.postcodes,
+            now,
+            oldest,
+            Source::Api,
+            key,
+        ) {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                state.metrics.reject(e.reason, 1);
+                errors.push(InvalidParam {
+                    index: if single { None } else { Some(i) },
+                    name: e.field.to_owned(),
+                    value: e.value,
+                    reason: e.message,
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let first = &errors[0];
+        let detail = if single {
+            format!("{}: {}", first.name, first.reason)
+        } else {
+            format!(
+                "{} of {} reports are invalid, so none was stored; first: reports[{}].{}: {}",
+                errors.len(),
+                batch.len(),
+                first.index.unwrap_or(0),
+                first.name,
+                first.reason
+            )
+        };
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-report",
+            "Invalid report",
+            detail,
+        );
+        p.invalid_params = errors;
+        if !single {
+            // The valid reports of the batch were not stored either.
+            state.metrics.reject(
+                "batch-has-invalid-report",
+                (batch.len() - p.invalid_params.len()) as u64,
+            );
+        }
+        return Err(p);
+    }
+    match state.intake.submit(reports).await {
+        Ok(ids) => Ok(ids.into_iter().map(|i| i.to_hex()).collect()),
+        Err(e) => {
+            tracing::error!(error = %e, "reports not stored");
+            Err(Problem::unavailable(format!(
+                "the reports were not stored ({e}); retry later"
+            )))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Reporter keys: HMAC-SHA256 under a secret that rotates daily, over the client address and
+//! user agent, or over a client-supplied token. The address itself is never stored or logged.
+
+use std::path::Path;
+
+use radar_core::{ReporterKey, Timestamp};
+
+/// The master secret; each day's key is derived from it, so keys of different days cannot be
+/// linked without the master secret.
+#[derive(Clone)]
+pub struct ReporterSecret {
+    master: [u8; 32],
+}
+
+impl ReporterSecret {
+    pub fn random() -> ReporterSecret {
+        let mut master = [0u8; 32];
+        getrandom::getrandom(&mut master).expect("the operating system provides randomness");
+        ReporterSecret { master }
+    }
+
+    /// Loads `DIR/reporter-secret`, creating it (mode 0600) if missing.
+    pub fn load_or_create(dir: &Path) -> std::io::Result<ReporterSecret> {
+        let path = dir.join("reporter-secret");
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() == 32 => {
+                let mut master = [0u8; 32];
+                master.copy_from_slice(&bytes);
+                Ok(ReporterSecret { master })
+            }
+            Ok(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} is not a 32-byte secret; delete it to create a new one",
+                    path.display()
+                ),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir)?;
+                let s = ReporterSecret::random();
+                let tmp = dir.join("reporter-secret.tmp");
+                {
+                    use std::io::Write;
+                    let mut opts = std::fs::OpenOptions::new();
+                    opts.write(true).create(true).truncate(true);
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::OpenOptionsExt;
+                        opts.mode(0o600);
+                    }
+                    let mut f = opts.open(&tmp)?;
+                    f.write_all(&s.master)?;
+                    f.sync_all()?;
+                }
+                std::fs::rename(&tmp, &path)?;
+                Ok(s)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn day_key(&self, now: Timestamp) -> [u8; 16] {
+        let day = now.0.div_euclid(86_400);
+        ReporterKey::derive(&self.master, format!("reporter-key-day-{day}").as_bytes()).0
+    }
+
+    /// The key for a client-supplied token (stable within a day).
+    pub fn for_token(&self, now: Timestamp, token: &str) -> ReporterKey {
+        ReporterKey::derive(&self.day_key(now), format!("token\n{token}").as_bytes())
+    }
+
+    /// The key for a client address and user agent (stable within a day).
+    pub fn for_client(&self, now: Timestamp, addr: &str, user_agent: &str) -> ReporterKey {
+        ReporterKey::derive(
+            &self.day_key(now),
+            format!("client\n{addr}\n{user_agent}").as_bytes(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotates_daily_and_hides_address() {
+        let s = ReporterSecret::random();
+        let a = s.for_client(Timestamp(10), "203.0.113.7", "ua");
+        let b = s.for_client(Timestamp(20), "203.0.113.7", "ua");
+        let c = s.for_client(Timestamp(86_400 + 10), "203.0.113.7", "ua");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(!a.to_hex().contains("203"));
+        assert_ne!(
+            s.for_token(Timestamp(10), "t"),
+            s.for_token(Timestamp(10), "u")
+        );
+    }
+
+    #[test]
+    fn persisted_secret_is_reused() {
+        let d = tempfile::tempdir().unwrap();
+        let a = ReporterSecret::load_or_create(d.path()).unwrap();
+        let b = ReporterSecret::load_or_create(d.path()).unwrap();
+        assert_eq!(a.master, b.master);
+    }
+}

@@ -1,0 +1,110 @@
+//! Prometheus metrics: requests and latency by route, reports accepted and rejected by reason,
+//! store commit batch sizes and latency.
+
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteOnly {
+    pub method: String,
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub requests: Family<RouteLabels, Counter>,
+    pub latency: Family<RouteOnly, Histogram>,
+    pub reports_accepted: Counter,
+    pub reports_rejected: Family<ReasonLabels, Counter>,
+    pub commit_batch_reports: Histogram,
+    pub commit_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("radar");
+        let requests = Family::<RouteLabels, Counter>::default();
+        let latency = Family::<RouteOnly, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0001, 2.0, 18))
+        });
+        let reports_accepted = Counter::default();
+        let reports_rejected = Family::<ReasonLabels, Counter>::default();
+        let commit_batch_reports = Histogram::new(exponential_buckets(1.0, 2.0, 14));
+        let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
+        registry.register(
+            "reports_accepted",
+            "Reports stored durably",
+            reports_accepted.clone(),
+        );
+        registry.register(
+            "reports_rejected",
+            "Reports rejected, by reason",
+            reports_rejected.clone(),
+        );
+        registry.register(
+            "store_commit_batch_reports",
+            "Reports per store commit (group commit batch size)",
+            commit_batch_reports.clone(),
+        );
+        registry.register(
+            "store_commit_duration_seconds",
+            "Store commit latency",
+            commit_seconds.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            reports_accepted,
+            reports_rejected,
+            commit_batch_reports,
+            commit_seconds,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn reject(&self, reason: &str, n: u64) {
+        self.reports_rejected
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc_by(n);
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let reg = self.registry.lock().expect("metrics registry lock");
+        if prometheus_client::encoding::text::encode(&mut out, &reg).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -1,0 +1,87 @@
+//! RFC 9457 problem details (`application/problem+json`): every 4xx and 5xx of the API.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One invalid field, possibly of one report in a batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvalidParam {
+    /// Index of the report in the batch, when the request held several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// The field, e.g. `provider`.
+    pub name: String,
+    /// The value sent, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// What is wrong and what is allowed.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+    /// Short reason for metrics; not serialised.
+    #[serde(skip)]
+    pub reason: &'static str,
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        reason: &'static str,
+        title: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Problem {
+            type_uri: format!("/problems/{reason}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            invalid_params: Vec::new(),
+            reason,
+        }
+    }
+
+    pub fn internal() -> Self {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server could not complete the request; it has been logged",
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Temporarily unavailable",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,196 @@
+//! The JSON read API: providers, per-minute report counts, outages.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use radar_core::detect::Episode;
+use radar_core::{ProviderId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::problem::{InvalidParam, Problem};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct ServiceOut {
+    pub id: String,
+    pub name: String,
+    pub technologies: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ProviderOut {
+    pub id: String,
+    pub name: String,
+    pub kind: radar_core::topology::ProviderKind,
+    pub country: String,
+    pub services: Vec<ServiceOut>,
+    /// Open outage episodes right now.
+    pub open_outages: usize,
+}
+
+pub async fn providers(State(st): State<AppState>) -> Json<Vec<ProviderOut>> {
+    let episodes = st.detection.episodes(None);
+    Json(
+        st.topology
+            .providers
+            .iter()
+            .map(|p| ProviderOut {
+                id: p.id.to_string(),
+                name: p.name.clone(),
+                kind: p.kind,
+                country: p.country.clone(),
+                services: st
+                    .topology
+                    .services_of(p.id.as_str())
+                    .map(|s| ServiceOut {
+                        id: s.id.to_string(),
+                        name: s.name.clone(),
+                        technologies: s.technologies.clone(),
+                    })
+                    .collect(),
+                open_outages: episodes
+                    .iter()
+                    .filter(|e| e.provider == p.id && e.end.is_none())
+                    .count(),
+            })
+            .collect(),
+    )
+}
+
+pub fn known_provider(st: &AppState, id: &str) -> Result<ProviderId, Problem> {
+    ProviderId::parse(id)
+        .ok()
+        .filter(|p| st.topology.provider(p.as_str()).is_some())
+        .ok_or_else(|| {
+            let known: Vec<&str> = st
+                .topology
+                .providers
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            Problem::not_found(format!(
+                "unknown provider {id:?}; known providers: {}",
+                known.join(", ")
+            ))
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MinuteOut {
+    pub minute: Timestamp,
+    pub reports: u64,
+    pub reporters: u64,
+}
+
+#[derive(Serialize)]
+pub struct CountsOut {
+    pub provider: String,
+    pub since: Timestamp,
+    pub until: Timestamp,
+    pub minutes: Vec<MinuteOut>,
+}
+
+/// Longest range one request may ask for.
+const MAX_RANGE_SECS: i64 = 31 * 86_400;
+
+fn time_param(name: &str, v: &str) -> Result<Timestamp, Problem> {
+    Timestamp::parse_rfc3339(v).map_err(|m| {
+        let mut p = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid query parameter",
+            format!("{name}: {m}"),
+        );
+        p.invalid_params.push(InvalidParam {
+            index: None,
+            name: name.into(),
+            value: Some(v.into()),
+            reason: "an RFC 3339 time, e.g. 2017-05-17T13:00:00Z".into(),
+        });
+        p
+    })
+}
+
+pub async fn report_counts(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CountsOut>, Problem> {
+    let provider = known_provider(&st, &id)?;
+    let Query(q) = query.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid query",
+            format!("{e}; allowed parameters: since, until"),
+        )
+    })?;
+    let now = st.clock.now();
+    let until = match &q.until {
+        Some(v) => time_param("until", v)?,
+        None => Timestamp(now.0 + 60),
+    };
+    let since = match &q.since {
+        Some(v) => time_param("since", v)?,
+        None => Timestamp(until.0 - 3600),
+    };
+    if since >= until || until.0 - since.0 > MAX_RANGE_SECS {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid range",
+            format!(
+                "since must be before until and the range at most 31 days (got {since} .. {until})"
+            ),
+        ));
+    }
+    let counts = st
+        .store
+        .minute_counts(&provider, since, until)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "minute counts failed");
+            Problem::internal()
+        })?;
+    Ok(Json(CountsOut {
+        provider: provider.to_string(),
+        since,
+        until,
+        minutes: counts
+            .into_iter()
+            .map(|c| MinuteOut {
+                minute: c.minute,
+                reports: c.reports,
+                reporters: c.reporters,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct OutagesOut {
+    pub outages: Vec<Episode>,
+}
+
+pub async fn outages(State(st): State<AppState>) -> Json<OutagesOut> {
+    Json(OutagesOut {
+        outages: st.detection.episodes(None),
+    })
+}
+
+pub async fn provider_outages(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<OutagesOut>, Problem> {
+    let provider = known_provider(&st, &id)?;
+    Ok(Json(OutagesOut {
+        outages: st.detection.episodes(Some(&provider)),
+    }))
+}

@@ -1,0 +1,4 @@
+//! Publishing: the JSON read API and the public HTML pages.
+
+pub mod api;
+pub mod pages;

@@ -1,0 +1,252 @@
+//! Builds the application from settings and binds the listener first, so callers (tests) can
+//! ask for port 0 and learn the address before serving.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use radar_core::topology::postcode::PostcodeMap;
+use radar_core::topology::{germany, Topology};
+use radar_core::Timestamp;
+use radar_store::Store;
+use tokio::net::TcpListener;
+
+use crate::detection::Detection;
+use crate::intake::committer::GroupCommitter;
+use crate::intake::reporter::ReporterSecret;
+use crate::intake::{api, form};
+use crate::metrics::{Metrics, RouteLabels, RouteOnly};
+use crate::publish;
+use crate::settings::Settings;
+use crate::state::{AppState, Clock};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    committer: tokio::task::JoinHandle<()>,
+}
+
+/// Loads the topology a setting names, or the shipped German one.
+pub fn load_topology(settings: &Settings) -> anyhow::Result<Topology> {
+    match &settings.topology {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read topology file {}", path.display()))?;
+            Topology::from_toml(&path.display().to_string(), &text)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        None => Ok(germany::topology()),
+    }
+}
+
+impl Application {
+    /// Opens the store the settings name and builds the application.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = radar_store::open(&settings.store_target())
+            .await
+            .with_context(|| "cannot open the store")?;
+        let topology = load_topology(&settings)?;
+        Self::build_with(settings, topology, store, Clock::System).await
+    }
+
+    /// Builds the application around a given store and clock.
+    pub async fn build_with(
+        settings: Settings,
+        topology: Topology,
+        store: Arc<dyn Store>,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        let secret = ReporterSecret::load_or_create(&settings.data).with_context(|| {
+            format!(
+                "cannot load the reporter secret in {}",
+                settings.data.display()
+            )
+        })?;
+        let metrics = Arc::new(Metrics::default());
+        let detection = Arc::new(Detection::new(&topology));
+        let now = clock.now();
+        let started = Instant::now();
+        let warmed = detection
+            .warm_up(
+                &*store,
+                Timestamp(now.0 - settings.warmup_days as i64 * 86_400),
+                now,
+            )
+            .await
+            .context("cannot read stored reports to warm up detection")?;
+        tracing::info!(
+            reports = warmed,
+            seconds = started.elapsed().as_secs_f64(),
+            "detection warmed up from the store"
+        );
+        let (sink, mut committed) =
+            tokio::sync::mpsc::unbounded_channel::<Vec<radar_core::Report>>();
+        let feed = detection.clone();
+        tokio::spawn(async move {
+            while let Some(batch) = committed.recv().await {
+                feed.observe(&batch);
+            }
+        });
+        let (committer, committer_task) =
+            GroupCommitter::start(store.clone(), metrics.clone(), sink);
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let state = AppState {
+            settings: Arc::new(settings),
+            topology: Arc::new(topology),
+            postcodes: Arc::new(germany::postcodes()),
+            store,
+            intake: Arc::new(committer),
+            detection,
+            secret,
+            metrics,
+            clock,
+        };
+        Ok(Application {
+            listener,
+            state,
+            committer: committer_task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests and
+    /// flushes every pending write before returning.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            committer,
+        } = self;
+        let ticker_state = state.clone();
+        let ticker = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                every.tick().await;
+                let now = ticker_state.clock.now();
+                ticker_state.detection.tick(now);
+            }
+        });
+        let app = router(state);
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")?;
+        ticker.abort();
+        // The router (and with it every intake handle) is gone: the committer drains and ends.
+        committer.await.context("committer task failed")?;
+        tracing::info!("stopped; all pending writes flushed");
+        Ok(())
+    }
+}
+
+/// Postcodes are global to the build; kept as a function so tests can build a state.
+pub fn postcodes() -> PostcodeMap {
+    germany::postcodes()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(publish::pages::overview))
+        .route("/providers/{id}", get(publish::pages::provider_page))
+        .route("/providers/{id}/report", post(form::post_form))
+        .route("/api/v1/reports", post(api::post_reports))
+        .route("/api/v1/providers", get(publish::api::providers))
+        .route(
+            "/api/v1/providers/{id}/reports",
+            get(publish::api::report_counts),
+        )
+        .route(
+            "/api/v1/providers/{id}/outages",
+            get(publish::api::provider_outages),
+        )
+        .route("/api/v1/outages", get(publish::api::outages))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> Response {
+    crate::problem::Problem::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.uri().path()
+    ))
+    .into_response()
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match st.store.report_count().await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "store not ready");
+            crate::problem::Problem::unavailable("the store is not reachable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        st.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// Counts requests and latency by matched route (not by raw path, which is unbounded).
+async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    st.metrics
+        .latency
+        .get_or_create(&RouteOnly {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    st.metrics
+        .requests
+        .get_or_create(&RouteLabels {
+            method,
+            route,
+            status: resp.status().as_u16(),
+        })
+        .inc();
+    resp
+}

@@ -1,0 +1,44 @@
+//! The shared application state handed to every handler.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use radar_core::topology::postcode::PostcodeMap;
+use radar_core::topology::Topology;
+use radar_core::Timestamp;
+use radar_store::Store;
+
+use crate::detection::Detection;
+use crate::intake::reporter::ReporterSecret;
+use crate::intake::Intake;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+/// Where "now" comes from: the system clock, or a clock the caller moves (tests, demo).
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    Manual(Arc<AtomicI64>),
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp(chrono::Utc::now().timestamp()),
+            Clock::Manual(t) => Timestamp(t.load(Ordering::SeqCst)),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub topology: Arc<Topology>,
+    pub postcodes: Arc<PostcodeMap>,
+    pub store: Arc<dyn Store>,
+    pub intake: Arc<dyn Intake>,
+    pub detection: Arc<Detection>,
+    pub secret: ReporterSecret,
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+}

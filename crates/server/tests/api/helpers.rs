@@ -1,0 +1,126 @@
+//! `spawn_app()`: a server on port 0 over a fresh embedded store, with a manual clock.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use radar_core::topology::germany;
+use radar_server::settings::Settings;
+use radar_server::state::Clock;
+use radar_server::Application;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<AtomicI64>,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// 2026-11-17T12:00:00Z, a Tuesday noon.
+pub const NOW: i64 = 1_795_435_200;
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_in(tempfile::tempdir().unwrap()).await
+}
+
+pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: dir.path().to_path_buf(),
+        max_body_bytes: 256 * 1024,
+        ..Settings::default()
+    };
+    let store = radar_store::open(&dir.path().display().to_string())
+        .await
+        .unwrap();
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let app = Application::build_with(
+        settings,
+        germany::topology(),
+        store,
+        Clock::Manual(clock.clone()),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        clock,
+        dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub async fn post_json(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/reports", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn set_now(&self, t: i64) {
+        self.clock.store(t, Ordering::SeqCst);
+    }
+
+    /// Sum of reports the per-minute API counts for a provider in the last hour.
+    pub async fn counted(&self, provider: &str) -> u64 {
+        let v: serde_json::Value = self
+            .get(&format!("/api/v1/providers/{provider}/reports"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        v["minutes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["reports"].as_u64().unwrap())
+            .sum()
+    }
+
+    /// Graceful stop; returns the data directory for a restart.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap().unwrap();
+        self.dir
+    }
+}
+
+pub fn report(provider: &str) -> serde_json::Value {
+    serde_json::json!({"provider": provider, "service": "mobile-data", "problem": "no-internet", "region": "DE-BY"})
+}
+
+/// Asserts an RFC 9457 body and returns it.
+pub async fn problem(resp: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(
+        resp.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["status"].as_u64().unwrap(), status as u64);
+    assert!(
+        v["type"].is_string() && v["title"].is_string() && v["detail"].is_string(),
+        "{v}"
+    );
+    v
+}

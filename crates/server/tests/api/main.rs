@@ -1,0 +1,5 @@
+//! HTTP-level tests of the server: one binary, every test with its own server and store.
+
+mod helpers;
+mod intake;
+mod publish;
