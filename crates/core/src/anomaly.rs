@@ -1,7 +1,8 @@
 //! A streaming anomaly detector for one real-valued series: several predictive errors (last
 //! value, time-of-day and time-of-week baselines, short-vs-long level) each ranked against its
-//! own decaying history, turned into a surprise (−log10 of the tail probability), with
-//! repeated alerts suppressed shortly after a detection.
+//! own decaying histogram and turned into a surprise (−log10 of the tail probability, extended
+//! beyond the largest error seen); the recent mean surprise is ranked against its own history
+//! too (sustained anomalies), and a row only alerts when it is clearly above every recent row.
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
 //! nothing else. The per-series state is a fixed, small number of bytes.
@@ -32,6 +33,9 @@ pub struct AnomalyConfig {
     /// Suppression rule: 0 after an alert of at least `alert_min`, 1 against the recent
     /// maximum surprise.
     pub suppress_mode: u32,
+    /// Bit 0: rank the recent mean surprise against its history (sustained anomalies);
+    /// bit 1: rank the combined surprise against its own history.
+    pub meta: u32,
     /// Bit mask of the enabled features.
     pub features: u32,
     /// A predictor counts while its mean error is within this factor of the best one's.
@@ -48,21 +52,22 @@ impl Default for AnomalyConfig {
     fn default() -> Self {
         AnomalyConfig {
             warmup: 100,
-            alpha_fast: 0.3,
-            alpha_slow: 0.01,
+            alpha_fast: 0.1,
+            alpha_slow: 0.003,
             alpha_season: 0.3,
             half_life: 3000.0,
-            prior: 1.0,
-            alpha_recent: 0.1,
-            suppress_rows: 400,
-            suppress_delta: 0.25,
+            prior: 0.3,
+            alpha_recent: 0.05,
+            suppress_rows: 300,
+            suppress_delta: 0.1,
             alert_min: 2.0,
-            features: 0xff,
+            features: 0x1f,
+            meta: 1,
             suppress_mode: 1,
-            credible: 100.0,
+            credible: 1.2,
             alpha_err: 0.01,
             beyond: 0.5,
-            alpha_scale: 0.0005,
+            alpha_scale: 0.0002,
         }
     }
 }
@@ -82,6 +87,7 @@ impl AnomalyConfig {
             "suppress_delta" => self.suppress_delta = value,
             "alert_min" => self.alert_min = value,
             "suppress_mode" => self.suppress_mode = value.round() as u32,
+            "meta" => self.meta = value.round() as u32,
             "features" => self.features = value.round() as u32,
             "credible" => self.credible = value,
             "alpha_err" => self.alpha_err = value,
@@ -95,9 +101,9 @@ impl AnomalyConfig {
 
 const DAY_BINS: usize = 288;
 const WEEK_BINS: usize = 168;
-const HIST_BINS: usize = 72;
+const HIST_BINS: usize = 78;
 /// Histogram bins per factor 2 of error.
-const BINS_PER_OCTAVE: f64 = 4.0;
+const BINS_PER_OCTAVE: f64 = 3.0;
 /// Smallest error relative to the feature's scale that gets its own bin: 2^-12.
 const LOG2_FLOOR: f64 = -12.0;
 const FEATURES: usize = 5;
@@ -176,6 +182,8 @@ pub struct AnomalyDetector {
     week: [f32; WEEK_BINS],
     week_n: [u8; WEEK_BINS],
     hists: [TailHist; FEATURES],
+    /// History of the recent mean surprise and of the combined surprise.
+    meta_hists: [TailHist; 2],
     /// Mean relative error of each predictor (last value, time of day, time of week).
     mean_err: [f64; PREDICTORS],
     /// Mean error of each feature: the unit in which its errors are ranked.
@@ -205,6 +213,7 @@ impl AnomalyDetector {
             week: [0.0; WEEK_BINS],
             week_n: [0; WEEK_BINS],
             hists: std::array::from_fn(|_| TailHist::new()),
+            meta_hists: [TailHist::new(), TailHist::new()],
             mean_err: [0.0; PREDICTORS],
             scale: [0.0; FEATURES],
             last_alert: None,
@@ -270,9 +279,9 @@ impl AnomalyDetector {
         // Predictive surprise: the least surprised of the credible predictors.
         let best = self.mean_err.iter().cloned().fold(f64::INFINITY, f64::min);
         let mut pred = f64::INFINITY;
-        for k in 0..PREDICTORS {
-            if c.features & (1 << k) != 0 && self.mean_err[k] <= best * c.credible + 1e-12 {
-                pred = pred.min(surprise[k]);
+        for (k, (&m, &s)) in self.mean_err.iter().zip(&surprise).enumerate() {
+            if c.features & (1 << k) != 0 && m <= best * c.credible + 1e-12 {
+                pred = pred.min(s);
             }
         }
         if !pred.is_finite() {
@@ -287,7 +296,22 @@ impl AnomalyDetector {
                 a = a.max(s);
             }
         }
-        self.recent += c.alpha_recent * (a - self.recent);
+        self.recent += c.alpha_recent * (pred - self.recent);
+        if self.n >= 10 {
+            let r = self.meta_hists[0].surprise_and_learn(
+                self.recent + 1e-3,
+                c.prior,
+                self.growth,
+                c.beyond,
+            );
+            if c.meta & 1 != 0 {
+                a = a.max(r);
+            }
+            let m = self.meta_hists[1].surprise_and_learn(a + 1e-3, c.prior, self.growth, c.beyond);
+            if c.meta & 2 != 0 {
+                a = m;
+            }
+        }
         // Learn the levels.
         self.prev = x;
         self.fast += c.alpha_fast * (x - self.fast);
@@ -362,6 +386,6 @@ mod tests {
     #[test]
     fn state_is_small() {
         let d = AnomalyDetector::new(AnomalyConfig::default());
-        assert!(d.state_bytes() < 4096, "{}", d.state_bytes());
+        assert!(d.state_bytes() < 8192, "{}", d.state_bytes());
     }
 }

@@ -247,8 +247,8 @@ pub fn write_results(
 #[derive(Clone, Debug)]
 pub struct ProfileResult {
     pub score: CorpusScore,
-    /// (category, normalised score at the corpus threshold, windows).
-    pub per_category: Vec<(String, f64, usize)>,
+    /// (category, normalised score at the corpus threshold, windows, raw score).
+    pub per_category: Vec<(String, f64, usize, f64)>,
 }
 
 /// Scores the detector output with every profile.
@@ -273,7 +273,8 @@ pub fn evaluate(corpus: &[NabSeries], scores: &[Vec<f64>]) -> Vec<ProfileResult>
                 .iter()
                 .map(|(c, idx)| {
                     let windows = idx.iter().map(|&i| corpus[i].windows.len()).sum();
-                    (c.to_string(), score.normalized_subset(idx), windows)
+                    let raw = idx.iter().map(|&i| score.per_file[i].raw).sum();
+                    (c.to_string(), score.normalized_subset(idx), windows, raw)
                 })
                 .collect();
             ProfileResult {
@@ -326,10 +327,15 @@ impl NabRun {
             let _ = write!(t, "{:>20.2}", r.score.normalized);
         }
         t.push('\n');
-        for (k, (cat, _, windows)) in first.per_category.iter().enumerate() {
+        for (k, (cat, _, windows, _)) in first.per_category.iter().enumerate() {
             let _ = write!(t, "{:<24}", format!("{cat} ({windows})"));
             for r in &self.results {
-                let _ = write!(t, "{:>20.2}", r.per_category[k].1);
+                if *windows == 0 {
+                    // No windows: nothing to normalise; show the false positives' cost.
+                    let _ = write!(t, "{:>20}", format!("raw {:.2}", r.per_category[k].3));
+                } else {
+                    let _ = write!(t, "{:>20.2}", r.per_category[k].1);
+                }
             }
             t.push('\n');
         }
