@@ -1,0 +1,878 @@
+//! Outage detection on crowd-report streams: distinct-reporter counts per minute, a learnt
+//! seasonal baseline per series, an anomaly score, and outage episodes with onset, end and scope.
+//!
+//! # Pipeline
+//! 1. **Counting.** A reporter counts once per provider per window: the first report of a
+//!    reporter key for a provider counts, later reports of the same key for the same provider
+//!    within [`DetectorConfig::dedup_window_minutes`] (default 60 minutes, measured from the
+//!    counted report) are duplicates and ignored — as Downdetector counts only a user's first
+//!    report per company. Replays and bots that reuse a key therefore add at most one per hour.
+//!    A reporter that sends [`DetectorConfig::repeat_threshold`] (default 2) reports within its
+//!    window is a *repeater*. Floods come from repeaters, so every series of the provider is
+//!    granted an *allowance*: the number of repeaters counted in the last window is subtracted
+//!    from the evidence before an alarm. A flood of ≤ 20 reporters sending many reports raises
+//!    its own allowance and cannot open an episode.
+//! 2. **Series.** Each counted report adds one to every series it belongs to: the provider `P`,
+//!    per service `P/S`, `P/S/region`, `P/S/problem`, per region `P/R`, per problem `P/Q`, and
+//!    per region and problem `P/R/Q`. Reports with no service (or an unknown service id) count in
+//!    `P`, `P/Q`, `P/R` and `P/R/Q` only. All series of the topology exist from the start (an
+//!    unknown provider gets its series on its first report); each minute every series is closed,
+//!    also with a count of zero.
+//! 3. **Baseline.** 48 hourly buckets (24 hours × weekday/weekend, local time via
+//!    [`DetectorConfig::utc_offset_minutes`]) of expected distinct reporters per minute, as `f32`,
+//!    interpolated linearly between bucket centres. Each closed minute is learnt into its bucket
+//!    with rate `max(1/(n+2), learn_min_alpha)` (n = minutes the bucket has seen; the minimum
+//!    gives a memory of about four days). *Cold start:* an unseen bucket borrows the same hour of
+//!    the other day type, else a recent level (a slow EWMA of all minutes); and the tested
+//!    expectation gets a margin that shrinks with n (`cold_z·sqrt(λ/(n+1)) + cold_abs/(n+1)`).
+//!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning, and
+//!    while the series is in alarm or part of an open episode it learns with weight
+//!    `anomaly_weight` (default 0.02) — an outage does not become tomorrow's baseline.
+//! 4. **Change detection and score.** Counts are Poisson-like, so they are tested as such (this
+//!    copes with sparse night-time data where the baseline is near zero). A one-sided Poisson
+//!    CUSUM for a rise to `max(rise_ratio·λ, λ + rise_abs)` finds the onset of an excursion (the
+//!    minute it last left zero). Over the excursion the evidence is the Poisson log-likelihood
+//!    ratio (a GLR: the rise is estimated, not assumed) of the observed sum minus the
+//!    allowance against the expected sum. The score in [0, 1] is
+//!    `min(1 − 2^(−llr/alarm_llr), 1 − 2^(−excess/min_excess))`: it reaches 0.5 exactly when
+//!    both the statistical evidence and the number of excess reporters reach their thresholds.
+//!    That is an *alarm*; a marginal alarm (excess below `instant_excess`) must hold for two
+//!    consecutive minutes. No alarms in the first `warmup_minutes` of a series.
+//! 5. **Episodes.** An alarming series joins an open episode of its provider (one that already
+//!    has its service, or one opened less than `merge_minutes` ago; a series without a service
+//!    joins the newest one) or opens a new episode. Onset = earliest CUSUM onset of the members.
+//!    *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
+//!    `hot_ratio·λ + hot_abs`, and closes only after `quiet_minutes` without that; its end is
+//!    the end of the last elevated minute. Members' excursions are reset on close.
+//! 6. **Scope.** For every series of the provider an open episode keeps observed and expected
+//!    sums since it opened; a series is above baseline when its excess is at least
+//!    `scope_min_excess` and its log-likelihood ratio at least `scope_llr`. Services, regions and
+//!    problems in scope are those of members and of series above baseline (regions and problems
+//!    restricted to the episode's services, plus the service-less `P/R`, `P/Q`, `P/R/Q`).
+//!    Technologies are those of the services in scope (a service's own list, else the
+//!    technologies of the components it depends on), minus technologies carried by another
+//!    service of the provider that has enough traffic to tell and is *not* above baseline —
+//!    so an LTE-only fault on `mobile-data [lte, umts, gsm]` with `mobile-voice [umts, gsm]`
+//!    quiet yields `lte`.
+//!
+//! Everything is deterministic and free of IO and clocks: time comes in only through
+//! [`Report::time`] and [`Detector::advance_to`], and a minute is closed only once time has
+//! passed its end, so every decision at time t uses data with time ≤ t.
+
+mod series;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::report::{Problem, Report, Timestamp};
+use crate::topology::Topology;
+
+use series::{poisson_llr, MinuteCtx, Params, Series, HOT, MEMBER};
+
+/// Number of problem types (series per region/service are created for each).
+const NQ: usize = Problem::ALL.len();
+
+/// Tunables of the detector. The defaults are the documented operating point.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DetectorConfig {
+    /// A reporter counts once per provider per this many minutes.
+    pub dedup_window_minutes: u32,
+    /// Reports from one key to one provider within the window that make it a repeater.
+    pub repeat_threshold: u32,
+    /// Local time offset used for the time-of-day / day-of-week profile.
+    pub utc_offset_minutes: i32,
+    /// A series raises no alarm in its first minutes.
+    pub warmup_minutes: u32,
+    /// Expectation floor (reporters/minute), so a never-seen series is not infinitely surprised.
+    pub min_rate: f32,
+    /// Relative slack on the baseline for day-to-day variation.
+    pub rate_slack: f32,
+    /// Cold-start margin: `cold_z·sqrt(λ/(n+1)) + cold_abs/(n+1)`.
+    pub cold_z: f32,
+    pub cold_abs: f32,
+    /// Rise the CUSUM looks for: `max(rise_ratio·λ, λ + rise_abs)`.
+    pub rise_ratio: f32,
+    pub rise_abs: f32,
+    /// Upper bound of the CUSUM (in log-likelihood units).
+    pub cusum_cap: f32,
+    /// Log-likelihood ratio over the excursion needed for an alarm (score 0.5).
+    pub alarm_llr: f32,
+    /// Distinct reporters above baseline (after the repeater allowance) needed for an alarm.
+    pub min_excess: f32,
+    /// Excess at which an alarm needs no second minute of confirmation.
+    pub instant_excess: f32,
+    /// Minimum learning rate of a baseline bucket.
+    pub learn_min_alpha: f32,
+    /// Learning weight while a series is anomalous (0 = learn nothing).
+    pub anomaly_weight: f32,
+    /// Minimum rate of the recent level (prior of unseen buckets).
+    pub level_alpha: f32,
+    /// Counts are capped at `λ + winsor_z·sqrt(λ) + 2` before they are learnt.
+    pub winsor_z: f32,
+    /// "Still elevated": fast EWMA of counts ≥ `hot_ratio·λ + hot_abs`.
+    pub fast_alpha: f32,
+    pub hot_ratio: f32,
+    pub hot_abs: f32,
+    /// Minutes without any elevated member before an episode closes.
+    pub quiet_minutes: u32,
+    /// A new alarm on another service joins an episode younger than this.
+    pub merge_minutes: u32,
+    /// A series is "above baseline" for the scope when, since the episode opened, its excess is
+    /// at least `scope_min_excess` and its log-likelihood ratio at least `scope_llr`.
+    pub scope_llr: f32,
+    pub scope_min_excess: f32,
+    /// A quiet service rules out its technologies only with this many expected reports.
+    pub tech_min_expected: f32,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            dedup_window_minutes: 60,
+            repeat_threshold: 2,
+            utc_offset_minutes: 0,
+            warmup_minutes: 60,
+            min_rate: 0.002,
+            rate_slack: 0.15,
+            cold_z: 2.0,
+            cold_abs: 1.0,
+            rise_ratio: 1.5,
+            rise_abs: 2.0,
+            cusum_cap: 60.0,
+            alarm_llr: 13.0,
+            min_excess: 6.0,
+            instant_excess: 24.0,
+            learn_min_alpha: 1.0 / 240.0,
+            anomaly_weight: 0.02,
+            level_alpha: 1.0 / 120.0,
+            winsor_z: 3.0,
+            fast_alpha: 0.5,
+            hot_ratio: 1.5,
+            hot_abs: 1.0,
+            quiet_minutes: 10,
+            merge_minutes: 15,
+            scope_llr: 8.0,
+            scope_min_excess: 3.0,
+            tech_min_expected: 5.0,
+        }
+    }
+}
+
+/// The provider-level view of the last closed minute, for status pages and charts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SeriesStatus {
+    pub minute_start: Timestamp,
+    /// Distinct reporters in that minute.
+    pub observed: f64,
+    /// Baseline rate (distinct reporters per minute).
+    pub expected: f64,
+    /// Upper edge of the normal band: a single minute above it would be an alarm on its own.
+    pub upper: f64,
+    pub score: f64,
+}
+
+/// An outage episode of one provider.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Episode {
+    pub id: u64,
+    pub provider: ProviderId,
+    /// Services above baseline (empty = provider-wide or unspecified).
+    pub services: Vec<ServiceId>,
+    /// Regions above baseline.
+    pub regions: Vec<RegionId>,
+    pub technologies: Vec<String>,
+    pub problems: Vec<Problem>,
+    /// Estimated onset (can be before `detected_at`).
+    pub start: Timestamp,
+    /// Virtual time the episode was first emitted.
+    pub detected_at: Timestamp,
+    pub end: Option<Timestamp>,
+    pub peak_score: f64,
+    /// Distinct reporters per minute at the peak (over the episode's services, else provider).
+    pub peak_rate: f64,
+    /// Baseline rate at the peak minute.
+    pub baseline_rate: f64,
+}
+
+/// A series of a provider (service, region, problem; `None` = all) and its current score.
+pub type SeriesScore = (Option<ServiceId>, Option<RegionId>, Option<Problem>, f64);
+
+/// What changed in a call of [`Detector::advance_to`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum EpisodeChange {
+    Opened(u64),
+    /// Scope or onset changed.
+    Updated(u64),
+    Closed(u64),
+}
+
+/// Which dimensions a series covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct SeriesKey {
+    service: Option<usize>,
+    region: Option<usize>,
+    problem: Option<usize>,
+}
+
+/// One provider's block of series. Layout (ns services, nr regions, NQ problems):
+/// `[P][P/S × ns][P/S/R × ns·nr][P/S/Q × ns·NQ][P/R × nr][P/Q × NQ][P/R/Q × nr·NQ]`.
+#[derive(Clone, Debug)]
+struct Block {
+    id: ProviderId,
+    services: Vec<ServiceId>,
+    service_index: HashMap<ServiceId, usize>,
+    techs: Vec<Vec<String>>,
+    base: usize,
+    ns: usize,
+    nr: usize,
+    /// First-counted minutes of recent repeaters.
+    repeaters: Vec<i64>,
+}
+
+impl Block {
+    fn len(&self) -> usize {
+        let (ns, nr) = (self.ns, self.nr);
+        1 + ns + ns * nr + ns * NQ + nr + NQ + nr * NQ
+    }
+    fn off_s(&self, s: usize) -> usize {
+        1 + s
+    }
+    fn off_sr(&self, s: usize, r: usize) -> usize {
+        1 + self.ns + s * self.nr + r
+    }
+    fn off_sq(&self, s: usize, q: usize) -> usize {
+        1 + self.ns + self.ns * self.nr + s * NQ + q
+    }
+    fn off_r(&self, r: usize) -> usize {
+        1 + self.ns + self.ns * self.nr + self.ns * NQ + r
+    }
+    fn off_q(&self, q: usize) -> usize {
+        self.off_r(self.nr) + q
+    }
+    fn off_rq(&self, r: usize, q: usize) -> usize {
+        self.off_q(NQ) + r * NQ + q
+    }
+    fn key(&self, off: usize) -> SeriesKey {
+        let (ns, nr) = (self.ns, self.nr);
+        let mut k = SeriesKey::default();
+        if off == 0 {
+            return k;
+        }
+        let mut o = off - 1;
+        if o < ns {
+            k.service = Some(o);
+            return k;
+        }
+        o -= ns;
+        if o < ns * nr {
+            k.service = Some(o / nr);
+            k.region = Some(o % nr);
+            return k;
+        }
+        o -= ns * nr;
+        if o < ns * NQ {
+            k.service = Some(o / NQ);
+            k.problem = Some(o % NQ);
+            return k;
+        }
+        o -= ns * NQ;
+        if o < nr {
+            k.region = Some(o);
+            return k;
+        }
+        o -= nr;
+        if o < NQ {
+            k.problem = Some(o);
+            return k;
+        }
+        o -= NQ;
+        k.region = Some(o / NQ);
+        k.problem = Some(o % NQ);
+        k
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    first: i64,
+    count: u32,
+}
+
+/// Working state of an open episode.
+#[derive(Clone, Debug)]
+struct OpenEpisode {
+    idx: usize,
+    block: usize,
+    opened: i64,
+    last_hot: i64,
+    members: Vec<usize>,
+    /// Services attached by alarms.
+    attached: Vec<bool>,
+    /// Observed and expected sums since opening, per series of the block.
+    acc: Vec<[f32; 2]>,
+}
+
+/// The streaming outage detector. See the module documentation for the algorithm.
+#[derive(Clone, Debug)]
+pub struct Detector {
+    config: DetectorConfig,
+    params: Params,
+    regions: Vec<RegionId>,
+    region_index: HashMap<RegionId, usize>,
+    blocks: Vec<Block>,
+    provider_index: HashMap<ProviderId, usize>,
+    series: Vec<Series>,
+    seen: HashMap<(u32, u64), Seen>,
+    last_prune: i64,
+    epoch: Option<i64>,
+    /// First minute not yet closed (absolute minute index).
+    next_close: i64,
+    episodes: Vec<Episode>,
+    open: Vec<OpenEpisode>,
+    pending: Vec<EpisodeChange>,
+    alarms: Vec<(usize, usize)>,
+    late_reports: u64,
+    duplicate_reports: u64,
+    counted_reports: u64,
+}
+
+/// Technologies of a service: its own list, else those of the components it depends on.
+fn service_techs(topology: &Topology, s: &crate::topology::Service) -> Vec<String> {
+    let mut t: BTreeSet<String> = s.technologies.iter().cloned().collect();
+    if t.is_empty() {
+        for c in topology.service_closure(s) {
+            if let Some(tech) = topology.component(&c).and_then(|c| c.technology.clone()) {
+                t.insert(tech);
+            }
+        }
+    }
+    t.into_iter().collect()
+}
+
+impl Detector {
+    pub fn new(topology: &Topology, config: DetectorConfig) -> Self {
+        let params = Params::new(&config);
+        let regions: Vec<RegionId> = topology.regions.iter().map(|r| r.id.clone()).collect();
+        let region_index = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i))
+            .collect();
+        let mut by_provider: HashMap<&str, Vec<&crate::topology::Service>> = HashMap::new();
+        for s in &topology.services {
+            by_provider.entry(s.provider.as_str()).or_default().push(s);
+        }
+        let mut d = Detector {
+            config,
+            params,
+            regions,
+            region_index,
+            blocks: Vec::new(),
+            provider_index: HashMap::new(),
+            series: Vec::new(),
+            seen: HashMap::new(),
+            last_prune: i64::MIN,
+            epoch: None,
+            next_close: 0,
+            episodes: Vec::new(),
+            open: Vec::new(),
+            pending: Vec::new(),
+            alarms: Vec::new(),
+            late_reports: 0,
+            duplicate_reports: 0,
+            counted_reports: 0,
+        };
+        for p in &topology.providers {
+            let services = by_provider.get(p.id.as_str()).cloned().unwrap_or_default();
+            let ids: Vec<ServiceId> = services.iter().map(|s| s.id.clone()).collect();
+            let techs = services
+                .iter()
+                .map(|s| service_techs(topology, s))
+                .collect();
+            d.add_block(p.id.clone(), ids, techs);
+        }
+        d
+    }
+
+    fn add_block(&mut self, id: ProviderId, services: Vec<ServiceId>, techs: Vec<Vec<String>>) {
+        if self.provider_index.contains_key(&id) {
+            return;
+        }
+        let block = Block {
+            id: id.clone(),
+            service_index: services
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i))
+                .collect(),
+            ns: services.len(),
+            services,
+            techs,
+            base: self.series.len(),
+            nr: self.regions.len(),
+            repeaters: Vec::new(),
+        };
+        let n = block.len();
+        self.series.resize(self.series.len() + n, Series::new());
+        self.provider_index.insert(id, self.blocks.len());
+        self.blocks.push(block);
+    }
+
+    pub fn config(&self) -> &DetectorConfig {
+        &self.config
+    }
+
+    /// Counts a report. Reports arrive in non-decreasing time order; a report older than the
+    /// last closed minute is counted as late and ignored. A report in a later minute closes the
+    /// minutes before it (their changes are returned by the next [`Detector::advance_to`]).
+    pub fn observe(&mut self, report: &Report) {
+        let m = report.time.minute();
+        if self.epoch.is_none() {
+            self.epoch = Some(m);
+            self.next_close = m;
+        }
+        if m < self.next_close {
+            self.late_reports += 1;
+            return;
+        }
+        if m > self.next_close {
+            self.close_through(m);
+        }
+        let bi = match self.provider_index.get(&report.provider) {
+            Some(&b) => b,
+            None => {
+                self.add_block(report.provider.clone(), Vec::new(), Vec::new());
+                self.blocks.len() - 1
+            }
+        };
+        let window = i64::from(self.config.dedup_window_minutes.max(1));
+        if m - self.last_prune >= window {
+            self.seen.retain(|_, v| m - v.first < window);
+            for b in &mut self.blocks {
+                b.repeaters.retain(|&f| m - f < window);
+            }
+            self.last_prune = m;
+        }
+        let key = (bi as u32, report.reporter.short());
+        let threshold = self.config.repeat_threshold.max(2);
+        match self.seen.get_mut(&key) {
+            Some(v) if m - v.first < window => {
+                v.count = v.count.saturating_add(1);
+                if v.count == threshold {
+                    self.blocks[bi].repeaters.push(v.first);
+                }
+                self.duplicate_reports += 1;
+                return;
+            }
+            Some(v) => {
+                v.first = m;
+                v.count = 1;
+            }
+            None => {
+                self.seen.insert(key, Seen { first: m, count: 1 });
+            }
+        }
+        self.counted_reports += 1;
+        let b = &self.blocks[bi];
+        let s = report
+            .service
+            .as_ref()
+            .and_then(|s| b.service_index.get(s).copied());
+        let r = self.region_index.get(&report.region).copied();
+        let q = report.problem.index();
+        let base = b.base;
+        let mut offs = [0usize; 7];
+        let mut n = 0;
+        let mut push = |o: usize| {
+            offs[n] = o;
+            n += 1;
+        };
+        push(0);
+        push(b.off_q(q));
+        if let Some(s) = s {
+            push(b.off_s(s));
+            push(b.off_sq(s, q));
+            if let Some(r) = r {
+                push(b.off_sr(s, r));
+            }
+        }
+        if let Some(r) = r {
+            push(b.off_r(r));
+            push(b.off_rq(r, q));
+        }
+        for &o in &offs[..n] {
+            self.series[base + o].cur += 1;
+        }
+    }
+
+    /// Closes every minute that ends at or before `now`, scores it and updates episodes.
+    pub fn advance_to(&mut self, now: Timestamp) -> Vec<EpisodeChange> {
+        let target = now.0.div_euclid(60);
+        if self.epoch.is_none() {
+            self.epoch = Some(target);
+            self.next_close = target;
+        }
+        if target > self.next_close {
+            self.close_through(target);
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Closes minutes `next_close .. until`.
+    fn close_through(&mut self, until: i64) {
+        while self.next_close < until {
+            let m = self.next_close;
+            self.close_minute(m);
+            self.next_close = m + 1;
+        }
+    }
+
+    fn close_minute(&mut self, m: i64) {
+        let epoch = self.epoch.unwrap_or(m);
+        let rel = (m - epoch).clamp(0, u32::MAX as i64) as u32;
+        let ctx = MinuteCtx::new(rel, m + i64::from(self.config.utc_offset_minutes));
+        let window = i64::from(self.config.dedup_window_minutes.max(1));
+        self.alarms.clear();
+        for (bi, b) in self.blocks.iter_mut().enumerate() {
+            if !b.repeaters.is_empty() {
+                b.repeaters.retain(|&f| m - f < window);
+            }
+            let allowance = b.repeaters.len() as f32;
+            let in_episode = self.open.iter().any(|o| o.block == bi);
+            let base = b.base;
+            let len = b.len();
+            for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
+                if s.step(&ctx, &self.params, allowance, in_episode).alarm {
+                    self.alarms.push((bi, base + k));
+                }
+            }
+        }
+        self.update_episodes(m);
+    }
+
+    fn minute_time(&self, rel: u32) -> Timestamp {
+        Timestamp((self.epoch.unwrap_or(0) + i64::from(rel)) * 60)
+    }
+
+    fn update_episodes(&mut self, m: i64) {
+        // Accumulate since-open sums and hotness.
+        for ep in &mut self.open {
+            let b = &self.blocks[ep.block];
+            let ss = &self.series[b.base..b.base + b.len()];
+            for (acc, s) in ep.acc.iter_mut().zip(ss) {
+                acc[0] += s.last_x;
+                acc[1] += s.tested;
+            }
+            if ep.members.iter().any(|&i| self.series[i].flags & HOT != 0) {
+                ep.last_hot = m;
+            }
+        }
+
+        // Attach alarms to episodes, or open new ones.
+        let mut touched: Vec<usize> = Vec::new();
+        let alarms = std::mem::take(&mut self.alarms);
+        for &(bi, i) in &alarms {
+            if self.series[i].flags & MEMBER != 0 {
+                continue;
+            }
+            let b = &self.blocks[bi];
+            let key = b.key(i - b.base);
+            let mut of_block = self.open.iter().enumerate().filter(|(_, o)| o.block == bi);
+            let target = match key.service {
+                Some(s) => {
+                    let with = of_block
+                        .clone()
+                        .find(|(_, o)| {
+                            o.attached[s] || self.episodes[o.idx].services.contains(&b.services[s])
+                        })
+                        .map(|(k, _)| k);
+                    with.or_else(|| {
+                        of_block
+                            .rfind(|(_, o)| m - o.opened < i64::from(self.config.merge_minutes))
+                            .map(|(k, _)| k)
+                    })
+                }
+                None => of_block.next_back().map(|(k, _)| k),
+            };
+            let onset = self.minute_time(self.series[i].onset);
+            self.series[i].flags |= MEMBER;
+            match target {
+                Some(k) => {
+                    let ep = &mut self.open[k];
+                    ep.members.push(i);
+                    ep.last_hot = m;
+                    if let Some(s) = key.service {
+                        ep.attached[s] = true;
+                    }
+                    let e = &mut self.episodes[ep.idx];
+                    if onset < e.start {
+                        e.start = onset;
+                    }
+                    touched.push(k);
+                }
+                None => {
+                    let b = &self.blocks[bi];
+                    let acc = self.series[b.base..b.base + b.len()]
+                        .iter()
+                        .map(|s| [s.sum_x, s.sum_l])
+                        .collect();
+                    let mut attached = vec![false; b.ns];
+                    if let Some(s) = key.service {
+                        attached[s] = true;
+                    }
+                    let id = self.episodes.len() as u64 + 1;
+                    self.episodes.push(Episode {
+                        id,
+                        provider: b.id.clone(),
+                        services: Vec::new(),
+                        regions: Vec::new(),
+                        technologies: Vec::new(),
+                        problems: Vec::new(),
+                        start: onset,
+                        detected_at: Timestamp((m + 1) * 60),
+                        end: None,
+                        peak_score: 0.0,
+                        peak_rate: 0.0,
+                        baseline_rate: 0.0,
+                    });
+                    self.open.push(OpenEpisode {
+                        idx: self.episodes.len() - 1,
+                        block: bi,
+                        opened: m,
+                        last_hot: m,
+                        members: vec![i],
+                        attached,
+                        acc,
+                    });
+                    self.pending.push(EpisodeChange::Opened(id));
+                }
+            }
+        }
+        self.alarms = alarms;
+
+        // Scope, peaks, closing.
+        let mut k = 0;
+        while k < self.open.len() {
+            let changed = self.refresh_scope(k, m);
+            let ep = &self.open[k];
+            let id = self.episodes[ep.idx].id;
+            let just_opened = ep.opened == m;
+            if m - ep.last_hot >= i64::from(self.config.quiet_minutes) {
+                let ep = self.open.remove(k);
+                let end = Timestamp((ep.last_hot + 1) * 60);
+                let e = &mut self.episodes[ep.idx];
+                e.end = Some(end.max(e.start));
+                for &i in &ep.members {
+                    self.series[i].reset_excursion();
+                }
+                self.pending.push(EpisodeChange::Closed(id));
+                continue;
+            }
+            if !just_opened && (changed || touched.contains(&k)) {
+                self.pending.push(EpisodeChange::Updated(id));
+            }
+            k += 1;
+        }
+    }
+
+    /// Recomputes scope and peak of open episode `k`; true when the scope changed.
+    fn refresh_scope(&mut self, k: usize, _m: i64) -> bool {
+        let ep = &self.open[k];
+        let b = &self.blocks[ep.block];
+        let base = b.base;
+        let cfg = &self.config;
+        let pass = |off: usize| -> bool {
+            if ep.members.contains(&(base + off)) {
+                return true;
+            }
+            let [x, l] = ep.acc[off];
+            x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr
+        };
+        let services: Vec<usize> = (0..b.ns)
+            .filter(|&s| {
+                ep.attached[s]
+                    || pass(b.off_s(s))
+                    || (0..b.nr).any(|r| pass(b.off_sr(s, r)))
+                    || (0..NQ).any(|q| pass(b.off_sq(s, q)))
+            })
+            .collect();
+        let regions: Vec<usize> = (0..b.nr)
+            .filter(|&r| {
+                pass(b.off_r(r))
+                    || services.iter().any(|&s| pass(b.off_sr(s, r)))
+                    || (0..NQ).any(|q| pass(b.off_rq(r, q)))
+            })
+            .collect();
+        let problems: Vec<usize> = (0..NQ)
+            .filter(|&q| {
+                pass(b.off_q(q))
+                    || services.iter().any(|&s| pass(b.off_sq(s, q)))
+                    || (0..b.nr).any(|r| pass(b.off_rq(r, q)))
+            })
+            .collect();
+        let mut affected: BTreeSet<&String> = BTreeSet::new();
+        for &s in &services {
+            affected.extend(b.techs[s].iter());
+        }
+        let mut ruled_out: BTreeSet<&String> = BTreeSet::new();
+        for s in 0..b.ns {
+            if services.contains(&s) {
+                continue;
+            }
+            let [x, l] = ep.acc[b.off_s(s)];
+            if l >= cfg.tech_min_expected && x < l * 1.5 + cfg.scope_min_excess {
+                ruled_out.extend(b.techs[s].iter());
+            }
+        }
+        let narrowed: Vec<String> = affected
+            .iter()
+            .filter(|t| !ruled_out.contains(*t))
+            .map(|t| (*t).clone())
+            .collect();
+        let technologies = if narrowed.is_empty() {
+            affected.into_iter().cloned().collect()
+        } else {
+            narrowed
+        };
+
+        let (rate, base_rate) = if services.is_empty() {
+            let s = &self.series[base];
+            (s.last_x, s.expected)
+        } else {
+            services.iter().fold((0.0, 0.0), |(x, l), &s| {
+                let se = &self.series[base + b.off_s(s)];
+                (x + se.last_x, l + se.expected)
+            })
+        };
+        let score = ep
+            .members
+            .iter()
+            .map(|&i| self.series[i].score)
+            .fold(0.0f32, f32::max);
+
+        let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
+        let regions: Vec<RegionId> = regions.iter().map(|&r| self.regions[r].clone()).collect();
+        let problems: Vec<Problem> = problems.iter().map(|&q| Problem::ALL[q]).collect();
+        let e = &mut self.episodes[ep.idx];
+        let changed = e.services != services
+            || e.regions != regions
+            || e.problems != problems
+            || e.technologies != technologies;
+        e.services = services;
+        e.regions = regions;
+        e.problems = problems;
+        e.technologies = technologies;
+        e.peak_score = e.peak_score.max(f64::from(score));
+        if f64::from(rate) > e.peak_rate {
+            e.peak_rate = f64::from(rate);
+            e.baseline_rate = f64::from(base_rate);
+        }
+        changed
+    }
+
+    /// All episodes, open and closed, in order of opening.
+    pub fn episodes(&self) -> &[Episode] {
+        &self.episodes
+    }
+
+    pub fn open_episodes(&self) -> impl Iterator<Item = &Episode> {
+        self.open.iter().map(|o| &self.episodes[o.idx])
+    }
+
+    pub fn series_count(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Bytes of detector state (series, reporter window, indexes, episode work areas).
+    pub fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let series = self.series.capacity() * size_of::<Series>();
+        let seen = self.seen.capacity() * (size_of::<((u32, u64), Seen)>() + 1);
+        let blocks: usize = self
+            .blocks
+            .iter()
+            .map(|b| {
+                size_of::<Block>()
+                    + b.services.capacity() * size_of::<ServiceId>()
+                    + b.service_index.capacity() * (size_of::<(ServiceId, usize)>() + 1)
+                    + b.repeaters.capacity() * 8
+                    + b.services.iter().map(|s| s.as_str().len()).sum::<usize>() * 2
+            })
+            .sum();
+        let index = self.provider_index.capacity() * (size_of::<(ProviderId, usize)>() + 1)
+            + self.region_index.capacity() * (size_of::<(RegionId, usize)>() + 1);
+        let open: usize = self
+            .open
+            .iter()
+            .map(|o| size_of::<OpenEpisode>() + o.acc.capacity() * 8 + o.members.capacity() * 8)
+            .sum();
+        let episodes = self.episodes.capacity() * size_of::<Episode>();
+        size_of::<Self>() + series + seen + blocks + index + open + episodes
+    }
+
+    /// Reports ignored because their minute was already closed.
+    pub fn late_reports(&self) -> u64 {
+        self.late_reports
+    }
+    /// Reports ignored because their reporter already counted for the provider in the window.
+    pub fn duplicate_reports(&self) -> u64 {
+        self.duplicate_reports
+    }
+    /// Reports that counted.
+    pub fn counted_reports(&self) -> u64 {
+        self.counted_reports
+    }
+
+    /// Provider-level status of the last closed minute.
+    pub fn provider_status(&self, provider: &ProviderId) -> Option<SeriesStatus> {
+        let &bi = self.provider_index.get(provider)?;
+        self.epoch?;
+        let s = &self.series[self.blocks[bi].base];
+        let l = f64::from(s.tested.max(self.config.min_rate));
+        let h = f64::from(self.config.alarm_llr);
+        // Solve x·ln(x/l) − (x − l) = h for x > l (Newton).
+        let mut x = l + (2.0 * h * l).sqrt() + h / 3.0;
+        for _ in 0..20 {
+            let f = x * (x / l).ln() - (x - l) - h;
+            let d = (x / l).ln().max(1e-9);
+            let nx = (x - f / d).max(l * (1.0 + 1e-9));
+            if (nx - x).abs() < 1e-9 {
+                break;
+            }
+            x = nx;
+        }
+        let upper = x.max(l + f64::from(self.config.min_excess));
+        Some(SeriesStatus {
+            minute_start: Timestamp((self.next_close - 1) * 60),
+            observed: f64::from(s.last_x),
+            expected: f64::from(s.expected),
+            upper,
+            score: f64::from(s.score),
+        })
+    }
+
+    /// The score of every series of a provider for the last closed minute, with its key
+    /// (service, region, problem), for charts and debugging.
+    pub fn provider_scores(&self, provider: &ProviderId) -> Vec<SeriesScore> {
+        let Some(&bi) = self.provider_index.get(provider) else {
+            return Vec::new();
+        };
+        let b = &self.blocks[bi];
+        (0..b.len())
+            .map(|o| {
+                let k = b.key(o);
+                (
+                    k.service.map(|s| b.services[s].clone()),
+                    k.region.map(|r| self.regions[r].clone()),
+                    k.problem.map(|q| Problem::ALL[q]),
+                    f64::from(self.series[b.base + o].score),
+                )
+            })
+            .collect()
+    }
+}

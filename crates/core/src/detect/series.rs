@@ -1,0 +1,343 @@
+//! One count series: its seasonal baseline, its change detector and its score, in ~300 bytes.
+//!
+//! The step that closes a minute ([`Series::step`]) is the hot loop of the detector; it does no
+//! allocation, and it computes a logarithm or an exponential only when the series has counts or
+//! an open excursion.
+
+use super::DetectorConfig;
+
+/// 24 hourly buckets × {weekday, weekend}.
+pub(crate) const BUCKETS: usize = 48;
+
+/// The series belongs to an open episode (its counts are anomalous; the baseline learns little).
+pub(crate) const MEMBER: u8 = 1;
+/// The smoothed rate is above the "still elevated" line (keeps episodes open).
+pub(crate) const HOT: u8 = 4;
+
+/// Everything about the minute being closed that is the same for every series.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MinuteCtx {
+    /// Minute index relative to the detector's epoch.
+    pub minute: u32,
+    /// Buckets whose centres bracket the middle of this minute, and the weight of the second.
+    pub b0: usize,
+    pub b1: usize,
+    pub w1: f32,
+    /// Bucket this minute's count is learnt into.
+    pub upd: usize,
+}
+
+fn bucket_of_hour(abs_hour: i64) -> usize {
+    let day = abs_hour.div_euclid(24);
+    let hour = abs_hour.rem_euclid(24) as usize;
+    // 1970-01-01 was a Thursday; with Monday = 0, Saturday = 5 and Sunday = 6.
+    let dow = (day + 3).rem_euclid(7);
+    hour + if dow >= 5 { 24 } else { 0 }
+}
+
+impl MinuteCtx {
+    /// `local_minute` is the absolute minute index (since the epoch) in local time.
+    pub fn new(minute: u32, local_minute: i64) -> Self {
+        // Bucket centres lie at hh:30. Position of this minute's middle in "hours since the
+        // centre of hour 0".
+        let t = local_minute * 2 + 1 - 60; // in half-minutes, relative to 00:30
+        let h0 = t.div_euclid(120);
+        let frac = t.rem_euclid(120) as f32 / 120.0;
+        MinuteCtx {
+            minute,
+            b0: bucket_of_hour(h0),
+            b1: bucket_of_hour(h0 + 1),
+            w1: frac,
+            upd: bucket_of_hour(local_minute.div_euclid(60)),
+        }
+    }
+}
+
+/// Tunables turned into what the hot loop needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Params {
+    pub min_rate: f32,
+    pub rate_slack: f32,
+    pub cold_z: f32,
+    pub cold_abs: f32,
+    pub rho: f32,
+    pub delta: f32,
+    pub cusum_cap: f32,
+    pub inv_h: f32,
+    pub inv_min_excess: f32,
+    pub instant_excess: f32,
+    pub warmup: u32,
+    pub fast_alpha: f32,
+    pub hot_ratio: f32,
+    pub hot_abs: f32,
+    pub anomaly_weight: f32,
+    pub level_alpha: f32,
+    pub winsor_z: f32,
+    /// Learning rate by bucket maturity: max(1 / (n + 2), minimum).
+    pub alpha: [f32; 256],
+    /// 1 / sqrt(n + 1) and 1 / (n + 1): the uncertainty of a bucket learnt from n minutes.
+    pub inv_sqrt_n1: [f32; 256],
+    pub inv_n1: [f32; 256],
+}
+
+impl Params {
+    pub fn new(c: &DetectorConfig) -> Self {
+        let mut alpha = [0f32; 256];
+        let mut inv_sqrt_n1 = [0f32; 256];
+        let mut inv_n1 = [0f32; 256];
+        for n in 0..256 {
+            alpha[n] = (1.0 / (n as f32 + 2.0)).max(c.learn_min_alpha);
+            inv_sqrt_n1[n] = 1.0 / ((n as f32 + 1.0).sqrt());
+            inv_n1[n] = 1.0 / (n as f32 + 1.0);
+        }
+        Params {
+            min_rate: c.min_rate,
+            rate_slack: c.rate_slack,
+            cold_z: c.cold_z,
+            cold_abs: c.cold_abs,
+            rho: c.rise_ratio.max(1.01),
+            delta: c.rise_abs.max(0.01),
+            cusum_cap: c.cusum_cap.max(c.alarm_llr),
+            inv_h: 1.0 / c.alarm_llr.max(1e-3),
+            inv_min_excess: 1.0 / c.min_excess.max(1e-3),
+            instant_excess: c.instant_excess,
+            warmup: c.warmup_minutes,
+            fast_alpha: c.fast_alpha.clamp(0.01, 1.0),
+            hot_ratio: c.hot_ratio,
+            hot_abs: c.hot_abs,
+            anomaly_weight: c.anomaly_weight.clamp(0.0, 1.0),
+            level_alpha: c.level_alpha.clamp(1e-6, 1.0),
+            winsor_z: c.winsor_z,
+            alpha,
+            inv_sqrt_n1,
+            inv_n1,
+        }
+    }
+}
+
+/// Poisson log-likelihood ratio of `x` observed against `l` expected, 0 unless `x > l`.
+#[inline]
+pub(crate) fn poisson_llr(x: f32, l: f32) -> f32 {
+    if x > l && l > 0.0 {
+        x * (x / l).ln() - (x - l)
+    } else {
+        0.0
+    }
+}
+
+/// Maps evidence `v` against a threshold (1 / `inv_thr`) to [0, 1): 0.5 at the threshold.
+#[inline]
+fn squash(v: f32, inv_thr: f32) -> f32 {
+    if v <= 0.0 {
+        0.0
+    } else {
+        1.0 - (-v * inv_thr).exp2()
+    }
+}
+
+/// What a closed minute said about one series.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Step {
+    pub alarm: bool,
+}
+
+/// The state of one series. `repr(C)` keeps the layout (and `state_bytes`) predictable.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub(crate) struct Series {
+    /// Expected distinct reporters per minute, by bucket.
+    pub profile: [f32; BUCKETS],
+    /// Minutes learnt into each bucket (saturating).
+    pub seen: [u8; BUCKETS],
+    /// Recent level (slow EWMA of all minutes): the prior for buckets not yet seen.
+    pub level: f32,
+    /// Fast EWMA of the observed count: "still elevated".
+    pub fast: f32,
+    /// One-sided Poisson CUSUM.
+    pub cusum: f32,
+    /// Observed and expected (inflated) counts since the CUSUM left zero.
+    pub sum_x: f32,
+    pub sum_l: f32,
+    /// Expected count (baseline rate) of the last closed minute.
+    pub expected: f32,
+    /// Tested expectation (baseline with slack and cold-start margin) of the last minute.
+    pub tested: f32,
+    /// Anomaly score of the last closed minute, in [0, 1].
+    pub score: f32,
+    /// Observed distinct count of the last closed minute.
+    pub last_x: f32,
+    /// Minute (epoch-relative) at which the CUSUM last left zero: the onset estimate.
+    pub onset: u32,
+    /// Distinct reporters counted in the minute that is still open.
+    pub cur: u32,
+    /// Closed minutes since the series was created (saturating).
+    pub age: u32,
+    pub flags: u8,
+}
+
+impl Series {
+    pub fn new() -> Self {
+        Series {
+            profile: [0.0; BUCKETS],
+            seen: [0; BUCKETS],
+            level: 0.0,
+            fast: 0.0,
+            cusum: 0.0,
+            sum_x: 0.0,
+            sum_l: 0.0,
+            expected: 0.0,
+            tested: 0.0,
+            score: 0.0,
+            last_x: 0.0,
+            onset: 0,
+            cur: 0,
+            age: 0,
+            flags: 0,
+        }
+    }
+
+    /// The learnt value of bucket `b`, or its prior when it has never been seen: the same hour
+    /// of the other day type, else the recent level.
+    #[inline]
+    fn value(&self, b: usize) -> f32 {
+        if self.seen[b] > 0 {
+            self.profile[b]
+        } else {
+            let alt = if b >= 24 { b - 24 } else { b + 24 };
+            if self.seen[alt] > 0 {
+                self.profile[alt]
+            } else {
+                self.level
+            }
+        }
+    }
+
+    /// The baseline rate for a minute, interpolated between hourly buckets.
+    #[inline]
+    pub fn baseline(&self, c: &MinuteCtx) -> f32 {
+        let e0 = self.value(c.b0);
+        let e1 = self.value(c.b1);
+        (e0 + c.w1 * (e1 - e0)).max(0.0)
+    }
+
+    /// Forgets the current excursion (after its episode closed).
+    pub fn reset_excursion(&mut self) {
+        self.cusum = 0.0;
+        self.sum_x = 0.0;
+        self.sum_l = 0.0;
+        self.flags &= !MEMBER;
+    }
+
+    /// Closes one minute: scores the count accumulated in `cur` against the baseline, updates
+    /// the change detector and learns the count into the baseline. `allowance` is the number
+    /// of distinct reporters the provider's recent repeaters could account for.
+    #[inline]
+    pub fn step(&mut self, c: &MinuteCtx, p: &Params, allowance: f32, in_episode: bool) -> Step {
+        let x = self.cur as f32;
+        self.cur = 0;
+        self.last_x = x;
+        self.age = self.age.saturating_add(1);
+
+        let lambda = self.baseline(c);
+        self.expected = lambda;
+        let n = self.seen[c.upd] as usize;
+        let lam = lambda.max(p.min_rate);
+        let sd = lam.sqrt();
+        // What we test against: the baseline, some slack for day-to-day variation, and the
+        // uncertainty of a bucket learnt from few minutes.
+        let lt = lam * (1.0 + p.rate_slack)
+            + p.cold_z * sd * p.inv_sqrt_n1[n]
+            + p.cold_abs * p.inv_n1[n];
+        self.tested = lt;
+
+        // One-sided Poisson CUSUM for a rise to l1.
+        let l1 = (lt * p.rho).max(lt + p.delta);
+        let mut s = self.cusum - (l1 - lt);
+        if x > 0.0 {
+            s += x * (l1 / lt).ln();
+        }
+        let mut anomalous = false;
+        let mut alarm = false;
+        if s <= 0.0 {
+            self.cusum = 0.0;
+            self.sum_x = 0.0;
+            self.sum_l = 0.0;
+            self.score = 0.0;
+        } else {
+            if self.cusum == 0.0 {
+                self.onset = c.minute;
+                self.sum_x = 0.0;
+                self.sum_l = 0.0;
+            }
+            self.cusum = s.min(p.cusum_cap);
+            self.sum_x += x;
+            self.sum_l += lt;
+            // Evidence since the onset, at the best-fitting rise (a GLR), after granting the
+            // provider's repeaters their share.
+            let xa = self.sum_x - allowance;
+            let excess = xa - self.sum_l;
+            if excess > 0.0 {
+                let g = poisson_llr(xa, self.sum_l);
+                let score = squash(g, p.inv_h).min(squash(excess, p.inv_min_excess));
+                self.score = score;
+                anomalous = score >= 0.5;
+                // A marginal alarm must span two minutes: a one-minute burst may be a flood
+                // whose repeats have not arrived yet.
+                alarm = anomalous
+                    && (excess >= p.instant_excess || self.onset != c.minute)
+                    && self.age > p.warmup;
+            } else {
+                self.score = 0.0;
+            }
+        }
+        let step = Step { alarm };
+        // While the provider has an open episode, a series on an upward excursion is suspect.
+        let suspicious = anomalous || (in_episode && self.cusum > 0.0);
+        self.learn(c, p, x, lt, sd, n, suspicious, step)
+    }
+
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn learn(
+        &mut self,
+        c: &MinuteCtx,
+        p: &Params,
+        x: f32,
+        lt: f32,
+        sd: f32,
+        n: usize,
+        suspicious: bool,
+        step: Step,
+    ) -> Step {
+        // "Still elevated": a fast EWMA above a line over the baseline.
+        self.fast += p.fast_alpha * (x - self.fast);
+        if self.fast >= lt * p.hot_ratio + p.hot_abs {
+            self.flags |= HOT;
+        } else {
+            self.flags &= !HOT;
+        }
+
+        // Learn, robustly: winsorise the count, and learn (almost) nothing while anomalous.
+        let xu = x.min(lt + p.winsor_z * sd + 2.0);
+        let w = if self.age > p.warmup && (suspicious || self.flags & MEMBER != 0) {
+            p.anomaly_weight
+        } else {
+            1.0
+        };
+        let b = c.upd;
+        if n == 0 {
+            self.profile[b] = self.value(b);
+        }
+        self.profile[b] += w * p.alpha[n] * (xu - self.profile[b]);
+        self.seen[b] = self.seen[b].saturating_add(1);
+        let la = (1.0 / self.age as f32).max(p.level_alpha) * w;
+        self.level += la * (xu - self.level);
+        step
+    }
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Self::new()
+    }
+}

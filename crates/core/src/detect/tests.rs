@@ -1,0 +1,633 @@
+//! Detector tests on small generated report streams (seeded splitmix64, Poisson arrivals).
+
+use super::*;
+use crate::report::{ReporterKey, Source};
+
+const TOPO: &str = r#"
+[[providers]]
+id = "o2-de"
+name = "O2"
+kind = "telecom"
+country = "DE"
+
+[[providers]]
+id = "whatsapp"
+name = "WhatsApp"
+kind = "online-service"
+country = "US"
+
+[[regions]]
+id = "DE-BY"
+name = "Bayern"
+[[regions]]
+id = "DE-BE"
+name = "Berlin"
+[[regions]]
+id = "DE-HH"
+name = "Hamburg"
+[[regions]]
+id = "DE-NW"
+name = "Nordrhein-Westfalen"
+
+[[services]]
+provider = "o2-de"
+id = "mobile-data"
+name = "Mobile internet"
+technologies = ["lte", "umts", "gsm"]
+
+[[services]]
+provider = "o2-de"
+id = "mobile-voice"
+name = "Mobile calls"
+technologies = ["umts", "gsm"]
+
+[[services]]
+provider = "o2-de"
+id = "dsl"
+name = "DSL"
+technologies = ["dsl"]
+
+[[services]]
+provider = "whatsapp"
+id = "messaging"
+name = "Messaging"
+"#;
+
+fn topo() -> Topology {
+    Topology::from_toml("t.toml", TOPO).unwrap()
+}
+
+/// splitmix64.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn poisson(&mut self, lambda: f64) -> u32 {
+        if lambda <= 0.0 {
+            return 0;
+        }
+        if lambda > 50.0 {
+            // Normal approximation.
+            let u1 = self.unit().max(1e-12);
+            let u2 = self.unit();
+            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            return (lambda + z * lambda.sqrt()).round().max(0.0) as u32;
+        }
+        let l = (-lambda).exp();
+        let mut k = 0;
+        let mut p = 1.0;
+        loop {
+            p *= self.unit();
+            if p <= l {
+                return k;
+            }
+            k += 1;
+        }
+    }
+    fn pick<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T {
+        let total: f64 = items.iter().map(|(_, w)| w).sum();
+        let mut u = self.unit() * total;
+        for (t, w) in items {
+            if u < *w {
+                return t;
+            }
+            u -= w;
+        }
+        &items[items.len() - 1].0
+    }
+}
+
+/// What reports look like: provider, and weighted services, regions, problems.
+#[derive(Clone)]
+struct Mix {
+    provider: &'static str,
+    services: Vec<(Option<&'static str>, f64)>,
+    regions: Vec<(&'static str, f64)>,
+    problems: Vec<(Problem, f64)>,
+}
+
+fn normal_mix() -> Mix {
+    Mix {
+        provider: "o2-de",
+        services: vec![
+            (Some("mobile-data"), 4.0),
+            (Some("mobile-voice"), 2.0),
+            (Some("dsl"), 2.0),
+            (None, 2.0),
+        ],
+        regions: vec![
+            ("DE-BY", 3.0),
+            ("DE-BE", 1.0),
+            ("DE-HH", 1.0),
+            ("DE-NW", 4.0),
+        ],
+        problems: vec![
+            (Problem::NoInternet, 3.0),
+            (Problem::SlowInternet, 2.0),
+            (Problem::NoSignal, 1.0),
+            (Problem::NoCalls, 1.0),
+            (Problem::Other, 1.0),
+        ],
+    }
+}
+
+/// A traffic source active over [start, end) minutes (absolute), at `rate(minute)` per minute.
+struct Source_ {
+    start: i64,
+    end: i64,
+    rate: Box<dyn Fn(i64) -> f64>,
+    mix: Mix,
+}
+
+/// A daily shape with a night-time trough near zero: multiplier of the daily mean.
+fn diurnal(minute: i64) -> f64 {
+    let h = (minute.rem_euclid(1440)) as f64 / 60.0;
+    if (5.0..24.0).contains(&h) {
+        0.03 + 1.9 * ((std::f64::consts::PI * (h - 5.0) / 19.0).sin()).powf(1.5)
+    } else {
+        0.03
+    }
+}
+
+/// 2017-05-01T00:00:00Z (a Monday), in minutes.
+const T0: i64 = 1_493_596_800 / 60;
+
+struct Sim {
+    rng: Rng,
+    det: Detector,
+    next_reporter: u64,
+    changes: Vec<EpisodeChange>,
+}
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        Sim::with(seed, DetectorConfig::default())
+    }
+    fn with(seed: u64, cfg: DetectorConfig) -> Self {
+        Sim {
+            rng: Rng(seed),
+            det: Detector::new(&topo(), cfg),
+            next_reporter: 1,
+            changes: Vec::new(),
+        }
+    }
+    fn report(&mut self, time: i64, mix: &Mix, reporter: Option<u64>) -> Report {
+        let reporter = reporter.unwrap_or_else(|| {
+            self.next_reporter += 1;
+            self.next_reporter.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
+        let mut key = [0u8; 16];
+        key[..8].copy_from_slice(&reporter.to_le_bytes());
+        Report {
+            time: Timestamp(time),
+            provider: ProviderId::parse(mix.provider).unwrap(),
+            service: if mix.services.is_empty() {
+                None
+            } else {
+                *self.rng.pick(&mix.services)
+            }
+            .map(|s| ServiceId::parse(s).unwrap()),
+            problem: *self.rng.pick(&mix.problems),
+            region: RegionId::parse(self.rng.pick::<&str>(&mix.regions)).unwrap(),
+            reporter: ReporterKey(key),
+            source: Source::Web,
+        }
+    }
+    /// Runs minutes [from, to) with the given sources, plus `extra` reports per minute.
+    fn run(&mut self, from: i64, to: i64, sources: &[Source_]) {
+        self.run_with(from, to, sources, &mut |_, _| Vec::new());
+    }
+    fn run_with(
+        &mut self,
+        from: i64,
+        to: i64,
+        sources: &[Source_],
+        extra: &mut dyn FnMut(&mut Sim, i64) -> Vec<Report>,
+    ) {
+        for m in from..to {
+            let mut batch: Vec<Report> = Vec::new();
+            for s in sources {
+                if m < s.start || m >= s.end {
+                    continue;
+                }
+                let n = self.rng.poisson((s.rate)(m));
+                for _ in 0..n {
+                    let t = m * 60 + (self.rng.next() % 60) as i64;
+                    let r = self.report(t, &s.mix, None);
+                    batch.push(r);
+                }
+            }
+            batch.extend(extra(self, m));
+            batch.sort_by_key(|r| r.time);
+            for r in &batch {
+                self.det.observe(r);
+            }
+            let ch = self.det.advance_to(Timestamp((m + 1) * 60));
+            for c in &ch {
+                assert!(
+                    self.det.episodes().iter().any(|e| match c {
+                        EpisodeChange::Opened(id)
+                        | EpisodeChange::Updated(id)
+                        | EpisodeChange::Closed(id) => e.id == *id,
+                    }),
+                    "change for an unknown episode"
+                );
+            }
+            self.changes.extend(ch);
+            for s in &self.det.series {
+                assert!((0.0..=1.0).contains(&s.score), "score out of range");
+            }
+        }
+    }
+}
+
+fn baseline(mean: f64, start: i64, end: i64) -> Source_ {
+    Source_ {
+        start,
+        end,
+        rate: Box::new(move |m| mean * diurnal(m)),
+        mix: normal_mix(),
+    }
+}
+
+fn flat(rate: f64, start: i64, end: i64, mix: Mix) -> Source_ {
+    Source_ {
+        start,
+        end,
+        rate: Box::new(move |_| rate),
+        mix,
+    }
+}
+
+fn describe(d: &Detector) -> String {
+    d.episodes()
+        .iter()
+        .map(|e| {
+            format!(
+                "#{} {} start {} detected {} end {:?} services {:?} regions {:?} tech {:?} problems {:?} peak {:.0}/{:.1}\n",
+                e.id,
+                e.provider,
+                e.start,
+                e.detected_at,
+                e.end.map(|t| t.to_string()),
+                e.services,
+                e.regions,
+                e.technologies,
+                e.problems,
+                e.peak_rate,
+                e.baseline_rate
+            )
+        })
+        .collect()
+}
+
+const DAY: i64 = 1440;
+
+#[test]
+fn baseline_learns_daily_shape_without_false_alarms() {
+    let mut sim = Sim::new(1);
+    let end = T0 + 14 * DAY;
+    sim.run(T0, end, &[baseline(3.0, T0, end)]);
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+    // Probe the learnt profile for a weekday (day 14 is a Monday).
+    let p = ProviderId::parse("o2-de").unwrap();
+    let bi = sim.det.provider_index[&p];
+    let s = &sim.det.series[sim.det.blocks[bi].base];
+    for hour in [3i64, 8, 12, 15, 20] {
+        let m = end + hour * 60 + 30;
+        let ctx = MinuteCtx::new(0, m);
+        let got = f64::from(s.baseline(&ctx));
+        let want = 3.0 * diurnal(m);
+        assert!(
+            (got - want).abs() <= 0.2 * want + 0.05,
+            "hour {hour}: learnt {got:.3}, true {want:.3}"
+        );
+    }
+    let st = sim.det.provider_status(&p).unwrap();
+    assert!(st.upper > st.expected && (0.0..=1.0).contains(&st.score));
+    assert_eq!(st.minute_start, Timestamp((end - 1) * 60));
+}
+
+#[test]
+fn step_up_opens_one_episode_within_two_minutes_and_closes() {
+    let mut sim = Sim::new(2);
+    let onset = T0 + 3 * DAY + 13 * 60 + 7;
+    let stop = onset + 90;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            flat(1.0, T0, end, normal_mix()),
+            flat(8.0, onset, stop, normal_mix()),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    let delay = e.detected_at.0 - onset * 60;
+    assert!(
+        (0..=120).contains(&delay),
+        "delay {delay}s: {}",
+        describe(&sim.det)
+    );
+    assert!(e.start.0 <= e.detected_at.0 && (e.start.0 - onset * 60).abs() <= 180);
+    let end_t = e.end.expect("closed").0;
+    assert!(
+        end_t >= stop * 60 - 120 && end_t <= stop * 60 + 15 * 60,
+        "{}",
+        describe(&sim.det)
+    );
+    assert_eq!(sim.det.open_episodes().count(), 0);
+    assert!(sim.changes.contains(&EpisodeChange::Opened(e.id)));
+    assert!(sim.changes.contains(&EpisodeChange::Closed(e.id)));
+    assert!(
+        e.peak_rate >= 5.0 && e.baseline_rate < 3.0,
+        "{}",
+        describe(&sim.det)
+    );
+}
+
+#[test]
+fn night_trickle_does_not_alarm() {
+    let mut sim = Sim::new(3);
+    let end = T0 + 6 * DAY;
+    // Nights have about 0.06 reports a minute; add a trickle of 0.3/min from 01:00 to 04:00
+    // every night of the last three days.
+    let mut sources = vec![baseline(2.0, T0, end)];
+    for d in 3..6 {
+        let s = T0 + d * DAY + 60;
+        sources.push(flat(0.3, s, s + 180, normal_mix()));
+    }
+    sim.run(T0, end, &sources);
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+}
+
+#[test]
+fn flood_from_ten_reporters_does_not_alarm() {
+    let mut sim = Sim::new(4);
+    let start = T0 + 2 * DAY + 3 * 60; // 03:00, quiet
+    let end = T0 + 3 * DAY;
+    let mix = normal_mix();
+    sim.run_with(T0, end, &[baseline(2.0, T0, end)], &mut |sim, m| {
+        // 1000 reports from 10 reporters over 10 minutes.
+        if m < start || m >= start + 10 {
+            return Vec::new();
+        }
+        (0..100)
+            .map(|i| {
+                let who = 7_000 + (i % 10) as u64;
+                let mut r = sim.report(m * 60 + (i * 60 / 100) as i64, &mix, Some(who));
+                r.region = RegionId::parse("DE-HH").unwrap();
+                r
+            })
+            .collect()
+    });
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+    assert!(sim.det.duplicate_reports() >= 990);
+}
+
+#[test]
+fn flood_from_twenty_slow_repeaters_does_not_alarm() {
+    let mut sim = Sim::new(5);
+    let start = T0 + 2 * DAY + 14 * 60;
+    let end = T0 + 3 * DAY;
+    let mix = normal_mix();
+    sim.run_with(T0, end, &[baseline(1.0, T0, end)], &mut |sim, m| {
+        // 20 reporters, each sending one report a minute for 30 minutes.
+        if m < start || m >= start + 30 {
+            return Vec::new();
+        }
+        (0..20u64)
+            .map(|i| sim.report(m * 60 + 3 * i as i64, &mix, Some(9_000 + i)))
+            .collect()
+    });
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+}
+
+#[test]
+fn one_region_outage_has_that_region_only() {
+    let mut sim = Sim::new(6);
+    let onset = T0 + 3 * DAY + 10 * 60;
+    let end = T0 + 4 * DAY;
+    let mut by = normal_mix();
+    by.regions = vec![("DE-BY", 1.0)];
+    sim.run(
+        T0,
+        end,
+        &[baseline(4.0, T0, end), flat(6.0, onset, onset + 120, by)],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    assert_eq!(eps[0].regions, vec![RegionId::parse("DE-BY").unwrap()]);
+}
+
+#[test]
+fn lte_outage_is_scoped_to_lte() {
+    let mut sim = Sim::new(7);
+    let onset = T0 + 3 * DAY + 15 * 60;
+    let end = T0 + 4 * DAY;
+    let mut lte = normal_mix();
+    lte.services = vec![(Some("mobile-data"), 1.0)];
+    lte.problems = vec![(Problem::NoInternet, 3.0), (Problem::SlowInternet, 1.0)];
+    sim.run(
+        T0,
+        end,
+        &[baseline(6.0, T0, end), flat(10.0, onset, onset + 180, lte)],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    assert_eq!(
+        e.technologies,
+        vec!["lte".to_string()],
+        "{}",
+        describe(&sim.det)
+    );
+    assert_eq!(e.services, vec![ServiceId::parse("mobile-data").unwrap()]);
+    assert!(e.problems.contains(&Problem::NoInternet));
+    assert_eq!(e.regions.len(), 4, "national: {}", describe(&sim.det));
+}
+
+#[test]
+fn no_signal_in_one_region_is_found() {
+    let mut sim = Sim::new(8);
+    let onset = T0 + 3 * DAY + 16 * 60;
+    let end = T0 + 4 * DAY;
+    let mut ns = normal_mix();
+    ns.services = vec![(None, 1.0)];
+    ns.regions = vec![("DE-HH", 1.0)];
+    ns.problems = vec![(Problem::NoSignal, 1.0)];
+    sim.run(
+        T0,
+        end,
+        &[baseline(8.0, T0, end), flat(3.0, onset, onset + 120, ns)],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    assert_eq!(
+        e.regions,
+        vec![RegionId::parse("DE-HH").unwrap()],
+        "{}",
+        describe(&sim.det)
+    );
+    assert!(
+        e.problems.contains(&Problem::NoSignal),
+        "{}",
+        describe(&sim.det)
+    );
+}
+
+#[test]
+fn flickering_outage_stays_one_episode() {
+    let mut sim = Sim::new(9);
+    let onset = T0 + 3 * DAY + 12 * 60;
+    let end = T0 + 4 * DAY;
+    let mut sources = vec![flat(1.0, T0, end, normal_mix())];
+    // 4 minutes on, 4 minutes off, for an hour.
+    let mut t = onset;
+    while t < onset + 60 {
+        sources.push(flat(12.0, t, t + 4, normal_mix()));
+        t += 8;
+    }
+    sim.run(T0, end, &sources);
+    assert_eq!(sim.det.episodes().len(), 1, "{}", describe(&sim.det));
+}
+
+#[test]
+fn outage_does_not_poison_the_baseline() {
+    let mut sim = Sim::new(10);
+    let first = T0 + 3 * DAY + 14 * 60;
+    let second = first + DAY;
+    let end = T0 + 5 * DAY;
+    let sources = [
+        baseline(2.0, T0, end),
+        flat(16.0, first, first + 240, normal_mix()),
+        flat(16.0, second, second + 240, normal_mix()),
+    ];
+    sim.run(T0, second, &sources);
+    // Just before the second outage the learnt rate is the normal one, not the outage's.
+    let p = ProviderId::parse("o2-de").unwrap();
+    let st = sim.det.provider_status(&p).unwrap();
+    let normal = 2.0 * diurnal(second);
+    assert!(
+        (st.expected - normal).abs() < 0.15 * normal,
+        "expected {:.2}, normal {normal:.2}",
+        st.expected
+    );
+    sim.run(second, end, &sources);
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 2, "{}", describe(&sim.det));
+    for (e, onset) in eps.iter().zip([first, second]) {
+        let delay = e.detected_at.0 - onset * 60;
+        assert!((0..=120).contains(&delay), "{}", describe(&sim.det));
+    }
+}
+
+#[test]
+fn empty_topology_and_unknown_ids() {
+    let mut d = Detector::new(&Topology::default(), DetectorConfig::default());
+    assert_eq!(d.series_count(), 0);
+    let p = ProviderId::parse("newco").unwrap();
+    assert!(d.provider_status(&p).is_none());
+    let r = Report {
+        time: Timestamp(600),
+        provider: p.clone(),
+        service: Some(ServiceId::parse("unknown").unwrap()),
+        problem: Problem::Login,
+        region: RegionId::parse("XX-YY").unwrap(),
+        reporter: ReporterKey([1; 16]),
+        source: Source::Api,
+    };
+    d.observe(&r);
+    assert!(d.advance_to(Timestamp(660)).is_empty());
+    assert!(d.series_count() > 0);
+    let st = d.provider_status(&p).unwrap();
+    assert_eq!(st.observed, 1.0);
+    assert_eq!(st.minute_start, Timestamp(600));
+    assert!(d.state_bytes() > 0);
+}
+
+#[test]
+fn unknown_service_counts_at_provider_level() {
+    let mut d = Detector::new(&topo(), DetectorConfig::default());
+    let p = ProviderId::parse("o2-de").unwrap();
+    let mut r = Report {
+        time: Timestamp(6000),
+        provider: p.clone(),
+        service: Some(ServiceId::parse("no-such-service").unwrap()),
+        problem: Problem::NoSignal,
+        region: RegionId::parse("DE-BY").unwrap(),
+        reporter: ReporterKey([2; 16]),
+        source: Source::Web,
+    };
+    d.observe(&r);
+    r.reporter = ReporterKey([3; 16]);
+    r.service = None;
+    d.observe(&r);
+    d.advance_to(Timestamp(6060));
+    assert_eq!(d.provider_status(&p).unwrap().observed, 2.0);
+    let scores = d.provider_scores(&p);
+    assert!(scores.iter().all(|(_, _, _, sc)| (0.0..=1.0).contains(sc)));
+    assert!(scores
+        .iter()
+        .any(|(s, r, q, _)| s.is_none() && r.is_none() && q.is_none()));
+}
+
+#[test]
+fn reporter_counts_once_per_window_and_late_reports_are_ignored() {
+    let mut d = Detector::new(&topo(), DetectorConfig::default());
+    let p = ProviderId::parse("o2-de").unwrap();
+    let mk = |t: i64, who: u8| Report {
+        time: Timestamp(t),
+        provider: p.clone(),
+        service: None,
+        problem: Problem::Other,
+        region: RegionId::parse("DE-BE").unwrap(),
+        reporter: ReporterKey([who; 16]),
+        source: Source::Web,
+    };
+    d.observe(&mk(0, 1));
+    d.observe(&mk(10, 1));
+    d.observe(&mk(20, 2));
+    d.advance_to(Timestamp(60));
+    assert_eq!(d.provider_status(&p).unwrap().observed, 2.0);
+    d.observe(&mk(30, 3)); // late: minute 0 is closed
+    assert_eq!(d.late_reports(), 1);
+    d.observe(&mk(59 * 60, 1)); // still within the window of its first report
+    d.advance_to(Timestamp(60 * 60));
+    assert_eq!(d.provider_status(&p).unwrap().observed, 0.0);
+    d.observe(&mk(61 * 60, 1)); // window over: counts again
+    d.advance_to(Timestamp(62 * 60));
+    assert_eq!(d.provider_status(&p).unwrap().observed, 1.0);
+    assert_eq!(d.counted_reports(), 3);
+    assert_eq!(d.duplicate_reports(), 2);
+}
+
+#[test]
+fn deterministic() {
+    let run = || {
+        let mut sim = Sim::new(11);
+        let onset = T0 + 2 * DAY + 9 * 60;
+        let end = T0 + 3 * DAY;
+        sim.run(
+            T0,
+            end,
+            &[
+                baseline(2.0, T0, end),
+                flat(9.0, onset, onset + 30, normal_mix()),
+            ],
+        );
+        (sim.det.episodes().to_vec(), sim.changes)
+    };
+    assert_eq!(run(), run());
+}
