@@ -2,7 +2,11 @@
 //! value, time-of-day and time-of-week baselines, short-vs-long level) each ranked against its
 //! own decaying histogram and turned into a surprise (−log10 of the tail probability, extended
 //! beyond the largest error seen); the recent mean surprise is ranked against its own history
-//! too (sustained anomalies), and a row only alerts when it is clearly above every recent row.
+//! too (sustained anomalies). A context novelty joins them: the value is cut into a few levels
+//! of the range seen so far, and a row whose short level sequence (last 1..=depth rows, and the
+//! level pair with the time-of-day block) was never seen before is surprising in proportion to
+//! how rarely this series produces novel contexts. The score is the largest of these surprises,
+//! and a row only alerts when it is clearly above every recent row.
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
 //! nothing else. The per-series state is a fixed, small number of bytes.
@@ -46,6 +50,18 @@ pub struct AnomalyConfig {
     pub alpha_scale: f64,
     /// Extra surprise (decades) per octave by which an error exceeds the largest one seen.
     pub beyond: f64,
+    /// Levels into which the seen range is cut for the context novelty (0 disables it).
+    pub nov_levels: u32,
+    /// Longest context (rows) whose novelty is checked.
+    pub nov_depth: u32,
+    /// Smoothing of the long-run rate of novel contexts.
+    pub nov_alpha: f64,
+    /// Weight of the novelty surprise.
+    pub nov_weight: f64,
+    /// How the novelty surprise joins the others: 0 max, 1 sum.
+    pub nov_mode: u32,
+    /// Time-of-day blocks in the novelty contexts (0: none).
+    pub nov_tod: u32,
 }
 
 impl Default for AnomalyConfig {
@@ -58,7 +74,7 @@ impl Default for AnomalyConfig {
             half_life: 3000.0,
             prior: 0.3,
             alpha_recent: 0.05,
-            suppress_rows: 300,
+            suppress_rows: 200,
             suppress_delta: 0.1,
             alert_min: 2.0,
             features: 0x1f,
@@ -68,6 +84,12 @@ impl Default for AnomalyConfig {
             alpha_err: 0.01,
             beyond: 0.5,
             alpha_scale: 0.0002,
+            nov_levels: 5,
+            nov_depth: 3,
+            nov_alpha: 0.001,
+            nov_weight: 8.0,
+            nov_mode: 0,
+            nov_tod: 4,
         }
     }
 }
@@ -93,6 +115,12 @@ impl AnomalyConfig {
             "alpha_err" => self.alpha_err = value,
             "beyond" => self.beyond = value,
             "alpha_scale" => self.alpha_scale = value,
+            "nov_levels" => self.nov_levels = value.round() as u32,
+            "nov_depth" => self.nov_depth = value.round() as u32,
+            "nov_alpha" => self.nov_alpha = value,
+            "nov_weight" => self.nov_weight = value,
+            "nov_mode" => self.nov_mode = value.round() as u32,
+            "nov_tod" => self.nov_tod = value.round() as u32,
             _ => return Err(format!("unknown detector setting {key:?}")),
         }
         Ok(())
@@ -165,6 +193,89 @@ impl TailHist {
     }
 }
 
+const NOV_BITS: usize = 1 << 16;
+const NOV_MAX_DEPTH: usize = 8;
+
+/// Context novelty: the value is cut into levels of the range seen so far; the contexts are the
+/// level sequences of the last 1..=depth rows (optionally also the current level and the
+/// previous one together with the time-of-day block), remembered in a hashed bit set. A row's
+/// novelty is the share of its contexts never seen before, and its surprise
+/// that share times −log10 of the long-run rate of novel contexts.
+#[derive(Clone, Debug)]
+struct Novelty {
+    seen: Box<[u64; NOV_BITS / 64]>,
+    levels: [i8; NOV_MAX_DEPTH],
+    /// The range seen so far, which the levels cut.
+    lo: f64,
+    hi: f64,
+    rate: f64,
+    rows: f64,
+}
+
+impl Novelty {
+    fn new() -> Self {
+        Novelty {
+            seen: Box::new([0; NOV_BITS / 64]),
+            levels: [0; NOV_MAX_DEPTH],
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+            rate: 1.0,
+            rows: 1.0,
+        }
+    }
+
+    /// Whether context `h` is new; remembers it.
+    fn check(&mut self, h: u64) -> bool {
+        let k = ((h >> 17) as usize) % NOV_BITS;
+        let (w, b) = (k / 64, 1u64 << (k % 64));
+        let new = self.seen[w] & b == 0;
+        self.seen[w] |= b;
+        new
+    }
+
+    fn surprise(&mut self, x: f64, tod: Option<u8>, cfg: &AnomalyConfig, learn_only: bool) -> f64 {
+        if self.lo > self.hi {
+            self.lo = x;
+            self.hi = x;
+        }
+        let range = (self.hi - self.lo).max(1e-9 * (1.0 + x.abs()));
+        let l = f64::from(cfg.nov_levels);
+        let level = ((x - self.lo) / range * l).floor().clamp(-1.0, l) as i8;
+        self.lo = self.lo.min(x);
+        self.hi = self.hi.max(x);
+        self.levels.copy_within(0..NOV_MAX_DEPTH - 1, 1);
+        self.levels[0] = level;
+        let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
+        let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x100_0000_01B3).rotate_left(29);
+        let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut novel = 0usize;
+        let mut total = 0usize;
+        let levels = self.levels;
+        for (j, &l) in levels[..depth].iter().enumerate() {
+            h = mix(h, (l as u8 as u64) | ((j as u64) << 8));
+            novel += usize::from(self.check(h));
+            total += 1;
+        }
+        if let Some(t) = tod {
+            let mut g = mix(0x51_7CC1_B727_220A, u64::from(t) | (1 << 16));
+            for &l in &levels[..2] {
+                g = mix(g, l as u8 as u64);
+                novel += usize::from(self.check(g));
+                total += 1;
+            }
+        }
+        let frac = novel as f64 / total as f64;
+        let s = frac * -(self.rate.max(1e-6)).log10();
+        self.rows += 1.0;
+        self.rate += cfg.nov_alpha.max(1.0 / self.rows) * (frac - self.rate);
+        if learn_only {
+            0.0
+        } else {
+            s
+        }
+    }
+}
+
 /// The detector state of one series.
 #[derive(Clone, Debug)]
 pub struct AnomalyDetector {
@@ -193,6 +304,9 @@ pub struct AnomalyDetector {
     /// Largest surprise in the current and the previous block of `suppress_rows / 2` rows.
     block_max: [f64; 2],
     block_rows: u32,
+    /// Exponentially fading maximum of the recent surprises.
+    fading_max: f64,
+    novelty: Novelty,
 }
 
 impl AnomalyDetector {
@@ -220,12 +334,14 @@ impl AnomalyDetector {
             last_alert_level: 0.0,
             block_max: [0.0; 2],
             block_rows: 0,
+            fading_max: 0.0,
+            novelty: Novelty::new(),
         }
     }
 
     /// Bytes of state this detector keeps for its series.
     pub fn state_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
+        std::mem::size_of::<Self>() + NOV_BITS / 8
     }
 
     /// Feeds one row and returns its anomaly score in [0, 1].
@@ -312,6 +428,15 @@ impl AnomalyDetector {
                 a = m;
             }
         }
+        if c.nov_levels > 0 {
+            let tod = (c.nov_tod > 0).then(|| (tod * c.nov_tod as usize / 86_400) as u8);
+            let ns = self.novelty.surprise(x, tod, c, self.n < 10);
+            if c.nov_mode == 0 {
+                a = a.max(c.nov_weight * ns);
+            } else {
+                a += c.nov_weight * ns;
+            }
+        }
         // Learn the levels.
         self.prev = x;
         self.fast += c.alpha_fast * (x - self.fast);
@@ -334,7 +459,12 @@ impl AnomalyDetector {
         if n <= c.warmup || !a.is_finite() {
             return 0.0;
         }
-        let suppressed = if c.suppress_mode == 1 {
+        let suppressed = if c.suppress_mode == 2 {
+            let recent = self.fading_max;
+            let k = 0.5f64.powf(1.0 / f64::from(c.suppress_rows.max(1)));
+            self.fading_max = (self.fading_max * k).max(a);
+            a <= recent + c.suppress_delta
+        } else if c.suppress_mode == 1 {
             // Only a row clearly above every recent row's surprise counts.
             let recent = self.block_max[0].max(self.block_max[1]);
             self.block_max[1] = self.block_max[1].max(a);
@@ -386,6 +516,6 @@ mod tests {
     #[test]
     fn state_is_small() {
         let d = AnomalyDetector::new(AnomalyConfig::default());
-        assert!(d.state_bytes() < 8192, "{}", d.state_bytes());
+        assert!(d.state_bytes() < 16_384, "{}", d.state_bytes());
     }
 }
