@@ -75,7 +75,7 @@ impl Default for AnomalyConfig {
             prior: 0.3,
             alpha_recent: 0.05,
             suppress_rows: 200,
-            suppress_delta: 0.1,
+            suppress_delta: 0.3,
             alert_min: 2.0,
             features: 0x1f,
             meta: 1,
