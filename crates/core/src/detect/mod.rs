@@ -8,10 +8,14 @@
 //!    counted report) are duplicates and ignored — as Downdetector counts only a user's first
 //!    report per company. Replays and bots that reuse a key therefore add at most one per hour.
 //!    A reporter that sends [`DetectorConfig::repeat_threshold`] (default 2) reports within its
-//!    window is a *repeater*. Floods come from repeaters, so every series of the provider is
-//!    granted an *allowance*: the number of repeaters counted in the last window is subtracted
-//!    from the evidence before an alarm. A flood of ≤ 20 reporters sending many reports raises
-//!    its own allowance and cannot open an episode.
+//!    window is a *repeater*, and stays one until it has been silent for a whole window (so a
+//!    flood that outlasts the window, where each flooder counts again, stays covered). Floods
+//!    come from repeaters: every series of a provider is granted an *allowance* equal to the
+//!    provider's live repeaters, subtracted from the evidence before an alarm. A flooder counts
+//!    before its second report flags it, so in addition an alarm needs at least `min_excess`
+//!    (default 20) distinct reporters above baseline: a flood by ≤ 20 reporters cannot open an
+//!    episode, whatever their timing. (Outages big enough for the 2-minute delay target exceed
+//!    that within two minutes; small regional outages take longer.)
 //! 2. **Series.** Each counted report adds one to every series it belongs to: the provider `P`,
 //!    per service `P/S`, `P/S/region`, `P/S/problem`, per region `P/R`, per problem `P/Q`, and
 //!    per region and problem `P/R/Q`. Reports with no service (or an unknown service id) count in
@@ -95,6 +99,10 @@ pub struct DetectorConfig {
     /// Cold-start margin: `cold_z·sqrt(λ/(n+1)) + cold_abs/(n+1)`.
     pub cold_z: f32,
     pub cold_abs: f32,
+    /// Cold-start margin relative to the rate, times the prior's share `k0/(n+k0)`.
+    pub cold_rel: f32,
+    /// Weight of a bucket's prior, in minutes: learning rate `1/(n+k0)` (k0 = this).
+    pub prior_weight: f32,
     /// Rise the CUSUM looks for: `max(rise_ratio·λ, λ + rise_abs)`.
     pub rise_ratio: f32,
     pub rise_abs: f32,
@@ -110,6 +118,13 @@ pub struct DetectorConfig {
     pub learn_min_alpha: f32,
     /// Learning weight while a series is anomalous (0 = learn nothing).
     pub anomaly_weight: f32,
+    /// Learning weight while a series' score is at least `suspect_score`, or it is on an
+    /// upward excursion while its provider has an open episode.
+    pub suspect_score: f32,
+    pub suspect_weight: f32,
+    /// The provider's data counts as cut off (no learning) after empty minutes that should
+    /// have held this many reports.
+    pub gap_expected: f32,
     /// Minimum rate of the recent level (prior of unseen buckets).
     pub level_alpha: f32,
     /// Counts are capped at `λ + winsor_z·sqrt(λ) + 2` before they are learnt.
@@ -141,14 +156,19 @@ impl Default for DetectorConfig {
             rate_slack: 0.15,
             cold_z: 2.0,
             cold_abs: 1.0,
+            cold_rel: 0.5,
+            prior_weight: 20.0,
             rise_ratio: 1.5,
             rise_abs: 2.0,
             cusum_cap: 60.0,
             alarm_llr: 13.0,
-            min_excess: 6.0,
-            instant_excess: 24.0,
+            min_excess: 20.0,
+            instant_excess: 30.0,
             learn_min_alpha: 1.0 / 240.0,
             anomaly_weight: 0.02,
+            suspect_score: 0.2,
+            suspect_weight: 0.25,
+            gap_expected: 8.0,
             level_alpha: 1.0 / 120.0,
             winsor_z: 3.0,
             fast_alpha: 0.5,
@@ -230,8 +250,8 @@ struct Block {
     base: usize,
     ns: usize,
     nr: usize,
-    /// First-counted minutes of recent repeaters.
-    repeaters: Vec<i64>,
+    /// Live repeaters of this provider (see [`Detector::flagged`]).
+    repeaters: u32,
 }
 
 impl Block {
@@ -299,8 +319,14 @@ impl Block {
 
 #[derive(Clone, Copy, Debug)]
 struct Seen {
+    /// Minute of the report that counted (start of the reporter's window).
     first: i64,
+    /// Minute of the reporter's latest report.
+    last: i64,
+    /// Reports in the current window.
     count: u32,
+    /// A repeater, live until it has been silent for a whole window.
+    flagged: bool,
 }
 
 /// Working state of an open episode.
@@ -328,6 +354,8 @@ pub struct Detector {
     provider_index: HashMap<ProviderId, usize>,
     series: Vec<Series>,
     seen: HashMap<(u32, u64), Seen>,
+    /// Keys currently flagged as repeaters (for expiry).
+    flagged: Vec<(u32, u64)>,
     last_prune: i64,
     epoch: Option<i64>,
     /// First minute not yet closed (absolute minute index).
@@ -376,6 +404,7 @@ impl Detector {
             provider_index: HashMap::new(),
             series: Vec::new(),
             seen: HashMap::new(),
+            flagged: Vec::new(),
             last_prune: i64::MIN,
             epoch: None,
             next_close: 0,
@@ -415,7 +444,7 @@ impl Detector {
             techs,
             base: self.series.len(),
             nr: self.regions.len(),
-            repeaters: Vec::new(),
+            repeaters: 0,
         };
         let n = block.len();
         self.series.resize(self.series.len() + n, Series::new());
@@ -452,10 +481,8 @@ impl Detector {
         };
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         if m - self.last_prune >= window {
-            self.seen.retain(|_, v| m - v.first < window);
-            for b in &mut self.blocks {
-                b.repeaters.retain(|&f| m - f < window);
-            }
+            self.seen
+                .retain(|_, v| m - v.first < window || (v.flagged && m - v.last < window));
             self.last_prune = m;
         }
         let key = (bi as u32, report.reporter.short());
@@ -463,18 +490,31 @@ impl Detector {
         match self.seen.get_mut(&key) {
             Some(v) if m - v.first < window => {
                 v.count = v.count.saturating_add(1);
-                if v.count == threshold {
-                    self.blocks[bi].repeaters.push(v.first);
+                v.last = m;
+                if v.count >= threshold && !v.flagged {
+                    v.flagged = true;
+                    self.blocks[bi].repeaters += 1;
+                    self.flagged.push(key);
                 }
                 self.duplicate_reports += 1;
                 return;
             }
             Some(v) => {
+                // A new window: the reporter counts again (a live repeater stays flagged).
                 v.first = m;
+                v.last = m;
                 v.count = 1;
             }
             None => {
-                self.seen.insert(key, Seen { first: m, count: 1 });
+                self.seen.insert(
+                    key,
+                    Seen {
+                        first: m,
+                        last: m,
+                        count: 1,
+                        flagged: false,
+                    },
+                );
             }
         }
         self.counted_reports += 1;
@@ -538,16 +578,33 @@ impl Detector {
         let ctx = MinuteCtx::new(rel, m + i64::from(self.config.utc_offset_minutes));
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
-        for (bi, b) in self.blocks.iter_mut().enumerate() {
-            if !b.repeaters.is_empty() {
-                b.repeaters.retain(|&f| m - f < window);
+        // Repeaters silent for a whole window are no longer granted an allowance.
+        let (seen, blocks) = (&mut self.seen, &mut self.blocks);
+        self.flagged.retain(|key| {
+            let live = match seen.get_mut(key) {
+                Some(v) if m - v.last < window => true,
+                Some(v) => {
+                    v.flagged = false;
+                    false
+                }
+                None => false,
+            };
+            if !live {
+                let b = &mut blocks[key.0 as usize];
+                b.repeaters = b.repeaters.saturating_sub(1);
             }
-            let allowance = b.repeaters.len() as f32;
+            live
+        });
+        for (bi, b) in self.blocks.iter_mut().enumerate() {
+            let allowance = b.repeaters as f32;
             let in_episode = self.open.iter().any(|o| o.block == bi);
             let base = b.base;
             let len = b.len();
+            // A run of empty minutes at provider level that should have held many reports is
+            // a data gap, not a quiet spell: it teaches the baseline nothing.
+            let gap = self.series[base].quiet >= self.config.gap_expected;
             for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
-                if s.step(&ctx, &self.params, allowance, in_episode).alarm {
+                if s.step(&ctx, &self.params, allowance, in_episode, gap).alarm {
                     self.alarms.push((bi, base + k));
                 }
             }
@@ -792,7 +849,8 @@ impl Detector {
     pub fn state_bytes(&self) -> usize {
         use std::mem::size_of;
         let series = self.series.capacity() * size_of::<Series>();
-        let seen = self.seen.capacity() * (size_of::<((u32, u64), Seen)>() + 1);
+        let seen = self.seen.capacity() * (size_of::<((u32, u64), Seen)>() + 1)
+            + self.flagged.capacity() * size_of::<(u32, u64)>();
         let blocks: usize = self
             .blocks
             .iter()
@@ -800,7 +858,6 @@ impl Detector {
                 size_of::<Block>()
                     + b.services.capacity() * size_of::<ServiceId>()
                     + b.service_index.capacity() * (size_of::<(ServiceId, usize)>() + 1)
-                    + b.repeaters.capacity() * 8
                     + b.services.iter().map(|s| s.as_str().len()).sum::<usize>() * 2
             })
             .sum();
@@ -830,9 +887,42 @@ impl Detector {
 
     /// Provider-level status of the last closed minute.
     pub fn provider_status(&self, provider: &ProviderId) -> Option<SeriesStatus> {
+        self.series_status(provider, None, None, None)
+    }
+
+    /// Status of one series for the last closed minute. The series that exist: the provider
+    /// (all `None`), per service, service × region, service × problem, per region, per problem
+    /// and region × problem.
+    pub fn series_status(
+        &self,
+        provider: &ProviderId,
+        service: Option<&ServiceId>,
+        region: Option<&RegionId>,
+        problem: Option<Problem>,
+    ) -> Option<SeriesStatus> {
         let &bi = self.provider_index.get(provider)?;
         self.epoch?;
-        let s = &self.series[self.blocks[bi].base];
+        let b = &self.blocks[bi];
+        let s = match service {
+            Some(id) => Some(*b.service_index.get(id)?),
+            None => None,
+        };
+        let r = match region {
+            Some(id) => Some(*self.region_index.get(id)?),
+            None => None,
+        };
+        let q = problem.map(Problem::index);
+        let off = match (s, r, q) {
+            (None, None, None) => 0,
+            (Some(s), None, None) => b.off_s(s),
+            (Some(s), Some(r), None) => b.off_sr(s, r),
+            (Some(s), None, Some(q)) => b.off_sq(s, q),
+            (None, Some(r), None) => b.off_r(r),
+            (None, None, Some(q)) => b.off_q(q),
+            (None, Some(r), Some(q)) => b.off_rq(r, q),
+            (Some(_), Some(_), Some(_)) => return None,
+        };
+        let s = &self.series[b.base + off];
         let l = f64::from(s.tested.max(self.config.min_rate));
         let h = f64::from(self.config.alarm_llr);
         // Solve x·ln(x/l) − (x − l) = h for x > l (Newton).
@@ -846,12 +936,11 @@ impl Detector {
             }
             x = nx;
         }
-        let upper = x.max(l + f64::from(self.config.min_excess));
         Some(SeriesStatus {
             minute_start: Timestamp((self.next_close - 1) * 60),
             observed: f64::from(s.last_x),
             expected: f64::from(s.expected),
-            upper,
+            upper: x,
             score: f64::from(s.score),
         })
     }

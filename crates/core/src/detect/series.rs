@@ -60,6 +60,7 @@ pub(crate) struct Params {
     pub rate_slack: f32,
     pub cold_z: f32,
     pub cold_abs: f32,
+    pub cold_rel: f32,
     pub rho: f32,
     pub delta: f32,
     pub cusum_cap: f32,
@@ -71,30 +72,39 @@ pub(crate) struct Params {
     pub hot_ratio: f32,
     pub hot_abs: f32,
     pub anomaly_weight: f32,
+    pub suspect_score: f32,
+    pub suspect_weight: f32,
     pub level_alpha: f32,
     pub winsor_z: f32,
-    /// Learning rate by bucket maturity: max(1 / (n + 2), minimum).
+    /// Learning rate by bucket maturity n: max(1 / (n + k0), minimum), k0 the prior's weight.
     pub alpha: [f32; 256],
-    /// 1 / sqrt(n + 1) and 1 / (n + 1): the uncertainty of a bucket learnt from n minutes.
-    pub inv_sqrt_n1: [f32; 256],
+    /// Uncertainty of a bucket learnt from n minutes on top of a prior worth k0 minutes:
+    /// 1 / sqrt(n + k0) (sampling), k0 / (n + k0) (share of the prior), 1 / (n + 1).
+    pub inv_sqrt_nk: [f32; 256],
+    pub prior_share: [f32; 256],
     pub inv_n1: [f32; 256],
 }
 
 impl Params {
     pub fn new(c: &DetectorConfig) -> Self {
         let mut alpha = [0f32; 256];
-        let mut inv_sqrt_n1 = [0f32; 256];
+        let mut inv_sqrt_nk = [0f32; 256];
+        let mut prior_share = [0f32; 256];
         let mut inv_n1 = [0f32; 256];
+        let k0 = c.prior_weight.max(1.0);
         for n in 0..256 {
-            alpha[n] = (1.0 / (n as f32 + 2.0)).max(c.learn_min_alpha);
-            inv_sqrt_n1[n] = 1.0 / ((n as f32 + 1.0).sqrt());
-            inv_n1[n] = 1.0 / (n as f32 + 1.0);
+            let nf = n as f32;
+            alpha[n] = (1.0 / (nf + k0)).max(c.learn_min_alpha);
+            inv_sqrt_nk[n] = 1.0 / (nf + k0).sqrt();
+            prior_share[n] = k0 / (nf + k0);
+            inv_n1[n] = 1.0 / (nf + 1.0);
         }
         Params {
             min_rate: c.min_rate,
             rate_slack: c.rate_slack,
             cold_z: c.cold_z,
             cold_abs: c.cold_abs,
+            cold_rel: c.cold_rel,
             rho: c.rise_ratio.max(1.01),
             delta: c.rise_abs.max(0.01),
             cusum_cap: c.cusum_cap.max(c.alarm_llr),
@@ -106,10 +116,13 @@ impl Params {
             hot_ratio: c.hot_ratio,
             hot_abs: c.hot_abs,
             anomaly_weight: c.anomaly_weight.clamp(0.0, 1.0),
+            suspect_score: c.suspect_score,
+            suspect_weight: c.suspect_weight.clamp(0.0, 1.0),
             level_alpha: c.level_alpha.clamp(1e-6, 1.0),
             winsor_z: c.winsor_z,
             alpha,
-            inv_sqrt_n1,
+            inv_sqrt_nk,
+            prior_share,
             inv_n1,
         }
     }
@@ -172,6 +185,8 @@ pub(crate) struct Series {
     pub cur: u32,
     /// Closed minutes since the series was created (saturating).
     pub age: u32,
+    /// Expected count accumulated over the current run of empty minutes (data-gap detector).
+    pub quiet: f32,
     pub flags: u8,
 }
 
@@ -192,6 +207,7 @@ impl Series {
             onset: 0,
             cur: 0,
             age: 0,
+            quiet: 0.0,
             flags: 0,
         }
     }
@@ -232,7 +248,16 @@ impl Series {
     /// the change detector and learns the count into the baseline. `allowance` is the number
     /// of distinct reporters the provider's recent repeaters could account for.
     #[inline]
-    pub fn step(&mut self, c: &MinuteCtx, p: &Params, allowance: f32, in_episode: bool) -> Step {
+    /// `in_episode`: the provider has an open episode; `gap`: the provider's data looks cut off
+    /// (learn nothing).
+    pub fn step(
+        &mut self,
+        c: &MinuteCtx,
+        p: &Params,
+        allowance: f32,
+        in_episode: bool,
+        gap: bool,
+    ) -> Step {
         let x = self.cur as f32;
         self.cur = 0;
         self.last_x = x;
@@ -245,10 +270,15 @@ impl Series {
         let sd = lam.sqrt();
         // What we test against: the baseline, some slack for day-to-day variation, and the
         // uncertainty of a bucket learnt from few minutes.
-        let lt = lam * (1.0 + p.rate_slack)
-            + p.cold_z * sd * p.inv_sqrt_n1[n]
+        let lt = lam * (1.0 + p.rate_slack + p.cold_rel * p.prior_share[n])
+            + p.cold_z * sd * p.inv_sqrt_nk[n]
             + p.cold_abs * p.inv_n1[n];
         self.tested = lt;
+        if x > 0.0 {
+            self.quiet = 0.0;
+        } else {
+            self.quiet += lt;
+        }
 
         // One-sided Poisson CUSUM for a rise to l1.
         let l1 = (lt * p.rho).max(lt + p.delta);
@@ -291,9 +321,24 @@ impl Series {
             }
         }
         let step = Step { alarm };
-        // While the provider has an open episode, a series on an upward excursion is suspect.
-        let suspicious = anomalous || (in_episode && self.cusum > 0.0);
-        self.learn(c, p, x, lt, sd, n, suspicious, step)
+        // How much this minute may teach the baseline: nothing much while anomalous or part
+        // of an episode; less while on a notable excursion (once the bucket is learnt well
+        // enough to call it one), or on any upward excursion while the provider has an open
+        // episode; nothing while the provider's data is cut off.
+        let weight = if gap {
+            0.0
+        } else if self.age <= p.warmup {
+            1.0
+        } else if anomalous || self.flags & MEMBER != 0 {
+            p.anomaly_weight
+        } else if (self.score >= p.suspect_score && p.prior_share[n] < 0.25)
+            || (in_episode && self.cusum > 0.0)
+        {
+            p.suspect_weight
+        } else {
+            1.0
+        };
+        self.learn(c, p, x, lt, sd, n, weight, step)
     }
 
     #[inline]
@@ -306,7 +351,7 @@ impl Series {
         lt: f32,
         sd: f32,
         n: usize,
-        suspicious: bool,
+        w: f32,
         step: Step,
     ) -> Step {
         // "Still elevated": a fast EWMA above a line over the baseline.
@@ -319,11 +364,6 @@ impl Series {
 
         // Learn, robustly: winsorise the count, and learn (almost) nothing while anomalous.
         let xu = x.min(lt + p.winsor_z * sd + 2.0);
-        let w = if self.age > p.warmup && (suspicious || self.flags & MEMBER != 0) {
-            p.anomaly_weight
-        } else {
-            1.0
-        };
         let b = c.upd;
         if n == 0 {
             self.profile[b] = self.value(b);

@@ -327,7 +327,7 @@ fn step_up_opens_one_episode_within_two_minutes_and_closes() {
         end,
         &[
             flat(1.0, T0, end, normal_mix()),
-            flat(8.0, onset, stop, normal_mix()),
+            flat(20.0, onset, stop, normal_mix()),
         ],
     );
     let eps = sim.det.episodes();
