@@ -61,4 +61,30 @@ fn main() {
         secs,
         n as f64 / secs.max(1e-9)
     );
+
+    // Loading from disk: a week at five times the default volume.
+    let big = generate(&GenConfig {
+        seed: 1,
+        kind: Some("mixed".into()),
+        days: 7,
+        volume: 5.0,
+    })
+    .expect("generate");
+    let dir = std::env::temp_dir().join(format!("radar-bench-{}", std::process::id()));
+    big.write(&dir).expect("write");
+    let t0 = std::time::Instant::now();
+    let pkg = radar_scenario::package::load(&dir).expect("load");
+    let load = t0.elapsed().as_secs_f64();
+    let t0 = std::time::Instant::now();
+    let out = replay(&pkg);
+    let rep = t0.elapsed().as_secs_f64();
+    println!(
+        "load reports.csv: {} rows in {:.2} s = {:.0} rows/s; replay: {:.0} reports/s ({} episodes)",
+        pkg.reports.len(),
+        load,
+        pkg.reports.len() as f64 / load.max(1e-9),
+        pkg.reports.len() as f64 / rep.max(1e-9),
+        out.stats.episodes
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
