@@ -76,7 +76,7 @@ use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::{Problem, Report, Timestamp};
 use crate::topology::Topology;
 
-use series::{poisson_llr, MinuteCtx, Params, Series, HOT, MEMBER};
+use series::{poisson_llr, BlockCtx, MinuteCtx, Params, Series, HOT, MEMBER};
 
 /// Number of problem types (series per region/service are created for each).
 const NQ: usize = Problem::ALL.len();
@@ -112,6 +112,11 @@ pub struct DetectorConfig {
     pub alarm_llr: f32,
     /// Distinct reporters above baseline (after the repeater allowance) needed for an alarm.
     pub min_excess: f32,
+    /// The same while the provider shows a flood signature: at least `flood_quick_flags`
+    /// keys in the last window that repeated within `quick_repeat_minutes` of counting.
+    pub flood_min_excess: f32,
+    pub flood_quick_flags: u32,
+    pub quick_repeat_minutes: u32,
     /// Excess at which an alarm needs no second minute of confirmation.
     pub instant_excess: f32,
     /// Minimum learning rate of a baseline bucket.
@@ -151,7 +156,7 @@ impl Default for DetectorConfig {
             dedup_window_minutes: 60,
             repeat_threshold: 2,
             utc_offset_minutes: 0,
-            warmup_minutes: 60,
+            warmup_minutes: 120,
             min_rate: 0.002,
             rate_slack: 0.15,
             cold_z: 2.0,
@@ -162,14 +167,17 @@ impl Default for DetectorConfig {
             rise_abs: 2.0,
             cusum_cap: 60.0,
             alarm_llr: 13.0,
-            min_excess: 20.0,
+            min_excess: 12.0,
+            flood_min_excess: 20.0,
+            flood_quick_flags: 2,
+            quick_repeat_minutes: 10,
             instant_excess: 30.0,
             learn_min_alpha: 1.0 / 240.0,
             anomaly_weight: 0.02,
             suspect_score: 0.2,
             suspect_weight: 0.25,
             gap_expected: 8.0,
-            level_alpha: 1.0 / 120.0,
+            level_alpha: 1.0 / 30.0,
             winsor_z: 3.0,
             fast_alpha: 0.5,
             hot_ratio: 1.5,
@@ -250,8 +258,8 @@ struct Block {
     base: usize,
     ns: usize,
     nr: usize,
-    /// Live repeaters of this provider (see [`Detector::flagged`]).
-    repeaters: u32,
+    /// Minutes at which a key was flagged soon after it counted: the signature of a flood.
+    quick_flags: Vec<i64>,
 }
 
 impl Block {
@@ -277,6 +285,33 @@ impl Block {
     fn off_rq(&self, r: usize, q: usize) -> usize {
         self.off_q(NQ) + r * NQ + q
     }
+    /// The series a report of `cell` counts in: offsets and how many.
+    fn offsets(&self, cell: Cell) -> ([usize; 7], usize) {
+        let q = usize::from(cell.problem);
+        let mut offs = [0usize; 7];
+        let mut n = 0;
+        let mut push = |o: usize| {
+            offs[n] = o;
+            n += 1;
+        };
+        push(0);
+        push(self.off_q(q));
+        let r = (cell.region != u16::MAX).then_some(usize::from(cell.region));
+        if cell.service != u16::MAX {
+            let s = usize::from(cell.service);
+            push(self.off_s(s));
+            push(self.off_sq(s, q));
+            if let Some(r) = r {
+                push(self.off_sr(s, r));
+            }
+        }
+        if let Some(r) = r {
+            push(self.off_r(r));
+            push(self.off_rq(r, q));
+        }
+        (offs, n)
+    }
+
     fn key(&self, off: usize) -> SeriesKey {
         let (ns, nr) = (self.ns, self.nr);
         let mut k = SeriesKey::default();
@@ -317,6 +352,15 @@ impl Block {
     }
 }
 
+/// The dimensions of a counted report: indexes of service and region (`u16::MAX` = none) and
+/// the problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cell {
+    service: u16,
+    region: u16,
+    problem: u8,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Seen {
     /// Minute of the report that counted (start of the reporter's window).
@@ -325,6 +369,8 @@ struct Seen {
     last: i64,
     /// Reports in the current window.
     count: u32,
+    /// Where the counted report went.
+    cell: Cell,
     /// A repeater, live until it has been silent for a whole window.
     flagged: bool,
 }
@@ -444,7 +490,7 @@ impl Detector {
             techs,
             base: self.series.len(),
             nr: self.regions.len(),
-            repeaters: 0,
+            quick_flags: Vec::new(),
         };
         let n = block.len();
         self.series.resize(self.series.len() + n, Series::new());
@@ -487,23 +533,45 @@ impl Detector {
         }
         let key = (bi as u32, report.reporter.short());
         let threshold = self.config.repeat_threshold.max(2);
+        let b = &self.blocks[bi];
+        let s = report
+            .service
+            .as_ref()
+            .and_then(|s| b.service_index.get(s).copied());
+        let r = self.region_index.get(&report.region).copied();
+        let q = report.problem.index();
+        let cell = Cell {
+            service: s.map_or(u16::MAX, |s| s as u16),
+            region: r.map_or(u16::MAX, |r| r as u16),
+            problem: q as u8,
+        };
         match self.seen.get_mut(&key) {
             Some(v) if m - v.first < window => {
                 v.count = v.count.saturating_add(1);
                 v.last = m;
+                self.duplicate_reports += 1;
                 if v.count >= threshold && !v.flagged {
                     v.flagged = true;
-                    self.blocks[bi].repeaters += 1;
                     self.flagged.push(key);
+                    let (first, cell) = (v.first, v.cell);
+                    if m - first <= i64::from(self.config.quick_repeat_minutes) {
+                        self.blocks[bi].quick_flags.push(m);
+                    }
+                    self.discount(bi, first, cell, m);
                 }
-                self.duplicate_reports += 1;
                 return;
             }
             Some(v) => {
-                // A new window: the reporter counts again (a live repeater stays flagged).
+                // A new window. A live repeater does not count again; anyone else does.
+                let flagged = v.flagged;
                 v.first = m;
                 v.last = m;
                 v.count = 1;
+                v.cell = cell;
+                if flagged {
+                    self.duplicate_reports += 1;
+                    return;
+                }
             }
             None => {
                 self.seen.insert(
@@ -513,40 +581,33 @@ impl Detector {
                         last: m,
                         count: 1,
                         flagged: false,
+                        cell,
                     },
                 );
             }
         }
         self.counted_reports += 1;
-        let b = &self.blocks[bi];
-        let s = report
-            .service
-            .as_ref()
-            .and_then(|s| b.service_index.get(s).copied());
-        let r = self.region_index.get(&report.region).copied();
-        let q = report.problem.index();
-        let base = b.base;
-        let mut offs = [0usize; 7];
-        let mut n = 0;
-        let mut push = |o: usize| {
-            offs[n] = o;
-            n += 1;
-        };
-        push(0);
-        push(b.off_q(q));
-        if let Some(s) = s {
-            push(b.off_s(s));
-            push(b.off_sq(s, q));
-            if let Some(r) = r {
-                push(b.off_sr(s, r));
-            }
-        }
-        if let Some(r) = r {
-            push(b.off_r(r));
-            push(b.off_rq(r, q));
-        }
+        let (offs, n) = self.blocks[bi].offsets(cell);
+        let base = self.blocks[bi].base;
         for &o in &offs[..n] {
             self.series[base + o].cur += 1;
+        }
+    }
+
+    /// A reporter counted at minute `first` into the series of `cell` has just turned out to
+    /// be a repeater: take its count back from the minute still open, or grant its series an
+    /// allowance if their current excursion contains it.
+    fn discount(&mut self, bi: usize, first: i64, cell: Cell, m: i64) {
+        let (offs, n) = self.blocks[bi].offsets(cell);
+        let base = self.blocks[bi].base;
+        let rel = first - self.epoch.unwrap_or(first);
+        for &o in &offs[..n] {
+            let s = &mut self.series[base + o];
+            if first == m && first >= self.next_close {
+                s.cur = s.cur.saturating_sub(1);
+            } else if s.cusum > 0.0 && i64::from(s.onset) <= rel {
+                s.allow += 1.0;
+            }
         }
     }
 
@@ -579,32 +640,37 @@ impl Detector {
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
         // Repeaters silent for a whole window are no longer granted an allowance.
-        let (seen, blocks) = (&mut self.seen, &mut self.blocks);
-        self.flagged.retain(|key| {
-            let live = match seen.get_mut(key) {
-                Some(v) if m - v.last < window => true,
-                Some(v) => {
-                    v.flagged = false;
-                    false
-                }
-                None => false,
-            };
-            if !live {
-                let b = &mut blocks[key.0 as usize];
-                b.repeaters = b.repeaters.saturating_sub(1);
+        let seen = &mut self.seen;
+        self.flagged.retain(|key| match seen.get_mut(key) {
+            Some(v) if m - v.last < window => true,
+            Some(v) => {
+                v.flagged = false;
+                false
             }
-            live
+            None => false,
         });
         for (bi, b) in self.blocks.iter_mut().enumerate() {
-            let allowance = b.repeaters as f32;
+            if !b.quick_flags.is_empty() {
+                b.quick_flags.retain(|&f| m - f < window);
+            }
+            let flood = b.quick_flags.len() >= self.config.flood_quick_flags.max(1) as usize;
+            let min_excess = if flood {
+                self.config.flood_min_excess
+            } else {
+                self.config.min_excess
+            };
             let in_episode = self.open.iter().any(|o| o.block == bi);
             let base = b.base;
             let len = b.len();
             // A run of empty minutes at provider level that should have held many reports is
             // a data gap, not a quiet spell: it teaches the baseline nothing.
-            let gap = self.series[base].quiet >= self.config.gap_expected;
+            let bctx = BlockCtx {
+                in_episode,
+                gap: self.series[base].quiet >= self.config.gap_expected,
+                inv_min_excess: 1.0 / min_excess.max(1e-3),
+            };
             for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
-                if s.step(&ctx, &self.params, allowance, in_episode, gap).alarm {
+                if s.step(&ctx, &self.params, &bctx).alarm {
                     self.alarms.push((bi, base + k));
                 }
             }

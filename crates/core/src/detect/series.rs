@@ -65,7 +65,6 @@ pub(crate) struct Params {
     pub delta: f32,
     pub cusum_cap: f32,
     pub inv_h: f32,
-    pub inv_min_excess: f32,
     pub instant_excess: f32,
     pub warmup: u32,
     pub fast_alpha: f32,
@@ -109,7 +108,6 @@ impl Params {
             delta: c.rise_abs.max(0.01),
             cusum_cap: c.cusum_cap.max(c.alarm_llr),
             inv_h: 1.0 / c.alarm_llr.max(1e-3),
-            inv_min_excess: 1.0 / c.min_excess.max(1e-3),
             instant_excess: c.instant_excess,
             warmup: c.warmup_minutes,
             fast_alpha: c.fast_alpha.clamp(0.01, 1.0),
@@ -148,6 +146,17 @@ fn squash(v: f32, inv_thr: f32) -> f32 {
     }
 }
 
+/// What is the same for every series of one provider in the minute being closed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockCtx {
+    /// The provider has an open episode.
+    pub in_episode: bool,
+    /// The provider's data looks cut off: learn nothing.
+    pub gap: bool,
+    /// 1 / the excess of distinct reporters an alarm needs.
+    pub inv_min_excess: f32,
+}
+
 /// What a closed minute said about one series.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Step {
@@ -170,6 +179,8 @@ pub(crate) struct Series {
     pub cusum: f32,
     /// Observed and expected (inflated) counts since the CUSUM left zero.
     pub sum_x: f32,
+    /// Reporters counted in this excursion that have since turned out to be repeaters.
+    pub allow: f32,
     pub sum_l: f32,
     /// Expected count (baseline rate) of the last closed minute.
     pub expected: f32,
@@ -199,6 +210,7 @@ impl Series {
             fast: 0.0,
             cusum: 0.0,
             sum_x: 0.0,
+            allow: 0.0,
             sum_l: 0.0,
             expected: 0.0,
             tested: 0.0,
@@ -240,6 +252,7 @@ impl Series {
     pub fn reset_excursion(&mut self) {
         self.cusum = 0.0;
         self.sum_x = 0.0;
+        self.allow = 0.0;
         self.sum_l = 0.0;
         self.flags &= !MEMBER;
     }
@@ -248,16 +261,12 @@ impl Series {
     /// the change detector and learns the count into the baseline. `allowance` is the number
     /// of distinct reporters the provider's recent repeaters could account for.
     #[inline]
-    /// `in_episode`: the provider has an open episode; `gap`: the provider's data looks cut off
-    /// (learn nothing).
-    pub fn step(
-        &mut self,
-        c: &MinuteCtx,
-        p: &Params,
-        allowance: f32,
-        in_episode: bool,
-        gap: bool,
-    ) -> Step {
+    pub fn step(&mut self, c: &MinuteCtx, p: &Params, b: &BlockCtx) -> Step {
+        let BlockCtx {
+            in_episode,
+            gap,
+            inv_min_excess,
+        } = *b;
         let x = self.cur as f32;
         self.cur = 0;
         self.last_x = x;
@@ -291,24 +300,26 @@ impl Series {
         if s <= 0.0 {
             self.cusum = 0.0;
             self.sum_x = 0.0;
+            self.allow = 0.0;
             self.sum_l = 0.0;
             self.score = 0.0;
         } else {
             if self.cusum == 0.0 {
                 self.onset = c.minute;
                 self.sum_x = 0.0;
+                self.allow = 0.0;
                 self.sum_l = 0.0;
             }
             self.cusum = s.min(p.cusum_cap);
             self.sum_x += x;
             self.sum_l += lt;
-            // Evidence since the onset, at the best-fitting rise (a GLR), after granting the
-            // provider's repeaters their share.
-            let xa = self.sum_x - allowance;
+            // Evidence since the onset, at the best-fitting rise (a GLR), without the reporters
+            // that have since turned out to be repeaters.
+            let xa = self.sum_x - self.allow;
             let excess = xa - self.sum_l;
             if excess > 0.0 {
                 let g = poisson_llr(xa, self.sum_l);
-                let score = squash(g, p.inv_h).min(squash(excess, p.inv_min_excess));
+                let score = squash(g, p.inv_h).min(squash(excess, inv_min_excess));
                 self.score = score;
                 anomalous = score >= 0.5;
                 // A marginal alarm must span two minutes: a one-minute burst may be a flood

@@ -596,21 +596,33 @@ fn reporter_counts_once_per_window_and_late_reports_are_ignored() {
         reporter: ReporterKey([who; 16]),
         source: Source::Web,
     };
+    let observed = |d: &mut Detector, t: i64| {
+        d.advance_to(Timestamp(t));
+        d.provider_status(&p).unwrap().observed
+    };
     d.observe(&mk(0, 1));
-    d.observe(&mk(10, 1));
     d.observe(&mk(20, 2));
-    d.advance_to(Timestamp(60));
-    assert_eq!(d.provider_status(&p).unwrap().observed, 2.0);
+    assert_eq!(observed(&mut d, 60), 2.0);
     d.observe(&mk(30, 3)); // late: minute 0 is closed
     assert_eq!(d.late_reports(), 1);
-    d.observe(&mk(59 * 60, 1)); // still within the window of its first report
-    d.advance_to(Timestamp(60 * 60));
-    assert_eq!(d.provider_status(&p).unwrap().observed, 0.0);
-    d.observe(&mk(61 * 60, 1)); // window over: counts again
-    d.advance_to(Timestamp(62 * 60));
-    assert_eq!(d.provider_status(&p).unwrap().observed, 1.0);
-    assert_eq!(d.counted_reports(), 3);
-    assert_eq!(d.duplicate_reports(), 2);
+    // Reporter 2 again within its window: a duplicate (and now a repeater).
+    d.observe(&mk(30 * 60, 2));
+    assert_eq!(observed(&mut d, 31 * 60), 0.0);
+    // Reporter 1's window is over: it counts again.
+    d.observe(&mk(61 * 60, 1));
+    assert_eq!(observed(&mut d, 62 * 60), 1.0);
+    // Reporter 2's window is over too, but a live repeater does not count again...
+    d.observe(&mk(70 * 60, 2));
+    assert_eq!(observed(&mut d, 71 * 60), 0.0);
+    // ...until it has been silent for a whole window.
+    d.observe(&mk(200 * 60, 2));
+    assert_eq!(observed(&mut d, 201 * 60), 1.0);
+    // Two reports in the same minute: the reporter is a repeater before the minute closes.
+    d.observe(&mk(210 * 60, 4));
+    d.observe(&mk(210 * 60 + 5, 4));
+    assert_eq!(observed(&mut d, 211 * 60), 0.0);
+    assert_eq!(d.counted_reports(), 5);
+    assert_eq!(d.duplicate_reports(), 3);
 }
 
 #[test]
