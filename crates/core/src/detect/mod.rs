@@ -43,8 +43,9 @@
 //!    That is an *alarm*; a marginal alarm (excess below `instant_excess`) must hold for two
 //!    consecutive minutes. No alarms in the first `warmup_minutes` of a series.
 //! 5. **Episodes.** An alarming series joins an open episode of its provider (one that already
-//!    has its service, or one opened less than `merge_minutes` ago; a series without a service
-//!    joins the newest one) or opens a new episode. Onset = earliest CUSUM onset of the members.
+//!    has its service, or one opened less than `merge_minutes` ago or whose onset lies within
+//!    `merge_minutes` of the series' own; a series without a service joins the newest one) or
+//!    opens a new episode. Onset = earliest CUSUM onset of the members.
 //!    *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
 //!    `hot_ratio·λ + hot_abs`, and closes only after `quiet_minutes` without that; its end is
 //!    the end of the last elevated minute. Members' excursions are reset on close.
@@ -140,7 +141,8 @@ pub struct DetectorConfig {
     pub hot_abs: f32,
     /// Minutes without any elevated member before an episode closes.
     pub quiet_minutes: u32,
-    /// A new alarm on another service joins an episode younger than this.
+    /// A new alarm on another service joins an episode younger than this, or one whose onset
+    /// is this close to its own.
     pub merge_minutes: u32,
     /// A series is "above baseline" for the scope when, since the episode opened, its excess is
     /// at least `scope_min_excess` and its log-likelihood ratio at least `scope_llr`.
@@ -705,6 +707,8 @@ impl Detector {
             }
             let b = &self.blocks[bi];
             let key = b.key(i - b.base);
+            let onset = self.minute_time(self.series[i].onset);
+            let merge = self.config.merge_minutes as i64 * 60;
             let mut of_block = self.open.iter().enumerate().filter(|(_, o)| o.block == bi);
             let target = match key.service {
                 Some(s) => {
@@ -714,15 +718,18 @@ impl Detector {
                             o.attached[s] || self.episodes[o.idx].services.contains(&b.services[s])
                         })
                         .map(|(k, _)| k);
+                    // Else one that began about when this series' excursion did.
                     with.or_else(|| {
                         of_block
-                            .rfind(|(_, o)| m - o.opened < i64::from(self.config.merge_minutes))
+                            .rfind(|(_, o)| {
+                                let start = self.episodes[o.idx].start.0;
+                                m - o.opened < merge / 60 || (onset.0 - start).abs() < merge
+                            })
                             .map(|(k, _)| k)
                     })
                 }
                 None => of_block.next_back().map(|(k, _)| k),
             };
-            let onset = self.minute_time(self.series[i].onset);
             self.series[i].flags |= MEMBER;
             match target {
                 Some(k) => {
