@@ -30,7 +30,7 @@ use crate::state::{AppState, Clock};
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    committer: tokio::task::JoinHandle<()>,
+    committer: crate::intake::committer::CommitterHandle,
 }
 
 /// Loads the topology a setting names, or the shipped German one.
@@ -156,9 +156,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")?;
+        tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
-        // The router (and with it every intake handle) is gone: the committer drains and ends.
-        committer.await.context("committer task failed")?;
+        committer.drain().await.context("committer task failed")?;
         tracing::info!("stopped; all pending writes flushed");
         Ok(())
     }

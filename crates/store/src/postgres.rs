@@ -11,7 +11,7 @@ use crate::{parse_row, MinuteCount, ReportId, Store, StoreError};
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE reports (
     seq      BIGSERIAL PRIMARY KEY,
-    id       BYTEA NOT NULL UNIQUE,
+    id       BYTEA NOT NULL,
     time     BIGINT NOT NULL,
     provider TEXT NOT NULL,
     service  TEXT,
@@ -21,7 +21,9 @@ CREATE TABLE reports (
     source   TEXT NOT NULL
 );
 CREATE INDEX reports_provider_time ON reports (provider, time);
-CREATE INDEX reports_time ON reports (time, id);
+-- Unique on (time, id) rather than id alone: the id is a hash (random order), while
+-- (time, id) grows with time, so inserts touch few index pages.
+CREATE UNIQUE INDEX reports_time_id ON reports (time, id);
 "#];
 
 pub struct PostgresStore {
@@ -135,7 +137,7 @@ impl Store for PostgresStore {
             "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
              SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[])
              ORDER BY 2
-             ON CONFLICT (id) DO NOTHING",
+             ON CONFLICT (time, id) DO NOTHING",
             &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source],
         )
         .await?;

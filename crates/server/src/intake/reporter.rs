@@ -2,6 +2,7 @@
 //! user agent, or over a client-supplied token. The address itself is never stored or logged.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use radar_core::{ReporterKey, Timestamp};
 
@@ -10,13 +11,22 @@ use radar_core::{ReporterKey, Timestamp};
 #[derive(Clone)]
 pub struct ReporterSecret {
     master: [u8; 32],
+    /// The current day and its key, derived once per day.
+    today: Arc<Mutex<(i64, [u8; 16])>>,
 }
 
 impl ReporterSecret {
     pub fn random() -> ReporterSecret {
         let mut master = [0u8; 32];
         getrandom::getrandom(&mut master).expect("the operating system provides randomness");
-        ReporterSecret { master }
+        ReporterSecret::from_master(master)
+    }
+
+    fn from_master(master: [u8; 32]) -> ReporterSecret {
+        ReporterSecret {
+            master,
+            today: Arc::new(Mutex::new((i64::MIN, [0; 16]))),
+        }
     }
 
     /// Loads `DIR/reporter-secret`, creating it (mode 0600) if missing.
@@ -26,7 +36,7 @@ impl ReporterSecret {
             Ok(bytes) if bytes.len() == 32 => {
                 let mut master = [0u8; 32];
                 master.copy_from_slice(&bytes);
-                Ok(ReporterSecret { master })
+                Ok(ReporterSecret::from_master(master))
             }
             Ok(_) => Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -61,7 +71,13 @@ impl ReporterSecret {
 
     fn day_key(&self, now: Timestamp) -> [u8; 16] {
         let day = now.0.div_euclid(86_400);
-        ReporterKey::derive(&self.master, format!("reporter-key-day-{day}").as_bytes()).0
+        let mut today = self.today.lock().unwrap_or_else(|p| p.into_inner());
+        if today.0 != day {
+            let key =
+                ReporterKey::derive(&self.master, format!("reporter-key-day-{day}").as_bytes()).0;
+            *today = (day, key);
+        }
+        today.1
     }
 
     /// The key for a client-supplied token (stable within a day).

@@ -1,0 +1,207 @@
+//! End-to-end tests of the `radar` binary: crash safety, import, the harness commands.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use radar_store::sqlite::SqliteStore;
+use radar_store::Store;
+
+fn radar() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_radar"));
+    c.env("RADAR_LOG", "warn");
+    c
+}
+
+/// Starts `radar serve` on port 0 and returns the child and its base URL.
+fn serve(data: &Path) -> (Child, String) {
+    let mut child = radar()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("radar starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("the server prints its URL")
+        .to_owned();
+    assert!(
+        url.starts_with("http://"),
+        "unexpected first line: {line:?}"
+    );
+    (child, url)
+}
+
+/// Every acknowledged report is found after the server is killed with SIGKILL mid-stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_acknowledged_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = serve(dir.path());
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let client = reqwest::Client::new();
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (client, url, acked) = (client.clone(), url.clone(), acked.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let body = serde_json::json!({
+                    "provider": "o2-de", "service": "mobile-data", "problem": "no-internet",
+                    "postcode": "80331", "reporter_token": format!("w{w}-{i}")
+                });
+                let resp = match client
+                    .post(format!("{url}/api/v1/reports"))
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(_) => break, // the server is gone
+                };
+                if resp.status().as_u16() != 202 {
+                    break;
+                }
+                let Ok(v) = resp.json::<serde_json::Value>().await else {
+                    break;
+                };
+                acked
+                    .lock()
+                    .unwrap()
+                    .push(v["ids"][0].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 400 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no shutdown code runs
+    child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 400);
+
+    let store = SqliteStore::open_dir(dir.path()).unwrap();
+    let mut stored = std::collections::HashSet::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .reports_page(radar_core::Timestamp(0), after, 10_000)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.1.time, last.0));
+        stored.extend(page.into_iter().map(|(id, _)| id.to_hex()));
+    }
+    let missing: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged reports lost",
+        missing.len(),
+        acked.len()
+    );
+    drop(store);
+
+    // And the server comes back with them.
+    let (mut child, url) = serve(dir.path());
+    let counts: serde_json::Value = client
+        .get(format!("{url}/api/v1/providers/o2-de/reports"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n: u64 = counts["minutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["reports"].as_u64().unwrap())
+        .sum();
+    assert!(
+        n >= acked.len() as u64,
+        "{n} counted < {} acknowledged",
+        acked.len()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn import_is_idempotent_and_reports_rejected_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("reports.csv");
+    std::fs::write(
+        &csv,
+        "time,provider,service,problem,region,reporter,source\n\
+         2017-05-17T13:02:11Z,o2-de,mobile-data,no-internet,DE-BY,a1,web\n\
+         2017-05-17T13:02:12Z,o2-de,,no-signal,DE-BE,a2,app\n\
+         2017-05-17T13:02:13Z,nobody,,no-signal,DE-BE,a3,app\n\
+         2017-05-17T13:02:14Z,o2-de,mobile-data,explodes,DE-BE,a4,app\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let run = || {
+        let out = radar()
+            .arg("import")
+            .arg(&csv)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run();
+    assert!(first.contains("2 valid reports, 2 new"), "{first}");
+    assert!(first.contains("2 line(s) rejected"), "{first}");
+    assert!(first.contains("line 4"), "{first}");
+    assert!(first.contains("line 5"), "{first}");
+    let second = run();
+    assert!(
+        second.contains("2 valid reports, 0 new, 2 already stored"),
+        "{second}"
+    );
+
+    let jsonl = dir.path().join("more.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"time\":\"2017-05-17T13:05:00Z\",\"provider\":\"o2-de\",\"problem\":\"no-signal\",\"postcode\":\"80331\",\"reporter_token\":\"x\"}\n\
+         {\"provider\":\"o2-de\",\"problem\":\"no-signal\",\"postcode\":\"80331\"}\n\
+         not json\n",
+    )
+    .unwrap();
+    let out = radar()
+        .arg("import")
+        .arg(&jsonl)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1 valid reports, 1 new"), "{text}");
+    assert!(text.contains("line 2: time"), "{text}");
+    assert!(text.contains("line 3"), "{text}");
+}
+
+#[test]
+fn import_of_a_missing_file_says_so() {
+    let out = radar()
+        .args(["import", "/no/such/file.csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/no/such/file.csv"), "{err}");
+}
