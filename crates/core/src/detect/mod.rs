@@ -7,15 +7,17 @@
 //!    within [`DetectorConfig::dedup_window_minutes`] (default 60 minutes, measured from the
 //!    counted report) are duplicates and ignored — as Downdetector counts only a user's first
 //!    report per company. Replays and bots that reuse a key therefore add at most one per hour.
-//!    A reporter that sends [`DetectorConfig::repeat_threshold`] (default 2) reports within its
-//!    window is a *repeater*, and stays one until it has been silent for a whole window (so a
-//!    flood that outlasts the window, where each flooder counts again, stays covered). Floods
-//!    come from repeaters: every series of a provider is granted an *allowance* equal to the
-//!    provider's live repeaters, subtracted from the evidence before an alarm. A flooder counts
-//!    before its second report flags it, so in addition an alarm needs at least `min_excess`
-//!    (default 20) distinct reporters above baseline: a flood by ≤ 20 reporters cannot open an
-//!    episode, whatever their timing. (Outages big enough for the 2-minute delay target exceed
-//!    that within two minutes; small regional outages take longer.)
+//!    A key that sends [`DetectorConfig::repeat_threshold`] (default 2) reports within its
+//!    window is a *repeater* until it has been silent for a whole window. Floods come from
+//!    repeaters, so a repeater is taken back out of the evidence: from the count of the minute
+//!    still open if it counted there, else as an *allowance* of the series its counted report
+//!    went into, for as long as their current excursion (see 4) contains it; and a live
+//!    repeater whose window renews does not count again (a flood outlasting the window stays
+//!    invisible). A flooder does count until its second report, so an alarm also needs
+//!    `min_excess` (default 12) distinct reporters above baseline, and `flood_min_excess`
+//!    (default 20, the largest "few reporters" flood) while the provider shows a flood
+//!    signature (at least `flood_quick_flags` keys that repeated within `quick_repeat_minutes`
+//!    of counting, in the last window).
 //! 2. **Series.** Each counted report adds one to every series it belongs to: the provider `P`,
 //!    per service `P/S`, `P/S/region`, `P/S/problem`, per region `P/R`, per problem `P/Q`, and
 //!    per region and problem `P/R/Q`. Reports with no service (or an unknown service id) count in
@@ -25,23 +27,30 @@
 //! 3. **Baseline.** 48 hourly buckets (24 hours × weekday/weekend, local time via
 //!    [`DetectorConfig::utc_offset_minutes`]) of expected distinct reporters per minute, as `f32`,
 //!    interpolated linearly between bucket centres. Each closed minute is learnt into its bucket
-//!    with rate `max(1/(n+2), learn_min_alpha)` (n = minutes the bucket has seen; the minimum
-//!    gives a memory of about four days). *Cold start:* an unseen bucket borrows the same hour of
-//!    the other day type, else a recent level (a slow EWMA of all minutes); and the tested
-//!    expectation gets a margin that shrinks with n (`cold_z·sqrt(λ/(n+1)) + cold_abs/(n+1)`).
-//!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning, and
-//!    while the series is in alarm or part of an open episode it learns with weight
-//!    `anomaly_weight` (default 0.02) — an outage does not become tomorrow's baseline.
+//!    with rate `max(1/(n+k0), learn_min_alpha)` (n = minutes the bucket has seen, k0 =
+//!    `prior_weight`; the minimum gives a memory of about four days). *Cold start:* an unseen
+//!    bucket starts from the same hour of the other day type, else from a recent level (an EWMA
+//!    of all minutes with a memory of `1/level_alpha` minutes); the tested expectation carries a
+//!    margin that shrinks as the bucket matures: `λ·(1 + rate_slack + cold_rel·k0/(n+k0)) +
+//!    cold_z·sqrt(λ/(n+k0)) + cold_abs/(n+1)`; no alarms in a series' first `warmup_minutes`.
+//!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning; a
+//!    series in alarm or in an open episode learns with weight `anomaly_weight` (0.02); one on a
+//!    notable excursion (score ≥ `suspect_score` on a mature bucket, or any upward excursion
+//!    while its provider has an open episode) with `suspect_weight` (0.25); and nothing is
+//!    learnt while the provider's data looks cut off (empty minutes at provider level that
+//!    should have held `gap_expected` reports). So an outage does not become tomorrow's
+//!    baseline, and neither does a data gap.
 //! 4. **Change detection and score.** Counts are Poisson-like, so they are tested as such (this
 //!    copes with sparse night-time data where the baseline is near zero). A one-sided Poisson
 //!    CUSUM for a rise to `max(rise_ratio·λ, λ + rise_abs)` finds the onset of an excursion (the
 //!    minute it last left zero). Over the excursion the evidence is the Poisson log-likelihood
 //!    ratio (a GLR: the rise is estimated, not assumed) of the observed sum minus the
-//!    allowance against the expected sum. The score in [0, 1] is
+//!    repeater allowance against the expected sum. The score in [0, 1] is
 //!    `min(1 − 2^(−llr/alarm_llr), 1 − 2^(−excess/min_excess))`: it reaches 0.5 exactly when
 //!    both the statistical evidence and the number of excess reporters reach their thresholds.
-//!    That is an *alarm*; a marginal alarm (excess below `instant_excess`) must hold for two
-//!    consecutive minutes. No alarms in the first `warmup_minutes` of a series.
+//!    That is an *alarm*; an excursion of a single minute alarms only with an excess of at
+//!    least `instant_excess` (a one-minute burst may be a flood whose repeats are still to
+//!    come).
 //! 5. **Episodes.** An alarming series joins an open episode of its provider (one that already
 //!    has its service, or one opened less than `merge_minutes` ago or whose onset lies within
 //!    `merge_minutes` of the series' own; a series without a service joins the newest one) or
@@ -59,6 +68,12 @@
 //!    service of the provider that has enough traffic to tell and is *not* above baseline —
 //!    so an LTE-only fault on `mobile-data [lte, umts, gsm]` with `mobile-voice [umts, gsm]`
 //!    quiet yields `lte`.
+//!
+//! # State
+//! A series is about 300 bytes (`repr(C)` [`series::Series`]: the 48-bucket `f32` profile, a
+//! `u8` maturity per bucket and a dozen scalars); the reporter window adds one hash-map entry
+//! per reporter active in the last window. `examples/detect_bench.rs` measures bytes per series
+//! and the scoring rate for two million series.
 //!
 //! Everything is deterministic and free of IO and clocks: time comes in only through
 //! [`Report::time`] and [`Detector::advance_to`], and a minute is closed only once time has
@@ -528,7 +543,7 @@ impl Detector {
             }
         };
         let window = i64::from(self.config.dedup_window_minutes.max(1));
-        if m - self.last_prune >= window {
+        if m.saturating_sub(self.last_prune) >= window {
             self.seen
                 .retain(|_, v| m - v.first < window || (v.flagged && m - v.last < window));
             self.last_prune = m;

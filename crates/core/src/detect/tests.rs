@@ -414,6 +414,51 @@ fn flood_from_twenty_slow_repeaters_does_not_alarm() {
 }
 
 #[test]
+fn flood_outlasting_the_window_does_not_alarm() {
+    let mut sim = Sim::new(12);
+    let start = T0 + 2 * DAY + 9 * 60;
+    let end = T0 + 3 * DAY;
+    let mut mix = normal_mix();
+    mix.services = vec![(Some("dsl"), 1.0)];
+    // 20 reporters, each sending 40 reports at random times over 90 minutes: every flooder's
+    // window renews in the middle of the flood.
+    let mut plan: Vec<(i64, u64)> = Vec::new();
+    let mut rng = Rng(99);
+    for who in 0..20u64 {
+        for _ in 0..40 {
+            plan.push((start * 60 + (rng.next() % (90 * 60)) as i64, 5_000 + who));
+        }
+    }
+    plan.sort_unstable();
+    sim.run_with(T0, end, &[baseline(2.0, T0, end)], &mut |sim, m| {
+        plan.iter()
+            .filter(|(t, _)| t.div_euclid(60) == m)
+            .map(|&(t, who)| sim.report(t, &mix, Some(who)))
+            .collect()
+    });
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+}
+
+#[test]
+fn data_gap_neither_alarms_nor_lowers_the_baseline() {
+    let mut sim = Sim::new(13);
+    let gap = T0 + 3 * DAY + 15 * 60;
+    let end = T0 + 5 * DAY;
+    let p = ProviderId::parse("o2-de").unwrap();
+    let sources = [baseline(3.0, T0, gap), baseline(3.0, gap + 60, end)];
+    sim.run(T0, gap, &sources);
+    let before = sim.det.provider_status(&p).unwrap().expected;
+    sim.run(gap, gap + DAY, &sources);
+    let after = sim.det.provider_status(&p).unwrap().expected;
+    assert!(
+        (after - before).abs() < 0.1 * before,
+        "learnt {before:.2} before the gap and {after:.2} a day later"
+    );
+    sim.run(gap + DAY, end, &sources);
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
+}
+
+#[test]
 fn one_region_outage_has_that_region_only() {
     let mut sim = Sim::new(6);
     let onset = T0 + 3 * DAY + 10 * 60;
