@@ -7,6 +7,7 @@ use radar_server::settings::{Layer, Settings};
 use radar_server::Application;
 
 #[derive(clap::Args, Debug)]
+#[group(skip)]
 pub struct Args {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long)]

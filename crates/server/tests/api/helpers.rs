@@ -26,6 +26,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    spawn_app_with(dir, &[]).await
+}
+
+/// A server whose store already holds `history` before it starts (detection warms up on it).
+pub async fn spawn_app_with(dir: tempfile::TempDir, history: &[radar_core::Report]) -> TestApp {
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.path().to_path_buf(),
@@ -35,6 +40,9 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
     let store = radar_store::open(&dir.path().display().to_string())
         .await
         .unwrap();
+    for chunk in history.chunks(5000) {
+        store.insert_reports(chunk).await.unwrap();
+    }
     let clock = Arc::new(AtomicI64::new(NOW));
     let app = Application::build_with(
         settings,

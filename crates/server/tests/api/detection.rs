@@ -1,0 +1,103 @@
+//! End to end: reports posted over HTTP become series, and an outage shows at the API.
+
+use std::time::Duration;
+
+use radar_core::{
+    Problem, ProviderId, RegionId, Report, ReporterKey, ServiceId, Source, Timestamp,
+};
+use serde_json::json;
+
+use crate::helpers::{spawn_app_with, NOW};
+
+/// A quiet baseline: about one report every two minutes for O2, spread over regions, for the
+/// eight days before `NOW`.
+fn quiet_history() -> Vec<Report> {
+    let regions = [
+        "DE-BY", "DE-NW", "DE-BW", "DE-NI", "DE-HE", "DE-BE", "DE-SN", "DE-HH",
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut out = Vec::new();
+    let mut t = NOW - 8 * 86_400;
+    let mut n = 0u64;
+    while t < NOW - 60 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Exponential gaps with a mean of 120 s.
+        let u = ((x >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        t += (-u.ln() * 120.0).max(1.0) as i64;
+        n += 1;
+        out.push(Report {
+            time: Timestamp(t),
+            provider: ProviderId::parse("o2-de").unwrap(),
+            service: Some(ServiceId::parse("mobile-data").unwrap()),
+            problem: Problem::NoInternet,
+            region: RegionId::parse(regions[(x % regions.len() as u64) as usize]).unwrap(),
+            reporter: ReporterKey::derive(b"history", &n.to_le_bytes()),
+            source: Source::Web,
+        });
+    }
+    out
+}
+
+async fn o2_outages(app: &crate::helpers::TestApp) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = app
+        .get("/api/v1/providers/o2-de/outages")
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["outages"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_over_quiet_baseline_becomes_an_outage() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), &quiet_history()).await;
+    let before = o2_outages(&app).await;
+    let open_before = before.iter().filter(|o| o["end"].is_null()).count();
+    assert_eq!(
+        open_before, 0,
+        "no open outage before the burst: {before:?}"
+    );
+
+    // Ten minutes of a national mobile-data outage: 40 distinct reporters a minute.
+    let mut seen = None;
+    for minute in 0..10 {
+        let t = NOW + minute * 60;
+        app.set_now(t + 30);
+        let reports: Vec<_> = (0..40)
+            .map(|i| {
+                let postcode = ["80331", "10115", "50667", "70173"][i % 4];
+                json!({"provider": "o2-de", "service": "mobile-data", "problem": "no-internet",
+                       "postcode": postcode,
+                       "time": Timestamp(t + (i as i64 % 50)).to_rfc3339(),
+                       "reporter_token": format!("burst-{minute}-{i}")})
+            })
+            .collect();
+        let resp = app.post_json(&json!({ "reports": reports })).await;
+        assert_eq!(resp.status().as_u16(), 202);
+        // Let the minute close: move the clock past it and give the ticker a turn.
+        app.set_now(t + 60 + 10);
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        let now = o2_outages(&app).await;
+        if let Some(o) = now.iter().find(|o| o["end"].is_null()) {
+            seen = Some((minute, o.clone()));
+            break;
+        }
+    }
+    let (minute, outage) =
+        seen.expect("the burst was detected as an open outage within ten minutes");
+    assert!(minute <= 3, "detected only after {} minutes", minute + 1);
+    assert_eq!(outage["provider"], "o2-de");
+    let services = outage["services"].as_array().unwrap();
+    assert!(
+        services.iter().any(|s| s == "mobile-data") || services.is_empty(),
+        "{outage}"
+    );
+    // The pages show it too.
+    let page = app.get("/providers/o2-de").await.text().await.unwrap();
+    assert!(
+        page.contains("Problems since"),
+        "provider page shows the outage"
+    );
+}
