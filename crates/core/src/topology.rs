@@ -41,7 +41,7 @@ pub struct Region {
 }
 
 /// A dependency target: a component of the same provider or of another one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct ComponentRef {
     pub provider: ProviderId,
     pub component: ComponentId,
