@@ -609,7 +609,7 @@ mod tests {
             },
             &germany::topology(),
             Timestamp(1000),
-            || unreachable_id(),
+            unreachable_id,
             true,
         )
         .unwrap()

@@ -8,6 +8,7 @@ pub mod anomaly;
 pub mod detect;
 pub mod event;
 pub mod ids;
+pub mod incident;
 pub mod intake;
 pub mod nab;
 pub mod report;
