@@ -9,6 +9,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use radar_core::event::ComponentStatus;
+use radar_core::incident::Incident;
+use radar_core::topology::ComponentRef;
 use radar_core::{ProviderId, Report, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -66,6 +69,15 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store worker failed: {0}")]
     Worker(String),
+    #[error("incident {id} was changed by someone else meanwhile (expected version {expected:?}); reload and retry")]
+    Conflict { id: String, expected: Option<i64> },
+}
+
+/// A stored incident and its version (for optimistic concurrency between nodes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredIncident {
+    pub incident: Incident,
+    pub version: i64,
 }
 
 /// The system of record. Every method that writes returns only after the data is durable.
@@ -94,6 +106,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// Number of stored reports.
     async fn report_count(&self) -> Result<u64, StoreError>;
+
+    /// Creates (`expected_version: None`) or replaces (`Some(v)`, only if the stored version is
+    /// still `v`) an incident. Returns the new version; a mismatch is [`StoreError::Conflict`].
+    async fn put_incident(
+        &self,
+        incident: &Incident,
+        expected_version: Option<i64>,
+    ) -> Result<i64, StoreError>;
+
+    /// All incidents, oldest first.
+    async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError>;
+
+    /// Records a component's declared status.
+    async fn put_component_status(
+        &self,
+        component: &ComponentRef,
+        status: ComponentStatus,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The latest declared status of every component that has one.
+    async fn component_statuses(
+        &self,
+    ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError>;
 
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;
@@ -139,5 +175,31 @@ pub(crate) fn parse_row(
         region: RegionId::parse(region).map_err(|_| bad("region", region))?,
         reporter: ReporterKey(key),
         source: Source::parse(source).map_err(|_| bad("source", source))?,
+    })
+}
+
+pub(crate) fn incident_to_json(i: &Incident) -> Result<String, StoreError> {
+    serde_json::to_string(i)
+        .map_err(|e| StoreError::Corrupt(format!("incident {} cannot be encoded: {e}", i.id)))
+}
+
+pub(crate) fn incident_from_json(s: &str) -> Result<Incident, StoreError> {
+    serde_json::from_str(s)
+        .map_err(|e| StoreError::Corrupt(format!("stored incident is not valid: {e}")))
+}
+
+pub(crate) fn status_from_str(s: &str) -> Result<ComponentStatus, StoreError> {
+    ComponentStatus::ALL
+        .iter()
+        .copied()
+        .find(|c| c.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt(format!("component status {s:?} in the store")))
+}
+
+pub(crate) fn component_from_parts(p: &str, c: &str) -> Result<ComponentRef, StoreError> {
+    Ok(ComponentRef {
+        provider: ProviderId::parse(p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        component: radar_core::ComponentId::parse(c)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }

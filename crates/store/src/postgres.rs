@@ -6,9 +6,17 @@ use radar_core::{ProviderId, Report, Timestamp};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-use crate::{parse_row, MinuteCount, ReportId, Store, StoreError};
+use radar_core::event::ComponentStatus;
+use radar_core::incident::Incident;
+use radar_core::topology::ComponentRef;
 
-const MIGRATIONS: &[&str] = &[r#"
+use crate::{
+    component_from_parts, incident_from_json, incident_to_json, parse_row, status_from_str,
+    MinuteCount, ReportId, Store, StoreError, StoredIncident,
+};
+
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE reports (
     seq      BIGSERIAL PRIMARY KEY,
     id       BYTEA NOT NULL,
@@ -24,7 +32,24 @@ CREATE INDEX reports_provider_time ON reports (provider, time);
 -- Unique on (time, id) rather than id alone: the id is a hash (random order), while
 -- (time, id) grows with time, so inserts touch few index pages.
 CREATE UNIQUE INDEX reports_time_id ON reports (time, id);
-"#];
+"#,
+    r#"
+CREATE TABLE incidents (
+    id       TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    version  BIGINT NOT NULL,
+    doc      TEXT NOT NULL
+);
+CREATE TABLE component_status (
+    provider  TEXT NOT NULL,
+    component TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    time      BIGINT NOT NULL,
+    PRIMARY KEY (provider, component)
+);
+"#,
+];
 
 pub struct PostgresStore {
     writer: Mutex<Client>,
@@ -215,6 +240,104 @@ impl Store for PostgresStore {
             .query_one("SELECT count(*)::int8 FROM reports", &[])
             .await?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn put_incident(
+        &self,
+        incident: &Incident,
+        expected_version: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let doc = incident_to_json(incident)?;
+        let id = incident.id.to_string();
+        let client = self.writer.lock().await;
+        match expected_version {
+            None => {
+                let n = client
+                    .execute(
+                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES ($1, $2, $3, 1, $4)
+                         ON CONFLICT (id) DO NOTHING",
+                        &[&id, &incident.provider.as_str(), &incident.start.0, &doc],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::Conflict { id, expected: None });
+                }
+                Ok(1)
+            }
+            Some(v) => {
+                let n = client
+                    .execute(
+                        "UPDATE incidents SET doc = $1, start = $2, version = version + 1 WHERE id = $3 AND version = $4",
+                        &[&doc, &incident.start.0, &id, &v],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::Conflict {
+                        id,
+                        expected: Some(v),
+                    });
+                }
+                Ok(v + 1)
+            }
+        }
+    }
+
+    async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
+        let rows = self
+            .reader
+            .query("SELECT doc, version FROM incidents ORDER BY start, id", &[])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredIncident {
+                    incident: incident_from_json(r.get(0))?,
+                    version: r.get(1),
+                })
+            })
+            .collect()
+    }
+
+    async fn put_component_status(
+        &self,
+        component: &ComponentRef,
+        status: ComponentStatus,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let client = self.writer.lock().await;
+        client
+            .execute(
+                "INSERT INTO component_status (provider, component, status, time) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+                &[
+                    &component.provider.as_str(),
+                    &component.component.as_str(),
+                    &status.as_str(),
+                    &at.0,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn component_statuses(
+        &self,
+    ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError> {
+        let rows = self
+            .reader
+            .query(
+                "SELECT provider, component, status, time FROM component_status ORDER BY provider, component",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    component_from_parts(r.get(0), r.get(1))?,
+                    status_from_str(r.get(2))?,
+                    Timestamp(r.get(3)),
+                ))
+            })
+            .collect()
     }
 
     fn backend(&self) -> &'static str {

@@ -9,10 +9,18 @@ use async_trait::async_trait;
 use radar_core::{ProviderId, Report, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{parse_row, MinuteCount, ReportId, Store, StoreError};
+use radar_core::event::ComponentStatus;
+use radar_core::incident::Incident;
+use radar_core::topology::ComponentRef;
+
+use crate::{
+    component_from_parts, incident_from_json, incident_to_json, parse_row, status_from_str,
+    MinuteCount, ReportId, Store, StoreError, StoredIncident,
+};
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE reports (
     seq      INTEGER PRIMARY KEY,
     id       BLOB NOT NULL,
@@ -28,7 +36,24 @@ CREATE INDEX reports_provider_time ON reports (provider, time);
 -- Unique on (time, id) rather than id alone: the id is a hash (random order), while
 -- (time, id) grows with time, so inserts touch few index pages.
 CREATE UNIQUE INDEX reports_time_id ON reports (time, id);
-"#];
+"#,
+    r#"
+CREATE TABLE incidents (
+    id       TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    version  BIGINT NOT NULL,
+    doc      TEXT NOT NULL
+);
+CREATE TABLE component_status (
+    provider  TEXT NOT NULL,
+    component TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    time      BIGINT NOT NULL,
+    PRIMARY KEY (provider, component)
+);
+"#,
+];
 
 pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
@@ -228,6 +253,106 @@ impl Store for SqliteStore {
     async fn report_count(&self) -> Result<u64, StoreError> {
         Self::with(&self.reader, |conn| {
             Ok(conn.query_row("SELECT count(*) FROM reports", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
+    async fn put_incident(
+        &self,
+        incident: &Incident,
+        expected_version: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let doc = incident_to_json(incident)?;
+        let id = incident.id.to_string();
+        let provider = incident.provider.to_string();
+        let start = incident.start.0;
+        Self::with(&self.writer, move |conn| {
+            let tx = conn.transaction()?;
+            let version = match expected_version {
+                None => {
+                    let n = tx.execute(
+                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES (?1, ?2, ?3, 1, ?4)
+                         ON CONFLICT (id) DO NOTHING",
+                        params![id, provider, start, doc],
+                    )?;
+                    if n == 0 {
+                        return Err(StoreError::Conflict { id, expected: None });
+                    }
+                    1
+                }
+                Some(v) => {
+                    let n = tx.execute(
+                        "UPDATE incidents SET doc = ?1, start = ?2, version = version + 1 WHERE id = ?3 AND version = ?4",
+                        params![doc, start, id, v],
+                    )?;
+                    if n == 0 {
+                        return Err(StoreError::Conflict { id, expected: Some(v) });
+                    }
+                    v + 1
+                }
+            };
+            tx.commit()?;
+            Ok(version)
+        })
+        .await
+    }
+
+    async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
+        Self::with(&self.reader, |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT doc, version FROM incidents ORDER BY start, id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (doc, version) = row?;
+                out.push(StoredIncident {
+                    incident: incident_from_json(&doc)?,
+                    version,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_component_status(
+        &self,
+        component: &ComponentRef,
+        status: ComponentStatus,
+        at: radar_core::Timestamp,
+    ) -> Result<(), StoreError> {
+        let (p, c) = (
+            component.provider.to_string(),
+            component.component.to_string(),
+        );
+        Self::with(&self.writer, move |conn| {
+            conn.execute(
+                "INSERT INTO component_status (provider, component, status, time) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+                params![p, c, status.as_str(), at.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn component_statuses(
+        &self,
+    ) -> Result<Vec<(ComponentRef, ComponentStatus, radar_core::Timestamp)>, StoreError> {
+        Self::with(&self.reader, |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT provider, component, status, time FROM component_status ORDER BY provider, component",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push((
+                    component_from_parts(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?)?,
+                    status_from_str(&r.get::<_, String>(2)?)?,
+                    radar_core::Timestamp(r.get(3)?),
+                ));
+            }
+            Ok(out)
         })
         .await
     }

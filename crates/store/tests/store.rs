@@ -185,3 +185,70 @@ async fn sqlite_open_error_names_the_path() {
     let err = SqliteStore::open_dir(&file).err().unwrap().to_string();
     assert!(err.contains("not-a-dir"), "{err}");
 }
+
+fn incident(id: &str) -> radar_core::incident::Incident {
+    use radar_core::event::{IncidentCategory, IncidentId, LocalizedText};
+    use radar_core::incident::{Declaration, Incident};
+    let title = LocalizedText(
+        [("de", "Abschaltung"), ("en", "Shutdown")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    );
+    Incident::declare(
+        Declaration {
+            id: Some(IncidentId::parse(id).unwrap()),
+            provider: Some(ProviderId::parse("o2-de").unwrap()),
+            category: Some(IncidentCategory::Security),
+            title: Some(title),
+            components: vec!["crm-dsl".into()],
+            ..Declaration::default()
+        },
+        &radar_core::topology::germany::topology(),
+        Timestamp(1_494_604_800),
+        || unreachable!(),
+        true,
+    )
+    .unwrap()
+}
+
+store_test!(incidents_with_optimistic_versions, |store: Arc<
+    dyn Store,
+>| async move {
+    let mut inc = incident("sec-1");
+    assert_eq!(store.put_incident(&inc, None).await.unwrap(), 1);
+    // Creating it again is a conflict, not an overwrite.
+    assert!(matches!(
+        store.put_incident(&inc, None).await,
+        Err(radar_store::StoreError::Conflict { .. })
+    ));
+    inc.state = radar_core::event::IncidentState::Resolved;
+    assert_eq!(store.put_incident(&inc, Some(1)).await.unwrap(), 2);
+    // A writer that read version 1 loses.
+    let err = store.put_incident(&inc, Some(1)).await.unwrap_err();
+    assert!(err.to_string().contains("reload and retry"), "{err}");
+    let all = store.incidents().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].version, 2);
+    assert_eq!(all[0].incident, inc);
+});
+
+store_test!(component_statuses_keep_the_latest, |store: Arc<
+    dyn Store,
+>| async move {
+    use radar_core::event::ComponentStatus;
+    let c = radar_core::topology::ComponentRef {
+        provider: ProviderId::parse("o2-de").unwrap(),
+        component: radar_core::ComponentId::parse("crm-dsl").unwrap(),
+    };
+    store
+        .put_component_status(&c, ComponentStatus::MajorOutage, Timestamp(10))
+        .await
+        .unwrap();
+    store
+        .put_component_status(&c, ComponentStatus::Operational, Timestamp(20))
+        .await
+        .unwrap();
+    let all = store.component_statuses().await.unwrap();
+    assert_eq!(all, vec![(c, ComponentStatus::Operational, Timestamp(20))]);
+});
