@@ -62,7 +62,9 @@
 //!    sums since it opened; a series is above baseline when its excess is at least
 //!    `scope_min_excess` and its log-likelihood ratio at least `scope_llr`. Services, regions and
 //!    problems in scope are those of members and of series above baseline (regions and problems
-//!    restricted to the episode's services, plus the service-less `P/R`, `P/Q`, `P/R/Q`).
+//!    restricted to the episode's services, plus the service-less `P/R`, `P/Q`, `P/R/Q`); and
+//!    when the regions left out, pooled, are still above baseline, the outage reaches beyond
+//!    them and every region is in scope.
 //!    Technologies are those of the services in scope (a service's own list, else the
 //!    technologies of the components it depends on), minus technologies carried by another
 //!    service of the provider that has enough traffic to tell and is *not* above baseline —
@@ -846,13 +848,33 @@ impl Detector {
                     || (0..NQ).any(|q| pass(b.off_sq(s, q)))
             })
             .collect();
-        let regions: Vec<usize> = (0..b.nr)
+        let mut regions: Vec<usize> = (0..b.nr)
             .filter(|&r| {
                 pass(b.off_r(r))
                     || services.iter().any(|&s| pass(b.off_sr(s, r)))
                     || (0..NQ).any(|q| pass(b.off_rq(r, q)))
             })
             .collect();
+        // The regions not in scope, pooled (over the episode's services, if any): if they are
+        // still above baseline together, the outage reaches beyond the regions found one by
+        // one (a weak national outage), so all regions are in scope.
+        if !regions.is_empty() && regions.len() < b.nr {
+            let (mut x, mut l) = (0.0f32, 0.0f32);
+            for r in (0..b.nr).filter(|r| !regions.contains(r)) {
+                let offs: Vec<usize> = if services.is_empty() {
+                    vec![b.off_r(r)]
+                } else {
+                    services.iter().map(|&s| b.off_sr(s, r)).collect()
+                };
+                for o in offs {
+                    x += ep.acc[o][0];
+                    l += ep.acc[o][1];
+                }
+            }
+            if x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr {
+                regions = (0..b.nr).collect();
+            }
+        }
         let problems: Vec<usize> = (0..NQ)
             .filter(|&q| {
                 pass(b.off_q(q))
