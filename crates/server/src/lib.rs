@@ -4,6 +4,7 @@
 //! It owns no SQL (that is `radar-store`) and no detection logic (that is `radar-core`).
 
 pub mod detection;
+pub mod explain;
 pub mod intake;
 pub mod metrics;
 pub mod problem;

@@ -19,6 +19,7 @@ use radar_store::Store;
 use tokio::net::TcpListener;
 
 use crate::detection::Detection;
+use crate::explain::incidents;
 use crate::intake::committer::GroupCommitter;
 use crate::intake::reporter::ReporterSecret;
 use crate::intake::{api, form};
@@ -185,6 +186,22 @@ pub fn router(state: AppState) -> Router {
             get(publish::api::provider_outages),
         )
         .route("/api/v1/outages", get(publish::api::outages))
+        .route(
+            "/api/v1/incidents",
+            get(incidents::list).post(incidents::create),
+        )
+        .route(
+            "/api/v1/incidents/{id}",
+            get(incidents::get_one).patch(incidents::patch),
+        )
+        .route(
+            "/api/v1/incidents/{id}/statements",
+            post(incidents::add_statement),
+        )
+        .route(
+            "/api/v1/components/{provider}/{id}/status",
+            axum::routing::put(incidents::put_component_status),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

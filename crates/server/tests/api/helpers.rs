@@ -18,6 +18,8 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
+pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
+
 /// 2026-11-17T12:00:00Z, a Tuesday noon.
 pub const NOW: i64 = 1_795_435_200;
 
@@ -35,6 +37,7 @@ pub async fn spawn_app_with(dir: tempfile::TempDir, history: &[radar_core::Repor
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.path().to_path_buf(),
         max_body_bytes: 256 * 1024,
+        operator_token: Some(OPERATOR_TOKEN.to_owned()),
         ..Settings::default()
     };
     let store = radar_store::open(&dir.path().display().to_string())
@@ -75,6 +78,13 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// A request with the operator token.
+    pub fn operator(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(OPERATOR_TOKEN)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -2,5 +2,6 @@
 
 mod detection;
 mod helpers;
+mod incidents;
 mod intake;
 mod publish;

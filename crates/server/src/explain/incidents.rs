@@ -1,0 +1,425 @@
+//! The incident API. Operator routes (declare, update, statements, component status) need the
+//! bearer token from the settings; reading is public.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use radar_core::event::{
+    ComponentStatus, IncidentCategory, IncidentId, IncidentState, LocalizedText,
+};
+use radar_core::incident::{Declaration, Incident, IncidentError, Update, Window};
+use radar_core::topology::ComponentRef;
+use radar_core::{ComponentId, ProviderId, Timestamp};
+use radar_store::{StoreError, StoredIncident};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::intake::api::read_body;
+use crate::problem::{InvalidParam, Problem};
+use crate::state::AppState;
+
+/// Checks `Authorization: Bearer …` against the configured operator token.
+pub fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
+    let Some(expected) = &st.settings.operator_token else {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "operator-api-disabled",
+            "Operator API disabled",
+            "no operator token is configured; set operator_token (or RADAR_OPERATOR_TOKEN) to enable these routes",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Compare digests so the comparison takes the same time wherever the tokens differ.
+    let ok =
+        given.is_some_and(|g| Sha256::digest(g.as_bytes()) == Sha256::digest(expected.as_bytes()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            "send the operator token as Authorization: Bearer <token>",
+        ))
+    }
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    headers: &HeaderMap,
+) -> Result<T, Problem> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.split(';').next().unwrap_or("").trim() != "application/json" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported content type",
+            format!("Content-Type {ctype:?} is not accepted here; send application/json"),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            e.to_string(),
+        )
+    })
+}
+
+fn incident_problem(e: IncidentError) -> Problem {
+    match e {
+        IncidentError::Transition { .. } => Problem::new(
+            StatusCode::CONFLICT,
+            "invalid-transition",
+            "Invalid state change",
+            e.to_string(),
+        ),
+        IncidentError::Invalid { field, message } => {
+            let mut p = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-incident",
+                "Invalid incident",
+                format!("{field}: {message}"),
+            );
+            p.invalid_params.push(InvalidParam {
+                index: None,
+                name: field,
+                value: None,
+                reason: message,
+            });
+            p
+        }
+    }
+}
+
+fn store_problem(e: StoreError) -> Problem {
+    match e {
+        StoreError::Conflict { .. } => {
+            Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
+        }
+        other => {
+            tracing::error!(error = %other, "incident store operation failed");
+            Problem::unavailable("the incident could not be stored; retry later")
+        }
+    }
+}
+
+/// `"*"` or a list of region ids.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RegionsIn {
+    All(String),
+    List(Vec<String>),
+}
+
+impl RegionsIn {
+    fn resolve(self) -> Result<Option<Vec<String>>, Problem> {
+        match self {
+            RegionsIn::All(s) if s == "*" => Ok(None),
+            RegionsIn::All(s) => Err(incident_problem(IncidentError::Invalid {
+                field: "regions".into(),
+                message: format!(
+                    "{s:?}: write \"*\" for all regions or a list such as [\"DE-BY\"]"
+                ),
+            })),
+            RegionsIn::List(l) => Ok(Some(l)),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowIn {
+    start: Timestamp,
+    end: Timestamp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentIn {
+    id: Option<IncidentId>,
+    provider: ProviderId,
+    category: IncidentCategory,
+    state: Option<IncidentState>,
+    title: LocalizedText,
+    #[serde(default)]
+    services: Vec<String>,
+    #[serde(default)]
+    components: Vec<String>,
+    regions: Option<RegionsIn>,
+    start: Option<Timestamp>,
+    expected_end: Option<Timestamp>,
+    maintenance: Option<WindowIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatch {
+    state: Option<IncidentState>,
+    title: Option<LocalizedText>,
+    services: Option<Vec<String>>,
+    components: Option<Vec<String>>,
+    regions: Option<RegionsIn>,
+    #[serde(default, deserialize_with = "double_option")]
+    expected_end: Option<Option<Timestamp>>,
+}
+
+/// Distinguishes an absent field (no change) from `null` (clear it).
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Timestamp>>, D::Error> {
+    Option::<Timestamp>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementIn {
+    text: LocalizedText,
+    workaround: Option<LocalizedText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    status: ComponentStatus,
+}
+
+fn new_incident_id(now: Timestamp) -> IncidentId {
+    let mut r = [0u8; 3];
+    getrandom::getrandom(&mut r).expect("the operating system provides randomness");
+    let day = now.to_rfc3339()[..10].replace('-', "");
+    IncidentId::parse(&format!("inc-{day}-{:02x}{:02x}{:02x}", r[0], r[1], r[2])).expect("valid id")
+}
+
+async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
+    let all = st.store.incidents().await.map_err(store_problem)?;
+    all.into_iter()
+        .find(|s| s.incident.id.as_str() == id)
+        .ok_or_else(|| Problem::not_found(format!("no declared incident {id:?}")))
+}
+
+#[derive(Serialize)]
+pub struct IncidentOut<'a> {
+    #[serde(flatten)]
+    pub incident: &'a Incident,
+    pub version: i64,
+}
+
+pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
+    let (parts, body) = req.into_parts();
+    authorize(&st, &parts.headers)?;
+    let bytes = read_body(body, st.settings.max_body_bytes).await?;
+    let input: IncidentIn = json_body(&bytes, &parts.headers)?;
+    let now = st.clock.now();
+    let regions = match input.regions {
+        Some(r) => r.resolve()?,
+        None => None,
+    };
+    let inc = Incident::declare(
+        Declaration {
+            id: input.id,
+            provider: Some(input.provider),
+            category: Some(input.category),
+            state: input.state,
+            title: Some(input.title),
+            services: input.services,
+            components: input.components,
+            regions,
+            start: input.start,
+            expected_end: input.expected_end,
+            maintenance: input.maintenance.map(|w| Window {
+                start: w.start,
+                end: w.end,
+            }),
+        },
+        &st.topology,
+        now,
+        || new_incident_id(now),
+        true,
+    )
+    .map_err(incident_problem)?;
+    let version = st
+        .store
+        .put_incident(&inc, None)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { id, .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Incident exists",
+                format!("an incident {id} already exists; PATCH it instead"),
+            ),
+            other => store_problem(other),
+        })?;
+    let location = format!("/api/v1/incidents/{}", inc.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(IncidentOut {
+            incident: &inc,
+            version,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn patch(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let (parts, body) = req.into_parts();
+    authorize(&st, &parts.headers)?;
+    let bytes = read_body(body, st.settings.max_body_bytes).await?;
+    let input: IncidentPatch = json_body(&bytes, &parts.headers)?;
+    let StoredIncident {
+        mut incident,
+        version,
+    } = find(&st, &id).await?;
+    let regions = match input.regions {
+        Some(r) => Some(r.resolve()?),
+        None => None,
+    };
+    incident
+        .update(
+            Update {
+                state: input.state,
+                title: input.title,
+                services: input.services,
+                components: input.components,
+                regions,
+                expected_end: input.expected_end,
+                maintenance: None,
+            },
+            &st.topology,
+            st.clock.now(),
+            true,
+        )
+        .map_err(incident_problem)?;
+    let version = st
+        .store
+        .put_incident(&incident, Some(version))
+        .await
+        .map_err(store_problem)?;
+    Ok(Json(IncidentOut {
+        incident: &incident,
+        version,
+    })
+    .into_response())
+}
+
+pub async fn add_statement(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let (parts, body) = req.into_parts();
+    authorize(&st, &parts.headers)?;
+    let bytes = read_body(body, st.settings.max_body_bytes).await?;
+    let input: StatementIn = json_body(&bytes, &parts.headers)?;
+    let StoredIncident {
+        mut incident,
+        version,
+    } = find(&st, &id).await?;
+    incident
+        .add_statement(input.text, input.workaround, st.clock.now(), true)
+        .map_err(incident_problem)?;
+    let version = st
+        .store
+        .put_incident(&incident, Some(version))
+        .await
+        .map_err(store_problem)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IncidentOut {
+            incident: &incident,
+            version,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn put_component_status(
+    State(st): State<AppState>,
+    Path((provider, component)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let (parts, body) = req.into_parts();
+    authorize(&st, &parts.headers)?;
+    let bytes = read_body(body, st.settings.max_body_bytes).await?;
+    let input: StatusIn = json_body(&bytes, &parts.headers)?;
+    let r = ProviderId::parse(&provider)
+        .ok()
+        .zip(ComponentId::parse(&component).ok())
+        .map(|(provider, component)| ComponentRef {
+            provider,
+            component,
+        })
+        .filter(|r| st.topology.component(r).is_some())
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no component {component:?} of provider {provider:?} in the topology"
+            ))
+        })?;
+    let now = st.clock.now();
+    st.store
+        .put_component_status(&r, input.status, now)
+        .await
+        .map_err(store_problem)?;
+    Ok(Json(serde_json::json!({"provider": r.provider, "component": r.component, "status": input.status, "time": now})).into_response())
+}
+
+#[derive(Serialize)]
+pub struct IncidentsOut {
+    pub incidents: Vec<serde_json::Value>,
+}
+
+pub async fn list(State(st): State<AppState>) -> Result<Json<IncidentsOut>, Problem> {
+    let stored = st.store.incidents().await.map_err(store_problem)?;
+    let mut incidents: Vec<serde_json::Value> = stored
+        .iter()
+        .map(|s| {
+            serde_json::to_value(IncidentOut {
+                incident: &s.incident,
+                version: s.version,
+            })
+            .unwrap_or_default()
+        })
+        .collect();
+    for e in st.detection.episodes(None) {
+        incidents.push(serde_json::json!({
+            "id": format!("det-{}", e.id),
+            "provider": e.provider,
+            "origin": "detected",
+            "state": if e.end.is_some() { "resolved" } else { "suspected" },
+            "services": e.services,
+            "regions": e.regions,
+            "technologies": e.technologies,
+            "problems": e.problems,
+            "start": e.start,
+            "detected_at": e.detected_at,
+            "end": e.end,
+        }));
+    }
+    Ok(Json(IncidentsOut { incidents }))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let s = find(&st, &id).await?;
+    Ok(Json(IncidentOut {
+        incident: &s.incident,
+        version: s.version,
+    })
+    .into_response())
+}

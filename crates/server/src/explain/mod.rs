@@ -1,0 +1,4 @@
+//! Explaining: incidents (declared by operators or found by detection), their lifecycle, and
+//! how two incidents relate.
+
+pub mod incidents;
