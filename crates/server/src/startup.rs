@@ -19,7 +19,7 @@ use radar_store::Store;
 use tokio::net::TcpListener;
 
 use crate::detection::Detection;
-use crate::explain::incidents;
+use crate::explain::{incidents, relations};
 use crate::intake::committer::GroupCommitter;
 use crate::intake::reporter::ReporterSecret;
 use crate::intake::{api, form};
@@ -202,6 +202,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/components/{provider}/{id}/status",
             axum::routing::put(incidents::put_component_status),
         )
+        .route(
+            "/api/v1/incidents/{a}/relation/{b}",
+            get(relations::relation),
+        )
+        .route("/incidents/{id}", get(relations::incident_page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

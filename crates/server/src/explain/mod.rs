@@ -2,3 +2,4 @@
 //! how two incidents relate.
 
 pub mod incidents;
+pub mod relations;

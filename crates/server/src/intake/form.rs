@@ -44,7 +44,8 @@ pub async fn post_form(
     let fail = |msg: String, status: StatusCode| {
         let st = st.clone();
         let provider = provider.clone();
-        async move { render_provider(&st, &provider, false, Some(msg), status).await }
+        let lang = crate::publish::pages::language(None, &parts.headers);
+        async move { render_provider(&st, &provider, lang, false, Some(msg), status).await }
     };
     if !is_form {
         st.metrics.reject("unsupported-media-type", 1);

@@ -86,6 +86,51 @@ pub async fn overview(State(st): State<AppState>) -> Html<String> {
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     pub reported: Option<String>,
+    /// `de` or `en`; otherwise the Accept-Language header decides.
+    pub lang: Option<String>,
+}
+
+/// The language for incident texts: `?lang=`, else Accept-Language, else English.
+pub fn language(query: Option<&str>, headers: &axum::http::HeaderMap) -> &'static str {
+    let pick = |s: &str| {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("de") {
+            Some("de")
+        } else if s.starts_with("en") {
+            Some("en")
+        } else {
+            None
+        }
+    };
+    if let Some(l) = query.and_then(pick) {
+        return l;
+    }
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').find_map(pick))
+        .unwrap_or("en")
+}
+
+/// A declared incident as a block: title, state, scope, statements, workaround, expected end.
+pub fn incident_block(inc: &radar_core::incident::Incident, lang: &str) -> Markup {
+    let t = |x: &radar_core::event::LocalizedText| x.get(lang).unwrap_or("").to_owned();
+    html! {
+        div.box {
+            p { strong { (t(&inc.title)) } " — " (inc.category) ", " span class=(if inc.is_open() { "bad" } else { "ok" }) { (inc.state) } }
+            p { "Since " (inc.start)
+                @if let Some(e) = inc.expected_end { " · expected end " (e) }
+                @if let Some(e) = inc.end { " · ended " (e) } }
+            @if !inc.services.is_empty() || !inc.components.is_empty() {
+                p { "Affects: "
+                    (inc.services.iter().map(|s| s.as_str()).chain(inc.components.iter().map(|c| c.component.as_str())).collect::<Vec<_>>().join(", "))
+                    @match &inc.regions { None => " (all regions)", Some(r) => { " (" (r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")) ")" } } }
+            }
+            @if let Some(w) = inc.workaround() { p.ok { (if lang == "de" { "Abhilfe: " } else { "Workaround: " }) (t(w)) } }
+            @for s in inc.statements.iter().rev() { p { small { (s.time) } " " (t(&s.text)) } }
+            p { a href={ "/incidents/" (inc.id) "?lang=" (lang) } { "Details and related incidents" } }
+        }
+    }
 }
 
 /// Reports per 15 minutes over the last 24 hours, as an inline SVG bar chart.
@@ -110,6 +155,7 @@ pub async fn provider_page(
     State(st): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let provider =
         match known_provider(&st, &id) {
@@ -126,9 +172,11 @@ pub async fn provider_page(
             )
                 .into_response(),
         };
+    let lang = language(q.lang.as_deref(), &headers);
     render_provider(
         &st,
         &provider,
+        lang,
         q.reported.is_some(),
         None,
         axum::http::StatusCode::OK,
@@ -140,6 +188,7 @@ pub async fn provider_page(
 pub async fn render_provider(
     st: &AppState,
     provider: &radar_core::ProviderId,
+    lang: &str,
     reported: bool,
     form_error: Option<String>,
     status: axum::http::StatusCode,
@@ -171,6 +220,18 @@ pub async fn render_provider(
         .take(5)
         .collect();
     let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
+    let declared: Vec<radar_core::incident::Incident> = st
+        .store
+        .incidents()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s.incident)
+        .filter(|i| {
+            &i.provider == provider
+                && (i.is_open() || i.end.is_some_and(|e| now.0 - e.0 < 7 * 86_400))
+        })
+        .collect();
     let body = html! {
         h1 { (p.name) }
         @if reported { p.box.ok { "Thank you: your report was received." } }
@@ -182,6 +243,11 @@ pub async fn render_provider(
                     p.bad { "Problems since " (e.start) ": " (scope(e)) }
                 }
             }
+        }
+        @if !declared.is_empty() {
+            h2 { "Incidents" }
+            p { small { a href={ "?lang=de" } { "Deutsch" } " · " a href={ "?lang=en" } { "English" } } }
+            @for inc in declared.iter().rev() { (incident_block(inc, lang)) }
         }
         h2 { "Reports, last 24 hours" }
         (chart(&bins))

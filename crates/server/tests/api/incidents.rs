@@ -217,3 +217,67 @@ async fn component_status() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn crm_shutdown_and_lte_outage_are_unrelated_with_evidence() {
+    let app = spawn_app().await;
+    app.operator(Method::POST, "/api/v1/incidents")
+        .json(&crm_incident())
+        .send()
+        .await
+        .unwrap();
+    let lte = json!({
+        "id": "net-1", "provider": "o2-de", "category": "network", "state": "confirmed",
+        "title": {"de": "Störung im LTE-Netz", "en": "LTE network disruption"},
+        "services": ["mobile-data", "mobile-voice"], "components": ["ran-lte"], "regions": "*"
+    });
+    let resp = app
+        .operator(Method::POST, "/api/v1/incidents")
+        .json(&lte)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let rel: serde_json::Value = app
+        .get("/api/v1/incidents/net-1/relation/sec-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rel["verdict"], "unrelated", "{rel:#}");
+    let kinds: Vec<&str> = rel["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    // Positive evidence: no dependency path (disjoint dependency closures) and different causes.
+    assert!(
+        kinds.iter().any(|k| [
+            "no-dependency-path",
+            "disjoint-closures",
+            "contradicted-shared"
+        ]
+        .contains(k)),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"causes"), "{kinds:?}");
+    assert!(!rel["explanation"]["de"].as_str().unwrap().is_empty());
+    assert!(!rel["explanation"]["en"].as_str().unwrap().is_empty());
+    // The incident page says so in both languages.
+    let de = app
+        .get("/incidents/net-1?lang=de")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(de.contains("Kein Zusammenhang"), "{de}");
+    let en = app
+        .get("/incidents/net-1?lang=en")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Unrelated"), "{en}");
+    problem(app.get("/api/v1/incidents/net-1/relation/nope").await, 404).await;
+}
