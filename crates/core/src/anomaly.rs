@@ -6,7 +6,8 @@
 //! of the range seen so far, and a row whose short level sequence (last 1..=depth rows, and the
 //! level pair with the time-of-day block) was never seen before is surprising in proportion to
 //! how rarely this series produces novel contexts. The score is the largest of these surprises,
-//! and a row only alerts when it is clearly above every recent row.
+//! and a row only alerts when it is clearly above every recent row and no alert was raised in
+//! the last `refract` rows (one event, one alert: the rows around an alert are scaled down).
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
 //! nothing else. The per-series state is a fixed, small number of bytes.
@@ -62,6 +63,9 @@ pub struct AnomalyConfig {
     pub nov_mode: u32,
     /// Time-of-day blocks in the novelty contexts (0: none).
     pub nov_tod: u32,
+    /// Rows after an alert (a row of at least `alert_min` that was not suppressed) during
+    /// which no row alerts: one event, one alert (0 disables).
+    pub refract: u32,
 }
 
 impl Default for AnomalyConfig {
@@ -76,7 +80,7 @@ impl Default for AnomalyConfig {
             alpha_recent: 0.05,
             suppress_rows: 200,
             suppress_delta: 0.3,
-            alert_min: 2.0,
+            alert_min: 3.0,
             features: 0x1f,
             meta: 1,
             suppress_mode: 1,
@@ -90,6 +94,7 @@ impl Default for AnomalyConfig {
             nov_weight: 8.0,
             nov_mode: 0,
             nov_tod: 4,
+            refract: 100,
         }
     }
 }
@@ -121,6 +126,7 @@ impl AnomalyConfig {
             "nov_weight" => self.nov_weight = value,
             "nov_mode" => self.nov_mode = value.round() as u32,
             "nov_tod" => self.nov_tod = value.round() as u32,
+            "refract" => self.refract = value.round() as u32,
             _ => return Err(format!("unknown detector setting {key:?}")),
         }
         Ok(())
@@ -484,6 +490,17 @@ impl AnomalyDetector {
             }
             suppressed
         };
+        let mut suppressed = suppressed;
+        if c.refract > 0 && c.suppress_mode != 0 {
+            // Refractory period: after an alert, the same event does not alert again.
+            if self.last_alert.is_some_and(|t| n - t <= c.refract) {
+                suppressed = true;
+            }
+            if !suppressed && a >= c.alert_min {
+                self.last_alert = Some(n);
+                self.last_alert_level = a;
+            }
+        }
         let out = if suppressed { a * 0.25 } else { a };
         // Map surprise (decades, >= 0) monotonically into [0, 1).
         out / (out + 5.0)
