@@ -295,8 +295,8 @@ fn resolve_regions(
 }
 
 impl Incident {
-    /// Declares an incident. `strict_texts` requires German and English titles (the API);
-    /// scenario events may carry fewer languages.
+    /// Declares an incident. `strict_texts` (the API) requires German and English titles and
+    /// at least one affected service or component; scenario events may carry less.
     pub fn declare(
         d: Declaration,
         topology: &Topology,
@@ -332,7 +332,7 @@ impl Incident {
         let services = resolve_services(topology, &provider, &d.services)?;
         let components = resolve_components(topology, &provider, &d.components)?;
         let regions = resolve_regions(topology, &d.regions)?;
-        if services.is_empty() && components.is_empty() {
+        if strict_texts && services.is_empty() && components.is_empty() {
             return Err(IncidentError::invalid(
                 "services",
                 "name at least one affected service or component",

@@ -13,12 +13,34 @@ pub const GRACE_SECS: i64 = 5;
 
 pub struct Detection {
     detector: Mutex<Detector>,
+    /// Committed batches not yet observed; drained before every minute is closed, so a report
+    /// acknowledged before a tick is always seen by it.
+    queue: Mutex<tokio::sync::mpsc::UnboundedReceiver<Vec<Report>>>,
 }
 
 impl Detection {
-    pub fn new(topology: &Topology) -> Detection {
-        Detection {
-            detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
+    /// A detection stage and the sender the committer feeds.
+    pub fn new(
+        topology: &Topology,
+    ) -> (Detection, tokio::sync::mpsc::UnboundedSender<Vec<Report>>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (
+            Detection {
+                detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
+                queue: Mutex::new(rx),
+            },
+            tx,
+        )
+    }
+
+    /// Observes every queued batch.
+    pub fn drain(&self) {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut d = self.lock();
+        while let Ok(batch) = q.try_recv() {
+            for r in &batch {
+                d.observe(r);
+            }
         }
     }
 
@@ -37,6 +59,7 @@ impl Detection {
 
     /// Closes every minute that ended more than [`GRACE_SECS`] before `now`.
     pub fn tick(&self, now: Timestamp) {
+        self.drain();
         let changes = self.lock().advance_to(Timestamp(now.0 - GRACE_SECS));
         if !changes.is_empty() {
             tracing::info!(changes = changes.len(), "outage episodes changed");

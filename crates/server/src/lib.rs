@@ -7,6 +7,7 @@ pub mod detection;
 pub mod explain;
 pub mod intake;
 pub mod metrics;
+pub mod playback;
 pub mod problem;
 pub mod publish;
 pub mod settings;

@@ -71,7 +71,8 @@ impl Application {
             )
         })?;
         let metrics = Arc::new(Metrics::default());
-        let detection = Arc::new(Detection::new(&topology));
+        let (detection, sink) = Detection::new(&topology);
+        let detection = Arc::new(detection);
         let now = clock.now();
         let started = Instant::now();
         let warmed = detection
@@ -87,14 +88,6 @@ impl Application {
             seconds = started.elapsed().as_secs_f64(),
             "detection warmed up from the store"
         );
-        let (sink, mut committed) =
-            tokio::sync::mpsc::unbounded_channel::<Vec<radar_core::Report>>();
-        let feed = detection.clone();
-        tokio::spawn(async move {
-            while let Some(batch) = committed.recv().await {
-                feed.observe(&batch);
-            }
-        });
         let (committer, committer_task) =
             GroupCommitter::start(store.clone(), metrics.clone(), sink);
         let listener = TcpListener::bind(settings.listen)

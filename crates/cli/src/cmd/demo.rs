@@ -1,67 +1,37 @@
-//! `radar demo`: the server on a fresh embedded store with the shipped German topology and a
-//! generated recent week of report traffic (daily and weekly shape, operator size, a few
-//! outages and confounders), so there is something to look at right away.
+//! `radar demo`: the May 2017 week at O2 Germany, told in a few minutes. A fresh embedded store,
+//! the package's topology, and its reports and events played into the running server on a
+//! manual clock: 12–17 May at once, the afternoon of 17 May (the LTE outage) at two minutes
+//! per second, the rest of the week at an hour per second.
 
+use std::path::PathBuf;
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
-use radar_core::topology::germany;
-use radar_core::{Report, Timestamp};
-use radar_scenario::generate::{generate, GenConfig};
+use radar_core::Timestamp;
+use radar_server::playback::{play, Leg};
 use radar_server::settings::Settings;
 use radar_server::state::Clock;
 use radar_server::Application;
 
 use crate::cmd::serve::shutdown_signal;
 
+/// The package shipped in the repository.
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/o2-2017-05");
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Seed of the generated traffic
-    #[arg(long, default_value_t = 2017)]
-    pub seed: u64,
+    /// Scenario package to play [default: the shipped May 2017 week]
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
-/// Generates a week of traffic ending now, on the shipped topology.
-fn recent_week(seed: u64, now: Timestamp) -> anyhow::Result<Vec<Report>> {
-    let scenario = generate(&GenConfig {
-        seed,
-        kind: Some("mixed".into()),
-        days: 8,
-        volume: 1.0,
-    })
-    .map_err(|e| anyhow::anyhow!("cannot generate demo traffic: {e}"))?;
-    // Shift by whole days so that the daily shape stays on local time.
-    let shift = ((now.0 - scenario.end.0).div_euclid(86_400) + 1) * 86_400;
-    let topology = germany::topology();
-    let pkg = scenario.package();
-    let mut skipped = 0usize;
-    let reports: Vec<Report> = pkg
-        .reports
-        .into_iter()
-        .filter_map(|mut r| {
-            r.time = Timestamp(r.time.0 + shift);
-            let known = topology.provider(r.provider.as_str()).is_some()
-                && topology.region(r.region.as_str()).is_some()
-                && r.service
-                    .as_ref()
-                    .is_none_or(|s| topology.service(r.provider.as_str(), s.as_str()).is_some());
-            if !known {
-                skipped += 1;
-            }
-            (known && r.time <= now).then_some(r)
-        })
-        .collect();
-    if skipped > 0 {
-        tracing::warn!(
-            skipped,
-            "generated reports outside the shipped topology were left out"
-        );
-    }
-    Ok(reports)
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(s).expect("valid constant time")
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -71,43 +41,74 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.listen
         )
     })?;
-    let dir = tempfile::Builder::new()
+    let dir = args
+        .scenario
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(SHIPPED));
+    let pkg = radar_scenario::package::load(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot load the demo scenario {}:\n{e}", dir.display()))?;
+    let data = tempfile::Builder::new()
         .prefix("radar-demo-")
         .tempdir()
         .context("cannot create a temporary data directory")?;
     let settings = Settings {
         listen,
-        data: dir.path().to_path_buf(),
+        data: data.path().to_path_buf(),
         ..Settings::default()
+    };
+    let first = pkg.reports.first().map(|r| r.time).unwrap_or(Timestamp(0));
+    let last = pkg.reports.last().map(|r| r.time).unwrap_or(first);
+    let shipped = args.scenario.is_none();
+    let legs = if shipped {
+        vec![
+            Leg {
+                until: at("2017-05-17T12:20:00Z"),
+                step_secs: 3600,
+                pause: Duration::ZERO,
+            },
+            Leg {
+                until: at("2017-05-17T18:30:00Z"),
+                step_secs: 120,
+                pause: Duration::from_secs(1),
+            },
+            Leg {
+                until: Timestamp(last.0 + 60),
+                step_secs: 3600,
+                pause: Duration::from_secs(1),
+            },
+        ]
+    } else {
+        vec![Leg {
+            until: Timestamp(last.0 + 60),
+            step_secs: 600,
+            pause: Duration::from_millis(200),
+        }]
     };
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(async move {
-        let clock = Clock::System;
-        let reports = recent_week(args.seed, clock.now())?;
         let store: Arc<dyn radar_store::Store> = Arc::new(
-            radar_store::sqlite::SqliteStore::open_dir(dir.path())
+            radar_store::sqlite::SqliteStore::open_dir(data.path())
                 .context("cannot create the demo store")?,
         );
-        let bar = ProgressBar::new(reports.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("loading a week of reports {wide_bar} {pos}/{len}")
-                .expect("valid template"),
-        );
-        for chunk in reports.chunks(10_000) {
-            store.insert_reports(chunk).await?;
-            bar.inc(chunk.len() as u64);
+        let clock = Arc::new(AtomicI64::new(first.minute() * 60));
+        let app = Application::build_with(settings, pkg.topology.clone(), store, Clock::Manual(clock.clone()))
+            .await?;
+        let url = format!("http://{}", app.local_addr());
+        println!("Outage Radar demo: {url}");
+        if shipped {
+            println!("Playing O2 Germany, 12–24 May 2017: the DSL customer system shut down after WannaCry (12 May),");
+            println!("and the nationwide LTE outage of 17 May, which unfolds live about 10 seconds from now.");
+            println!("Watch {url}/providers/o2-de and {url}/incidents/net-1 (\"is the network outage caused by the attack?\").");
         }
-        bar.finish_and_clear();
-        let app = Application::build_with(settings, germany::topology(), store, clock).await?;
-        println!(
-            "Outage Radar demo: http://{}  ({} reports from the last week loaded)",
-            app.local_addr(),
-            reports.len()
-        );
-        println!(
-            "(embedded store in {}; removed on exit)",
-            dir.path().display()
-        );
-        app.run_until(shutdown_signal()).await
+        println!("(embedded store in {}; removed on exit; Ctrl-C stops)", data.path().display());
+        let state = app.state().clone();
+        let player = tokio::spawn(play(state, clock, pkg.reports, pkg.events, legs));
+        let server = tokio::spawn(app.run_until(shutdown_signal()));
+        match player.await {
+            Ok(Ok((r, e))) => println!("Playback finished: {r} reports and {e} events; the server keeps running."),
+            Ok(Err(e)) => eprintln!("playback stopped: {e:#}"),
+            Err(e) => eprintln!("playback failed: {e}"),
+        }
+        server.await.context("server task failed")?
     })
 }

@@ -423,3 +423,40 @@ pub async fn get_one(
     })
     .into_response())
 }
+
+/// Applies one `events.jsonl` line through the same rules as the operator API (the core's
+/// [`radar_core::incident::IncidentBook`]) and stores the result. Probe results are not state
+/// and are not stored.
+pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Result<(), Problem> {
+    use radar_core::event::Event;
+    use radar_core::incident::IncidentBook;
+    let incident_id = match event {
+        Event::Incident(e) => Some(e.id.clone()),
+        Event::Statement(s) => Some(s.incident.clone()),
+        Event::Component(_) | Event::Probe(_) => None,
+    };
+    let mut book = IncidentBook::default();
+    let mut version = None;
+    if let Some(id) = &incident_id {
+        if let Ok(stored) = find(st, id.as_str()).await {
+            version = Some(stored.version);
+            book.incidents.insert(id.clone(), stored.incident);
+        }
+    }
+    book.apply(event, &st.topology).map_err(incident_problem)?;
+    if let Some(id) = incident_id {
+        if let Some(inc) = book.incidents.get(&id) {
+            st.store
+                .put_incident(inc, version)
+                .await
+                .map_err(store_problem)?;
+        }
+    }
+    for (component, (status, at)) in &book.components {
+        st.store
+            .put_component_status(component, *status, *at)
+            .await
+            .map_err(store_problem)?;
+    }
+    Ok(())
+}

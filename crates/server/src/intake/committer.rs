@@ -24,7 +24,7 @@ pub struct GroupCommitter {
     tx: mpsc::Sender<(Vec<Report>, Reply)>,
 }
 
-/// Receives every committed batch, after the submitters were answered (e.g. detection).
+/// Receives every committed batch (detection).
 pub type CommitSink = mpsc::UnboundedSender<Vec<Report>>;
 
 impl GroupCommitter {
@@ -88,14 +88,14 @@ impl GroupCommitter {
                 match result {
                     Ok(ids) => {
                         metrics.reports_accepted.inc_by(all.len() as u64);
+                        // Queued for detection before anyone is answered, so that whatever is
+                        // acknowledged is seen by the next tick; queuing never blocks.
+                        let _ = sink.send(all);
                         let mut ids = ids.into_iter();
                         for (size, reply) in sizes.into_iter().zip(replies) {
                             let mine: Vec<ReportId> = ids.by_ref().take(size).collect();
                             let _ = reply.send(Ok(mine));
                         }
-                        // Detection runs on its own task: it can neither delay nor undo an
-                        // acknowledgement.
-                        let _ = sink.send(all);
                     }
                     Err(e) => {
                         tracing::error!(error = %e, reports = all.len(), "store commit failed; nothing of this batch was acknowledged");
