@@ -79,7 +79,7 @@ impl Default for AnomalyConfig {
             prior: 0.3,
             alpha_recent: 0.05,
             suppress_rows: 200,
-            suppress_delta: 0.3,
+            suppress_delta: 0.45,
             alert_min: 3.0,
             features: 0x1f,
             meta: 1,
