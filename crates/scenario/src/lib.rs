@@ -3,6 +3,7 @@
 
 pub mod eval;
 pub mod generate;
+pub mod may2017;
 pub mod nab;
 pub mod package;
 pub mod replay;

@@ -1,0 +1,172 @@
+//! The May 2017 package in `scenarios/o2-2017-05`: it loads, it is exactly what the generator
+//! writes, and a replay finds both outages (the CRM shutdown and the LTE outage).
+
+use std::path::{Path, PathBuf};
+
+use radar_scenario::eval::{evaluate, load_truth, EvalReport};
+use radar_scenario::may2017;
+use radar_scenario::package::load;
+use radar_scenario::replay::replay;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(may2017::NAME)
+}
+
+const FILES: [&str; 5] = [
+    "topology.toml",
+    "reports.csv",
+    "events.jsonl",
+    "truth.json",
+    "README.md",
+];
+
+#[test]
+fn committed_package_is_what_the_generator_writes() {
+    let a = may2017::build();
+    let b = may2017::build();
+    assert_eq!(a.rows, b.rows, "the generator is deterministic");
+    assert_eq!(a.events, b.events);
+
+    let tmp = tempfile::tempdir().unwrap();
+    a.write(tmp.path()).unwrap();
+    for f in FILES {
+        let fresh = std::fs::read(tmp.path().join(f)).unwrap();
+        let committed = std::fs::read(dir().join(f))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir().join(f).display()));
+        assert!(
+            fresh == committed,
+            "{f} differs from a fresh generation ({} vs {} bytes); regenerate with \
+             `cargo run --release -p radar-scenario --example may2017 -- scenarios/o2-2017-05`",
+            fresh.len(),
+            committed.len()
+        );
+    }
+    assert!(
+        std::fs::metadata(dir().join("reports.csv")).unwrap().len() < 15_000_000,
+        "reports.csv stays under 15 MB"
+    );
+}
+
+#[test]
+fn package_has_the_story() {
+    let pkg = load(&dir()).unwrap_or_else(|e| panic!("{e}"));
+    let s = may2017::build();
+    assert_eq!(pkg.reports.len(), s.rows.len());
+    assert_eq!(pkg.events, s.events);
+    let truth = load_truth(&dir().join("truth.json")).unwrap();
+    assert_eq!(truth, s.truth);
+    assert_eq!(truth.outages.len(), 2);
+    assert_ne!(truth.outages[0].cause, truth.outages[1].cause);
+
+    // The shipped topology, unchanged.
+    assert_eq!(
+        std::fs::read_to_string(dir().join("topology.toml")).unwrap(),
+        radar_core::topology::germany::TOPOLOGY_TOML
+    );
+
+    // O2: near zero at night, a few per minute in the evening, hundreds per minute in the
+    // outage.
+    let o2 = |from: i64, minutes: i64| {
+        pkg.reports
+            .iter()
+            .filter(|r| r.provider.as_str() == "o2-de")
+            .filter(|r| r.time.0 >= from && r.time.0 < from + minutes * 60)
+            .count() as f64
+            / minutes as f64
+    };
+    let day = 86_400;
+    let tue = may2017::START + 4 * day; // Tuesday 16 May
+    let night = o2(tue + 2 * 3600, 60); // 04:00 local
+    let evening = o2(tue + 18 * 3600, 60); // 20:00 local
+    let peak = o2(may2017::LTE_START + 40 * 60, 30);
+    println!("O2 reports/min: night {night:.2}, evening {evening:.2}, outage peak {peak:.0}");
+    assert!(night < 0.6, "{night}");
+    assert!((1.5..6.0).contains(&evening), "{evening}");
+    assert!(peak > 200.0, "{peak}");
+    // Reports rise within minutes of onset.
+    assert!(o2(may2017::LTE_START + 5 * 60, 5) > 10.0 * evening.max(1.0));
+
+    // Almost all reporters are unique.
+    let distinct: std::collections::BTreeSet<_> = pkg.reports.iter().map(|r| r.reporter).collect();
+    let share = distinct.len() as f64 / pkg.reports.len() as f64;
+    assert!((0.85..0.99).contains(&share), "{share}");
+}
+
+fn print_report(report: &EvalReport, dets: &radar_scenario::eval::Detections) {
+    print!("{report}");
+    println!("\n{}", report.outage_table());
+    for p in &report.pairs {
+        println!(
+            "pair {} / {}: truth related {}, product related {}",
+            p.a, p.b, p.truth_related, p.product_related
+        );
+    }
+    for d in &dets.outages {
+        println!(
+            "{} {} {:?} {} .. {} group {:?} root {:?}\n    {}",
+            d.id,
+            d.provider,
+            d.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            d.start,
+            d.end
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "open".into()),
+            d.cause_group,
+            d.root_component,
+            d.explanation
+        );
+    }
+}
+
+#[test]
+fn replay_finds_both_outages() {
+    let pkg = load(&dir()).unwrap_or_else(|e| panic!("{e}"));
+    let truth = load_truth(&dir().join("truth.json")).unwrap();
+    let out = replay(&pkg);
+    let report = evaluate(&pkg.topology, &truth, &out.detections);
+    print_report(&report, &out.detections);
+
+    assert_eq!(report.recall, Some(1.0), "both outages are found");
+    let lte = report.outages.iter().find(|o| o.id == "lte-1").unwrap();
+    let crm = report.outages.iter().find(|o| o.id == "crm-1").unwrap();
+    // The LTE outage is found from reports within minutes.
+    let lte_det = out
+        .detections
+        .outages
+        .iter()
+        .find(|d| Some(&d.id) == lte.representative.as_ref())
+        .unwrap();
+    assert!(!lte_det.declared, "found in reports, not only declared");
+    assert!(lte.delay_secs.unwrap() <= 10 * 60, "{:?}", lte.delay_secs);
+    // The CRM shutdown is the declared security incident.
+    let crm_det = out
+        .detections
+        .outages
+        .iter()
+        .find(|d| Some(&d.id) == crm.representative.as_ref())
+        .unwrap();
+    assert!(crm_det.declared, "{crm_det:?}");
+    // One concurrent pair, unrelated in truth.
+    assert_eq!(report.pairs.len(), 1, "{:?}", report.pairs);
+    assert!(!report.pairs[0].truth_related);
+
+    // Relation and root cause depend on the correlation step of the replay; they are printed,
+    // not asserted: the story's trap is that the hotline surge of 17 May makes the LTE outage
+    // look like a consequence of the CRM shutdown.
+    println!(
+        "relation: lte-1 in {:?}, crm-1 in {:?}: {}",
+        lte_det.cause_group,
+        crm_det.cause_group,
+        if lte_det.cause_group != crm_det.cause_group {
+            "different cause groups (correct)"
+        } else {
+            "SAME cause group (wrong: the two are unrelated)"
+        }
+    );
+    println!(
+        "root: lte-1 {:?} (truth ran-lte, correct: {:?}); crm-1 {:?} (truth crm-dsl, correct: {:?})",
+        lte_det.root_component, lte.root_correct, crm_det.root_component, crm.root_correct
+    );
+}
