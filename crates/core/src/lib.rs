@@ -5,6 +5,7 @@
 //! server, in `radar replay` (virtual time) and in the NAB harness.
 
 pub mod anomaly;
+pub mod correlate;
 pub mod detect;
 pub mod event;
 pub mod ids;

@@ -7,15 +7,17 @@
 //! decision at virtual time t uses only reports and events with time ≤ t. The detections are
 //! the product's view at the end of the replay.
 //!
-//! Relations and root causes come from [`group`], a rule-based first step: the place where a
-//! correlation engine plugs in.
+//! Relations, cause groups and root components come from the core's correlation engine
+//! ([`radar_core::correlate`]): every episode and declared incident becomes an
+//! [`IncidentView`], and [`correlate`] turns the engine's groups into verdicts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use radar_core::correlate::{self, rank_root_causes, IncidentView, Origin};
 use radar_core::detect::{Detector, DetectorConfig, Episode};
 use radar_core::event::{Event, IncidentCategory, IncidentState};
-use radar_core::topology::{ComponentRef, ProviderKind, Topology};
+use radar_core::topology::{ComponentRef, Topology};
 use radar_core::{ProviderId, ServiceId, Timestamp};
 
 use crate::eval::{Detection, Detections, Regions};
@@ -142,7 +144,7 @@ pub fn replay_with(
     let events = &pkg.events[..events_seen];
 
     let episodes = det.episodes().to_vec();
-    let verdicts = group(&episodes, events, &pkg.topology);
+    let (verdicts, declared_verdicts) = correlate(&episodes, events, &pkg.topology);
     let declared = declared_incidents(events, &pkg.topology);
     let all_regions: Vec<_> = pkg.topology.regions.iter().map(|r| r.id.clone()).collect();
 
@@ -168,13 +170,9 @@ pub fn replay_with(
             components: Vec::new(),
         });
     }
-    for d in &declared {
+    for (d, v) in declared.iter().zip(&declared_verdicts) {
         let comps: Vec<String> = d.components.iter().map(|c| c.to_string()).collect();
         let services = services_depending_on(&pkg.topology, &d.provider, &d.components);
-        let root = match d.components.as_slice() {
-            [one] => Some(one.to_string()),
-            _ => None,
-        };
         let mut explanation = format!(
             "Declared by {} as a {} incident ({}), state {}",
             d.provider, d.category, d.id, d.state
@@ -185,7 +183,8 @@ pub fn replay_with(
         if !comps.is_empty() {
             explanation.push_str(&format!("; components: {}", comps.join(", ")));
         }
-        explanation.push('.');
+        explanation.push_str(". ");
+        explanation.push_str(&v.explanation);
         outages.push(Detection {
             id: format!("incident-{}", d.id),
             provider: d.provider.clone(),
@@ -194,8 +193,8 @@ pub fn replay_with(
             start: d.start,
             detected_at: d.start,
             end: d.end,
-            cause_group: Some(format!("incident:{}", d.id)),
-            root_component: root,
+            cause_group: Some(v.cause_group.clone()),
+            root_component: v.root_component.clone(),
             explanation,
             declared: true,
             components: comps,
@@ -281,41 +280,70 @@ pub fn declared_incidents(events: &[Event], topology: &Topology) -> Vec<Declared
         .collect()
 }
 
-/// Services of the provider that depend on `c` (directly or transitively).
-fn dependents(topology: &Topology, c: &ComponentRef) -> BTreeSet<ServiceId> {
-    topology
-        .services_of(c.provider.as_str())
-        .filter(|s| topology.service_closure(s).contains(c))
-        .map(|s| s.id.clone())
-        .collect()
-}
-
-/// Among `cands`, the one every other candidate depends on, if there is exactly one.
-fn deepest(topology: &Topology, cands: &[ComponentRef]) -> Option<ComponentRef> {
-    if cands.len() == 1 {
-        return Some(cands[0].clone());
-    }
-    let under_all: Vec<&ComponentRef> = cands
+/// The correlation view of a detector episode: its scope, problems (equal shares) and the
+/// failed probes of components its services need, from ten minutes before its onset to its end
+/// (or to `now` while open).
+pub fn episode_view(
+    e: &Episode,
+    events: &[Event],
+    topology: &Topology,
+    now: Timestamp,
+) -> IncidentView {
+    let needed: BTreeSet<ComponentRef> = e
+        .services
         .iter()
-        .filter(|c| {
-            cands.iter().all(|o| {
-                o == *c
-                    || topology
-                        .closure(std::slice::from_ref(o))
-                        .iter()
-                        .any(|x| x == *c)
-            })
-        })
+        .filter_map(|s| topology.service(e.provider.as_str(), s.as_str()))
+        .flat_map(|s| topology.service_closure(s))
         .collect();
-    match under_all.as_slice() {
-        [one] => Some((*one).clone()),
-        _ => None,
+    let end = e.end.unwrap_or(now);
+    let failed_probes = events
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::Probe(p) if !p.ok && p.provider == e.provider => Some(p),
+            _ => None,
+        })
+        .filter(|p| p.time.0 >= e.start.0 - 600 && p.time <= end)
+        .map(|p| (p.component.resolve(&p.provider), p.region.clone(), p.time))
+        .filter(|(c, _, _)| needed.contains(c))
+        .collect();
+    let share = 1.0 / e.problems.len().max(1) as f64;
+    IncidentView {
+        id: format!("ep-{}", e.id),
+        provider: e.provider.clone(),
+        origin: Origin::Detected,
+        services: e.services.clone(),
+        components: Vec::new(),
+        regions: (!e.regions.is_empty()).then(|| e.regions.clone()),
+        technologies: e.technologies.clone(),
+        problems: e.problems.iter().map(|p| (*p, share)).collect(),
+        start: e.start,
+        end: e.end,
+        failed_probes,
     }
 }
 
-/// The most likely root component of an episode from the topology alone: a component whose
-/// dependent services are exactly the affected ones (narrowed to the affected technologies when
-/// the detector could tell them apart), the deepest of them if several; None if ambiguous.
+/// The correlation view of a declared incident.
+pub fn declared_view(d: &DeclaredIncident, topology: &Topology) -> IncidentView {
+    IncidentView {
+        id: format!("incident-{}", d.id),
+        provider: d.provider.clone(),
+        origin: Origin::Declared {
+            category: d.category,
+            cause: None,
+        },
+        services: services_depending_on(topology, &d.provider, &d.components),
+        components: d.components.clone(),
+        regions: None,
+        technologies: Vec::new(),
+        problems: Vec::new(),
+        start: d.start,
+        end: d.end,
+        failed_probes: Vec::new(),
+    }
+}
+
+/// The most likely root component of an episode from the topology alone (the best candidate of
+/// [`rank_root_causes`]), None if no component is a plausible root.
 pub fn topology_root(
     topology: &Topology,
     provider: &ProviderId,
@@ -325,253 +353,71 @@ pub fn topology_root(
     if services.is_empty() {
         return None;
     }
-    let svc: Vec<_> = services
-        .iter()
-        .filter_map(|s| topology.service(provider.as_str(), s.as_str()))
-        .collect();
-    if svc.is_empty() {
-        return None;
-    }
-    // Components every affected service needs.
-    let mut common: Option<BTreeSet<ComponentRef>> = None;
-    for s in &svc {
-        let c: BTreeSet<ComponentRef> = topology.service_closure(s).into_iter().collect();
-        common = Some(match common {
-            None => c,
-            Some(prev) => prev.intersection(&c).cloned().collect(),
-        });
-    }
-    let common: Vec<ComponentRef> = common.unwrap_or_default().into_iter().collect();
-    let all_techs: BTreeSet<&String> = svc.iter().flat_map(|s| s.technologies.iter()).collect();
-    let narrowed = !technologies.is_empty() && technologies.len() < all_techs.len();
-    if narrowed {
-        let by_tech: Vec<ComponentRef> = common
-            .iter()
-            .filter(|c| {
-                topology
-                    .component(c)
-                    .and_then(|c| c.technology.as_ref())
-                    .is_some_and(|t| technologies.contains(t))
-            })
-            .cloned()
-            .collect();
-        if let Some(c) = deepest(topology, &by_tech) {
-            return Some(c);
-        }
-    }
-    let want: BTreeSet<ServiceId> = svc.iter().map(|s| s.id.clone()).collect();
-    let exact: Vec<ComponentRef> = common
-        .iter()
-        .filter(|c| c.provider == *provider && dependents(topology, c) == want)
-        .cloned()
-        .collect();
-    deepest(topology, &exact)
+    let view = IncidentView {
+        id: "root".into(),
+        provider: provider.clone(),
+        origin: Origin::Detected,
+        services: services.to_vec(),
+        components: Vec::new(),
+        regions: None,
+        technologies: technologies.to_vec(),
+        problems: Vec::new(),
+        start: Timestamp(0),
+        end: None,
+        failed_probes: Vec::new(),
+    };
+    rank_root_causes(&view, topology)
+        .into_iter()
+        .next()
+        .filter(|c| {
+            c.reasons
+                .iter()
+                .any(|r| matches!(r, radar_core::correlate::Reason::SharedByAll { .. }))
+        })
+        .map(|c| c.component)
 }
 
-/// How far apart the onsets of two episodes may be to count as one cause.
-const SPILL_WINDOW_SECS: i64 = 15 * 60;
-
-/// Groups episodes into causes and names a root component for each, from the topology, probe
-/// results and declared incidents (`events` must hold only events up to the present). One
-/// verdict per episode, in order.
-///
-/// Rules, in order: (1) failed probes of a component that the episode's services depend on,
-/// during the episode, name the root; else [`topology_root`]. (2) Episodes of one provider
-/// starting within 15 minutes of each other are one cause. (3) A telecom episode starting
-/// within 15 minutes after an online service's episode is spill-over: the same cause, with the
-/// online service's root. (4) An episode on services that depend on a component of a declared
-/// incident of the same provider, overlapping it in time, belongs to that incident.
-/// Everything else is its own cause.
-pub fn group(episodes: &[Episode], events: &[Event], topology: &Topology) -> Vec<Verdict> {
-    let n = episodes.len();
+/// Verdicts for the episodes and for the declared incidents, from the correlation engine
+/// ([`radar_core::correlate::group`]) over both. `events` must hold only events up to the
+/// present.
+pub fn correlate(
+    episodes: &[Episode],
+    events: &[Event],
+    topology: &Topology,
+) -> (Vec<Verdict>, Vec<Verdict>) {
     let now = events
         .last()
         .map(|e| e.time())
-        .unwrap_or(Timestamp(i64::MAX));
-    let ep_end = |e: &Episode| e.end.unwrap_or(now);
-
-    // (1) roots.
-    let mut roots: Vec<Option<ComponentRef>> = Vec::with_capacity(n);
-    let mut why: Vec<Vec<String>> = vec![Vec::new(); n];
-    let mut by_probe: Vec<bool> = vec![false; n];
-    for (i, e) in episodes.iter().enumerate() {
-        let needed: BTreeSet<ComponentRef> = e
-            .services
-            .iter()
-            .filter_map(|s| topology.service(e.provider.as_str(), s.as_str()))
-            .flat_map(|s| topology.service_closure(s))
-            .collect();
-        let mut failed: Vec<ComponentRef> = Vec::new();
-        let mut failed_regions: BTreeSet<String> = BTreeSet::new();
-        for ev in events {
-            let Event::Probe(p) = ev else { continue };
-            if p.ok || p.provider != e.provider {
-                continue;
-            }
-            if p.time.0 < e.start.0 - 600 || p.time > ep_end(e) {
-                continue;
-            }
-            let c = p.component.resolve(&p.provider);
-            if needed.contains(&c) {
-                failed_regions.insert(p.region.to_string());
-                if !failed.contains(&c) {
-                    failed.push(c);
-                }
-            }
-        }
-        let probe_root = deepest(topology, &failed).or_else(|| failed.first().cloned());
-        match probe_root {
-            Some(c) => {
-                by_probe[i] = true;
-                why[i].push(format!(
-                    "root {c}: probes failed in {}",
-                    failed_regions.into_iter().collect::<Vec<_>>().join(", ")
-                ));
-                roots.push(Some(c));
-            }
-            None => {
-                let r = topology_root(topology, &e.provider, &e.services, &e.technologies);
-                if let Some(c) = &r {
-                    why[i].push(format!(
-                        "root {c}: the one component that all affected services ({}) and no others depend on",
-                        e.services
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                roots.push(r);
-            }
-        }
-    }
-
-    // Union-find over episodes.
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], i: usize) -> usize {
-        let mut r = i;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut x = i;
-        while p[x] != r {
-            let next = p[x];
-            p[x] = r;
-            x = next;
-        }
-        r
-    }
-    let kind = |e: &Episode| topology.provider(e.provider.as_str()).map(|p| p.kind);
-    for a in 0..n {
-        for b in a + 1..n {
-            let (ea, eb) = (&episodes[a], &episodes[b]);
-            let lag = eb.start.0 - ea.start.0;
-            if ea.provider == eb.provider && lag.abs() <= SPILL_WINDOW_SECS {
-                // (2): one cause; without probe evidence, the root over both scopes.
-                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                parent[rb] = ra;
-                if !by_probe[a] && !by_probe[b] {
-                    let mut services = ea.services.clone();
-                    services.extend(eb.services.iter().cloned());
-                    services.sort();
-                    services.dedup();
-                    let mut techs = ea.technologies.clone();
-                    techs.extend(eb.technologies.iter().cloned());
-                    techs.sort();
-                    techs.dedup();
-                    if let Some(r) = topology_root(topology, &ea.provider, &services, &techs) {
-                        roots[a] = Some(r.clone());
-                        roots[b] = Some(r);
-                    }
-                }
-                why[b].push(format!(
-                    "started with episode ep-{} of the same provider",
-                    ea.id
-                ));
-                continue;
-            }
-            // (3) spill-over, either order.
-            let (online, telecom, lag) = match (kind(ea), kind(eb)) {
-                (Some(ProviderKind::OnlineService), Some(ProviderKind::Telecom)) => (a, b, lag),
-                (Some(ProviderKind::Telecom), Some(ProviderKind::OnlineService)) => (b, a, -lag),
-                _ => continue,
-            };
-            if (-120..=SPILL_WINDOW_SECS).contains(&lag) && !by_probe[telecom] {
-                let (ro, rt) = (find(&mut parent, online), find(&mut parent, telecom));
-                parent[rt] = ro;
-                let src = &episodes[online];
-                roots[telecom] = roots[online].clone();
-                why[telecom].retain(|w| !w.starts_with("root "));
-                why[telecom].push(format!(
-                    "spill-over: {} had an outage starting {} min earlier (ep-{})",
-                    src.provider,
-                    lag / 60,
-                    src.id
-                ));
-            }
-        }
-    }
-
-    // (4) declared incidents.
+        .into_iter()
+        .chain(episodes.iter().map(|e| e.end.unwrap_or(e.detected_at)))
+        .max()
+        .unwrap_or(Timestamp(0));
     let declared = declared_incidents(events, topology);
-    let mut incident_of: Vec<Option<usize>> = vec![None; n];
-    for (i, e) in episodes.iter().enumerate() {
-        for (k, d) in declared.iter().enumerate() {
-            if d.provider != e.provider {
-                continue;
-            }
-            let overlaps = d.start <= ep_end(e) && e.start <= d.end.unwrap_or(Timestamp(i64::MAX));
-            if !overlaps {
-                continue;
-            }
-            let dep = services_depending_on(topology, &d.provider, &d.components);
-            if !e.services.is_empty() && e.services.iter().all(|s| dep.contains(s)) {
-                incident_of[i] = Some(k);
-                if roots[i].is_none() {
-                    roots[i] = d.components.first().cloned();
-                }
-                why[i].push(format!(
-                    "explained by declared incident {} ({})",
-                    d.id, d.category
-                ));
-                break;
-            }
-        }
+    let mut views: Vec<IncidentView> = episodes
+        .iter()
+        .map(|e| episode_view(e, events, topology, now))
+        .collect();
+    views.extend(declared.iter().map(|d| declared_view(d, topology)));
+    let groups = correlate::group(&views, topology);
+    let mut out: Vec<Verdict> = groups
+        .into_iter()
+        .map(|a| Verdict {
+            cause_group: a.group,
+            root_component: a.root.map(|c| c.to_string()),
+            explanation: a.explanation.en,
+        })
+        .collect();
+    let dec = out.split_off(episodes.len());
+    for (v, e) in out.iter_mut().zip(episodes) {
+        v.explanation = format!("{}. {}", describe(e), v.explanation);
     }
+    (out, dec)
+}
 
-    // Name the groups.
-    let mut names: BTreeMap<usize, String> = BTreeMap::new();
-    for (i, inc) in incident_of.iter().enumerate() {
-        let r = find(&mut parent, i);
-        if let Some(k) = inc {
-            names.insert(r, format!("incident:{}", declared[*k].id));
-        }
-    }
-    let mut next = 1;
-    let mut out = Vec::with_capacity(n);
-    for (i, e) in episodes.iter().enumerate() {
-        let r = find(&mut parent, i);
-        let name = names
-            .entry(r)
-            .or_insert_with(|| {
-                let s = format!("g{next}");
-                next += 1;
-                s
-            })
-            .clone();
-        let mut text = describe(e);
-        for w in &why[i] {
-            text.push_str("; ");
-            text.push_str(w);
-        }
-        text.push('.');
-        out.push(Verdict {
-            cause_group: name,
-            root_component: roots[i].as_ref().map(|c| c.to_string()),
-            explanation: text,
-        });
-    }
-    out
+/// Groups episodes into causes and names a root component for each (see [`correlate`]); one
+/// verdict per episode, in order.
+pub fn group(episodes: &[Episode], events: &[Event], topology: &Topology) -> Vec<Verdict> {
+    correlate(episodes, events, topology).0
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
@@ -723,11 +569,22 @@ mod tests {
             ep(1, "o2-de", &["mobile-data", "mobile-voice"], &[], 36_000),
             ep(2, "o2-de", &["customer-service"], &[], 36_000 + 7200),
         ];
-        let v = group(&eps, &events, &t);
+        let (v, dv) = correlate(&eps, &events, &t);
         assert_eq!(v[0].root_component.as_deref(), Some("o2-de:lte-ran"));
-        assert!(v[0].explanation.contains("probes failed in DE-BY"));
-        assert_eq!(v[1].cause_group, "incident:sec-1");
+        assert!(
+            v[0].explanation.contains("probes failed in DE-BY"),
+            "{}",
+            v[0].explanation
+        );
+        // The hotline episode after the network outage belongs to the CRM shutdown.
+        assert_eq!(v[1].cause_group, dv[0].cause_group);
+        assert_eq!(v[1].root_component.as_deref(), Some("o2-de:crm"));
         assert_ne!(v[0].cause_group, v[1].cause_group);
+        assert!(
+            v[0].explanation.contains("Unrelated"),
+            "{}",
+            v[0].explanation
+        );
         let d = declared_incidents(&events, &t);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].end, None);

@@ -1,0 +1,388 @@
+//! Cause groups: related incidents merged strongest first (never across an "unrelated"
+//! verdict), customer-service signals attached to the one incident that explains them, a root
+//! component per group and a sentence per incident.
+
+use serde::Serialize;
+
+use super::graph::Graph;
+use super::relate::relate_in;
+use super::root::{Reason, RootCandidate};
+use super::{text, Evidence, Explanation, IncidentView, Origin, Relation, Verdict};
+use crate::topology::{ComponentRef, Topology};
+
+/// Pairs further apart than this are not related by grouping (a day).
+const MAX_GAP_SECS: i64 = 24 * 3600;
+/// Concurrent incidents in other groups within this gap are named in explanations.
+const MENTION_GAP_SECS: i64 = 3600;
+
+/// How an incident belongs to its group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Role {
+    /// Part of the cause itself (or the only incident of its group).
+    Cause,
+    /// Reports explained by another provider's outage.
+    SpillOver { source: String },
+    /// Customer-service signal: callers about a network outage.
+    CallSurge { outage: String },
+    /// Customer-service signal: a declared incident on a component customer service needs.
+    Symptom { incident: String },
+}
+
+/// The cause group of one incident.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupAssignment {
+    pub incident: String,
+    /// The group's id: the id of its anchor (a declared incident if any, else its earliest
+    /// cause).
+    pub group: String,
+    pub root: Option<ComponentRef>,
+    pub role: Role,
+    /// All incidents of the group, this one included.
+    pub members: Vec<String>,
+    pub explanation: Explanation,
+}
+
+fn find(p: &mut [usize], i: usize) -> usize {
+    let mut r = i;
+    while p[r] != r {
+        r = p[r];
+    }
+    let mut x = i;
+    while p[x] != r {
+        let n = p[x];
+        p[x] = r;
+        x = n;
+    }
+    r
+}
+
+/// Groups incidents into causes. One assignment per view, in order.
+pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment> {
+    let g = Graph::new(topology);
+    let n = views.len();
+    let mut rel: Vec<Vec<Option<Relation>>> = vec![vec![None; n]; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let r = relate_in(&views[i], &views[j], &g);
+            let gap = r
+                .evidence
+                .iter()
+                .find_map(|e| match e {
+                    Evidence::Onset { gap_secs, .. } => Some(*gap_secs),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            if gap <= MAX_GAP_SECS {
+                rel[i][j] = Some(r);
+            }
+        }
+    }
+    let get = |i: usize, j: usize| -> Option<&Relation> {
+        if i < j {
+            rel[i][j].as_ref()
+        } else {
+            rel[j][i].as_ref()
+        }
+    };
+    let verdict = |i: usize, j: usize| {
+        get(i, j)
+            .map(|r| r.verdict)
+            .unwrap_or(Verdict::Undetermined)
+    };
+
+    let cs: Vec<bool> = views
+        .iter()
+        .map(|v| v.is_customer_service_signal())
+        .collect();
+    let mut role: Vec<Role> = vec![Role::Cause; n];
+    let mut link: Vec<Option<usize>> = vec![None; n];
+    let mut parent: Vec<usize> = (0..n).collect();
+
+    // Related pairs, strongest first; customer-service signals only among themselves.
+    let mut edges: Vec<(f64, usize, usize)> = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            if cs[i] != cs[j] {
+                continue;
+            }
+            if let Some(r) = get(i, j).filter(|r| r.verdict == Verdict::Related) {
+                edges.push((r.confidence, i, j));
+            }
+        }
+    }
+    edges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, i, j) in edges {
+        let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+        if ri == rj {
+            continue;
+        }
+        let gi: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == ri).collect();
+        let gj: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == rj).collect();
+        let blocked = gi
+            .iter()
+            .any(|&x| gj.iter().any(|&y| verdict(x, y) == Verdict::Unrelated));
+        if blocked {
+            continue;
+        }
+        parent[rj] = ri;
+        let r = get(i, j).expect("related pair");
+        for e in &r.evidence {
+            if let Evidence::SpillOver { source, target, .. } = e {
+                let (s, t) = if &views[i].id == source {
+                    (i, j)
+                } else {
+                    (j, i)
+                };
+                if &views[t].id == target && role[t] == Role::Cause {
+                    role[t] = Role::SpillOver {
+                        source: source.clone(),
+                    };
+                    link[t] = Some(s);
+                }
+            }
+        }
+        if link[j].is_none() && role[j] == Role::Cause {
+            link[j] = Some(i);
+        }
+    }
+
+    // Customer-service signals: the explanation whose onset most recently precedes theirs.
+    for s in 0..n {
+        if !cs[s] {
+            continue;
+        }
+        let mut best: Option<(i64, usize, Role)> = None;
+        for j in 0..n {
+            if j == s || cs[j] {
+                continue;
+            }
+            let Some(r) = get(s, j).filter(|r| r.verdict == Verdict::Related) else {
+                continue;
+            };
+            let role_j = r.evidence.iter().find_map(|e| match e {
+                Evidence::CallSurge { outage, .. } => Some(Role::CallSurge {
+                    outage: outage.clone(),
+                }),
+                Evidence::DependencyPath {
+                    known_down: true, ..
+                } if matches!(views[j].origin, Origin::Declared { .. }) => Some(Role::Symptom {
+                    incident: views[j].id.clone(),
+                }),
+                _ => None,
+            });
+            let Some(role_j) = role_j else { continue };
+            // Onset distance, counting onsets shortly after the signal as just before it.
+            let d = (views[s].start.0 + 600 - views[j].start.0).max(0);
+            let better = match &best {
+                None => true,
+                Some((bd, bj, _)) => d < *bd || (d == *bd && j < *bj),
+            };
+            if better {
+                best = Some((d, j, role_j));
+            }
+        }
+        if let Some((_, j, r)) = best {
+            let (rs, rj) = (find(&mut parent, s), find(&mut parent, j));
+            parent[rs] = rj;
+            role[s] = r;
+            link[s] = Some(j);
+        }
+    }
+
+    // Groups, anchors and roots.
+    let roots_of: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    let mut out = Vec::with_capacity(n);
+    type Entry = (String, Option<RootCandidate>, Vec<String>);
+    let mut cache: std::collections::BTreeMap<usize, Entry> = Default::default();
+    for i in 0..n {
+        let r = roots_of[i];
+        let entry = cache.entry(r).or_insert_with(|| {
+            let members: Vec<usize> = (0..n).filter(|&x| roots_of[x] == r).collect();
+            let anchor = members
+                .iter()
+                .copied()
+                .filter(|&x| matches!(views[x].origin, Origin::Declared { .. }))
+                .min_by_key(|&x| (views[x].start, x))
+                .or_else(|| {
+                    members
+                        .iter()
+                        .copied()
+                        .filter(|&x| role[x] == Role::Cause)
+                        .min_by_key(|&x| (views[x].start, x))
+                })
+                .unwrap_or(members[0]);
+            let causes: Vec<&IncidentView> = members
+                .iter()
+                .filter(|&&x| role[x] == Role::Cause)
+                .map(|&x| &views[x])
+                .collect();
+            let causes = if causes.is_empty() {
+                members.iter().map(|&x| &views[x]).collect()
+            } else {
+                causes
+            };
+            let root = super::root::rank(&causes, &g)
+                .into_iter()
+                .next()
+                .filter(|c| c.score >= 0.2);
+            (
+                views[anchor].id.clone(),
+                root,
+                members.iter().map(|&x| views[x].id.clone()).collect(),
+            )
+        });
+        let (gid, root, members) = entry.clone();
+        let explanation = explain(i, views, &role, &link, &roots_of, &root, &get, &g);
+        out.push(GroupAssignment {
+            incident: views[i].id.clone(),
+            group: gid,
+            root: root.map(|c| c.component),
+            role: role[i].clone(),
+            members,
+            explanation,
+        });
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn explain<'r>(
+    i: usize,
+    views: &[IncidentView],
+    role: &[Role],
+    link: &[Option<usize>],
+    roots_of: &[usize],
+    root: &Option<RootCandidate>,
+    get: &dyn Fn(usize, usize) -> Option<&'r Relation>,
+    g: &Graph,
+) -> Explanation {
+    let mut de: Vec<String> = Vec::new();
+    let mut en: Vec<String> = Vec::new();
+    if let Some(j) = link[i] {
+        if let Some(r) = get(i, j) {
+            de.push(r.explanation.de.clone());
+            en.push(r.explanation.en.clone());
+        }
+    } else if let Some(j) =
+        (0..views.len()).find(|&j| j != i && roots_of[j] == roots_of[i] && link[j] == Some(i))
+    {
+        if let Some(r) = get(i, j) {
+            de.push(r.explanation.de.clone());
+            en.push(r.explanation.en.clone());
+        }
+    } else {
+        de.push("Eigene Ursache.".to_owned());
+        en.push("A cause of its own.".to_owned());
+    }
+    if let Some(c) = root {
+        let name = text::component(g, &c.component);
+        let (why_de, why_en) = root_reason(c);
+        de.push(format!("Wahrscheinliche Ursache: {name}{why_de}."));
+        en.push(format!("Likely root: {name}{why_en}."));
+    }
+    // A call surge while customer service is itself impaired: say so, and keep them apart.
+    if let Role::CallSurge { .. } = role[i] {
+        for j in 0..views.len() {
+            if roots_of[j] == roots_of[i] || !matches!(views[j].origin, Origin::Declared { .. }) {
+                continue;
+            }
+            let Some(r) = get(i, j) else { continue };
+            let down = r.evidence.iter().any(|e| {
+                matches!(
+                    e,
+                    Evidence::DependencyPath {
+                        known_down: true,
+                        ..
+                    }
+                )
+            });
+            if down {
+                let (ld, le) = text::label(g, &views[j]);
+                de.push(format!(
+                    "Zugleich ist der Kundenservice durch {ld} beeinträchtigt (eigene Ursache): Anrufer konnten oft nicht beraten werden."
+                ));
+                en.push(format!(
+                    "Customer service is also impaired by {le} (a separate cause): callers often could not be helped."
+                ));
+            }
+        }
+    }
+    // Concurrent incidents of other groups.
+    let mut mentioned = 0;
+    for j in 0..views.len() {
+        if roots_of[j] == roots_of[i] || mentioned >= 3 {
+            continue;
+        }
+        let Some(r) = get(i, j) else { continue };
+        let gap = r
+            .evidence
+            .iter()
+            .find_map(|e| match e {
+                Evidence::Onset { gap_secs, .. } => Some(*gap_secs),
+                _ => None,
+            })
+            .unwrap_or(i64::MAX);
+        if gap > MENTION_GAP_SECS {
+            continue;
+        }
+        match r.verdict {
+            Verdict::Unrelated => {
+                de.push(r.explanation.de.clone());
+                en.push(r.explanation.en.clone());
+                mentioned += 1;
+            }
+            Verdict::Undetermined => {
+                de.push(format!("Zusammenhang mit {} unklar.", views[j].id));
+                en.push(format!("Relation to {} undetermined.", views[j].id));
+                mentioned += 1;
+            }
+            Verdict::Related => {}
+        }
+    }
+    Explanation {
+        de: de.join(" "),
+        en: en.join(" "),
+    }
+}
+
+/// The strongest reason for a root, as a parenthesis.
+fn root_reason(c: &RootCandidate) -> (String, String) {
+    for r in &c.reasons {
+        match r {
+            Reason::Declared { incidents } => {
+                return (
+                    format!(" (gemeldet in {})", incidents.join(", ")),
+                    format!(" (declared in {})", incidents.join(", ")),
+                )
+            }
+            Reason::FailedProbes { regions, .. } => {
+                let r: Vec<&str> = regions.iter().map(|r| r.as_str()).collect();
+                return (
+                    format!(" (Messungen fehlgeschlagen in {})", r.join(", ")),
+                    format!(" (probes failed in {})", r.join(", ")),
+                );
+            }
+            _ => {}
+        }
+    }
+    let all = c
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::SharedByAll { .. }));
+    let tech = c.reasons.iter().find_map(|r| match r {
+        Reason::TechnologyFits { technology } => Some(technology.to_uppercase()),
+        _ => None,
+    });
+    match (all, tech) {
+        (true, Some(t)) => (
+            format!(": alle betroffenen Dienste hängen davon ab, betroffen ist nur {t}"),
+            format!(": every affected service needs it and only {t} is affected"),
+        ),
+        (true, None) => (
+            ": alle betroffenen Dienste hängen davon ab, nicht betroffene Dienste nicht".to_owned(),
+            ": every affected service needs it, unaffected services do not".to_owned(),
+        ),
+        _ => (String::new(), String::new()),
+    }
+}

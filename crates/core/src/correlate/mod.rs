@@ -1,0 +1,369 @@
+//! Correlation: whether two incidents share a cause, which component most likely caused an
+//! incident, and which incidents form one cause group — with the evidence and a sentence in
+//! German and English.
+//!
+//! Everything here is pure and deterministic: the inputs are neutral [`IncidentView`]s (built
+//! from detector episodes, declared incidents or probe failures by their owners) and the
+//! [`Topology`].
+//!
+//! # Relations ([`relate`])
+//! The evidence of a pair, each kind structured ([`Evidence`]):
+//! - **dependency**: a component both incidents' affected services (or declared / probed
+//!   components) depend on that could explain all of them without contradicting services that
+//!   show nothing — with the path from each side — or the absence of any such component (no
+//!   shared dependency at all, or only shared components whose other dependents are quiet);
+//! - **onset** order, lag and time overlap;
+//! - **region** overlap (Jaccard; a view without regions covers all);
+//! - **symptoms**: cosine similarity of the problem-type profiles and the technologies;
+//! - **causes**: declared categories and causes, or the category the symptoms point to;
+//! - **spill-over**: a telecom's reports rising within minutes after an online service's
+//!   outage, in the same regions, with none of the telecom's own components reported down;
+//! - **call surge**: a customer-service signal of a provider during its own network outage.
+//!
+//! *Related* needs a mechanism (a shared explaining component at about the same onset, a
+//! component known down that the other depends on, spill-over, call surge, the same declared
+//! cause, or one outage of one provider split in two). *Unrelated* needs positive evidence: no
+//! explaining dependency **and** one of different causes, different symptom profiles
+//! (dissimilar problems or disjoint technologies) or disjoint regions. Anything else is
+//! *undetermined*.
+//!
+//! # Root causes ([`rank_root_causes`])
+//! Candidates are the components of the affected services' dependency closures and any declared
+//! or probed component. A candidate scores by the share of affected services that need it
+//! (squared), is divided by `1 + 0.7·q` for `q` observed dependents that show nothing, is
+//! weighted by how well its technology fits the affected technologies, gains a little for every
+//! other full-coverage candidate it lies beneath (the deepest common dependency), and gains
+//! heavily from failed probes and declarations.
+//!
+//! # Groups ([`group`])
+//! Related pairs are merged strongest first; a merge that would put two incidents with an
+//! *unrelated* verdict into one group is refused. Customer-service signals (episodes on the
+//! `customer-service` service or of hotline complaints) are not merged pairwise but attached to
+//! one explanation: the incident of the same provider whose onset most recently precedes theirs
+//! — a network outage (the call surge: more callers) or a declared incident on a component
+//! customer service needs (agents cannot help). So in May 2017 the hotline spike during the LTE
+//! outage joins the LTE outage, while the CRM shutdown stays a group of its own.
+
+mod graph;
+mod group;
+mod relate;
+mod root;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::event::IncidentCategory;
+use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::report::{Problem, Timestamp};
+use crate::topology::{ComponentRef, Topology};
+
+pub use graph::ServiceKey;
+pub use group::{group, GroupAssignment, Role};
+pub use relate::relate;
+pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate};
+
+/// The service id whose reports are customer-service signals.
+pub const CUSTOMER_SERVICE: &str = "customer-service";
+
+/// Where an incident comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Origin {
+    /// Found in crowd reports by the detector.
+    Detected,
+    /// Declared by the operator, with its category and, if known, a named cause.
+    Declared {
+        category: IncidentCategory,
+        cause: Option<String>,
+    },
+    /// Failed active probes.
+    Probe,
+}
+
+/// A neutral view of an incident, as correlation needs it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IncidentView {
+    pub id: String,
+    pub provider: ProviderId,
+    pub origin: Origin,
+    /// Affected services of `provider` (empty: unknown, or derived from `components`).
+    pub services: Vec<ServiceId>,
+    /// Components named by a declaration (or probed), resolved.
+    pub components: Vec<ComponentRef>,
+    /// Affected regions; None = all regions.
+    pub regions: Option<Vec<RegionId>>,
+    pub technologies: Vec<String>,
+    /// Problem types with their share of the reports (shares need not sum to 1).
+    pub problems: Vec<(Problem, f64)>,
+    pub start: Timestamp,
+    /// None while open.
+    pub end: Option<Timestamp>,
+    /// Failed probes during the incident: component, region, time.
+    pub failed_probes: Vec<(ComponentRef, RegionId, Timestamp)>,
+}
+
+/// A verdict on two incidents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Related,
+    Unrelated,
+    Undetermined,
+}
+
+/// A sentence in German and English.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub de: String,
+    pub en: String,
+}
+
+/// What a declaration or the symptoms say about an incident's cause.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CauseInfo {
+    /// Declared, or inferred from the symptoms (network problems → `network`).
+    pub category: Option<IncidentCategory>,
+    pub declared: bool,
+    pub cause: Option<String>,
+}
+
+/// Why a dependency connection is absent.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum NoPath {
+    /// The two dependency closures share no component.
+    DisjointClosures {
+        a_components: usize,
+        b_components: usize,
+    },
+    /// Components are shared, but each would also have taken down services that show nothing.
+    ContradictedShared {
+        shared: Vec<ComponentRef>,
+        quiet_services: Vec<String>,
+    },
+}
+
+/// One piece of evidence about a pair of incidents.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Evidence {
+    /// A component that could explain both: the path from an affected service (or declared
+    /// component) of each side down to it. `known_down`: declared or probed as failing.
+    DependencyPath {
+        via: ComponentRef,
+        path_a: Vec<String>,
+        path_b: Vec<String>,
+        known_down: bool,
+    },
+    /// No dependency could explain both.
+    NoDependencyPath(NoPath),
+    /// Onset order: `lag_secs` = onset of b − onset of a; overlap of the two periods (open ends
+    /// count as ongoing up to the later onset plus a day) and the gap between them.
+    Onset {
+        first: String,
+        lag_secs: i64,
+        overlap_secs: i64,
+        gap_secs: i64,
+    },
+    /// Region overlap: Jaccard, and containment (shared regions over the smaller side's).
+    Regions {
+        jaccard: f64,
+        containment: f64,
+        shared: usize,
+        a: usize,
+        b: usize,
+    },
+    /// Problem-type profile similarity (None if a side has no reports) and technologies.
+    Symptoms {
+        cosine: Option<f64>,
+        shared_technologies: Vec<String>,
+        technologies_disjoint: bool,
+    },
+    /// Declared or inferred causes; `same` None when one side is unknown.
+    Causes {
+        a: CauseInfo,
+        b: CauseInfo,
+        same: Option<bool>,
+    },
+    /// `target`'s reports are explained by `source`'s outage of a service its customers use.
+    SpillOver {
+        source: String,
+        target: String,
+        lag_secs: i64,
+        regions_containment: f64,
+    },
+    /// A customer-service signal during a network outage of the same provider.
+    CallSurge {
+        outage: String,
+        signal: String,
+        lag_secs: i64,
+    },
+    /// Two episodes of one provider on the same services at the same time: one outage.
+    SameOutage {
+        provider: ProviderId,
+        shared_services: Vec<ServiceId>,
+        lag_secs: i64,
+    },
+}
+
+/// The verdict on two incidents, with evidence and explanation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Relation {
+    pub a: String,
+    pub b: String,
+    pub verdict: Verdict,
+    /// In [0, 1]: how strongly the evidence supports the verdict.
+    pub confidence: f64,
+    pub evidence: Vec<Evidence>,
+    pub explanation: Explanation,
+}
+
+const NETWORK_PROBLEMS: &[Problem] = &[
+    Problem::NoSignal,
+    Problem::NoInternet,
+    Problem::SlowInternet,
+    Problem::NoCalls,
+    Problem::NoSms,
+    Problem::TotalOutage,
+];
+const CARE_PROBLEMS: &[Problem] = &[Problem::Hotline, Problem::Billing, Problem::Login];
+
+impl IncidentView {
+    fn problem_share(&self, set: &[Problem]) -> f64 {
+        let total: f64 = self.problems.iter().map(|p| p.1.max(0.0)).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        self.problems
+            .iter()
+            .filter(|p| set.contains(&p.0))
+            .map(|p| p.1.max(0.0))
+            .sum::<f64>()
+            / total
+    }
+
+    /// A customer-service signal: a detected incident on the `customer-service` service only,
+    /// or, without services, one dominated by hotline complaints.
+    pub fn is_customer_service_signal(&self) -> bool {
+        if !matches!(self.origin, Origin::Detected) {
+            return false;
+        }
+        if !self.services.is_empty() {
+            return self.services.iter().all(|s| s.as_str() == CUSTOMER_SERVICE);
+        }
+        self.problem_share(&[Problem::Hotline]) >= 0.5
+    }
+
+    /// Declared cause, or the category the symptoms point to.
+    pub fn cause_info(&self) -> CauseInfo {
+        match &self.origin {
+            Origin::Declared { category, cause } => CauseInfo {
+                category: Some(*category),
+                declared: true,
+                cause: cause.clone(),
+            },
+            Origin::Probe => CauseInfo {
+                category: Some(IncidentCategory::Network),
+                declared: false,
+                cause: None,
+            },
+            Origin::Detected => {
+                let category = if self.is_customer_service_signal() {
+                    None
+                } else if !self.failed_probes.is_empty()
+                    || self.problem_share(NETWORK_PROBLEMS) >= 0.6
+                {
+                    Some(IncidentCategory::Network)
+                } else if self.problem_share(CARE_PROBLEMS) >= 0.6 {
+                    Some(IncidentCategory::ItSystem)
+                } else {
+                    None
+                };
+                CauseInfo {
+                    category,
+                    declared: false,
+                    cause: None,
+                }
+            }
+        }
+    }
+
+    /// The problem profile as a vector over all problem types, None without reports.
+    fn profile(&self) -> Option<Vec<f64>> {
+        let mut v = vec![0.0; Problem::ALL.len()];
+        for (p, s) in &self.problems {
+            v[p.index()] += s.max(0.0);
+        }
+        v.iter().any(|x| *x > 0.0).then_some(v)
+    }
+
+    /// Components known to be down: declared or with failed probes.
+    pub fn known_down(&self) -> BTreeSet<ComponentRef> {
+        let mut s: BTreeSet<ComponentRef> = self.components.iter().cloned().collect();
+        s.extend(self.failed_probes.iter().map(|p| p.0.clone()));
+        s
+    }
+
+    fn is_declared(&self) -> bool {
+        matches!(self.origin, Origin::Declared { .. })
+    }
+
+    /// Affected services as keys: the listed ones, else the provider's services that depend on
+    /// the named components.
+    fn affected(&self, g: &graph::Graph) -> BTreeSet<ServiceKey> {
+        let listed: BTreeSet<ServiceKey> = self
+            .services
+            .iter()
+            .map(|s| (self.provider.clone(), s.clone()))
+            .collect();
+        if !listed.is_empty() || self.components.is_empty() {
+            return listed;
+        }
+        let mut own = BTreeSet::new();
+        let mut any = BTreeSet::new();
+        for c in &self.components {
+            for s in g.dependents(c) {
+                if s.0 == self.provider {
+                    own.insert(s.clone());
+                }
+                any.insert(s);
+            }
+        }
+        if own.is_empty() {
+            any
+        } else {
+            own
+        }
+    }
+
+    /// Components this incident may stem from: for a declaration naming components, those and
+    /// what they depend on; else the closure of the affected services; plus probed components.
+    fn closure(&self, g: &graph::Graph) -> BTreeSet<ComponentRef> {
+        let down: Vec<ComponentRef> = self.known_down().into_iter().collect();
+        let mut out = g.closure(&down);
+        if !self.is_declared() || self.components.is_empty() {
+            for s in self.affected(g) {
+                out.extend(g.service_closure(&s));
+            }
+        }
+        out
+    }
+
+    /// End for overlap computations: open incidents count as ongoing until `horizon`.
+    fn end_or(&self, horizon: Timestamp) -> Timestamp {
+        self.end.unwrap_or(horizon).max(self.start)
+    }
+
+    /// Regions as a set; None = all.
+    fn region_set(&self, topo: &Topology) -> BTreeSet<RegionId> {
+        match &self.regions {
+            Some(l) if !l.is_empty() => l.iter().cloned().collect(),
+            _ => topo.regions.iter().map(|r| r.id.clone()).collect(),
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The pairwise verdict: evidence from the topology, time, regions, symptoms, declared causes,
+//! spill-over and call surges, and the rule that turns it into related / unrelated /
+//! undetermined.
+
+use std::collections::BTreeSet;
+
+use super::graph::{Graph, ServiceKey};
+use super::{text, CauseInfo, Evidence, IncidentView, NoPath, Origin, Relation, Verdict};
+use crate::event::IncidentCategory;
+use crate::report::Timestamp;
+use crate::topology::{ComponentRef, ProviderKind, Topology};
+
+/// Onsets at most this far apart can share an explaining component.
+pub(super) const COMMON_ONSET_SECS: i64 = 30 * 60;
+/// A telecom's rise this soon after an online service's outage can be spill-over.
+const SPILL_MIN_LAG: i64 = -3 * 60;
+const SPILL_MAX_LAG: i64 = 20 * 60;
+/// A customer-service signal may start this long before the network outage's estimated onset.
+const SURGE_EARLY_SECS: i64 = 10 * 60;
+/// Two episodes of one provider on the same services this close are one outage.
+const SAME_OUTAGE_LAG: i64 = 15 * 60;
+const SAME_OUTAGE_GAP: i64 = 20 * 60;
+/// Symptom profiles with a cosine below this differ.
+const DIFFERENT_SYMPTOMS: f64 = 0.5;
+
+/// Relates two incidents: verdict, confidence, evidence and a sentence in German and English.
+pub fn relate(a: &IncidentView, b: &IncidentView, topology: &Topology) -> Relation {
+    relate_in(a, b, &Graph::new(topology))
+}
+
+/// Facts derived while relating, reused by grouping.
+pub(super) struct Facts {
+    pub lag: i64,
+    pub overlap: i64,
+    pub gap: i64,
+    pub jaccard: f64,
+    /// Shared regions over the smaller side's regions (1 when one side lies within the other).
+    pub containment: f64,
+}
+
+pub(super) fn facts(a: &IncidentView, b: &IncidentView, g: &Graph) -> Facts {
+    let horizon = Timestamp(
+        [
+            Some(a.start.0),
+            Some(b.start.0),
+            a.end.map(|t| t.0),
+            b.end.map(|t| t.0),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+            + 3600,
+    );
+    let (ae, be) = (a.end_or(horizon), b.end_or(horizon));
+    let lo = a.start.max(b.start);
+    let hi = ae.min(be);
+    let ra = a.region_set(g.topo);
+    let rb = b.region_set(g.topo);
+    let inter = ra.intersection(&rb).count();
+    let union = ra.union(&rb).count();
+    Facts {
+        lag: b.start.0 - a.start.0,
+        overlap: (hi.0 - lo.0).max(0),
+        gap: (lo.0 - hi.0).max(0),
+        jaccard: if union == 0 {
+            1.0
+        } else {
+            inter as f64 / union as f64
+        },
+        containment: if ra.is_empty() || rb.is_empty() {
+            1.0
+        } else {
+            inter as f64 / ra.len().min(rb.len()) as f64
+        },
+    }
+}
+
+fn kind(g: &Graph, v: &IncidentView) -> Option<ProviderKind> {
+    g.topo.provider(v.provider.as_str()).map(|p| p.kind)
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+fn same_cause(a: &CauseInfo, b: &CauseInfo) -> Option<bool> {
+    if let (Some(x), Some(y)) = (&a.cause, &b.cause) {
+        return Some(x == y);
+    }
+    match (a.category, b.category) {
+        (Some(x), Some(y)) if x != y => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether `target` looks like spill-over from `source`'s outage.
+fn spill_over(
+    g: &Graph,
+    source: &IncidentView,
+    target: &IncidentView,
+    lag: i64,
+    containment: f64,
+) -> bool {
+    kind(g, source) == Some(ProviderKind::OnlineService)
+        && kind(g, target) == Some(ProviderKind::Telecom)
+        && matches!(target.origin, Origin::Detected)
+        && !target.is_customer_service_signal()
+        && target.known_down().is_empty()
+        && (SPILL_MIN_LAG..=SPILL_MAX_LAG).contains(&lag)
+        && containment >= 0.5
+}
+
+/// Whether `net` is a network outage of the provider whose customers' calls `signal` shows.
+fn call_surge(net: &IncidentView, signal: &IncidentView, lag: i64, overlap: i64, j: f64) -> bool {
+    signal.is_customer_service_signal()
+        && !net.is_customer_service_signal()
+        && net.provider == signal.provider
+        && net.cause_info().category == Some(IncidentCategory::Network)
+        && lag >= -SURGE_EARLY_SECS
+        && (overlap > 0 || lag <= SURGE_EARLY_SECS)
+        && j > 0.0
+}
+
+/// Path labels from one side down to `c`.
+fn side_path(
+    g: &Graph,
+    v: &IncidentView,
+    affected: &BTreeSet<ServiceKey>,
+    c: &ComponentRef,
+) -> Vec<String> {
+    let down: Vec<ComponentRef> = v.known_down().into_iter().collect();
+    if let Some(p) = g.path_from(&down, c) {
+        return p.iter().map(|x| x.to_string()).collect();
+    }
+    for s in affected {
+        if let Some(p) = g.path_from_service(s, c) {
+            return p;
+        }
+    }
+    vec![c.to_string()]
+}
+
+pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relation {
+    let f = facts(a, b, g);
+    let mut evidence = Vec::new();
+    evidence.push(Evidence::Onset {
+        first: if f.lag >= 0 {
+            a.id.clone()
+        } else {
+            b.id.clone()
+        },
+        lag_secs: f.lag,
+        overlap_secs: f.overlap,
+        gap_secs: f.gap,
+    });
+    let ra = a.region_set(g.topo);
+    let rb = b.region_set(g.topo);
+    evidence.push(Evidence::Regions {
+        jaccard: f.jaccard,
+        containment: f.containment,
+        shared: ra.intersection(&rb).count(),
+        a: ra.len(),
+        b: rb.len(),
+    });
+
+    // Symptoms.
+    let cos = match (a.profile(), b.profile()) {
+        (Some(x), Some(y)) => Some(cosine(&x, &y)),
+        _ => None,
+    };
+    let ta: BTreeSet<&String> = a.technologies.iter().collect();
+    let tb: BTreeSet<&String> = b.technologies.iter().collect();
+    let shared_tech: Vec<String> = ta.intersection(&tb).map(|t| (*t).clone()).collect();
+    let tech_disjoint = !ta.is_empty() && !tb.is_empty() && shared_tech.is_empty();
+    evidence.push(Evidence::Symptoms {
+        cosine: cos,
+        shared_technologies: shared_tech,
+        technologies_disjoint: tech_disjoint,
+    });
+
+    // Causes.
+    let (ca, cb) = (a.cause_info(), b.cause_info());
+    let same = same_cause(&ca, &cb);
+    evidence.push(Evidence::Causes { a: ca, b: cb, same });
+
+    // Dependency.
+    let (cla, clb) = (a.closure(g), b.closure(g));
+    let dep_known = !cla.is_empty() && !clb.is_empty();
+    let (aa, ab) = (a.affected(g), b.affected(g));
+    let affected: BTreeSet<ServiceKey> = aa.union(&ab).cloned().collect();
+    let providers = [a.provider.clone(), b.provider.clone()]
+        .into_iter()
+        .collect();
+    let (da, db) = (a.known_down(), b.known_down());
+    let shared: BTreeSet<ComponentRef> = cla.intersection(&clb).cloned().collect();
+    let mut path: Option<(ComponentRef, bool)> = None;
+    if !shared.is_empty() {
+        let order = super::root::rank(&[a, b], g);
+        for cand in order {
+            let c = cand.component;
+            if !shared.contains(&c) {
+                continue;
+            }
+            let known =
+                (da.contains(&c) && (clb.contains(&c))) || (db.contains(&c) && cla.contains(&c));
+            if known || g.fit(&c, &affected, &providers).explains_all() {
+                path = Some((c, known));
+                break;
+            }
+        }
+    }
+    match &path {
+        Some((c, known)) => evidence.push(Evidence::DependencyPath {
+            via: c.clone(),
+            path_a: side_path(g, a, &aa, c),
+            path_b: side_path(g, b, &ab, c),
+            known_down: *known,
+        }),
+        None if dep_known && shared.is_empty() => {
+            evidence.push(Evidence::NoDependencyPath(NoPath::DisjointClosures {
+                a_components: cla.len(),
+                b_components: clb.len(),
+            }))
+        }
+        None if dep_known => {
+            let mut quiet: BTreeSet<String> = BTreeSet::new();
+            for c in &shared {
+                for s in g.fit(c, &affected, &providers).unaffected {
+                    quiet.insert(super::graph::service_label(&s));
+                }
+            }
+            evidence.push(Evidence::NoDependencyPath(NoPath::ContradictedShared {
+                shared: shared.iter().cloned().collect(),
+                quiet_services: quiet.into_iter().collect(),
+            }))
+        }
+        None => {}
+    }
+
+    // Mechanisms that relate.
+    let mut related: Vec<f64> = Vec::new();
+    if let (Origin::Declared { cause: Some(x), .. }, Origin::Declared { cause: Some(y), .. }) =
+        (&a.origin, &b.origin)
+    {
+        if x == y {
+            related.push(0.95);
+        }
+    }
+    let spill = if spill_over(g, a, b, f.lag, f.containment) {
+        Some((a, b, f.lag))
+    } else if spill_over(g, b, a, -f.lag, f.containment) {
+        Some((b, a, -f.lag))
+    } else {
+        None
+    };
+    if let Some((src, tgt, lag)) = spill {
+        evidence.push(Evidence::SpillOver {
+            source: src.id.clone(),
+            target: tgt.id.clone(),
+            lag_secs: lag,
+            regions_containment: f.containment,
+        });
+        related.push(0.7 + 0.2 * f.containment);
+    }
+    let surge = if call_surge(a, b, f.lag, f.overlap, f.jaccard) {
+        Some((a, b, f.lag))
+    } else if call_surge(b, a, -f.lag, f.overlap, f.jaccard) {
+        Some((b, a, -f.lag))
+    } else {
+        None
+    };
+    if let Some((net, sig, lag)) = surge {
+        evidence.push(Evidence::CallSurge {
+            outage: net.id.clone(),
+            signal: sig.id.clone(),
+            lag_secs: lag,
+        });
+        related.push(0.75);
+    }
+    if a.provider == b.provider
+        && matches!(a.origin, Origin::Detected)
+        && matches!(b.origin, Origin::Detected)
+        && (f.lag.abs() <= SAME_OUTAGE_LAG || (f.gap > 0 && f.gap <= SAME_OUTAGE_GAP))
+    {
+        let shared_services: Vec<_> = a
+            .services
+            .iter()
+            .filter(|s| b.services.contains(s))
+            .cloned()
+            .collect();
+        if !shared_services.is_empty() || a.services.is_empty() || b.services.is_empty() {
+            evidence.push(Evidence::SameOutage {
+                provider: a.provider.clone(),
+                shared_services,
+                lag_secs: f.lag,
+            });
+            related.push(0.8);
+        }
+    }
+    if let Some((_, known)) = &path {
+        if *known && (f.overlap > 0 || f.gap == 0) {
+            related.push(0.85);
+        } else if f.lag.abs() <= COMMON_ONSET_SECS {
+            let c = 0.9 - 0.3 * (f.lag.abs() as f64 / COMMON_ONSET_SECS as f64);
+            related.push(c * (0.85 + 0.15 * f.containment));
+        }
+    }
+
+    let (verdict, confidence) = if let Some(c) = related.iter().copied().reduce(f64::max) {
+        (Verdict::Related, c)
+    } else {
+        let no_path = dep_known && path.is_none();
+        let mut positives = 0;
+        if same == Some(false) {
+            positives += 1;
+        }
+        if cos.is_some_and(|c| c < DIFFERENT_SYMPTOMS) || tech_disjoint {
+            positives += 1;
+        }
+        if f.jaccard == 0.0 {
+            positives += 1;
+        }
+        if no_path && positives > 0 {
+            let disjoint = shared.is_empty();
+            let c = 0.55 + 0.15 * positives as f64 + if disjoint { 0.05 } else { 0.0 };
+            (Verdict::Unrelated, c.min(0.95))
+        } else {
+            (Verdict::Undetermined, 0.5)
+        }
+    };
+    let explanation = text::relation(a, b, verdict, &evidence, g);
+    Relation {
+        a: a.id.clone(),
+        b: b.id.clone(),
+        verdict,
+        confidence,
+        evidence,
+        explanation,
+    }
+}

@@ -1,0 +1,210 @@
+//! Root-cause ranking over the dependency graph (see the scoring in the module above).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::graph::{service_label, Graph, ServiceKey};
+use super::IncidentView;
+use crate::ids::{ProviderId, RegionId};
+use crate::topology::{ComponentRef, Topology};
+
+/// Why a component is (or is less) likely the root.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reason {
+    /// Every affected service depends on it.
+    SharedByAll { services: Vec<String> },
+    /// Only some affected services depend on it.
+    SharedBySome { services: Vec<String>, of: usize },
+    /// Services that depend on it show nothing.
+    QuietDependents { services: Vec<String> },
+    /// Its technology is exactly the affected one.
+    TechnologyFits { technology: String },
+    /// Its technology is one of several affected ones.
+    TechnologyPartial {
+        technology: String,
+        affected: Vec<String>,
+    },
+    /// Its technology is not affected.
+    TechnologyMismatch {
+        technology: String,
+        affected: Vec<String>,
+    },
+    /// It carries every technology, but only some are affected.
+    TechnologyAgnostic {
+        affected: Vec<String>,
+        carried: Vec<String>,
+    },
+    /// It lies beneath this many other components that all affected services need.
+    Deepest { beneath: usize },
+    /// Probes of it failed.
+    FailedProbes {
+        regions: Vec<RegionId>,
+        count: usize,
+    },
+    /// An operator declared it affected.
+    Declared { incidents: Vec<String> },
+}
+
+/// A ranked root-cause candidate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RootCandidate {
+    pub component: ComponentRef,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// Ranks the likely root components of one incident, best first.
+pub fn rank_root_causes(view: &IncidentView, topology: &Topology) -> Vec<RootCandidate> {
+    rank_root_causes_of(&[view], topology)
+}
+
+/// Ranks the likely root components of several incidents taken as one cause, best first.
+pub fn rank_root_causes_of(views: &[&IncidentView], topology: &Topology) -> Vec<RootCandidate> {
+    rank(views, &Graph::new(topology))
+}
+
+fn labels(s: &[ServiceKey]) -> Vec<String> {
+    s.iter().map(service_label).collect()
+}
+
+pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
+    let mut affected: BTreeSet<ServiceKey> = BTreeSet::new();
+    let mut providers: BTreeSet<ProviderId> = BTreeSet::new();
+    let mut techs: BTreeSet<String> = BTreeSet::new();
+    let mut candidates: BTreeSet<ComponentRef> = BTreeSet::new();
+    let mut declared: BTreeMap<ComponentRef, Vec<String>> = BTreeMap::new();
+    let mut probes: BTreeMap<ComponentRef, (BTreeSet<RegionId>, usize)> = BTreeMap::new();
+    for v in views {
+        affected.extend(v.affected(g));
+        providers.insert(v.provider.clone());
+        techs.extend(v.technologies.iter().cloned());
+        candidates.extend(v.closure(g));
+        for c in &v.components {
+            declared.entry(c.clone()).or_default().push(v.id.clone());
+        }
+        for (c, r, _) in &v.failed_probes {
+            let e = probes.entry(c.clone()).or_default();
+            e.0.insert(r.clone());
+            e.1 += 1;
+        }
+    }
+    let affected_techs: Vec<String> = techs.iter().cloned().collect();
+
+    struct Cand {
+        c: ComponentRef,
+        fit: super::graph::Fit,
+    }
+    let cands: Vec<Cand> = candidates
+        .into_iter()
+        .map(|c| {
+            let fit = g.fit(&c, &affected, &providers);
+            Cand { c, fit }
+        })
+        .filter(|x| {
+            !x.fit.covered.is_empty() || declared.contains_key(&x.c) || probes.contains_key(&x.c)
+        })
+        .collect();
+    let full: Vec<&ComponentRef> = cands
+        .iter()
+        .filter(|x| x.fit.affected > 0 && x.fit.covered.len() == x.fit.affected)
+        .map(|x| &x.c)
+        .collect();
+
+    let mut out = Vec::with_capacity(cands.len());
+    for x in &cands {
+        let mut reasons = Vec::new();
+        let cov = x.fit.coverage();
+        if x.fit.affected > 0 {
+            if x.fit.covered.len() == x.fit.affected {
+                reasons.push(Reason::SharedByAll {
+                    services: labels(&x.fit.covered),
+                });
+            } else if !x.fit.covered.is_empty() {
+                reasons.push(Reason::SharedBySome {
+                    services: labels(&x.fit.covered),
+                    of: x.fit.affected,
+                });
+            }
+        }
+        if !x.fit.unaffected.is_empty() {
+            reasons.push(Reason::QuietDependents {
+                services: labels(&x.fit.unaffected),
+            });
+        }
+        let tech_fit = if techs.is_empty() {
+            1.0
+        } else {
+            match g.technology(&x.c) {
+                Some(t) if techs.len() == 1 && techs.contains(t) => {
+                    reasons.push(Reason::TechnologyFits {
+                        technology: t.to_owned(),
+                    });
+                    1.0
+                }
+                Some(t) if techs.contains(t) => {
+                    reasons.push(Reason::TechnologyPartial {
+                        technology: t.to_owned(),
+                        affected: affected_techs.clone(),
+                    });
+                    0.5
+                }
+                Some(t) => {
+                    reasons.push(Reason::TechnologyMismatch {
+                        technology: t.to_owned(),
+                        affected: affected_techs.clone(),
+                    });
+                    0.1
+                }
+                None => {
+                    let carried: BTreeSet<String> = x
+                        .fit
+                        .covered
+                        .iter()
+                        .flat_map(|s| g.service_technologies(s))
+                        .collect();
+                    if carried.iter().any(|t| !techs.contains(t)) {
+                        reasons.push(Reason::TechnologyAgnostic {
+                            affected: affected_techs.clone(),
+                            carried: carried.into_iter().collect(),
+                        });
+                        0.6
+                    } else {
+                        1.0
+                    }
+                }
+            }
+        };
+        let beneath = full.iter().filter(|d| g.component_depends(d, &x.c)).count();
+        if beneath > 0 && cov >= 1.0 {
+            reasons.push(Reason::Deepest { beneath });
+        }
+        let mut score = cov * cov * tech_fit / (1.0 + 0.7 * x.fit.unaffected.len() as f64)
+            * (1.0 + 0.05 * beneath as f64);
+        if let Some((regions, count)) = probes.get(&x.c) {
+            score += 1.0 + 0.1 * regions.len().min(5) as f64;
+            reasons.push(Reason::FailedProbes {
+                regions: regions.iter().cloned().collect(),
+                count: *count,
+            });
+        }
+        if let Some(ids) = declared.get(&x.c) {
+            score += 1.5;
+            reasons.push(Reason::Declared {
+                incidents: ids.clone(),
+            });
+        }
+        out.push(RootCandidate {
+            component: x.c.clone(),
+            score,
+            reasons,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.component.cmp(&b.component))
+    });
+    out
+}
