@@ -281,23 +281,30 @@ fn explain<'r>(
         de.push(format!("Wahrscheinliche Ursache: {name}{why_de}."));
         en.push(format!("Likely root: {name}{why_en}."));
     }
-    // A call surge while customer service is itself impaired: say so, and keep them apart.
-    if let Role::CallSurge { .. } = role[i] {
+    // Customer-service reports while customer service is itself impaired by a declared
+    // incident of another group: say so, and keep the two apart.
+    let v = &views[i];
+    let care = v
+        .services
+        .iter()
+        .any(|s| s.as_str() == super::CUSTOMER_SERVICE);
+    if care && v.services.len() > 1 && matches!(v.origin, Origin::Detected) {
+        de.push("Die Kundenservice-Meldungen in dieser Störung sind ihr Anrufansturm.".to_owned());
+        en.push("The customer-service reports within this outage are its call surge.".to_owned());
+    }
+    if care && !matches!(role[i], Role::Symptom { .. }) {
+        let needs = g.service_closure(&(
+            v.provider.clone(),
+            super::CUSTOMER_SERVICE.parse().expect("valid id"),
+        ));
         for j in 0..views.len() {
-            if roots_of[j] == roots_of[i] || !matches!(views[j].origin, Origin::Declared { .. }) {
+            let w = &views[j];
+            if roots_of[j] == roots_of[i] || !matches!(w.origin, Origin::Declared { .. }) {
                 continue;
             }
-            let Some(r) = get(i, j) else { continue };
-            let down = r.evidence.iter().any(|e| {
-                matches!(
-                    e,
-                    Evidence::DependencyPath {
-                        known_down: true,
-                        ..
-                    }
-                )
-            });
-            if down {
+            let overlaps = w.start <= v.end.unwrap_or(v.start.max(w.start))
+                && w.end.is_none_or(|e| e >= v.start);
+            if overlaps && w.known_down().iter().any(|c| needs.contains(c)) {
                 let (ld, le) = text::label(g, &views[j]);
                 de.push(format!(
                     "Zugleich ist der Kundenservice durch {ld} beeinträchtigt (eigene Ursache): Anrufer konnten oft nicht beraten werden."

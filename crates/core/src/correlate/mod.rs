@@ -315,10 +315,17 @@ impl IncidentView {
 
     /// Affected services as keys: the listed ones, else the provider's services that depend on
     /// the named components.
+    ///
+    /// A detected incident on network services *and* customer service counts only the network
+    /// services: the customer-service reports are its call surge, not a second failure.
     fn affected(&self, g: &graph::Graph) -> BTreeSet<ServiceKey> {
+        let mixed = matches!(self.origin, Origin::Detected)
+            && self.services.iter().any(|s| s.as_str() == CUSTOMER_SERVICE)
+            && self.services.iter().any(|s| s.as_str() != CUSTOMER_SERVICE);
         let listed: BTreeSet<ServiceKey> = self
             .services
             .iter()
+            .filter(|s| !mixed || s.as_str() != CUSTOMER_SERVICE)
             .map(|s| (self.provider.clone(), s.clone()))
             .collect();
         if !listed.is_empty() || self.components.is_empty() {

@@ -137,13 +137,22 @@ fn side_path(
     c: &ComponentRef,
 ) -> Vec<String> {
     let down: Vec<ComponentRef> = v.known_down().into_iter().collect();
-    if let Some(p) = g.path_from(&down, c) {
-        return p.iter().map(|x| x.to_string()).collect();
+    let from_down = || {
+        g.path_from(&down, c)
+            .map(|p| p.iter().map(|x| x.to_string()).collect())
+    };
+    if v.is_declared() {
+        if let Some(p) = from_down() {
+            return p;
+        }
     }
     for s in affected {
         if let Some(p) = g.path_from_service(s, c) {
             return p;
         }
+    }
+    if let Some(p) = from_down() {
+        return p;
     }
     vec![c.to_string()]
 }

@@ -1,1 +1,709 @@
-//! Unit tests of correlation.
+//! Unit tests of correlation: every kind of evidence, "unrelated needs positive evidence", root
+//! ranking and grouping, on a small topology with a cross-provider dependency.
+
+use super::*;
+use crate::event::IncidentCategory;
+
+const TOPO: &str = r#"
+[[providers]]
+id = "o2-de"
+name = "O2"
+kind = "telecom"
+country = "DE"
+[[providers]]
+id = "telekom-de"
+name = "Telekom"
+kind = "telecom"
+country = "DE"
+[[providers]]
+id = "1und1-de"
+name = "1&1"
+kind = "telecom"
+country = "DE"
+[[providers]]
+id = "whatsapp"
+name = "WhatsApp"
+kind = "online-service"
+country = "US"
+
+[[regions]]
+id = "DE-BY"
+name = "Bayern"
+[[regions]]
+id = "DE-BE"
+name = "Berlin"
+[[regions]]
+id = "DE-NW"
+name = "Nordrhein-Westfalen"
+[[regions]]
+id = "DE-HH"
+name = "Hamburg"
+
+[[components]]
+provider = "o2-de"
+id = "ip-backbone"
+name = "IP backbone"
+[[components]]
+provider = "o2-de"
+id = "mobile-core"
+name = "Mobile core"
+depends_on = ["ip-backbone"]
+[[components]]
+provider = "o2-de"
+id = "lte-ran"
+name = "LTE radio access"
+technology = "lte"
+depends_on = ["mobile-core"]
+[[components]]
+provider = "o2-de"
+id = "umts-ran"
+name = "UMTS radio access"
+technology = "umts"
+depends_on = ["mobile-core"]
+[[components]]
+provider = "o2-de"
+id = "voice-core"
+name = "Voice core"
+depends_on = ["mobile-core"]
+[[components]]
+provider = "o2-de"
+id = "dsl-access"
+name = "DSL access"
+technology = "dsl"
+depends_on = ["ip-backbone"]
+[[components]]
+provider = "o2-de"
+id = "crm-dsl"
+name = "DSL customer management"
+
+[[services]]
+provider = "o2-de"
+id = "mobile-data"
+name = "Mobile internet"
+technologies = ["lte", "umts"]
+depends_on = ["lte-ran", "umts-ran", "mobile-core"]
+[[services]]
+provider = "o2-de"
+id = "mobile-voice"
+name = "Mobile calls"
+technologies = ["umts"]
+depends_on = ["umts-ran", "voice-core"]
+[[services]]
+provider = "o2-de"
+id = "dsl"
+name = "DSL"
+technologies = ["dsl"]
+depends_on = ["dsl-access"]
+[[services]]
+provider = "o2-de"
+id = "customer-service"
+name = "Hotline"
+depends_on = ["crm-dsl"]
+
+[[components]]
+provider = "telekom-de"
+id = "mobile-core"
+name = "Mobile core"
+[[components]]
+provider = "telekom-de"
+id = "lte-ran"
+name = "LTE radio access"
+technology = "lte"
+depends_on = ["mobile-core"]
+[[services]]
+provider = "telekom-de"
+id = "mobile-data"
+name = "Mobile internet"
+technologies = ["lte"]
+depends_on = ["lte-ran"]
+
+[[components]]
+provider = "1und1-de"
+id = "mobile-core"
+name = "Mobile core (hosted)"
+depends_on = ["o2-de:mobile-core"]
+[[services]]
+provider = "1und1-de"
+id = "mobile-data"
+name = "Mobile internet"
+depends_on = ["mobile-core"]
+[[services]]
+provider = "1und1-de"
+id = "mobile-voice"
+name = "Mobile calls"
+depends_on = ["mobile-core"]
+
+[[components]]
+provider = "whatsapp"
+id = "messaging"
+name = "Messaging"
+[[services]]
+provider = "whatsapp"
+id = "messaging"
+name = "Messaging"
+depends_on = ["messaging"]
+"#;
+
+fn topo() -> Topology {
+    Topology::from_toml("t", TOPO).unwrap()
+}
+
+fn c(s: &str) -> ComponentRef {
+    let (p, c) = s.split_once(':').unwrap();
+    ComponentRef {
+        provider: p.parse().unwrap(),
+        component: c.parse().unwrap(),
+    }
+}
+
+const T0: i64 = 1_494_900_000;
+
+fn det(
+    id: &str,
+    provider: &str,
+    services: &[&str],
+    techs: &[&str],
+    start_min: i64,
+) -> IncidentView {
+    IncidentView {
+        id: id.into(),
+        provider: provider.parse().unwrap(),
+        origin: Origin::Detected,
+        services: services.iter().map(|s| s.parse().unwrap()).collect(),
+        components: vec![],
+        regions: None,
+        technologies: techs.iter().map(|t| t.to_string()).collect(),
+        problems: vec![(Problem::NoInternet, 0.5), (Problem::NoSignal, 0.5)],
+        start: Timestamp(T0 + start_min * 60),
+        end: Some(Timestamp(T0 + start_min * 60 + 3 * 3600)),
+        failed_probes: vec![],
+    }
+}
+
+fn declared(
+    id: &str,
+    provider: &str,
+    cat: IncidentCategory,
+    comps: &[&str],
+    start_min: i64,
+) -> IncidentView {
+    IncidentView {
+        id: id.into(),
+        provider: provider.parse().unwrap(),
+        origin: Origin::Declared {
+            category: cat,
+            cause: None,
+        },
+        services: vec![],
+        components: comps.iter().map(|x| c(x)).collect(),
+        regions: None,
+        technologies: vec![],
+        problems: vec![],
+        start: Timestamp(T0 + start_min * 60),
+        end: None,
+        failed_probes: vec![],
+    }
+}
+
+fn hotline(id: &str, start_min: i64) -> IncidentView {
+    let mut v = det(id, "o2-de", &["customer-service"], &[], start_min);
+    v.problems = vec![(Problem::Hotline, 0.8), (Problem::Billing, 0.2)];
+    v.end = Some(Timestamp(T0 + start_min * 60 + 3600));
+    v
+}
+
+fn regions(r: &[&str]) -> Option<Vec<RegionId>> {
+    Some(r.iter().map(|x| x.parse().unwrap()).collect())
+}
+
+fn has(rel: &Relation, f: impl Fn(&Evidence) -> bool) -> bool {
+    rel.evidence.iter().any(f)
+}
+
+#[test]
+fn dependency_path_across_providers() {
+    let t = topo();
+    let a = det(
+        "a",
+        "o2-de",
+        &["mobile-data", "mobile-voice"],
+        &["lte", "umts"],
+        0,
+    );
+    let b = det("b", "1und1-de", &["mobile-data", "mobile-voice"], &[], 3);
+    let r = relate(&a, &b, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    let path = r.evidence.iter().find_map(|e| match e {
+        Evidence::DependencyPath { via, path_b, .. } => Some((via.clone(), path_b.clone())),
+        _ => None,
+    });
+    let (via, path_b) = path.expect("a dependency path");
+    assert_eq!(via, c("o2-de:mobile-core"));
+    assert_eq!(
+        path_b,
+        [
+            "1und1-de/mobile-data",
+            "1und1-de:mobile-core",
+            "o2-de:mobile-core"
+        ]
+    );
+    assert!(
+        r.explanation.en.starts_with("Related"),
+        "{}",
+        r.explanation.en
+    );
+    assert!(
+        r.explanation.de.starts_with("Zusammenhang"),
+        "{}",
+        r.explanation.de
+    );
+    // The same shared component, three hours apart, is no common cause.
+    let late = det("c", "1und1-de", &["mobile-data", "mobile-voice"], &[], 180);
+    assert_eq!(relate(&a, &late, &t).verdict, Verdict::Undetermined);
+}
+
+#[test]
+fn absence_of_a_path_and_different_declared_causes_make_unrelated() {
+    // The May 2017 shape: an LTE outage and a security shutdown of the DSL CRM.
+    let t = topo();
+    let crm = declared(
+        "sec-1",
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        -5 * 1440,
+    );
+    let lte = det("lte", "o2-de", &["mobile-data"], &["lte"], 0);
+    let r = relate(&lte, &crm, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::NoDependencyPath(NoPath::DisjointClosures { .. })
+    )));
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::Causes {
+            same: Some(false),
+            ..
+        }
+    )));
+    assert!(
+        r.explanation.de.starts_with("Kein Zusammenhang"),
+        "{}",
+        r.explanation.de
+    );
+    assert!(
+        r.explanation.de.contains("Sicherheitsabschaltung"),
+        "{}",
+        r.explanation.de
+    );
+    assert!(
+        r.explanation.en.contains("different causes"),
+        "{}",
+        r.explanation.en
+    );
+    assert!(r.confidence >= 0.7);
+    // Structured and serialisable.
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains(r#""kind":"no-dependency-path""#), "{json}");
+    assert!(json.contains(r#""verdict":"unrelated""#), "{json}");
+}
+
+#[test]
+fn unrelated_needs_positive_evidence() {
+    let t = topo();
+    // Two operators, same technology, same regions, same symptoms, same time: the closures are
+    // disjoint, but nothing tells the two apart (a regional power cut could hit both).
+    let a = det("a", "o2-de", &["mobile-data"], &["lte"], 0);
+    let b = det("b", "telekom-de", &["mobile-data"], &["lte"], 2);
+    let r = relate(&a, &b, &t);
+    assert_eq!(r.verdict, Verdict::Undetermined, "{r:#?}");
+    assert!(
+        r.explanation.en.starts_with("Undetermined"),
+        "{}",
+        r.explanation.en
+    );
+    // Without any affected service nothing is known about dependencies.
+    let x = det("x", "o2-de", &[], &[], 0);
+    let mut y = det("y", "telekom-de", &[], &[], 0);
+    y.problems = vec![(Problem::Billing, 1.0)];
+    assert_eq!(relate(&x, &y, &t).verdict, Verdict::Undetermined);
+    // Different symptoms (disjoint technologies) with disjoint closures: unrelated.
+    let d = det("d", "o2-de", &["dsl"], &["dsl"], 0);
+    let r = relate(&d, &b, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+    assert!(
+        r.explanation.en.contains("different technologies"),
+        "{}",
+        r.explanation.en
+    );
+}
+
+#[test]
+fn shared_component_contradicted_by_quiet_services() {
+    // LTE data and DSL of one operator in the same region at the same time: they share only
+    // the backbone, which would also have taken down mobile calls.
+    let t = topo();
+    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 0);
+    a.regions = regions(&["DE-BY"]);
+    let mut b = det("b", "o2-de", &["dsl"], &["dsl"], 20);
+    b.regions = regions(&["DE-BY"]);
+    let r = relate(&a, &b, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+    let quiet = r.evidence.iter().find_map(|e| match e {
+        Evidence::NoDependencyPath(NoPath::ContradictedShared { quiet_services, .. }) => {
+            Some(quiet_services.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(quiet.unwrap(), ["o2-de/mobile-voice"]);
+    // Calls failing as well make the backbone (or core) a common explanation.
+    let mut v = det("v", "o2-de", &["mobile-voice"], &["umts"], 5);
+    v.regions = regions(&["DE-BY"]);
+    let r = relate(&a, &v, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+}
+
+#[test]
+fn onset_regions_and_symptoms_evidence() {
+    let t = topo();
+    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 10);
+    a.regions = regions(&["DE-BY", "DE-BE"]);
+    let mut b = det("b", "telekom-de", &["mobile-data"], &["lte"], 0);
+    b.regions = regions(&["DE-BY"]);
+    b.problems = vec![(Problem::NoInternet, 1.0)];
+    let r = relate(&a, &b, &t);
+    for e in &r.evidence {
+        match e {
+            Evidence::Onset {
+                first,
+                lag_secs,
+                overlap_secs,
+                gap_secs,
+            } => {
+                assert_eq!(first, "b");
+                assert_eq!(*lag_secs, -600);
+                assert_eq!(*overlap_secs, 3 * 3600 - 600);
+                assert_eq!(*gap_secs, 0);
+            }
+            Evidence::Regions {
+                jaccard,
+                containment,
+                shared,
+                ..
+            } => {
+                assert_eq!(*jaccard, 0.5);
+                assert_eq!(*containment, 1.0);
+                assert_eq!(*shared, 1);
+            }
+            Evidence::Symptoms {
+                cosine,
+                shared_technologies,
+                technologies_disjoint,
+            } => {
+                assert!((cosine.unwrap() - 0.5f64.sqrt()).abs() < 1e-9);
+                assert_eq!(shared_technologies, &["lte"]);
+                assert!(!technologies_disjoint);
+            }
+            _ => {}
+        }
+    }
+    // Disjoint regions count as positive evidence against a common cause.
+    let mut c2 = det("c", "telekom-de", &["mobile-data"], &["lte"], 0);
+    c2.regions = regions(&["DE-HH"]);
+    let r = relate(&a, &c2, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+    assert!(r.explanation.en.contains("no shared regions"));
+    // A declared incident without reports has no symptom profile.
+    let d = declared(
+        "m",
+        "o2-de",
+        IncidentCategory::Maintenance,
+        &["o2-de:dsl-access"],
+        0,
+    );
+    let r = relate(&a, &d, &t);
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::Symptoms { cosine: None, .. }
+    )));
+}
+
+#[test]
+fn spill_over_relates_an_isp_rise_to_the_messaging_outage() {
+    let t = topo();
+    let wa = det("wa", "whatsapp", &["messaging"], &[], 0);
+    let mut isp = det("isp", "o2-de", &["mobile-data"], &["lte"], 4);
+    isp.regions = regions(&["DE-BY", "DE-NW"]);
+    let r = relate(&isp, &wa, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    let spill = r.evidence.iter().find_map(|e| match e {
+        Evidence::SpillOver {
+            source,
+            target,
+            lag_secs,
+            ..
+        } => Some((source.clone(), target.clone(), *lag_secs)),
+        _ => None,
+    });
+    assert_eq!(spill, Some(("wa".into(), "isp".into(), 240)));
+    assert!(
+        r.explanation.en.contains("spill-over"),
+        "{}",
+        r.explanation.en
+    );
+    // The ISP's own component failing is its own outage, not spill-over.
+    let mut own = isp.clone();
+    own.failed_probes = vec![(c("o2-de:lte-ran"), "DE-BY".parse().unwrap(), isp.start)];
+    let r = relate(&own, &wa, &t);
+    assert_ne!(r.verdict, Verdict::Related, "{r:#?}");
+    // An hour later is no spill-over either.
+    let late = det("late", "o2-de", &["mobile-data"], &["lte"], 60);
+    assert_ne!(relate(&late, &wa, &t).verdict, Verdict::Related);
+}
+
+#[test]
+fn call_surge_and_declared_symptom() {
+    let t = topo();
+    let lte = det("lte", "o2-de", &["mobile-data"], &["lte"], 0);
+    let calls = hotline("calls", 6);
+    assert!(calls.is_customer_service_signal());
+    let r = relate(&lte, &calls, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::CallSurge { lag_secs: 360, .. }
+    )));
+    // The CRM being down explains hotline complaints too (agents cannot help).
+    let crm = declared(
+        "sec-1",
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        -3000,
+    );
+    let r = relate(&calls, &crm, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::DependencyPath {
+            known_down: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn root_ranking() {
+    let t = topo();
+    let top = |v: &IncidentView| rank_root_causes(v, &t)[0].component.to_string();
+    assert_eq!(
+        top(&det(
+            "a",
+            "o2-de",
+            &["mobile-data", "mobile-voice"],
+            &["lte", "umts"],
+            0
+        )),
+        "o2-de:mobile-core"
+    );
+    // An LTE-only outage points to the LTE radio access, not the core.
+    let lte = det("b", "o2-de", &["mobile-data"], &["lte"], 0);
+    let ranked = rank_root_causes(&lte, &t);
+    assert_eq!(ranked[0].component.to_string(), "o2-de:lte-ran");
+    let core = ranked
+        .iter()
+        .find(|r| r.component.to_string() == "o2-de:mobile-core")
+        .unwrap();
+    assert!(core
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::QuietDependents { .. })));
+    assert!(core.score < ranked[0].score);
+    assert_eq!(
+        top(&det(
+            "c",
+            "o2-de",
+            &["mobile-data", "mobile-voice", "dsl"],
+            &[],
+            0
+        )),
+        "o2-de:ip-backbone"
+    );
+    assert_eq!(
+        top(&det("d", "o2-de", &["dsl"], &["dsl"], 0)),
+        "o2-de:dsl-access"
+    );
+    // Failed probes weigh heavily.
+    let mut p = det("e", "o2-de", &["mobile-data", "mobile-voice"], &[], 0);
+    p.failed_probes = vec![(c("o2-de:umts-ran"), "DE-BY".parse().unwrap(), p.start)];
+    assert_eq!(top(&p), "o2-de:umts-ran");
+    // A declared component is the root of its incident.
+    let d = declared(
+        "sec-1",
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        0,
+    );
+    assert_eq!(top(&d), "o2-de:crm-dsl");
+    // Cross-provider: alone, 1&1's own core (O2's quiet services argue against O2's core) ...
+    let mvno = det("f", "1und1-de", &["mobile-data", "mobile-voice"], &[], 0);
+    assert_eq!(top(&mvno), "1und1-de:mobile-core");
+    // ... together with O2's outage, O2's core explains both.
+    let o2 = det(
+        "g",
+        "o2-de",
+        &["mobile-data", "mobile-voice"],
+        &["lte", "umts"],
+        0,
+    );
+    let both = rank_root_causes_of(&[&o2, &mvno], &t);
+    assert_eq!(both[0].component.to_string(), "o2-de:mobile-core");
+    assert!(rank_root_causes(&det("h", "o2-de", &[], &[], 0), &t).is_empty());
+}
+
+fn group_of<'a>(g: &'a [GroupAssignment], id: &str) -> &'a GroupAssignment {
+    g.iter().find(|a| a.incident == id).unwrap()
+}
+
+#[test]
+fn grouping_keeps_may_2017_apart_and_explains_the_hotline() {
+    let t = topo();
+    let crm = declared(
+        "sec-1",
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        -5 * 1440,
+    );
+    let early_calls = hotline("calls-early", -5 * 1440 + 30);
+    let lte = det("lte", "o2-de", &["mobile-data"], &["lte"], 0);
+    let calls = hotline("calls", 8);
+    let views = vec![crm, early_calls, lte, calls];
+    let g = group(&views, &t);
+    let (crm, early, lte, calls) = (
+        group_of(&g, "sec-1"),
+        group_of(&g, "calls-early"),
+        group_of(&g, "lte"),
+        group_of(&g, "calls"),
+    );
+    assert_ne!(crm.group, lte.group);
+    assert_eq!(
+        calls.group, lte.group,
+        "the call surge belongs to the LTE outage"
+    );
+    assert_eq!(
+        calls.role,
+        Role::CallSurge {
+            outage: "lte".into()
+        }
+    );
+    assert_eq!(
+        early.group, crm.group,
+        "hotline complaints at the shutdown belong to it"
+    );
+    assert_eq!(
+        early.role,
+        Role::Symptom {
+            incident: "sec-1".into()
+        }
+    );
+    assert_eq!(crm.group, "sec-1");
+    assert_eq!(lte.root, Some(c("o2-de:lte-ran")));
+    assert_eq!(calls.root, Some(c("o2-de:lte-ran")));
+    assert_eq!(crm.root, Some(c("o2-de:crm-dsl")));
+    assert!(
+        lte.explanation.en.contains("Unrelated"),
+        "{}",
+        lte.explanation.en
+    );
+    assert!(
+        calls.explanation.en.contains("a separate cause"),
+        "{}",
+        calls.explanation.en
+    );
+    assert!(
+        calls.explanation.de.contains("Anrufansturm"),
+        "{}",
+        calls.explanation.de
+    );
+}
+
+#[test]
+fn grouping_is_transitive_through_spill_over_and_cascades() {
+    let t = topo();
+    let views = vec![
+        det("wa", "whatsapp", &["messaging"], &[], 0),
+        det("o2", "o2-de", &["mobile-data"], &["lte"], 3),
+        det("tk", "telekom-de", &["mobile-data"], &["lte"], 5),
+        det("dsl", "o2-de", &["dsl"], &["dsl"], 300),
+    ];
+    let g = group(&views, &t);
+    assert_eq!(g[0].group, g[1].group);
+    assert_eq!(g[0].group, g[2].group, "telekom and o2 through whatsapp");
+    assert_ne!(g[0].group, g[3].group);
+    for a in &g[..3] {
+        assert_eq!(a.root, Some(c("whatsapp:messaging")), "{a:?}");
+    }
+    assert_eq!(
+        g[1].role,
+        Role::SpillOver {
+            source: "wa".into()
+        }
+    );
+    assert_eq!(g[3].root, Some(c("o2-de:dsl-access")));
+    assert_eq!(g[0].members, ["wa", "o2", "tk"]);
+
+    let views = vec![
+        det("mvno", "1und1-de", &["mobile-data", "mobile-voice"], &[], 4),
+        det(
+            "o2",
+            "o2-de",
+            &["mobile-data", "mobile-voice"],
+            &["lte", "umts"],
+            0,
+        ),
+    ];
+    let g = group(&views, &t);
+    assert_eq!(g[0].group, g[1].group);
+    assert_eq!(g[0].group, "o2", "the earliest cause anchors the group");
+    assert_eq!(g[0].root, Some(c("o2-de:mobile-core")));
+}
+
+#[test]
+fn a_mixed_episode_joins_the_network_fault_not_the_security_shutdown() {
+    let t = topo();
+    // A mixed episode that overlaps both a declared security shutdown (through the hotline) and
+    // a declared LTE fault: the two declarations are unrelated and stay apart.
+    let crm = declared(
+        "sec-1",
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        -600,
+    );
+    let net = declared(
+        "net-1",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:lte-ran"],
+        10,
+    );
+    let ep = det(
+        "ep",
+        "o2-de",
+        &["mobile-data", "customer-service"],
+        &["lte"],
+        0,
+    );
+    let g = group(&[crm, net, ep], &t);
+    assert_ne!(g[0].group, g[1].group);
+    assert_eq!(g[2].group, g[1].group, "{:?}", g[2]);
+    assert_eq!(g[2].root, Some(c("o2-de:lte-ran")));
+    assert!(
+        g[2].explanation.en.contains("call surge"),
+        "{}",
+        g[2].explanation.en
+    );
+}
