@@ -26,7 +26,7 @@ use crate::intake::{api, form};
 use crate::metrics::{Metrics, RouteLabels, RouteOnly};
 use crate::publish;
 use crate::settings::Settings;
-use crate::state::{AppState, Clock};
+use crate::state::{AppInner, AppState, Clock};
 
 pub struct Application {
     listener: TcpListener,
@@ -93,7 +93,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let state = AppState {
+        let state = AppState::new(AppInner {
             settings: Arc::new(settings),
             topology: Arc::new(topology),
             postcodes: Arc::new(germany::postcodes()),
@@ -103,7 +103,7 @@ impl Application {
             secret,
             metrics,
             clock,
-        };
+        });
         Ok(Application {
             listener,
             state,

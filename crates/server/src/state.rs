@@ -30,8 +30,24 @@ impl Clock {
     }
 }
 
+/// Cheap to clone: every handler and middleware gets its own handle to one shared state.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppInner>);
+
+impl AppState {
+    pub fn new(inner: AppInner) -> AppState {
+        AppState(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+pub struct AppInner {
     pub settings: Arc<Settings>,
     pub topology: Arc<Topology>,
     pub postcodes: Arc<PostcodeMap>,
