@@ -205,3 +205,51 @@ fn import_of_a_missing_file_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/no/such/file.csv"), "{err}");
 }
+
+/// `radar demo` starts on a fresh store and begins the May 2017 story at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_starts_and_tells_the_story() {
+    let mut child = radar()
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("radar demo starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://"), "{line:?}");
+    let client = reqwest::Client::new();
+    let mut found = false;
+    for _ in 0..240 {
+        if let Ok(resp) = client
+            .get(format!("{url}/api/v1/incidents/sec-1"))
+            .send()
+            .await
+        {
+            if resp.status().as_u16() == 200 {
+                let v: serde_json::Value = resp.json().await.unwrap();
+                assert_eq!(v["category"], "security");
+                found = true;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let page = client
+        .get(format!("{url}/providers/o2-de"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        found,
+        "the declared CRM shutdown (sec-1) appeared within a minute"
+    );
+    assert!(page.contains("Incidents"), "the provider page lists it");
+}
