@@ -14,30 +14,9 @@ use crate::ids::{ComponentId, ProviderId, RegionId};
 use crate::report::Timestamp;
 use crate::topology::{ComponentRef, Topology};
 
-macro_rules! kebab_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-kebab_enum!(
+crate::report::vocabulary!(
     /// What kind of incident an operator declared.
-    IncidentCategory {
+    IncidentCategory, "incident category", {
         Network = "network",
         ItSystem = "it-system",
         Security = "security",
@@ -46,9 +25,9 @@ kebab_enum!(
     }
 );
 
-kebab_enum!(
+crate::report::vocabulary!(
     /// The lifecycle of an incident.
-    IncidentState {
+    IncidentState, "incident state", {
         Suspected = "suspected",
         Confirmed = "confirmed",
         Identified = "identified",
@@ -57,9 +36,9 @@ kebab_enum!(
     }
 );
 
-kebab_enum!(
+crate::report::vocabulary!(
     /// The declared status of one component.
-    ComponentStatus {
+    ComponentStatus, "component status", {
         Operational = "operational",
         Degraded = "degraded",
         PartialOutage = "partial-outage",

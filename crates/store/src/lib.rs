@@ -189,11 +189,7 @@ pub(crate) fn incident_from_json(s: &str) -> Result<Incident, StoreError> {
 }
 
 pub(crate) fn status_from_str(s: &str) -> Result<ComponentStatus, StoreError> {
-    ComponentStatus::ALL
-        .iter()
-        .copied()
-        .find(|c| c.as_str() == s)
-        .ok_or_else(|| StoreError::Corrupt(format!("component status {s:?} in the store")))
+    ComponentStatus::parse(s).map_err(|e| StoreError::Corrupt(format!("in the store: {e}")))
 }
 
 pub(crate) fn component_from_parts(p: &str, c: &str) -> Result<ComponentRef, StoreError> {

@@ -74,6 +74,17 @@ fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// An operator request: checks the token, then reads the JSON body.
+async fn operator_input<T: serde::de::DeserializeOwned>(
+    st: &AppState,
+    req: Request,
+) -> Result<T, Problem> {
+    let (parts, body) = req.into_parts();
+    authorize(st, &parts.headers)?;
+    let bytes = read_body(body, st.settings.max_body_bytes).await?;
+    json_body(&bytes, &parts.headers)
+}
+
 fn incident_problem(e: IncidentError) -> Problem {
     match e {
         IncidentError::Transition { .. } => Problem::new(
@@ -214,10 +225,7 @@ pub struct IncidentOut<'a> {
 }
 
 pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
-    let (parts, body) = req.into_parts();
-    authorize(&st, &parts.headers)?;
-    let bytes = read_body(body, st.settings.max_body_bytes).await?;
-    let input: IncidentIn = json_body(&bytes, &parts.headers)?;
+    let input: IncidentIn = operator_input(&st, req).await?;
     let now = st.clock.now();
     let regions = match input.regions {
         Some(r) => r.resolve()?,
@@ -276,10 +284,7 @@ pub async fn patch(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, Problem> {
-    let (parts, body) = req.into_parts();
-    authorize(&st, &parts.headers)?;
-    let bytes = read_body(body, st.settings.max_body_bytes).await?;
-    let input: IncidentPatch = json_body(&bytes, &parts.headers)?;
+    let input: IncidentPatch = operator_input(&st, req).await?;
     let StoredIncident {
         mut incident,
         version,
@@ -321,10 +326,7 @@ pub async fn add_statement(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, Problem> {
-    let (parts, body) = req.into_parts();
-    authorize(&st, &parts.headers)?;
-    let bytes = read_body(body, st.settings.max_body_bytes).await?;
-    let input: StatementIn = json_body(&bytes, &parts.headers)?;
+    let input: StatementIn = operator_input(&st, req).await?;
     let StoredIncident {
         mut incident,
         version,
@@ -352,10 +354,7 @@ pub async fn put_component_status(
     Path((provider, component)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, Problem> {
-    let (parts, body) = req.into_parts();
-    authorize(&st, &parts.headers)?;
-    let bytes = read_body(body, st.settings.max_body_bytes).await?;
-    let input: StatusIn = json_body(&bytes, &parts.headers)?;
+    let input: StatusIn = operator_input(&st, req).await?;
     let r = ProviderId::parse(&provider)
         .ok()
         .zip(ComponentId::parse(&component).ok())
