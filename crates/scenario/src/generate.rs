@@ -45,6 +45,32 @@ pub const KINDS: &[&str] = &[
     "mixed",
 ];
 
+/// Scenario kinds for the correlation suite: cascades through the dependency graph (several
+/// services under one root, and across providers), spill-over, a security shutdown beside a
+/// network outage with a call surge, and concurrent unrelated outages (different operators, the
+/// same region, the same operator). [`generate`] accepts these besides [`KINDS`].
+pub const CORRELATION_KINDS: &[&str] = &[
+    "core-cascade",
+    "backbone-cascade",
+    "mvno-cascade",
+    "spillover",
+    "security-network",
+    "may2017",
+    "concurrent",
+    "same-region",
+    "same-provider-concurrent",
+];
+
+/// The generated topology with one cross-provider dependency: 1&1's mobile core runs on O2's
+/// (`1und1-de:mobile-core` depends on `o2-de:mobile-core`), so an O2 core fault cascades.
+pub fn topology_toml_mvno() -> String {
+    let plain = topology_toml();
+    let from = "provider = \"1und1-de\"\nid = \"mobile-core\"\nname = \"Mobile core network\"\ndepends_on = [\"ip-backbone\"]";
+    let to = "provider = \"1und1-de\"\nid = \"mobile-core\"\nname = \"Mobile core network\"\ndepends_on = [\"ip-backbone\", \"o2-de:mobile-core\"]";
+    debug_assert!(plain.contains(from));
+    plain.replacen(from, to, 1)
+}
+
 /// The compact German topology used by generated scenarios: the 16 Länder, four network
 /// operators with the same component skeleton, and one messaging service.
 pub fn topology_toml() -> String {
@@ -381,11 +407,14 @@ impl Scenario {
 /// Generates one scenario. Errors only for an unknown kind or fewer than 2 days.
 pub fn generate(cfg: &GenConfig) -> Result<Scenario, String> {
     let kind = match &cfg.kind {
-        Some(k) if KINDS.contains(&k.as_str()) => k.clone(),
+        Some(k) if KINDS.contains(&k.as_str()) || CORRELATION_KINDS.contains(&k.as_str()) => {
+            k.clone()
+        }
         Some(k) => {
             return Err(format!(
-                "unknown scenario kind {k:?}; known kinds: {}",
-                KINDS.join(", ")
+                "unknown scenario kind {k:?}; known kinds: {}, {}",
+                KINDS.join(", "),
+                CORRELATION_KINDS.join(", ")
             ))
         }
         None => KINDS[(cfg.seed % KINDS.len() as u64) as usize].to_owned(),
@@ -421,6 +450,7 @@ struct Plan {
 }
 
 struct Gen {
+    topology: String,
     rng: ChaCha8Rng,
     seed: u64,
     days: u32,
@@ -546,6 +576,11 @@ impl Gen {
                 .collect::<Vec<_>>(),
         );
         Gen {
+            topology: if kind == "mvno-cascade" {
+                topology_toml_mvno()
+            } else {
+                topology_toml()
+            },
             rng,
             seed: cfg.seed,
             days: cfg.days,
@@ -835,6 +870,173 @@ impl Gen {
                     15.0,
                     180,
                 );
+            }
+            "core-cascade" | "backbone-cascade" => {
+                // One root under several services: each service is an outage of its own in the
+                // truth, all with the same cause.
+                let p = self.telecom();
+                let t = self.rand_time(day, 8.0, 18.0);
+                let m = self.rng.gen_range(90..200);
+                let (root, services): (&str, &[&'static str]) = if kind == "core-cascade" {
+                    ("mobile-core", &["mobile-data", "mobile-voice"])
+                } else {
+                    ("ip-backbone", &["mobile-data", "mobile-voice", "dsl"])
+                };
+                let cause = format!("{root}-fault");
+                for (i, svc) in services.iter().enumerate() {
+                    let lag = if i == 0 {
+                        0
+                    } else {
+                        self.rng.gen_range(0..4) * 60
+                    };
+                    let end = (t + m * 60).min(self.end - 1800);
+                    self.add(Plan {
+                        id: format!("{svc}-1"),
+                        provider: p,
+                        services: vec![svc],
+                        regions: None,
+                        start: t + lag,
+                        end,
+                        cause: cause.clone(),
+                        root: Some(root.into()),
+                        intensity: 10.0,
+                        ramp_secs: 120,
+                        in_truth: true,
+                    });
+                }
+            }
+            "mvno-cascade" => {
+                // O2's mobile core fails; 1&1's mobile core runs on it.
+                let t = self.rand_time(day, 8.0, 18.0);
+                let m = self.rng.gen_range(90..200);
+                let cause = self.outage(
+                    "o2-core-1",
+                    "o2-de",
+                    &["mobile-data", "mobile-voice"],
+                    None,
+                    t,
+                    m,
+                    "mobile-core",
+                    10.0,
+                    120,
+                );
+                let lag = self.rng.gen_range(1..5) * 60;
+                self.add(Plan {
+                    id: "mvno-1".into(),
+                    provider: "1und1-de",
+                    services: vec!["mobile-data", "mobile-voice"],
+                    regions: None,
+                    start: t + lag,
+                    end: (t + m * 60).min(self.end - 1800),
+                    cause,
+                    root: Some("o2-de:mobile-core".into()),
+                    intensity: 25.0,
+                    ramp_secs: 120,
+                    in_truth: true,
+                });
+            }
+            "security-network" => {
+                // May 2017 with a call surge: a CRM shutdown declared days before, an LTE
+                // outage with failing probes, and callers about the LTE outage at the hotline
+                // (a consequence of the LTE outage, not an outage of its own in the truth).
+                let p = self.telecom();
+                let t_crm = self.rand_time(0, 10.0, 18.0);
+                self.plan_crm(p, t_crm, self.end);
+                let t = self.rand_time(self.days - 1, 10.0, 15.0);
+                let m = self.rng.gen_range(120..240);
+                let cause = self.outage(
+                    "lte-1",
+                    p,
+                    &["mobile-data"],
+                    None,
+                    t,
+                    m,
+                    "lte-ran",
+                    10.0,
+                    180,
+                );
+                self.probes(p, "lte-ran", t, t + m * 60);
+                let lag = self.rng.gen_range(3..9) * 60;
+                self.add(Plan {
+                    id: "call-surge-1".into(),
+                    provider: p,
+                    services: vec!["customer-service"],
+                    regions: None,
+                    start: t + lag,
+                    end: (t + m * 60).min(self.end - 3600),
+                    cause,
+                    root: Some("lte-ran".into()),
+                    intensity: 1.5,
+                    ramp_secs: 300,
+                    in_truth: false,
+                });
+            }
+            "same-region" => {
+                // Two operators, one region, the same time, different faults.
+                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                let a = self.telecom();
+                let mut b = self.telecom();
+                while b == a {
+                    b = self.telecom();
+                }
+                let t = self.rand_time(day, 9.0, 17.0);
+                let m = self.rng.gen_range(90..180);
+                self.outage(
+                    "dsl-1",
+                    a,
+                    &["dsl"],
+                    Some(vec![r]),
+                    t,
+                    m,
+                    "dsl-access",
+                    15.0,
+                    180,
+                );
+                let t2 = t + self.rng.gen_range(0..20) * 60;
+                let m2 = self.rng.gen_range(90..180);
+                self.outage(
+                    "voice-1",
+                    b,
+                    &["mobile-voice"],
+                    Some(vec![r]),
+                    t2,
+                    m2,
+                    "voice-core",
+                    15.0,
+                    180,
+                );
+            }
+            "same-provider-concurrent" => {
+                // One operator: a regional DSL fault and a national LTE fault at the same time.
+                let p = self.telecom();
+                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                let t = self.rand_time(day, 9.0, 16.0);
+                let m = self.rng.gen_range(90..180);
+                self.outage(
+                    "dsl-1",
+                    p,
+                    &["dsl"],
+                    Some(vec![r]),
+                    t,
+                    m,
+                    "dsl-access",
+                    15.0,
+                    180,
+                );
+                let t2 = t + self.rng.gen_range(5..30) * 60;
+                let m2 = self.rng.gen_range(120..240);
+                self.outage(
+                    "lte-1",
+                    p,
+                    &["mobile-data"],
+                    None,
+                    t2,
+                    m2,
+                    "lte-ran",
+                    10.0,
+                    180,
+                );
+                self.probes(p, "lte-ran", t2, t2 + m2 * 60);
             }
             "mixed" => {
                 let sub =
@@ -1291,7 +1493,7 @@ impl Gen {
             name: format!("{kind}-{}", self.seed),
             kind: kind.to_owned(),
             seed: self.seed,
-            topology_toml: topology_toml(),
+            topology_toml: self.topology.clone(),
             rows: self.rows,
             events: self.events,
             truth: Truth { outages },
@@ -1333,7 +1535,7 @@ mod tests {
 
     #[test]
     fn every_kind_generates_a_valid_package() {
-        for kind in KINDS {
+        for kind in KINDS.iter().chain(CORRELATION_KINDS) {
             let s = generate(&GenConfig {
                 seed: 3,
                 kind: Some((*kind).into()),
@@ -1425,6 +1627,28 @@ mod tests {
             s.truth.outages.iter().map(|o| o.cause.as_str()).collect();
         assert_eq!(s.truth.outages.len(), 4);
         assert_eq!(causes.len(), 1);
+    }
+
+    #[test]
+    fn mvno_topology_has_the_cross_provider_dependency() {
+        let t = Topology::from_toml("topology.toml", &topology_toml_mvno()).unwrap();
+        let s = t.service("1und1-de", "mobile-data").unwrap();
+        let closure: Vec<String> = t.service_closure(s).iter().map(|c| c.to_string()).collect();
+        assert!(
+            closure.contains(&"o2-de:mobile-core".to_owned()),
+            "{closure:?}"
+        );
+        let g = generate(&GenConfig {
+            seed: 4,
+            kind: Some("mvno-cascade".into()),
+            days: 2,
+            volume: 1.0,
+        })
+        .unwrap();
+        assert_eq!(g.topology_toml, topology_toml_mvno());
+        let causes: std::collections::BTreeSet<&str> =
+            g.truth.outages.iter().map(|o| o.cause.as_str()).collect();
+        assert_eq!((g.truth.outages.len(), causes.len()), (2, 1));
     }
 
     #[test]

@@ -520,8 +520,12 @@ mod tests {
             Some("o2-de:crm")
         );
         assert_eq!(root(&[], &[]), None);
-        // Data and customer service share nothing.
-        assert_eq!(root(&["mobile-data", "customer-service"], &[]), None);
+        // Customer-service reports within a network outage are its call surge: the root is
+        // the network's.
+        assert_eq!(
+            root(&["mobile-data", "customer-service"], &["lte"]).as_deref(),
+            Some("o2-de:lte-ran")
+        );
     }
 
     #[test]
