@@ -381,7 +381,15 @@ fn root_reason(c: &RootCandidate) -> (String, String) {
         Reason::TechnologyFits { technology } => Some(technology.to_uppercase()),
         _ => None,
     });
+    let quiet = c
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::QuietDependents { .. }));
     match (all, tech) {
+        (true, _) if quiet => (
+            ": alle betroffenen Dienste hängen davon ab".to_owned(),
+            ": every affected service needs it".to_owned(),
+        ),
         (true, Some(t)) => (
             format!(": alle betroffenen Dienste hängen davon ab, betroffen ist nur {t}"),
             format!(": every affected service needs it and only {t} is affected"),
