@@ -17,8 +17,8 @@ pub(super) fn category_en(c: IncidentCategory) -> &'static str {
 
 pub(super) fn category_de(c: IncidentCategory) -> &'static str {
     match c {
-        IncidentCategory::Network => "Netzfehler",
-        IncidentCategory::ItSystem => "IT-Systemausfall",
+        IncidentCategory::Network => "Netzstörung",
+        IncidentCategory::ItSystem => "IT-Störung",
         IncidentCategory::Security => "Sicherheitsabschaltung",
         IncidentCategory::Maintenance => "Wartung",
         IncidentCategory::ThirdParty => "Störung bei einem Dritten",
@@ -91,7 +91,7 @@ pub(super) fn label(g: &Graph, v: &IncidentView) -> (String, String) {
         Origin::Probe => {
             let comps: Vec<String> = v.known_down().iter().map(|c| component(g, c)).collect();
             (
-                format!("die Messfehler bei {p} ({})", comps.join(", ")),
+                format!("die fehlgeschlagenen Messungen bei {p} ({})", comps.join(", ")),
                 format!("the failed probes at {p} ({})", comps.join(", ")),
             )
         }
