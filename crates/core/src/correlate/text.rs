@@ -91,7 +91,10 @@ pub(super) fn label(g: &Graph, v: &IncidentView) -> (String, String) {
         Origin::Probe => {
             let comps: Vec<String> = v.known_down().iter().map(|c| component(g, c)).collect();
             (
-                format!("die fehlgeschlagenen Messungen bei {p} ({})", comps.join(", ")),
+                format!(
+                    "die fehlgeschlagenen Messungen bei {p} ({})",
+                    comps.join(", ")
+                ),
                 format!("the failed probes at {p} ({})", comps.join(", ")),
             )
         }
