@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use radar_scenario::generate::{self, GenConfig, KINDS};
+use radar_scenario::generate::{self, GenConfig, CORRELATION_KINDS, KINDS};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -15,7 +15,9 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Scenario kind; by default one is picked from the seed
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(KINDS))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        KINDS.iter().chain(CORRELATION_KINDS).copied()
+    ))]
     pub kind: Option<String>,
     /// Length in days (at least 2; the first day is baseline only)
     #[arg(long, default_value_t = 3)]
