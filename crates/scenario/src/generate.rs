@@ -502,7 +502,8 @@ fn pick_cum<T: Copy>(rng: &mut ChaCha8Rng, cum: &[(T, f64)]) -> T {
     cum[cum.len() - 1].0
 }
 
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+/// A Poisson draw (exact below 30, normal approximation above).
+pub(crate) fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
     if lambda <= 0.0 {
         return 0;
     }

@@ -33,6 +33,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::eval::{Regions, Truth, TruthOutage};
+use crate::generate::poisson;
 use crate::package::{write_events_jsonl, write_reports_csv, ReportRow};
 
 /// The folder name of the package in the repository.
@@ -283,28 +284,6 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
         x -= w;
     }
     items[items.len() - 1].0
-}
-
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
-    if lambda <= 0.0 {
-        return 0;
-    }
-    if lambda < 30.0 {
-        let l = (-lambda).exp();
-        let mut k = 0;
-        let mut p = 1.0;
-        loop {
-            p *= rng.gen::<f64>();
-            if p <= l {
-                return k;
-            }
-            k += 1;
-        }
-    }
-    let u1: f64 = rng.gen::<f64>().max(1e-12);
-    let u2: f64 = rng.gen();
-    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (lambda + z * lambda.sqrt()).round().max(0.0) as u32
 }
 
 fn text(de: &str, en: &str) -> LocalizedText {
