@@ -49,14 +49,6 @@ impl Detection {
         self.detector.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Feeds committed reports, in the order given.
-    pub fn observe(&self, reports: &[Report]) {
-        let mut d = self.lock();
-        for r in reports {
-            d.observe(r);
-        }
-    }
-
     /// Closes every minute that ended more than [`GRACE_SECS`] before `now`.
     pub fn tick(&self, now: Timestamp) {
         self.drain();

@@ -12,7 +12,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use radar_core::topology::postcode::PostcodeMap;
 use radar_core::topology::{germany, Topology};
 use radar_core::Timestamp;
 use radar_store::Store;
@@ -156,11 +155,6 @@ impl Application {
         tracing::info!("stopped; all pending writes flushed");
         Ok(())
     }
-}
-
-/// Postcodes are global to the build; kept as a function so tests can build a state.
-pub fn postcodes() -> PostcodeMap {
-    germany::postcodes()
 }
 
 pub fn router(state: AppState) -> Router {
