@@ -164,14 +164,18 @@ pub fn replay_with(
             detected_at: e.detected_at,
             end: e.end,
             cause_group: Some(v.cause_group.clone()),
-            root_component: v.root_component.clone(),
+            root_component: local_name(&e.provider, v.root_component.as_deref()),
             explanation: v.explanation.clone(),
             declared: false,
             components: Vec::new(),
         });
     }
     for (d, v) in declared.iter().zip(&declared_verdicts) {
-        let comps: Vec<String> = d.components.iter().map(|c| c.to_string()).collect();
+        let comps: Vec<String> = d
+            .components
+            .iter()
+            .filter_map(|c| local_name(&d.provider, Some(&c.to_string())))
+            .collect();
         let services = services_depending_on(&pkg.topology, &d.provider, &d.components);
         let mut explanation = format!(
             "Declared by {} as a {} incident ({}), state {}",
@@ -194,7 +198,7 @@ pub fn replay_with(
             detected_at: d.start,
             end: d.end,
             cause_group: Some(v.cause_group.clone()),
-            root_component: v.root_component.clone(),
+            root_component: local_name(&d.provider, v.root_component.as_deref()),
             explanation,
             declared: true,
             components: comps,
@@ -454,6 +458,18 @@ fn describe(e: &Episode) -> String {
 /// Writes detections as pretty JSON.
 pub fn to_json(d: &Detections) -> String {
     serde_json::to_string_pretty(d).expect("detections serialise") + "\n"
+}
+
+/// A component as `topology.toml` and `truth.json` write it: its bare id when it belongs to
+/// `provider`, `provider:component` when it belongs to another provider.
+fn local_name(provider: &ProviderId, component: Option<&str>) -> Option<String> {
+    let c = component?;
+    Some(
+        c.strip_prefix(provider.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .unwrap_or(c)
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

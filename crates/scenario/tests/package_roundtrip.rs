@@ -37,7 +37,7 @@ fn disk_and_memory_replays_agree() {
         .detections
         .outages
         .iter()
-        .any(|d| d.declared && d.components == ["o2-de:crm"]));
+        .any(|d| d.declared && d.components == ["crm"]));
 }
 
 #[test]
