@@ -11,12 +11,13 @@
 //! ([`radar_core::correlate`]): every episode and declared incident becomes an
 //! [`IncidentView`], and [`correlate`] turns the engine's groups into verdicts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use radar_core::correlate::{self, rank_root_causes, IncidentView, Origin};
 use radar_core::detect::{Detector, DetectorConfig, Episode};
-use radar_core::event::{Event, IncidentCategory, IncidentState};
+use radar_core::event::{Event, IncidentCategory, IncidentId, IncidentState};
+use radar_core::incident::IncidentBook;
 use radar_core::topology::{ComponentRef, Topology};
 use radar_core::{ProviderId, ServiceId, Timestamp};
 
@@ -34,6 +35,8 @@ pub struct ReplayStats {
     pub counted_reports: u64,
     pub duplicate_reports: u64,
     pub late_reports: u64,
+    /// Event lines the incident rules refused (line index, reason).
+    pub refused_events: Vec<(usize, String)>,
     pub elapsed: Duration,
 }
 
@@ -210,6 +213,7 @@ pub fn replay_with(
     stats.counted_reports = det.counted_reports();
     stats.duplicate_reports = det.duplicate_reports();
     stats.late_reports = det.late_reports();
+    stats.refused_events = fold_events(&pkg.events, &pkg.topology).1;
     stats.elapsed = started.elapsed();
     progress(total, total);
     ReplayOutput {
@@ -243,45 +247,44 @@ fn services_depending_on(
 
 /// Folds the `incident` lines into incidents (first line = start, `resolved` = end).
 pub fn declared_incidents(events: &[Event], topology: &Topology) -> Vec<DeclaredIncident> {
-    let mut by_id: BTreeMap<String, DeclaredIncident> = BTreeMap::new();
-    let mut order = Vec::new();
-    for e in events {
-        let Event::Incident(inc) = e else { continue };
-        let comps: Vec<ComponentRef> = inc
-            .components
-            .iter()
-            .map(|c| c.resolve(&inc.provider))
-            .filter(|c| topology.component(c).is_some())
-            .collect();
-        let entry = by_id.entry(inc.id.as_str().to_owned()).or_insert_with(|| {
-            order.push(inc.id.as_str().to_owned());
-            DeclaredIncident {
-                id: inc.id.as_str().to_owned(),
-                provider: inc.provider.clone(),
-                category: inc.category,
-                components: Vec::new(),
-                state: inc.state,
-                title: None,
-                start: inc.time,
-                end: None,
-            }
-        });
-        for c in comps {
-            if !entry.components.contains(&c) {
-                entry.components.push(c);
+    fold_events(events, topology).0
+}
+
+/// Folds the events through the incident rules of the core (the same path as the operator
+/// API). Returns the incidents in order of declaration and the lines the rules refused (index
+/// into `events`, reason), e.g. a resolved incident set back to monitoring.
+pub fn fold_events(
+    events: &[Event],
+    topology: &Topology,
+) -> (Vec<DeclaredIncident>, Vec<(usize, String)>) {
+    let mut book = IncidentBook::default();
+    let mut order: Vec<IncidentId> = Vec::new();
+    let mut refused = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Event::Incident(inc) = e {
+            if !order.contains(&inc.id) {
+                order.push(inc.id.clone());
             }
         }
-        entry.category = inc.category;
-        entry.state = inc.state;
-        if let Some(t) = &inc.title {
-            entry.title = t.get("en").map(str::to_owned);
+        if let Err(err) = book.apply(e, topology) {
+            refused.push((i, err.to_string()));
         }
-        entry.end = (inc.state == IncidentState::Resolved).then_some(inc.time);
     }
-    order
-        .into_iter()
-        .filter_map(|id| by_id.remove(&id))
-        .collect()
+    let incidents = order
+        .iter()
+        .filter_map(|id| book.incidents.get(id))
+        .map(|inc| DeclaredIncident {
+            id: inc.id.as_str().to_owned(),
+            provider: inc.provider.clone(),
+            category: inc.category,
+            components: inc.components.clone(),
+            state: inc.state,
+            title: inc.title.get("en").map(str::to_owned),
+            start: inc.start,
+            end: inc.end,
+        })
+        .collect();
+    (incidents, refused)
 }
 
 /// The correlation view of a detector episode: its scope, problems (equal shares) and the

@@ -46,6 +46,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::write(&args.out, json)
             .with_context(|| format!("writing {}", args.out.display()))?;
     }
+    for (i, why) in &out.stats.refused_events {
+        eprintln!(
+            "warning: {}: event {} (counting events, not lines): refused by the incident rules: {why}",
+            args.dir.join("events.jsonl").display(),
+            i + 1
+        );
+    }
     if !args.quiet {
         let s = &out.stats;
         eprintln!(
