@@ -193,6 +193,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/incidents/{a}/relation/{b}",
             get(relations::relation),
         )
+        .route(
+            "/api/v1/incidents/{id}/root-causes",
+            get(relations::root_causes),
+        )
         .route("/incidents/{id}", get(relations::incident_page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -6,7 +6,9 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use maud::html;
-use radar_core::correlate::{relate, IncidentView, Origin, Relation, Verdict};
+use radar_core::correlate::{
+    rank_root_causes, relate, IncidentView, Origin, Relation, RootCandidate, Verdict,
+};
 use radar_core::detect::Episode;
 use radar_core::incident::Incident;
 
@@ -97,6 +99,25 @@ pub async fn relation(
     Ok(Json(relate(&x.view, &y.view, &st.topology)))
 }
 
+#[derive(serde::Serialize)]
+pub struct RootCausesOut {
+    pub incident: String,
+    pub candidates: Vec<RootCandidate>,
+}
+
+/// The likely root components of an incident, best first.
+pub async fn root_causes(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RootCausesOut>, Problem> {
+    let all = known(&st).await?;
+    let me = find(&all, &id)?;
+    Ok(Json(RootCausesOut {
+        incident: id,
+        candidates: rank_root_causes(&me.view, &st.topology),
+    }))
+}
+
 /// Whether two incidents overlap in time, give or take an hour.
 fn contemporaries(a: &IncidentView, b: &IncidentView, now: radar_core::Timestamp) -> bool {
     let end = |v: &IncidentView| v.end.unwrap_or(now).0;
@@ -133,6 +154,10 @@ pub async fn incident_page(
         .filter(|o| o.view.id != me.view.id && contemporaries(&me.view, &o.view, now))
         .map(|o| relate(&me.view, &o.view, &st.topology))
         .collect();
+    let roots: Vec<RootCandidate> = rank_root_causes(&me.view, &st.topology)
+        .into_iter()
+        .take(3)
+        .collect();
     let provider_name = st
         .topology
         .provider(me.view.provider.as_str())
@@ -168,6 +193,13 @@ pub async fn incident_page(
                     " · problems: " (e.problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
                 p { "Regions: " (if e.regions.len() == st.topology.regions.len() { "all".to_owned() } else { e.regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ") }) }
             }
+        }
+        @if !roots.is_empty() {
+            h2 { (if lang == "de" { "Wahrscheinliche Ursache" } else { "Likely root cause" }) }
+            ol { @for r in &roots {
+                li { (st.topology.component(&r.component).map(|c| c.name.clone()).unwrap_or_else(|| r.component.to_string()))
+                     " (" (r.component) ", score " (format!("{:.2}", r.score)) ")" }
+            } }
         }
         h2 { (related_h) }
         @if relations.is_empty() { p { "—" } }

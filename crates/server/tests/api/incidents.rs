@@ -280,4 +280,15 @@ async fn crm_shutdown_and_lte_outage_are_unrelated_with_evidence() {
         .unwrap();
     assert!(en.contains("Unrelated"), "{en}");
     problem(app.get("/api/v1/incidents/net-1/relation/nope").await, 404).await;
+    // Root-cause ranking names the declared LTE radio network first.
+    let roots: serde_json::Value = app
+        .get("/api/v1/incidents/net-1/root-causes")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        roots["candidates"][0]["component"]["component"], "ran-lte",
+        "{roots:#}"
+    );
 }
