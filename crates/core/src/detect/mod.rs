@@ -51,10 +51,25 @@
 //!    That is an *alarm*; an excursion of a single minute alarms only with an excess of at
 //!    least `instant_excess` (a one-minute burst may be a flood whose repeats are still to
 //!    come).
-//! 5. **Episodes.** An alarming series joins an open episode of its provider (one that already
-//!    has its service, or one opened less than `merge_minutes` ago or whose onset lies within
-//!    `merge_minutes` of the series' own; a series without a service joins the newest one) or
-//!    opens a new episode. Onset = earliest CUSUM onset of the members.
+//! 5. **Episodes.** An alarming series joins an open episode of its provider or opens a new
+//!    episode. A series with a service joins the episode an alarm already attached that
+//!    service to; else one that shows the service above baseline (see 6), or one opened less
+//!    than `merge_minutes` ago or whose onset lies within `merge_minutes` of the series' own —
+//!    these two only if the *regions fit*. An episode is *regional* when its attached services
+//!    are above baseline in some regions only and, pooled over the other regions, their count
+//!    since it opened favours the baseline over the rise a fault hitting all regions alike
+//!    would bring there (the ratio of observed to expected over all regions) by a
+//!    log-likelihood ratio of `scope_llr` (early in a national outage the first regions pass
+//!    before the rest do, so a merely weaker rest keeps the episode national). A regional
+//!    episode does not take a service whose excursion lies above baseline
+//!    (`scope_min_excess`, `scope_llr`) outside its regions by more excess than inside them:
+//!    that is another fault of the same provider (a national mobile-data fault beside a
+//!    regional DSL fault), even where both services share a component such as the backbone,
+//!    whose fault would not stop at the episode's regions. A national episode, or one whose
+//!    regions are not known yet, takes any service starting about when it did (a core fault
+//!    that shows in mobile data first and in DSL minutes later; the call surge at the hotline
+//!    during a network outage). A series without a service joins the newest episode. Onset =
+//!    earliest CUSUM onset of the members.
 //!    *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
 //!    `hot_ratio·λ + hot_abs`, and closes only after `quiet_minutes` without that; its end is
 //!    the end of the last elevated minute. Members' excursions are reset on close.
@@ -64,7 +79,10 @@
 //!    problems in scope are those of members and of series above baseline (regions and problems
 //!    restricted to the episode's services, plus the service-less `P/R`, `P/Q`, `P/R/Q`); and
 //!    when the regions left out, pooled, are still above baseline, the outage reaches beyond
-//!    them and every region is in scope.
+//!    them and every region is in scope. While another episode of the provider is open, a
+//!    service attached there is never in this episode's scope (unless an alarm attaches it
+//!    here), also after that episode closed; and an episode with services then takes its
+//!    regions and problems from its services only (the service-less series mix both faults).
 //!    Technologies are those of the services in scope (a service's own list, else the
 //!    technologies of the components it depends on), minus technologies carried by another
 //!    service of the provider that has enough traffic to tell and is *not* above baseline —
@@ -159,7 +177,7 @@ pub struct DetectorConfig {
     /// Minutes without any elevated member before an episode closes.
     pub quiet_minutes: u32,
     /// A new alarm on another service joins an episode younger than this, or one whose onset
-    /// is this close to its own.
+    /// is this close to its own, if the regions fit (see the module documentation).
     pub merge_minutes: u32,
     /// A series is "above baseline" for the scope when, since the episode opened, its excess is
     /// at least `scope_min_excess` and its log-likelihood ratio at least `scope_llr`.
@@ -404,6 +422,9 @@ struct OpenEpisode {
     members: Vec<usize>,
     /// Services attached by alarms.
     attached: Vec<bool>,
+    /// Services attached to another open episode of the provider while this one was open:
+    /// another fault's, never in this episode's scope unless an alarm attaches them here.
+    foreign: Vec<bool>,
     /// Observed and expected sums since opening, per series of the block.
     acc: Vec<[f32; 2]>,
 }
@@ -729,18 +750,26 @@ impl Detector {
             let mut of_block = self.open.iter().enumerate().filter(|(_, o)| o.block == bi);
             let target = match key.service {
                 Some(s) => {
+                    // An episode that already has this service, else one that shows it above
+                    // baseline, else one that began about when this series' excursion did —
+                    // the last two only if the regions fit (see `fits`).
                     let with = of_block
                         .clone()
-                        .find(|(_, o)| {
-                            o.attached[s] || self.episodes[o.idx].services.contains(&b.services[s])
+                        .find(|(_, o)| o.attached[s])
+                        .or_else(|| {
+                            of_block.clone().find(|(_, o)| {
+                                !o.foreign[s]
+                                    && self.episodes[o.idx].services.contains(&b.services[s])
+                                    && self.fits(o, s)
+                            })
                         })
                         .map(|(k, _)| k);
-                    // Else one that began about when this series' excursion did.
                     with.or_else(|| {
                         of_block
                             .rfind(|(_, o)| {
                                 let start = self.episodes[o.idx].start.0;
-                                m - o.opened < merge / 60 || (onset.0 - start).abs() < merge
+                                (m - o.opened < merge / 60 || (onset.0 - start).abs() < merge)
+                                    && self.fits(o, s)
                             })
                             .map(|(k, _)| k)
                     })
@@ -793,6 +822,7 @@ impl Detector {
                         opened: m,
                         last_hot: m,
                         members: vec![i],
+                        foreign: vec![false; attached.len()],
                         attached,
                         acc,
                     });
@@ -827,9 +857,80 @@ impl Detector {
         }
     }
 
+    /// Whether a new alarm on service `s` fits open episode `o` by region (module doc, 5):
+    /// false only when the episode is regional and `s` lies above baseline mostly outside
+    /// its regions.
+    fn fits(&self, o: &OpenEpisode, s: usize) -> bool {
+        let b = &self.blocks[o.block];
+        let cfg = &self.config;
+        let above =
+            |[x, l]: [f32; 2]| x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr;
+        let own: Vec<usize> = (0..b.ns).filter(|&t| o.attached[t]).collect();
+        let pass = |off: usize| o.members.contains(&(b.base + off)) || above(o.acc[off]);
+        let inside: Vec<bool> = (0..b.nr)
+            .map(|r| own.iter().any(|&t| pass(b.off_sr(t, r))))
+            .collect();
+        let n = inside.iter().filter(|&&r| r).count();
+        if n == 0 || n == b.nr {
+            return true;
+        }
+        let (mut rest, mut ins) = ([0.0f32; 2], [0.0f32; 2]);
+        for (r, &is_inside) in inside.iter().enumerate() {
+            let sum = if is_inside { &mut ins } else { &mut rest };
+            for &t in &own {
+                let [x, l] = o.acc[b.off_sr(t, r)];
+                sum[0] += x;
+                sum[1] += l;
+            }
+        }
+        // Regional only when the rest is clearly quieter than a national fault would make it
+        // (early in a national outage the first regions pass before the rest does): the rest's
+        // count must favour its baseline `l` over `ρ·l` by `scope_llr`, with `ρ` the ratio of
+        // observed to expected over all regions (the rise of a fault that hits all alike).
+        let rho = (ins[0] + rest[0]) / (ins[1] + rest[1]).max(cfg.min_rate);
+        let [x, l] = rest;
+        let national = l * rho.max(1.0);
+        let llr = (national - l) - x * rho.max(1.0).ln();
+        if llr < cfg.scope_llr {
+            return true;
+        }
+        // The new service over its own excursion: in the episode's regions, and elsewhere
+        // (the service's excursion less the part in the episode's regions).
+        let ss = &self.series[b.base..b.base + b.len()];
+        let mut within = [0.0f32; 2];
+        for r in (0..b.nr).filter(|&r| inside[r]) {
+            let se = &ss[b.off_sr(s, r)];
+            within[0] += se.sum_x - se.allow;
+            within[1] += se.sum_l;
+        }
+        let total = &ss[b.off_s(s)];
+        let beyond = [
+            (total.sum_x - total.allow - within[0]).max(0.0),
+            (total.sum_l - within[1]).max(0.0),
+        ];
+        !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
+    }
+
     /// Recomputes scope and peak of open episode `k`; true when the scope changed.
     fn refresh_scope(&mut self, k: usize, _m: i64) -> bool {
+        // Services another open episode of the provider has are that episode's: while two
+        // faults of one provider are open at once, each keeps its own services, and its
+        // regions and problems come from its services only.
+        let block = self.open[k].block;
+        let mut concurrent = false;
+        for j in 0..self.open.len() {
+            if j == k || self.open[j].block != block {
+                continue;
+            }
+            concurrent = true;
+            for s in 0..self.open[k].foreign.len() {
+                if self.open[j].attached[s] && !self.open[k].attached[s] {
+                    self.open[k].foreign[s] = true;
+                }
+            }
+        }
         let ep = &self.open[k];
+        concurrent |= ep.foreign.iter().any(|&f| f);
         let b = &self.blocks[ep.block];
         let base = b.base;
         let cfg = &self.config;
@@ -843,16 +944,17 @@ impl Detector {
         let services: Vec<usize> = (0..b.ns)
             .filter(|&s| {
                 ep.attached[s]
-                    || pass(b.off_s(s))
-                    || (0..b.nr).any(|r| pass(b.off_sr(s, r)))
-                    || (0..NQ).any(|q| pass(b.off_sq(s, q)))
+                    || (!ep.foreign[s]
+                        && (pass(b.off_s(s))
+                            || (0..b.nr).any(|r| pass(b.off_sr(s, r)))
+                            || (0..NQ).any(|q| pass(b.off_sq(s, q)))))
             })
             .collect();
+        let own_only = concurrent && !services.is_empty();
         let mut regions: Vec<usize> = (0..b.nr)
             .filter(|&r| {
-                pass(b.off_r(r))
-                    || services.iter().any(|&s| pass(b.off_sr(s, r)))
-                    || (0..NQ).any(|q| pass(b.off_rq(r, q)))
+                services.iter().any(|&s| pass(b.off_sr(s, r)))
+                    || (!own_only && (pass(b.off_r(r)) || (0..NQ).any(|q| pass(b.off_rq(r, q)))))
             })
             .collect();
         // The regions not in scope, pooled (over the episode's services, if any): if they are
@@ -877,9 +979,8 @@ impl Detector {
         }
         let problems: Vec<usize> = (0..NQ)
             .filter(|&q| {
-                pass(b.off_q(q))
-                    || services.iter().any(|&s| pass(b.off_sq(s, q)))
-                    || (0..b.nr).any(|r| pass(b.off_rq(r, q)))
+                services.iter().any(|&s| pass(b.off_sq(s, q)))
+                    || (!own_only && (pass(b.off_q(q)) || (0..b.nr).any(|r| pass(b.off_rq(r, q)))))
             })
             .collect();
         let mut affected: BTreeSet<&String> = BTreeSet::new();
@@ -976,7 +1077,13 @@ impl Detector {
         let open: usize = self
             .open
             .iter()
-            .map(|o| size_of::<OpenEpisode>() + o.acc.capacity() * 8 + o.members.capacity() * 8)
+            .map(|o| {
+                size_of::<OpenEpisode>()
+                    + o.acc.capacity() * 8
+                    + o.members.capacity() * 8
+                    + o.attached.capacity()
+                    + o.foreign.capacity()
+            })
             .sum();
         let episodes = self.episodes.capacity() * size_of::<Episode>();
         size_of::<Self>() + series + seen + blocks + index + open + episodes

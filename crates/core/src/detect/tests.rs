@@ -548,6 +548,81 @@ fn flickering_outage_stays_one_episode() {
     assert_eq!(sim.det.episodes().len(), 1, "{}", describe(&sim.det));
 }
 
+/// One service's fault: `rate` reports per minute of `service` with "no internet", in the
+/// given regions (weighted).
+fn fault(service: &'static str, regions: Vec<(&'static str, f64)>) -> Mix {
+    Mix {
+        provider: "o2-de",
+        services: vec![(Some(service), 1.0)],
+        regions,
+        problems: vec![(Problem::NoInternet, 3.0), (Problem::SlowInternet, 1.0)],
+    }
+}
+
+#[test]
+fn regional_fault_and_national_fault_of_one_provider_stay_apart() {
+    // DSL down in Bayern; eight minutes later mobile data down everywhere: two faults, so two
+    // episodes, each with its own service and regions — although the second alarm comes well
+    // within `merge_minutes` of the first episode.
+    let mut sim = Sim::new(21);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    let national = normal_mix().regions;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(4.0, onset, onset + 120, fault("dsl", vec![("DE-BY", 1.0)])),
+            flat(10.0, onset + 8, onset + 180, fault("mobile-data", national)),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 2, "{}", describe(&sim.det));
+    let (dsl, lte) = (&eps[0], &eps[1]);
+    assert_eq!(dsl.services, vec![ServiceId::parse("dsl").unwrap()]);
+    assert_eq!(dsl.regions, vec![RegionId::parse("DE-BY").unwrap()]);
+    assert_eq!(
+        lte.services,
+        vec![ServiceId::parse("mobile-data").unwrap()],
+        "{}",
+        describe(&sim.det)
+    );
+    assert_eq!(lte.regions.len(), 4, "{}", describe(&sim.det));
+    assert!(lte.start > dsl.start, "{}", describe(&sim.det));
+}
+
+#[test]
+fn national_fault_on_two_services_minutes_apart_is_one_episode() {
+    // A core fault: mobile data first, DSL two minutes later, both everywhere.
+    let mut sim = Sim::new(22);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    let national = normal_mix().regions;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(
+                8.0,
+                onset,
+                onset + 120,
+                fault("mobile-data", national.clone()),
+            ),
+            flat(5.0, onset + 2, onset + 120, fault("dsl", national)),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let services: Vec<&str> = eps[0].services.iter().map(|s| s.as_str()).collect();
+    assert!(
+        services.contains(&"mobile-data") && services.contains(&"dsl"),
+        "{}",
+        describe(&sim.det)
+    );
+}
+
 #[test]
 fn outage_does_not_poison_the_baseline() {
     let mut sim = Sim::new(10);
