@@ -88,7 +88,8 @@ impl Application {
             "detection warmed up from the store"
         );
         let (committer, committer_task) =
-            GroupCommitter::start(store.clone(), metrics.clone(), sink);
+            GroupCommitter::start(store.clone(), metrics.clone(), sink)
+                .context("cannot start the committer thread")?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -151,7 +152,7 @@ impl Application {
         .context("server failed")?;
         tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
-        committer.drain().await.context("committer task failed")?;
+        committer.drain().await.context("committer failed")?;
         tracing::info!("stopped; all pending writes flushed");
         Ok(())
     }

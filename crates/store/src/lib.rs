@@ -44,7 +44,13 @@ impl ReportId {
         ReportId(id)
     }
     pub fn to_hex(self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(32);
+        for b in self.0 {
+            s.push(HEX[(b >> 4) as usize] as char);
+            s.push(HEX[(b & 15) as usize] as char);
+        }
+        s
     }
 }
 
@@ -86,6 +92,16 @@ pub trait Store: Send + Sync + 'static {
     /// Stores all reports in one transaction (all or nothing) and returns their ids, in order.
     /// Reports already stored are not stored again; their ids are returned all the same.
     async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError>;
+
+    /// [`Store::insert_reports`] on the calling thread, blocking it until the reports are
+    /// durable — for a caller with a thread of its own (the group committer). `None` if this
+    /// backend only writes asynchronously; use [`Store::insert_reports`] then.
+    fn insert_reports_blocking(
+        &self,
+        _reports: &[Report],
+    ) -> Option<Result<Vec<ReportId>, StoreError>> {
+        None
+    }
 
     /// Per-minute counts for a provider in `[since, until)`, minutes without reports omitted.
     async fn minute_counts(

@@ -185,6 +185,18 @@ impl Store for SqliteStore {
         Self::with(&self.writer, move |conn| insert(conn, &reports)).await
     }
 
+    fn insert_reports_blocking(
+        &self,
+        reports: &[Report],
+    ) -> Option<Result<Vec<ReportId>, StoreError>> {
+        Some(
+            self.writer
+                .lock()
+                .map_err(|_| StoreError::Worker("a previous store call panicked".into()))
+                .and_then(|mut conn| insert(&mut conn, reports)),
+        )
+    }
+
     async fn minute_counts(
         &self,
         provider: &ProviderId,

@@ -166,6 +166,32 @@ store_test!(
     }
 );
 
+store_test!(
+    blocking_insert_matches_async,
+    |store: Arc<dyn Store>| async move {
+        // Backends that write synchronously give the same ids and the same idempotency.
+        let batch: Vec<Report> = (0..20)
+            .map(|i| report(3_000_000 + i / 4, "o2-de", i as u8))
+            .collect();
+        let store2 = store.clone();
+        let copy = batch.clone();
+        let blocking = tokio::task::spawn_blocking(move || store2.insert_reports_blocking(&copy))
+            .await
+            .unwrap();
+        match blocking {
+            Some(ids) => {
+                let ids = ids.unwrap();
+                assert_eq!(ids, batch.iter().map(ReportId::of).collect::<Vec<_>>());
+                assert_eq!(store.insert_reports(&batch).await.unwrap(), ids);
+            }
+            None => {
+                store.insert_reports(&batch).await.unwrap();
+            }
+        }
+        assert_eq!(store.report_count().await.unwrap(), 20);
+    }
+);
+
 #[tokio::test]
 async fn sqlite_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,16 +2,18 @@
 //! or nothing: one invalid report and nothing is stored. Answers `202 {"ids": [...]}` only
 //! once the reports are durable.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use radar_core::intake::{validate, RawReport};
 use radar_core::{Report, ReporterKey, Source, Timestamp};
-use serde::{Deserialize, Serialize};
+use radar_store::ReportId;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
 
 use crate::problem::{InvalidParam, Problem};
 use crate::state::AppState;
@@ -36,24 +38,113 @@ pub struct ReportJson {
     pub reporter_token: Option<String>,
 }
 
-/// Either a single report (its fields at the top level) or `{"reports": [...]}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Envelope {
-    reports: Option<Vec<ReportJson>>,
-    provider: Option<String>,
-    service: Option<String>,
-    problem: Option<String>,
-    region: Option<String>,
-    postcode: Option<String>,
-    time: Option<String>,
-    source: Option<String>,
-    reporter_token: Option<String>,
+/// A JSON string, borrowed from the body unless it has escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
-#[derive(Serialize)]
-pub struct Accepted {
-    pub ids: Vec<String>,
+/// One report as it arrives in a request, borrowing from the body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fields<'a> {
+    #[serde(borrow)]
+    provider: Option<Text<'a>>,
+    #[serde(borrow)]
+    service: Option<Text<'a>>,
+    #[serde(borrow)]
+    problem: Option<Text<'a>>,
+    #[serde(borrow)]
+    region: Option<Text<'a>>,
+    #[serde(borrow)]
+    postcode: Option<Text<'a>>,
+    #[serde(borrow)]
+    time: Option<Text<'a>>,
+    #[serde(borrow)]
+    source: Option<Text<'a>>,
+    #[serde(borrow)]
+    reporter_token: Option<Text<'a>>,
+}
+
+/// Either a single report (its fields at the top level) or `{"reports": [...]}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    reports: Option<Vec<Fields<'a>>>,
+    #[serde(borrow)]
+    provider: Option<Text<'a>>,
+    #[serde(borrow)]
+    service: Option<Text<'a>>,
+    #[serde(borrow)]
+    problem: Option<Text<'a>>,
+    #[serde(borrow)]
+    region: Option<Text<'a>>,
+    #[serde(borrow)]
+    postcode: Option<Text<'a>>,
+    #[serde(borrow)]
+    time: Option<Text<'a>>,
+    #[serde(borrow)]
+    source: Option<Text<'a>>,
+    #[serde(borrow)]
+    reporter_token: Option<Text<'a>>,
+}
+
+fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
+    t.as_ref().map(|t| &*t.0)
+}
+
+impl Fields<'_> {
+    fn raw(&self) -> RawReport<'_> {
+        RawReport {
+            provider: text(&self.provider),
+            service: text(&self.service),
+            problem: text(&self.problem),
+            region: text(&self.region),
+            postcode: text(&self.postcode),
+            time: text(&self.time),
+            source: text(&self.source),
+        }
+    }
+}
+
+/// The `202` body, `{"ids":["<32 hex digits>",...]}`, written directly.
+fn accepted_body(ids: &[ReportId]) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(10 + ids.len() * 35);
+    out.extend_from_slice(b"{\"ids\":[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        for b in id.0 {
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 15) as usize]);
+        }
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 impl ReportJson {
@@ -114,7 +205,15 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Pr
 
 pub async fn post_reports(State(state): State<AppState>, req: Request) -> Response {
     match accept(&state, req).await {
-        Ok(ids) => (StatusCode::ACCEPTED, Json(Accepted { ids })).into_response(),
+        Ok(ids) => (
+            StatusCode::ACCEPTED,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            accepted_body(&ids),
+        )
+            .into_response(),
         Err(p) => {
             if p.status < 500 && p.invalid_params.is_empty() {
                 state.metrics.reject(p.reason, 1);
@@ -124,7 +223,7 @@ pub async fn post_reports(State(state): State<AppState>, req: Request) -> Respon
     }
 }
 
-async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> {
+async fn accept(state: &AppState, req: Request) -> Result<Vec<ReportId>, Problem> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -135,13 +234,8 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> 
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = ctype
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime != "application/json" {
+    let mime = ctype.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/json") {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -153,7 +247,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> 
         ));
     }
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
-    let env: Envelope = serde_json::from_slice(&bytes).map_err(|e| {
+    let env: Envelope<'_> = serde_json::from_slice(&bytes).map_err(|e| {
         bad_request(
             "malformed-json",
             "Malformed JSON",
@@ -184,7 +278,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> 
             (list, false)
         }
         None => (
-            vec![ReportJson {
+            vec![Fields {
                 provider: env.provider,
                 service: env.service,
                 problem: env.problem,
@@ -236,9 +330,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> 
     let mut reports: Vec<Report> = Vec::with_capacity(batch.len());
     let mut errors = Vec::new();
     for (i, item) in batch.iter().enumerate() {
-        let key = match item
-            .reporter_token
-            .as_deref()
+        let key = match text(&item.reporter_token)
             .filter(|t| !t.is_empty())
             .or(header_token)
         {
@@ -300,7 +392,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<String>, Problem> 
         return Err(p);
     }
     match state.intake.submit(reports).await {
-        Ok(ids) => Ok(ids.into_iter().map(|i| i.to_hex()).collect()),
+        Ok(ids) => Ok(ids),
         Err(e) => {
             tracing::error!(error = %e, "reports not stored");
             Err(Problem::unavailable(format!(
