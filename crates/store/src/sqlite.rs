@@ -33,8 +33,9 @@ CREATE TABLE reports (
     source   TEXT NOT NULL
 );
 CREATE INDEX reports_provider_time ON reports (provider, time);
--- Unique on (time, id) rather than id alone: the id is a hash (random order), while
--- (time, id) grows with time, so inserts touch few index pages.
+-- Unique on (time, id) rather than id alone: ids are hashes (random order), so inserts
+-- land only among the current second's index pages instead of anywhere in the index.
+-- Within a second the order is still random; this index is most of each commit's writes.
 CREATE UNIQUE INDEX reports_time_id ON reports (time, id);
 "#,
     r#"
