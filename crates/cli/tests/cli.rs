@@ -215,11 +215,13 @@ async fn demo_starts_and_tells_the_story() {
         .stderr(Stdio::null())
         .spawn()
         .expect("radar demo starts");
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    stdout.read_line(&mut line).unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://"), "{line:?}");
+    // Keep reading what the demo prints, as a terminal would.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let client = reqwest::Client::new();
     let mut found = false;
     for _ in 0..240 {

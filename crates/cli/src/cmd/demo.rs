@@ -17,6 +17,14 @@ use radar_server::Application;
 
 use crate::cmd::serve::shutdown_signal;
 
+/// Prints a line; a closed standard output (say, a pager that quit) must not stop the demo.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// The package shipped in the repository.
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/o2-2017-05");
 
@@ -94,18 +102,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let app = Application::build_with(settings, pkg.topology.clone(), store, Clock::Manual(clock.clone()))
             .await?;
         let url = format!("http://{}", app.local_addr());
-        println!("Outage Radar demo: {url}");
+        say!("Outage Radar demo: {url}");
         if shipped {
-            println!("Playing O2 Germany, 12–24 May 2017: the DSL customer system shut down after WannaCry (12 May),");
-            println!("and the nationwide LTE outage of 17 May, which unfolds live about 10 seconds from now.");
-            println!("Watch {url}/providers/o2-de and {url}/incidents/net-1 (\"is the network outage caused by the attack?\").");
+            say!("Playing O2 Germany, 12–24 May 2017: the DSL customer system shut down after WannaCry (12 May),");
+            say!("and the nationwide LTE outage of 17 May, which unfolds live about 10 seconds from now.");
+            say!("Watch {url}/providers/o2-de and {url}/incidents/net-1 (\"is the network outage caused by the attack?\").");
         }
-        println!("(embedded store in {}; removed on exit; Ctrl-C stops)", data.path().display());
+        say!("(embedded store in {}; removed on exit; Ctrl-C stops)", data.path().display());
         let state = app.state().clone();
         let player = tokio::spawn(play(state, clock, pkg.reports, pkg.events, legs));
         let server = tokio::spawn(app.run_until(shutdown_signal()));
         match player.await {
-            Ok(Ok((r, e))) => println!("Playback finished: {r} reports and {e} events; the server keeps running."),
+            Ok(Ok((r, e))) => say!("Playback finished: {r} reports and {e} events; the server keeps running."),
             Ok(Err(e)) => eprintln!("playback stopped: {e:#}"),
             Err(e) => eprintln!("playback failed: {e}"),
         }
