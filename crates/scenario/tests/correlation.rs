@@ -4,9 +4,11 @@
 //! of the same operator) are replayed and scored; relation accuracy must reach the product
 //! target on related and on unrelated pairs.
 
-use radar_scenario::eval::{combine, evaluate, Detections, EvalReport};
-use radar_scenario::generate::{generate, GenConfig, Scenario, CORRELATION_KINDS};
-use radar_scenario::replay::replay;
+mod common;
+
+use common::{run_all, Run};
+use radar_scenario::eval::combine;
+use radar_scenario::generate::CORRELATION_KINDS;
 
 const SEEDS: [u64; 5] = [11, 23, 37, 51, 73];
 const DAYS: u32 = 2;
@@ -15,59 +17,8 @@ const RELATION_TARGET: f64 = 0.95;
 /// Unrelated-pair accuracy required over all kinds: the product target (measured 25/25).
 const MEASURED_UNRELATED_ALL_KINDS: f64 = RELATION_TARGET;
 
-struct Run {
-    scenario: Scenario,
-    report: EvalReport,
-    detections: Detections,
-}
-
-fn run_one(kind: &str, seed: u64) -> Run {
-    let scenario = generate(&GenConfig {
-        seed,
-        kind: Some(kind.to_owned()),
-        days: DAYS,
-        volume: 1.0,
-    })
-    .expect("generate");
-    let pkg = scenario.package();
-    let out = replay(&pkg);
-    let report = evaluate(&pkg.topology, &scenario.truth, &out.detections);
-    Run {
-        scenario,
-        report,
-        detections: out.detections,
-    }
-}
-
 fn run_suite() -> Vec<Run> {
-    let jobs: Vec<(&str, u64)> = SEEDS
-        .iter()
-        .flat_map(|&s| CORRELATION_KINDS.iter().map(move |k| (*k, s)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 4);
-    let mut runs: Vec<Run> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let chunk: Vec<(&str, u64)> =
-                    jobs.iter().skip(t).step_by(threads).copied().collect();
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|(k, s)| run_one(k, *s))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("scenario thread"))
-            .collect()
-    });
-    runs.sort_by(|a, b| a.scenario.name.cmp(&b.scenario.name));
-    runs
+    run_all(CORRELATION_KINDS, &SEEDS, DAYS)
 }
 
 /// In `security-network` scenarios, every detected outage with customer-service reports that

@@ -1,11 +1,13 @@
 //! Regression suite: generated scenarios of every kind are replayed through the detector and
 //! scored against their truth; the pooled figures must meet the product's targets.
 
+mod common;
+
+use common::{run_all, Run};
 use std::collections::BTreeMap;
 
-use radar_scenario::eval::{combine, evaluate, EvalReport};
-use radar_scenario::generate::{generate, Confounder, GenConfig, Scenario, KINDS};
-use radar_scenario::replay::replay;
+use radar_scenario::eval::combine;
+use radar_scenario::generate::{Confounder, KINDS};
 
 /// Seeds per kind: 16 kinds × 4 seeds = 64 scenarios with about 65 true outages, so that one
 /// miss still allows the 0.98 recall target.
@@ -18,61 +20,8 @@ const DAYS: u32 = 2;
 /// with no margin.
 const MEDIAN_DELAY_LIMIT_SECS: f64 = 120.0;
 
-struct Run {
-    scenario: Scenario,
-    report: EvalReport,
-    detections: radar_scenario::eval::Detections,
-}
-
-fn run_one(kind: &str, seed: u64) -> Run {
-    let scenario = generate(&GenConfig {
-        seed,
-        kind: Some(kind.to_owned()),
-        days: DAYS,
-        volume: 1.0,
-    })
-    .expect("generate");
-    let pkg = scenario.package();
-    let out = replay(&pkg);
-    let report = evaluate(&pkg.topology, &scenario.truth, &out.detections);
-    Run {
-        scenario,
-        report,
-        detections: out.detections,
-    }
-}
-
 fn run_suite() -> Vec<Run> {
-    let jobs: Vec<(&str, u64)> = SEEDS
-        .iter()
-        .flat_map(|&s| KINDS.iter().map(move |k| (*k, s)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 4);
-    let chunks: Vec<Vec<(&str, u64)>> = (0..threads)
-        .map(|t| jobs.iter().skip(t).step_by(threads).copied().collect())
-        .collect();
-    let mut runs: Vec<Run> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|(k, s)| run_one(k, *s))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("scenario thread"))
-            .collect()
-    });
-    runs.sort_by(|a, b| a.scenario.name.cmp(&b.scenario.name));
-    runs
+    run_all(KINDS, &SEEDS, DAYS)
 }
 
 /// Detections that are not explained by the truth and overlap a flood or bot burst of the same
