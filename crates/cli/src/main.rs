@@ -2,6 +2,12 @@
 
 mod cmd;
 
+/// Intake allocates and frees many small buffers per request on every worker thread; mimalloc's
+/// per-thread free lists keep that off the profile (about a tenth of the CPU time with the
+/// system allocator).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
