@@ -1,6 +1,6 @@
-//! A streaming anomaly detector for one real-valued series: several predictive errors (last
-//! value, time-of-day and time-of-week baselines, short-vs-long level) each ranked against its
-//! own decaying histogram and turned into a surprise (−log10 of the tail probability, extended
+//! A streaming anomaly detector for one real-valued series: several errors (against the last
+//! value, the time-of-day and time-of-week baselines, and the slow level) each ranked against
+//! its own decaying histogram and turned into a surprise (−log10 of the tail probability, extended
 //! beyond the largest error seen); the recent mean surprise is ranked against its own history
 //! too (sustained anomalies). A context novelty joins them: the value is cut into a few levels
 //! of the range seen so far, and a row whose short level sequence (last 1..=depth rows, and the
@@ -41,7 +41,8 @@ pub struct AnomalyConfig {
     /// Bit 0: rank the recent mean surprise against its history (sustained anomalies);
     /// bit 1: rank the combined surprise against its own history.
     pub meta: u32,
-    /// Bit mask of the enabled features.
+    /// Bit mask of the enabled features: bits 0..=2 the predictors (last value, time of day,
+    /// time of week), bit 3 the distance from the slow level.
     pub features: u32,
     /// A predictor counts while its mean error is within this factor of the best one's.
     pub credible: f64,
@@ -81,7 +82,7 @@ impl Default for AnomalyConfig {
             suppress_rows: 200,
             suppress_delta: 0.45,
             alert_min: 3.0,
-            features: 0x1f,
+            features: 0xf,
             meta: 1,
             suppress_mode: 1,
             credible: 1.2,
@@ -140,7 +141,7 @@ const HIST_BINS: usize = 78;
 const BINS_PER_OCTAVE: f64 = 3.0;
 /// Smallest error relative to the feature's scale that gets its own bin: 2^-12.
 const LOG2_FLOOR: f64 = -12.0;
-const FEATURES: usize = 5;
+const FEATURES: usize = 4;
 const PREDICTORS: usize = 3;
 
 /// A decaying histogram of log-scaled errors, answering "how rare is an error this large".
@@ -382,7 +383,6 @@ impl AnomalyDetector {
             (x - self.prev).abs(),
             (x - day_pred).abs(),
             (x - week_pred).abs(),
-            (self.fast - self.slow).abs(),
             (x - self.slow).abs(),
         ];
         let c = &self.cfg;
