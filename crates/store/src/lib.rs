@@ -134,6 +134,12 @@ pub trait Store: Send + Sync + 'static {
     /// All incidents, oldest first.
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError>;
 
+    /// One declared incident by id.
+    async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError>;
+
+    /// The declared incidents of one provider, oldest first.
+    async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError>;
+
     /// Records a component's declared status.
     async fn put_component_status(
         &self,

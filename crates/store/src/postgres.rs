@@ -50,6 +50,9 @@ CREATE TABLE component_status (
     PRIMARY KEY (provider, component)
 );
 "#,
+    r#"
+CREATE INDEX incidents_provider_start ON incidents (provider, start);
+"#,
 ];
 
 pub struct PostgresStore {
@@ -287,6 +290,38 @@ impl Store for PostgresStore {
         let rows = self
             .reader
             .query("SELECT doc, version FROM incidents ORDER BY start, id", &[])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredIncident {
+                    incident: incident_from_json(r.get(0))?,
+                    version: r.get(1),
+                })
+            })
+            .collect()
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError> {
+        let row = self
+            .reader
+            .query_opt("SELECT doc, version FROM incidents WHERE id = $1", &[&id])
+            .await?;
+        row.map(|r| {
+            Ok(StoredIncident {
+                incident: incident_from_json(r.get(0))?,
+                version: r.get(1),
+            })
+        })
+        .transpose()
+    }
+
+    async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError> {
+        let rows = self
+            .reader
+            .query(
+                "SELECT doc, version FROM incidents WHERE provider = $1 ORDER BY start, id",
+                &[&provider.as_str()],
+            )
             .await?;
         rows.iter()
             .map(|r| {

@@ -54,6 +54,9 @@ CREATE TABLE component_status (
     PRIMARY KEY (provider, component)
 );
 "#,
+    r#"
+CREATE INDEX incidents_provider_start ON incidents (provider, start);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -315,6 +318,46 @@ impl Store for SqliteStore {
             let mut stmt =
                 conn.prepare_cached("SELECT doc, version FROM incidents ORDER BY start, id")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (doc, version) = row?;
+                out.push(StoredIncident {
+                    incident: incident_from_json(&doc)?,
+                    version,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError> {
+        let id = id.to_owned();
+        Self::with(&self.reader, move |conn| {
+            let row = conn
+                .prepare_cached("SELECT doc, version FROM incidents WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .optional()?;
+            row.map(|(doc, version)| {
+                Ok(StoredIncident {
+                    incident: incident_from_json(&doc)?,
+                    version,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError> {
+        let provider = provider.as_str().to_owned();
+        Self::with(&self.reader, move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc, version FROM incidents WHERE provider = ?1 ORDER BY start, id",
+            )?;
+            let rows = stmt.query_map([provider], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
             let mut out = Vec::new();
             for row in rows {
                 let (doc, version) = row?;

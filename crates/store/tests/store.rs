@@ -213,6 +213,15 @@ async fn sqlite_open_error_names_the_path() {
 }
 
 fn incident(id: &str) -> radar_core::incident::Incident {
+    incident_at(id, "o2-de", "crm-dsl", 1_494_604_800)
+}
+
+fn incident_at(
+    id: &str,
+    provider: &str,
+    component: &str,
+    start: i64,
+) -> radar_core::incident::Incident {
     use radar_core::event::{IncidentCategory, IncidentId, LocalizedText};
     use radar_core::incident::{Declaration, Incident};
     let title = LocalizedText(
@@ -224,14 +233,14 @@ fn incident(id: &str) -> radar_core::incident::Incident {
     Incident::declare(
         Declaration {
             id: Some(IncidentId::parse(id).unwrap()),
-            provider: Some(ProviderId::parse("o2-de").unwrap()),
+            provider: Some(ProviderId::parse(provider).unwrap()),
             category: Some(IncidentCategory::Security),
             title: Some(title),
-            components: vec!["crm-dsl".into()],
+            components: vec![component.into()],
             ..Declaration::default()
         },
         &radar_core::topology::germany::topology(),
-        Timestamp(1_494_604_800),
+        Timestamp(start),
         || unreachable!(),
         true,
     )
@@ -258,6 +267,34 @@ store_test!(incidents_with_optimistic_versions, |store: Arc<
     assert_eq!(all[0].version, 2);
     assert_eq!(all[0].incident, inc);
 });
+
+store_test!(
+    incidents_by_id_and_by_provider,
+    |store: Arc<dyn Store>| async move {
+        let o2_late = incident_at("o2-late", "o2-de", "crm-dsl", 2_000);
+        let o2_early = incident_at("o2-early", "o2-de", "crm-dsl", 1_000);
+        let telekom = incident_at("tk-1", "telekom-de", "dns", 1_500);
+        for inc in [&o2_late, &o2_early, &telekom] {
+            store.put_incident(inc, None).await.unwrap();
+        }
+        let found = store.incident("tk-1").await.unwrap().expect("stored");
+        assert_eq!((found.incident, found.version), (telekom.clone(), 1));
+        assert!(store.incident("tk-2").await.unwrap().is_none());
+        let o2: Vec<String> = store
+            .incidents_of(&ProviderId::parse("o2-de").unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.incident.id.to_string())
+            .collect();
+        assert_eq!(o2, ["o2-early", "o2-late"]);
+        let none = store
+            .incidents_of(&ProviderId::parse("1und1-de").unwrap())
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+);
 
 store_test!(component_statuses_keep_the_latest, |store: Arc<
     dyn Store,

@@ -211,9 +211,10 @@ fn new_incident_id(now: Timestamp) -> IncidentId {
 }
 
 async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
-    let all = st.store.incidents().await.map_err(store_problem)?;
-    all.into_iter()
-        .find(|s| s.incident.id.as_str() == id)
+    st.store
+        .incident(id)
+        .await
+        .map_err(store_problem)?
         .ok_or_else(|| Problem::not_found(format!("no declared incident {id:?}")))
 }
 

@@ -199,11 +199,20 @@ pub async fn render_provider(
         .expect("checked provider");
     let now = st.clock.now();
     let since = Timestamp((now.0 / 900 - 95) * 900);
-    let counts = st
+    // A store failure leaves the rest of the page (and the report form) working, with a note.
+    let mut unavailable: Vec<&str> = Vec::new();
+    let counts = match st
         .store
         .minute_counts(provider, since, Timestamp(now.0 + 60))
         .await
-        .unwrap_or_default();
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, %provider, "cannot read report counts");
+            unavailable.push("report counts");
+            Vec::new()
+        }
+    };
     let mut bins = vec![0u64; 96];
     for c in counts {
         let i = ((c.minute.0 - since.0) / 900) as usize;
@@ -220,21 +229,25 @@ pub async fn render_provider(
         .take(5)
         .collect();
     let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
-    let declared: Vec<radar_core::incident::Incident> = st
-        .store
-        .incidents()
-        .await
-        .unwrap_or_default()
+    let stored = match st.store.incidents_of(provider).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, %provider, "cannot read incidents");
+            unavailable.push("declared incidents");
+            Vec::new()
+        }
+    };
+    let declared: Vec<radar_core::incident::Incident> = stored
         .into_iter()
         .map(|s| s.incident)
-        .filter(|i| {
-            &i.provider == provider
-                && (i.is_open() || i.end.is_some_and(|e| now.0 - e.0 < 7 * 86_400))
-        })
+        .filter(|i| i.is_open() || i.end.is_some_and(|e| now.0 - e.0 < 7 * 86_400))
         .collect();
     let body = html! {
         h1 { (p.name) }
         @if reported { p.box.ok { "Thank you: your report was received." } }
+        @if !unavailable.is_empty() {
+            p.err { "Some information cannot be shown right now (" (unavailable.join(", ")) "); please try again in a minute." }
+        }
         div.box {
             @if open.is_empty() {
                 p.ok { "No known problems right now." }
