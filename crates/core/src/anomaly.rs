@@ -530,6 +530,42 @@ mod tests {
         assert!(peak > before, "{peak} vs {before}");
     }
 
+    /// A deterministic noisy daily pattern with a level shift at row 2500.
+    fn shifted_series(cfg: AnomalyConfig) -> Vec<f64> {
+        let mut d = AnomalyDetector::new(cfg);
+        let mut seed: u64 = 7;
+        (0..4000)
+            .map(|i| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                let day = (i as f64 * std::f64::consts::TAU / 288.0).sin();
+                let shift = if i >= 2500 { 4.0 } else { 0.0 };
+                d.update(i * 300, 10.0 + day + 0.3 * noise + shift)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_level_shift_alerts_few_times() {
+        // Roughly the score from which NAB counts a detection with the default settings.
+        let cut = 0.37;
+        let alerts = |s: &[f64]| s[2500..].iter().filter(|&&v| v >= cut).count();
+        let s = shifted_series(AnomalyConfig::default());
+        assert!(
+            s[2500..2510].iter().any(|&v| v >= cut),
+            "the shift is not detected"
+        );
+        let tight = alerts(&s);
+        assert!(tight <= 2, "{tight} alerts for one shift");
+        // Without the suppression of repeated alerts the same shift alerts more often.
+        let loose = AnomalyConfig {
+            refract: 0,
+            suppress_delta: -10.0,
+            ..AnomalyConfig::default()
+        };
+        assert!(alerts(&shifted_series(loose)) > tight);
+    }
+
     #[test]
     fn state_is_small() {
         let d = AnomalyDetector::new(AnomalyConfig::default());
