@@ -645,6 +645,26 @@ impl Topology {
     pub fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.id.as_str() == id)
     }
+    /// What "all regions" means for a provider: the regions of its country (ISO 3166-2 ids
+    /// `CC-…`), or every region when none is of its country (or the provider is unknown).
+    pub fn provider_regions(&self, provider: &str) -> Vec<RegionId> {
+        let own: Vec<RegionId> = match self.provider(provider) {
+            Some(p) => {
+                let prefix = format!("{}-", p.country);
+                self.regions
+                    .iter()
+                    .filter(|r| r.id.as_str().starts_with(&prefix))
+                    .map(|r| r.id.clone())
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        if own.is_empty() {
+            self.regions.iter().map(|r| r.id.clone()).collect()
+        } else {
+            own
+        }
+    }
     pub fn region(&self, id: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.id.as_str() == id)
     }
@@ -777,6 +797,43 @@ name = "Mobile internet"
 technologies = ["lte", "umts", "gsm"]
 depends_on = ["lte-ran", "mobile-core", "whatsapp:messaging"]
 "#;
+
+    #[test]
+    fn all_regions_of_a_provider_are_those_of_its_country() {
+        let t = Topology::from_toml(
+            "t.toml",
+            r#"
+[[providers]]
+id = "swiss"
+name = "Swiss"
+kind = "telecom"
+country = "CH"
+[[providers]]
+id = "nowhere"
+name = "Nowhere"
+kind = "online-service"
+country = "US"
+[[regions]]
+id = "CH-ZH"
+name = "Zürich"
+[[regions]]
+id = "AT-9"
+name = "Wien"
+[[regions]]
+id = "CH-BE"
+name = "Bern"
+"#,
+        )
+        .unwrap();
+        let ids = |v: Vec<RegionId>| v.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(t.provider_regions("swiss")), ["CH-ZH", "CH-BE"]);
+        // No region of its own country: every region.
+        assert_eq!(
+            ids(t.provider_regions("nowhere")),
+            ["CH-ZH", "AT-9", "CH-BE"]
+        );
+        assert_eq!(ids(t.provider_regions("unknown")).len(), 3);
+    }
 
     #[test]
     fn parses_scenario_subset() {

@@ -66,13 +66,14 @@ pub enum Regions {
 }
 
 impl Regions {
-    /// The region ids, with `*` expanded to all regions of the topology.
-    pub fn expand(&self, topology: &Topology) -> BTreeSet<String> {
+    /// The region ids, with `*` expanded to all regions of the provider's country
+    /// ([`Topology::provider_regions`]).
+    pub fn expand(&self, topology: &Topology, provider: &ProviderId) -> BTreeSet<String> {
         match self {
             Regions::All => topology
-                .regions
+                .provider_regions(provider.as_str())
                 .iter()
-                .map(|r| r.id.as_str().to_owned())
+                .map(|r| r.as_str().to_owned())
                 .collect(),
             Regions::List(l) => l.iter().map(|r| r.as_str().to_owned()).collect(),
         }
@@ -413,10 +414,14 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
             .min()
             .map(|at| (at - t.start.0).max(0));
         let jaccard = (!m.is_empty()).then(|| {
-            let truth_regions = t.regions.expand(topology);
+            let truth_regions = t.regions.expand(topology, &t.provider);
             let mut det_regions = BTreeSet::new();
             for &i in &m {
-                det_regions.extend(dets.outages[i].regions.expand(topology));
+                det_regions.extend(
+                    dets.outages[i]
+                        .regions
+                        .expand(topology, &dets.outages[i].provider),
+                );
             }
             let union = truth_regions.union(&det_regions).count();
             let inter = truth_regions.intersection(&det_regions).count();
@@ -502,14 +507,16 @@ fn finish(
         .map(|d| d as f64)
         .collect();
     delays.sort_by(f64::total_cmp);
-    let delay = quantile(&delays, 0.5).map(|median| {
-        let p95 = quantile(&delays, 0.95).unwrap_or(median);
+    // Interpolated quantiles, to the millisecond (no floating-point residue in the JSON).
+    let ms = |x: f64| (x * 1000.0).round() / 1000.0;
+    let delay = quantile(&delays, 0.5).map(ms).map(|median| {
+        let p95 = quantile(&delays, 0.95).map_or(median, ms);
         DelayStats {
             count: delays.len(),
             median_secs: median,
             p95_secs: p95,
-            median_min: median / 60.0,
-            p95_min: p95 / 60.0,
+            median_min: ms(median / 60.0),
+            p95_min: ms(p95 / 60.0),
         }
     });
     let jac: Vec<f64> = outages.iter().filter_map(|o| o.region_jaccard).collect();

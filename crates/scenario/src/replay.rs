@@ -19,7 +19,7 @@ use radar_core::detect::{Detector, DetectorConfig, Episode};
 use radar_core::event::{Event, IncidentCategory, IncidentId, IncidentState};
 use radar_core::incident::IncidentBook;
 use radar_core::topology::{ComponentRef, Topology};
-use radar_core::{ProviderId, ServiceId, Timestamp};
+use radar_core::{ProviderId, RegionId, ServiceId, Timestamp};
 
 use crate::eval::{Detection, Detections, Regions};
 use crate::package::Package;
@@ -149,12 +149,19 @@ pub fn replay_with(
     let episodes = det.episodes().to_vec();
     let (verdicts, declared_verdicts) = correlate(&episodes, events, &pkg.topology);
     let declared = declared_incidents(events, &pkg.topology);
-    let all_regions: Vec<_> = pkg.topology.regions.iter().map(|r| r.id.clone()).collect();
+    let topology = &pkg.topology;
 
+    // An outage without any service can match no true outage (the format matches on shared
+    // services): such episodes (e.g. hotline complaints of a provider without a
+    // customer-service service) and declarations that name no component of the provider's own
+    // (e.g. a third-party notice) inform the relations of the others but are not written.
     let mut outages = Vec::new();
     for (e, v) in episodes.iter().zip(&verdicts) {
+        if e.services.is_empty() {
+            continue;
+        }
         let regions = if e.regions.is_empty() {
-            all_regions.clone()
+            topology.provider_regions(e.provider.as_str())
         } else {
             e.regions.clone()
         };
@@ -179,7 +186,13 @@ pub fn replay_with(
             .iter()
             .filter_map(|c| local_name(&d.provider, Some(&c.to_string())))
             .collect();
-        let services = services_depending_on(&pkg.topology, &d.provider, &d.components);
+        let services = services_depending_on(topology, &d.provider, &d.components);
+        // A declaration on an own component stays even without services: it may stand for a
+        // customer-service outage (see `eval`).
+        if services.is_empty() && !d.components.iter().any(|c| c.provider == d.provider) {
+            continue;
+        }
+        let regions = declared_regions(d, &v.cause_group, &episodes, &verdicts, events, topology);
         let mut explanation = format!(
             "Declared by {} as a {} incident ({}), state {}",
             d.provider, d.category, d.id, d.state
@@ -196,7 +209,7 @@ pub fn replay_with(
             id: format!("incident-{}", d.id),
             provider: d.provider.clone(),
             services,
-            regions: Regions::List(all_regions.clone()),
+            regions: Regions::List(regions),
             start: d.start,
             detected_at: d.start,
             end: d.end,
@@ -220,6 +233,56 @@ pub fn replay_with(
         detections: Detections { outages },
         episodes,
         stats,
+    }
+}
+
+/// Where a declared incident is felt. The operator's declaration names no regions, so: the
+/// regions of the detected episodes of the same provider that the correlation put in its cause
+/// group and that overlap it in time; else the regions where probes of its components failed
+/// while it was open; else all regions of the provider's country.
+fn declared_regions(
+    d: &DeclaredIncident,
+    group: &str,
+    episodes: &[Episode],
+    verdicts: &[Verdict],
+    events: &[Event],
+    topology: &Topology,
+) -> Vec<RegionId> {
+    let all = || topology.provider_regions(d.provider.as_str());
+    let end = d.end.map_or(i64::MAX, |t| t.0);
+    let linked: Vec<&Episode> = episodes
+        .iter()
+        .zip(verdicts)
+        .filter(|(e, v)| {
+            v.cause_group == group
+                && e.provider == d.provider
+                && !e.services.is_empty()
+                && e.start.0 <= end
+                && e.end.is_none_or(|t| t >= d.start)
+        })
+        .map(|(e, _)| e)
+        .collect();
+    if !linked.is_empty() {
+        if linked.iter().any(|e| e.regions.is_empty()) {
+            return all();
+        }
+        let set: BTreeSet<RegionId> = linked.iter().flat_map(|e| e.regions.clone()).collect();
+        return set.into_iter().collect();
+    }
+    let probed: BTreeSet<RegionId> = events
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::Probe(p) if !p.ok && p.provider == d.provider => Some(p),
+            _ => None,
+        })
+        .filter(|p| p.time.0 >= d.start.0 - 600 && p.time.0 <= end)
+        .filter(|p| d.components.contains(&p.component.resolve(&p.provider)))
+        .map(|p| p.region.clone())
+        .collect();
+    if probed.is_empty() {
+        all()
+    } else {
+        probed.into_iter().collect()
     }
 }
 
@@ -504,6 +567,73 @@ mod tests {
             peak_rate: 20.0,
             baseline_rate: 2.0,
         }
+    }
+
+    fn events(lines: &[&str]) -> Vec<Event> {
+        lines
+            .iter()
+            .map(|l| crate::package::parse_event_line(l).unwrap())
+            .collect()
+    }
+
+    fn regions_of(v: Vec<RegionId>) -> Vec<String> {
+        v.iter().map(|r| r.to_string()).collect()
+    }
+
+    #[test]
+    fn declared_incidents_take_regions_from_their_episodes_then_probes() {
+        let t = topo();
+        let ev = events(&[
+            r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"net-1","provider":"o2-de","category":"network","components":["lte-ran"],"state":"confirmed"}"#,
+            r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-HH","ok":false}"#,
+            r#"{"time":"1970-01-01T10:06:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BE","ok":true}"#,
+            r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#,
+        ]);
+        let d = &declared_incidents(&ev, &t)[0];
+        let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000);
+        e.regions = vec![RegionId::parse("DE-BY").unwrap()];
+        let v = |group: &str| Verdict {
+            cause_group: group.into(),
+            root_component: None,
+            explanation: String::new(),
+        };
+        // In its cause group and overlapping in time: the episode's regions.
+        let r = declared_regions(d, "g1", &[e.clone()], &[v("g1")], &ev, &t);
+        assert_eq!(regions_of(r), ["DE-BY"]);
+        // A national episode: every region of the provider's country.
+        let mut national = e.clone();
+        national.regions.clear();
+        let r = declared_regions(d, "g1", &[national], &[v("g1")], &ev, &t);
+        assert_eq!(r, t.provider_regions("o2-de"));
+        // Not linked: where probes of its own components failed.
+        let r = declared_regions(d, "g1", &[e], &[v("g2")], &ev, &t);
+        assert_eq!(regions_of(r), ["DE-HH"]);
+        // Nothing to go by: all regions.
+        let r = declared_regions(d, "g1", &[], &[], &ev[..1], &t);
+        assert_eq!(r, t.provider_regions("o2-de"));
+    }
+
+    #[test]
+    fn outages_without_services_are_not_written() {
+        let t = topo();
+        let pkg = Package {
+            dir: "mem".into(),
+            topology: t,
+            reports: Vec::new(),
+            events: events(&[
+                r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"tp-1","provider":"o2-de","category":"third-party","components":[],"state":"identified"}"#,
+                r#"{"time":"1970-01-01T10:01:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","components":["crm"],"state":"identified"}"#,
+            ]),
+        };
+        let out = replay(&pkg);
+        let ids: Vec<&str> = out
+            .detections
+            .outages
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect();
+        assert_eq!(ids, ["incident-sec-1"]);
+        assert_eq!(out.stats.declared, 2);
     }
 
     #[test]

@@ -85,11 +85,6 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             rel[j][i].as_ref()
         }
     };
-    let verdict = |i: usize, j: usize| {
-        get(i, j)
-            .map(|r| r.verdict)
-            .unwrap_or(Verdict::Undetermined)
-    };
 
     let cs: Vec<bool> = views
         .iter()
@@ -112,16 +107,21 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         }
     }
     edges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, i, j) in edges {
+    for (strength, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;
         }
         let gi: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == ri).collect();
         let gj: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == rj).collect();
-        let blocked = gi
-            .iter()
-            .any(|&x| gj.iter().any(|&y| verdict(x, y) == Verdict::Unrelated));
+        // A merge is blocked by an "unrelated" verdict between the two groups that is at least
+        // as sure as the link itself: a weaker one (say, guessed causes) gives way.
+        let blocked = gi.iter().any(|&x| {
+            gj.iter().any(|&y| {
+                get(x, y)
+                    .is_some_and(|r| r.verdict == Verdict::Unrelated && r.confidence >= strength)
+            })
+        });
         if blocked {
             continue;
         }

@@ -17,7 +17,8 @@
 //! - **symptoms**: cosine similarity of the problem-type profiles and the technologies;
 //! - **causes**: declared categories and causes, or the category the symptoms point to;
 //! - **spill-over**: a telecom's reports rising within minutes after an online service's
-//!   outage, in the same regions, with none of the telecom's own components reported down;
+//!   outage (or up to an hour before the service declares it), in the same regions, with none
+//!   of the telecom's own components reported down;
 //! - **call surge**: a customer-service signal of a provider during its own network outage.
 //!
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
@@ -37,7 +38,8 @@
 //!
 //! # Groups ([`group`])
 //! Related pairs are merged strongest first; a merge that would put two incidents with an
-//! *unrelated* verdict into one group is refused. Customer-service signals (episodes on the
+//! *unrelated* verdict into one group is refused unless that verdict is less sure than the link
+//! being merged (e.g. a guessed difference of causes against a component declared down). Customer-service signals (episodes on the
 //! `customer-service` service or of hotline complaints) are not merged pairwise but attached to
 //! one explanation: the incident of the same provider whose onset most recently precedes theirs
 //! — a network outage (the call surge: more callers) or a declared incident on a component

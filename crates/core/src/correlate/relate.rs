@@ -15,6 +15,9 @@ pub(super) const COMMON_ONSET_SECS: i64 = 30 * 60;
 /// A telecom's rise this soon after an online service's outage can be spill-over.
 const SPILL_MIN_LAG: i64 = -3 * 60;
 const SPILL_MAX_LAG: i64 = 20 * 60;
+/// A declared outage starts when the operator declares it, often well after the rise it
+/// explains: a telecom's rise may come this long before the declaration.
+const SPILL_MIN_LAG_DECLARED: i64 = -60 * 60;
 /// A customer-service signal may start this long before the network outage's estimated onset.
 const SURGE_EARLY_SECS: i64 = 10 * 60;
 /// Two episodes of one provider on the same services this close are one outage.
@@ -107,14 +110,20 @@ fn spill_over(
     source: &IncidentView,
     target: &IncidentView,
     lag: i64,
+    overlap: i64,
     containment: f64,
 ) -> bool {
+    let min_lag = if source.is_declared() && overlap > 0 {
+        SPILL_MIN_LAG_DECLARED
+    } else {
+        SPILL_MIN_LAG
+    };
     kind(g, source) == Some(ProviderKind::OnlineService)
         && kind(g, target) == Some(ProviderKind::Telecom)
         && matches!(target.origin, Origin::Detected)
         && !target.is_customer_service_signal()
         && target.known_down().is_empty()
-        && (SPILL_MIN_LAG..=SPILL_MAX_LAG).contains(&lag)
+        && (min_lag..=SPILL_MAX_LAG).contains(&lag)
         && containment >= 0.5
 }
 
@@ -263,9 +272,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             related.push(0.95);
         }
     }
-    let spill = if spill_over(g, a, b, f.lag, f.containment) {
+    let spill = if spill_over(g, a, b, f.lag, f.overlap, f.containment) {
         Some((a, b, f.lag))
-    } else if spill_over(g, b, a, -f.lag, f.containment) {
+    } else if spill_over(g, b, a, -f.lag, f.overlap, f.containment) {
         Some((b, a, -f.lag))
     } else {
         None

@@ -707,3 +707,67 @@ fn a_mixed_episode_joins_the_network_fault_not_the_security_shutdown() {
         g[2].explanation.en
     );
 }
+
+#[test]
+fn spill_over_from_a_declaration_made_after_the_rise() {
+    let t = topo();
+    // WhatsApp declares its outage 15 minutes after the ISP's reports rose.
+    let mut wa = declared(
+        "wa-inc",
+        "whatsapp",
+        IncidentCategory::ItSystem,
+        &["whatsapp:messaging"],
+        15,
+    );
+    wa.end = Some(Timestamp(T0 + 3 * 3600));
+    let isp = det("isp", "o2-de", &["mobile-data"], &["lte"], 0);
+    let r = relate(&isp, &wa, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(e, Evidence::SpillOver { .. })));
+    // A detected source needs the rise to follow it.
+    let wa_det = det("wa", "whatsapp", &["messaging"], &[], 15);
+    assert_ne!(relate(&isp, &wa_det, &t).verdict, Verdict::Related);
+    // A declaration an hour and a half after the rise explains nothing of it.
+    let mut late = wa.clone();
+    late.start = Timestamp(T0 + 90 * 60);
+    assert_ne!(relate(&isp, &late, &t).verdict, Verdict::Related);
+}
+
+#[test]
+fn a_weak_unrelated_verdict_does_not_split_one_cause() {
+    let t = topo();
+    // WhatsApp's reports rise, an ISP's follow (spill-over), and WhatsApp declares an IT
+    // failure on its messaging component more than an hour after the rise: all one cause,
+    // even though the ISP episode and the late declaration, taken alone, look unrelated.
+    let mut wa_inc = declared(
+        "wa-inc",
+        "whatsapp",
+        IncidentCategory::ItSystem,
+        &["whatsapp:messaging"],
+        70,
+    );
+    wa_inc.end = Some(Timestamp(T0 + 3 * 3600));
+    let views = vec![
+        det("wa", "whatsapp", &["messaging"], &[], 0),
+        det("isp", "o2-de", &["mobile-data"], &["lte"], 4),
+        wa_inc,
+    ];
+    assert_eq!(relate(&views[1], &views[2], &t).verdict, Verdict::Unrelated);
+    let g = group(&views, &t);
+    assert_eq!(g[0].group, g[1].group);
+    assert_eq!(g[0].group, g[2].group, "{g:#?}");
+    // A sure "unrelated" still keeps causes apart: a declared security shutdown of the CRM
+    // beside an LTE outage.
+    let views = vec![
+        det("lte", "o2-de", &["mobile-data"], &["lte"], 0),
+        declared(
+            "sec",
+            "o2-de",
+            IncidentCategory::Security,
+            &["o2-de:crm-dsl"],
+            -60,
+        ),
+    ];
+    let g = group(&views, &t);
+    assert_ne!(g[0].group, g[1].group);
+}
