@@ -68,11 +68,28 @@
 //!    whose fault would not stop at the episode's regions. A national episode, or one whose
 //!    regions are not known yet, takes any service starting about when it did (a core fault
 //!    that shows in mobile data first and in DSL minutes later; the call surge at the hotline
-//!    during a network outage). A series without a service joins the newest episode. Onset =
-//!    earliest CUSUM onset of the members.
+//!    during a network outage). A series without a service joins the newest episode (one with
+//!    neither service nor region: the first episode of that episode's split group, see below,
+//!    while it is open). Onset = earliest CUSUM onset of the members.
+//!    *Split by region:* a series with a region that would join episode E joins instead the
+//!    episode of E's *split group* (E and the episodes split off it) that has a member series
+//!    in that region. Failing that, its rise is a separate fault of its own — a new episode of
+//!    the group, with its own onset, detection time, regions and services (or it joins one of
+//!    the group opened by a rise that began within `merge_minutes` of its own) — when all of
+//!    these hold: its region was not in E's scope before the series' CUSUM onset; the alarm
+//!    came within `merge_minutes` of that onset (a sharp rise); E's footprint (the regions in
+//!    its scope before the onset) had stood still for `split_minutes` by then, i.e. every one
+//!    of them had entered the scope at least that long before (a slowly spreading outage keeps
+//!    adding regions, so it stays one episode); and E was regional: outside its footprint and
+//!    the new region, pooled over E's services (else the service-less region series), the
+//!    count favours the baseline over the rise a fault hitting all regions alike would bring
+//!    (the test above, `scope_llr`). A national outage enters every region's scope within
+//!    minutes and has no quiet rest, so it never splits.
 //!    *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
-//!    `hot_ratio·λ + hot_abs`, and closes only after `quiet_minutes` without that; its end is
-//!    the end of the last elevated minute. Members' excursions are reset on close.
+//!    `hot_ratio·λ + hot_abs` (in a split group, any member with a region, when it has one:
+//!    the others carry the group's other faults too), and closes only after `quiet_minutes`
+//!    without that; its end is the end of the last elevated minute. Members' excursions are
+//!    reset on close.
 //! 6. **Scope.** For every series of the provider an open episode keeps observed and expected
 //!    sums since it opened; a series is above baseline when its excess is at least
 //!    `scope_min_excess` and its log-likelihood ratio at least `scope_llr`. Services, regions and
@@ -83,6 +100,11 @@
 //!    service attached there is never in this episode's scope (unless an alarm attaches it
 //!    here), also after that episode closed; and an episode with services then takes its
 //!    regions and problems from its services only (the service-less series mix both faults).
+//!    Likewise within a split group: a region where another open episode of the group has a
+//!    member series and this one has none is never in this episode's scope, also after that
+//!    episode closed; and an episode with such regions takes its services (besides those
+//!    attached), problems (besides members), the pooled rest and its peak rate from the series
+//!    of its own regions only.
 //!    Technologies are those of the services in scope (a service's own list, else the
 //!    technologies of the components it depends on), minus technologies carried by another
 //!    service of the provider that has enough traffic to tell and is *not* above baseline —
@@ -179,6 +201,9 @@ pub struct DetectorConfig {
     /// A new alarm on another service joins an episode younger than this, or one whose onset
     /// is this close to its own, if the regions fit (see the module documentation).
     pub merge_minutes: u32,
+    /// A regional episode's footprint must have stood still this long before a separate rise
+    /// in another region opens an episode of its own (see the module documentation).
+    pub split_minutes: u32,
     /// A series is "above baseline" for the scope when, since the episode opened, its excess is
     /// at least `scope_min_excess` and its log-likelihood ratio at least `scope_llr`.
     pub scope_llr: f32,
@@ -221,6 +246,7 @@ impl Default for DetectorConfig {
             hot_abs: 1.0,
             quiet_minutes: 10,
             merge_minutes: 15,
+            split_minutes: 20,
             scope_llr: 8.0,
             scope_min_excess: 3.0,
             tech_min_expected: 5.0,
@@ -258,7 +284,8 @@ pub struct Episode {
     pub detected_at: Timestamp,
     pub end: Option<Timestamp>,
     pub peak_score: f64,
-    /// Distinct reporters per minute at the peak (over the episode's services, else provider).
+    /// Distinct reporters per minute at the peak (over the episode's services, else provider;
+    /// in its own regions only when split off by region).
     pub peak_rate: f64,
     /// Baseline rate at the peak minute.
     pub baseline_rate: f64,
@@ -427,6 +454,14 @@ struct OpenEpisode {
     foreign: Vec<bool>,
     /// Observed and expected sums since opening, per series of the block.
     acc: Vec<[f32; 2]>,
+    /// Split group: the id of the episode this one was split off by region (transitively),
+    /// else its own id. Region claims hold between episodes of one group only.
+    group: u64,
+    /// Per region, the first minute it was in this episode's scope (`i64::MAX`: never).
+    entered: Vec<i64>,
+    /// Regions claimed by another open episode of the group while this one was open (a member
+    /// series there, none here): the other fault's, never in this episode's scope.
+    foreign_regions: Vec<bool>,
 }
 
 /// The streaming outage detector. See the module documentation for the algorithm.
@@ -731,7 +766,17 @@ impl Detector {
                 acc[0] += s.last_x;
                 acc[1] += s.tested;
             }
-            if ep.members.iter().any(|&i| self.series[i].flags & HOT != 0) {
+            // Split off by region: the series of its own regions tell whether it is still
+            // elevated (the region-less ones also carry the other fault of the group).
+            let regional_members = ep.foreign_regions.iter().any(|&f| f)
+                && ep
+                    .members
+                    .iter()
+                    .any(|&i| b.key(i - b.base).region.is_some());
+            if ep.members.iter().any(|&i| {
+                self.series[i].flags & HOT != 0
+                    && (!regional_members || b.key(i - b.base).region.is_some())
+            }) {
                 ep.last_hot = m;
             }
         }
@@ -775,6 +820,43 @@ impl Detector {
                     })
                 }
                 None => of_block.next_back().map(|(k, _)| k),
+            };
+            // A regional series: the episode of the target's split group that claims its
+            // region takes it; else a separate rise in a region of its own opens an episode
+            // (or joins one of the group opened by a rise that began about when this did).
+            let mut group = None;
+            let target = match (target, key.region) {
+                (Some(k), Some(r)) => {
+                    let g = self.open[k].group;
+                    let sibling = |o: &OpenEpisode| o.block == bi && o.group == g;
+                    if let Some(j) = (0..self.open.len())
+                        .find(|&j| sibling(&self.open[j]) && self.claims(&self.open[j], r))
+                    {
+                        Some(j)
+                    } else if self.separate_rise(k, i, r, m) {
+                        group = Some(g);
+                        (0..self.open.len()).find(|&j| {
+                            let o = &self.open[j];
+                            j != k
+                                && sibling(o)
+                                && o.group != self.episodes[o.idx].id
+                                && (onset.0 - self.episodes[o.idx].start.0).abs() < merge
+                        })
+                    } else {
+                        Some(k)
+                    }
+                }
+                // A series with neither service nor region carries every fault of the group:
+                // it goes to the group's first episode while that is open.
+                (Some(k), None) if key.service.is_none() => {
+                    let g = self.open[k].group;
+                    (0..self.open.len())
+                        .find(|&j| {
+                            self.open[j].block == bi && self.episodes[self.open[j].idx].id == g
+                        })
+                        .or(Some(k))
+                }
+                (t, _) => t,
             };
             self.series[i].flags |= MEMBER;
             match target {
@@ -825,6 +907,9 @@ impl Detector {
                         foreign: vec![false; attached.len()],
                         attached,
                         acc,
+                        group: group.unwrap_or(id),
+                        entered: vec![i64::MAX; b.nr],
+                        foreign_regions: vec![false; b.nr],
                     });
                     self.pending.push(EpisodeChange::Opened(id));
                 }
@@ -887,11 +972,7 @@ impl Detector {
         // (early in a national outage the first regions pass before the rest does): the rest's
         // count must favour its baseline `l` over `ρ·l` by `scope_llr`, with `ρ` the ratio of
         // observed to expected over all regions (the rise of a fault that hits all alike).
-        let rho = (ins[0] + rest[0]) / (ins[1] + rest[1]).max(cfg.min_rate);
-        let [x, l] = rest;
-        let national = l * rho.max(1.0);
-        let llr = (national - l) - x * rho.max(1.0).ln();
-        if llr < cfg.scope_llr {
+        if self.regional_llr(ins, rest) < cfg.scope_llr {
             return true;
         }
         // The new service over its own excursion: in the episode's regions, and elsewhere
@@ -911,8 +992,74 @@ impl Detector {
         !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
     }
 
+    /// How much the count `rest = [observed, expected]` of the regions outside an episode's
+    /// footprint favours their baseline over the rise a fault hitting all regions alike would
+    /// bring there: the ratio of observed to expected over footprint (`ins`) and rest together.
+    fn regional_llr(&self, ins: [f32; 2], rest: [f32; 2]) -> f32 {
+        let rho = (ins[0] + rest[0]) / (ins[1] + rest[1]).max(self.config.min_rate);
+        let [x, l] = rest;
+        let national = l * rho.max(1.0);
+        (national - l) - x * rho.max(1.0).ln()
+    }
+
+    /// Whether open episode `o` has a member series in region `r`.
+    fn claims(&self, o: &OpenEpisode, r: usize) -> bool {
+        let b = &self.blocks[o.block];
+        o.members
+            .iter()
+            .any(|&i| b.key(i - b.base).region == Some(r))
+    }
+
+    /// Whether the alarm of series `i` in region `r` at minute `m` is a rise of its own beside
+    /// open episode `k` rather than its growth (module doc, 5): it rose sharply (alarm within
+    /// `merge_minutes` of its onset) in a region outside the episode's footprint before the
+    /// onset; that footprint had stood still for `split_minutes` when the rise began; and the
+    /// episode was regional, its rest (neither footprint nor `r`) clearly quieter than a fault
+    /// hitting all regions alike would make it.
+    fn separate_rise(&self, k: usize, i: usize, r: usize, m: i64) -> bool {
+        let o = &self.open[k];
+        let b = &self.blocks[o.block];
+        let cfg = &self.config;
+        let onset = self.epoch.unwrap_or(m) + i64::from(self.series[i].onset);
+        if m - onset > i64::from(cfg.merge_minutes) || o.entered[r] < onset || self.claims(o, r) {
+            return false;
+        }
+        let old: Vec<bool> = (0..b.nr)
+            .map(|x| o.entered[x] < onset && !o.foreign_regions[x])
+            .collect();
+        let n = old.iter().filter(|&&x| x).count();
+        let others = (0..b.nr)
+            .filter(|&x| x != r && !old[x] && !o.foreign_regions[x])
+            .count();
+        if n == 0 || others == 0 {
+            return false;
+        }
+        let settled = (0..b.nr)
+            .filter(|&x| old[x])
+            .map(|x| o.entered[x])
+            .fold(o.opened, i64::max);
+        if onset - settled < i64::from(cfg.split_minutes) {
+            return false;
+        }
+        let own: Vec<usize> = (0..b.ns).filter(|&s| o.attached[s]).collect();
+        let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
+        for x in (0..b.nr).filter(|&x| x != r && !o.foreign_regions[x]) {
+            let sum = if old[x] { &mut ins } else { &mut rest };
+            let mut add = |off: usize| {
+                sum[0] += o.acc[off][0];
+                sum[1] += o.acc[off][1];
+            };
+            if own.is_empty() {
+                add(b.off_r(x));
+            } else {
+                own.iter().for_each(|&s| add(b.off_sr(s, x)));
+            }
+        }
+        self.regional_llr(ins, rest) >= cfg.scope_llr
+    }
+
     /// Recomputes scope and peak of open episode `k`; true when the scope changed.
-    fn refresh_scope(&mut self, k: usize, _m: i64) -> bool {
+    fn refresh_scope(&mut self, k: usize, m: i64) -> bool {
         // Services another open episode of the provider has are that episode's: while two
         // faults of one provider are open at once, each keeps its own services, and its
         // regions and problems come from its services only.
@@ -928,12 +1075,34 @@ impl Detector {
                     self.open[k].foreign[s] = true;
                 }
             }
+            // Likewise the regions another episode of the split group claims.
+            if self.open[j].group == self.open[k].group {
+                let b = &self.blocks[block];
+                let claimed: Vec<usize> = self.open[j]
+                    .members
+                    .iter()
+                    .filter_map(|&i| b.key(i - b.base).region)
+                    .collect();
+                for r in claimed {
+                    if !self.claims(&self.open[k], r) {
+                        self.open[k].foreign_regions[r] = true;
+                    }
+                }
+            }
         }
         let ep = &self.open[k];
         concurrent |= ep.foreign.iter().any(|&f| f);
         let b = &self.blocks[ep.block];
         let base = b.base;
         let cfg = &self.config;
+        // Regions of its own: not claimed by another episode of the split group, unless a
+        // member here claims them too. A split episode takes services and problems from the
+        // series of its own regions (the others mix in the other fault).
+        let allowed: Vec<bool> = (0..b.nr)
+            .map(|r| !ep.foreign_regions[r] || self.claims(ep, r))
+            .collect();
+        let split = allowed.iter().any(|&a| !a);
+        let n_allowed = allowed.iter().filter(|&&a| a).count();
         let pass = |off: usize| -> bool {
             if ep.members.contains(&(base + off)) {
                 return true;
@@ -945,24 +1114,30 @@ impl Detector {
             .filter(|&s| {
                 ep.attached[s]
                     || (!ep.foreign[s]
-                        && (pass(b.off_s(s))
-                            || (0..b.nr).any(|r| pass(b.off_sr(s, r)))
-                            || (0..NQ).any(|q| pass(b.off_sq(s, q)))))
+                        && if split {
+                            (0..b.nr).any(|r| allowed[r] && pass(b.off_sr(s, r)))
+                        } else {
+                            pass(b.off_s(s))
+                                || (0..b.nr).any(|r| pass(b.off_sr(s, r)))
+                                || (0..NQ).any(|q| pass(b.off_sq(s, q)))
+                        })
             })
             .collect();
         let own_only = concurrent && !services.is_empty();
         let mut regions: Vec<usize> = (0..b.nr)
             .filter(|&r| {
-                services.iter().any(|&s| pass(b.off_sr(s, r)))
-                    || (!own_only && (pass(b.off_r(r)) || (0..NQ).any(|q| pass(b.off_rq(r, q)))))
+                allowed[r]
+                    && (services.iter().any(|&s| pass(b.off_sr(s, r)))
+                        || (!own_only
+                            && (pass(b.off_r(r)) || (0..NQ).any(|q| pass(b.off_rq(r, q))))))
             })
             .collect();
         // The regions not in scope, pooled (over the episode's services, if any): if they are
         // still above baseline together, the outage reaches beyond the regions found one by
-        // one (a weak national outage), so all regions are in scope.
-        if !regions.is_empty() && regions.len() < b.nr {
+        // one (a weak national outage), so all regions (of its own) are in scope.
+        if !regions.is_empty() && regions.len() < n_allowed {
             let (mut x, mut l) = (0.0f32, 0.0f32);
-            for r in (0..b.nr).filter(|r| !regions.contains(r)) {
+            for r in (0..b.nr).filter(|&r| allowed[r] && !regions.contains(&r)) {
                 let offs: Vec<usize> = if services.is_empty() {
                     vec![b.off_r(r)]
                 } else {
@@ -974,11 +1149,18 @@ impl Detector {
                 }
             }
             if x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr {
-                regions = (0..b.nr).collect();
+                regions = (0..b.nr).filter(|&r| allowed[r]).collect();
             }
         }
         let problems: Vec<usize> = (0..NQ)
             .filter(|&q| {
+                if split {
+                    return ep.members.contains(&(base + b.off_q(q)))
+                        || services
+                            .iter()
+                            .any(|&s| ep.members.contains(&(base + b.off_sq(s, q))))
+                        || regions.iter().any(|&r| pass(b.off_rq(r, q)));
+                }
                 services.iter().any(|&s| pass(b.off_sq(s, q)))
                     || (!own_only && (pass(b.off_q(q)) || (0..b.nr).any(|r| pass(b.off_rq(r, q)))))
             })
@@ -1008,7 +1190,21 @@ impl Detector {
             narrowed
         };
 
-        let (rate, base_rate) = if services.is_empty() {
+        let (rate, base_rate) = if split {
+            // Over the series of its own regions only.
+            let offs: Vec<usize> = if services.is_empty() {
+                regions.iter().map(|&r| b.off_r(r)).collect()
+            } else {
+                services
+                    .iter()
+                    .flat_map(|&s| regions.iter().map(move |&r| b.off_sr(s, r)))
+                    .collect()
+            };
+            offs.iter().fold((0.0, 0.0), |(x, l), &o| {
+                let se = &self.series[base + o];
+                (x + se.last_x, l + se.expected)
+            })
+        } else if services.is_empty() {
             let s = &self.series[base];
             (s.last_x, s.expected)
         } else {
@@ -1024,9 +1220,14 @@ impl Detector {
             .fold(0.0f32, f32::max);
 
         let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
+        let idx = ep.idx;
+        for &r in &regions {
+            let e = &mut self.open[k].entered[r];
+            *e = (*e).min(m);
+        }
         let regions: Vec<RegionId> = regions.iter().map(|&r| self.regions[r].clone()).collect();
         let problems: Vec<Problem> = problems.iter().map(|&q| Problem::ALL[q]).collect();
-        let e = &mut self.episodes[ep.idx];
+        let e = &mut self.episodes[idx];
         let changed = e.services != services
             || e.regions != regions
             || e.problems != problems
@@ -1083,6 +1284,8 @@ impl Detector {
                     + o.members.capacity() * 8
                     + o.attached.capacity()
                     + o.foreign.capacity()
+                    + o.entered.capacity() * 8
+                    + o.foreign_regions.capacity()
             })
             .sum();
         let episodes = self.episodes.capacity() * size_of::<Episode>();

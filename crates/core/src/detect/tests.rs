@@ -623,6 +623,127 @@ fn national_fault_on_two_services_minutes_apart_is_one_episode() {
     );
 }
 
+fn region_ids(e: &Episode) -> Vec<&str> {
+    e.regions.iter().map(|r| r.as_str()).collect()
+}
+
+#[test]
+fn regional_outages_of_one_service_half_an_hour_apart_are_two_episodes() {
+    // Mobile data down in Bayern; half an hour later, unrelated, down in Hamburg too. The
+    // second is a rise of its own (sharp, in a region the first never reached, after its
+    // footprint stood still for 30 minutes), so it gets its own episode, onset and regions.
+    let mut sim = Sim::new(23);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(
+                8.0,
+                onset,
+                onset + 120,
+                fault("mobile-data", vec![("DE-BY", 1.0)]),
+            ),
+            flat(
+                8.0,
+                onset + 30,
+                onset + 90,
+                fault("mobile-data", vec![("DE-HH", 1.0)]),
+            ),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 2, "{}", describe(&sim.det));
+    let (by, hh) = (&eps[0], &eps[1]);
+    let md = vec![ServiceId::parse("mobile-data").unwrap()];
+    assert_eq!(by.services, md, "{}", describe(&sim.det));
+    assert_eq!(hh.services, md, "{}", describe(&sim.det));
+    assert_eq!(region_ids(by), ["DE-BY"], "{}", describe(&sim.det));
+    assert_eq!(region_ids(hh), ["DE-HH"], "{}", describe(&sim.det));
+    assert!(by.start.0 <= onset * 60 + 60, "{}", describe(&sim.det));
+    let hh_onset = (onset + 30) * 60;
+    assert!(
+        (hh_onset - 120..=hh_onset + 60).contains(&hh.start.0),
+        "{}",
+        describe(&sim.det)
+    );
+    assert!(
+        (hh_onset..=hh_onset + 240).contains(&hh.detected_at.0),
+        "{}",
+        describe(&sim.det)
+    );
+    // Each ends with its own fault: the region-less series (which carry both) do not keep the
+    // first one open, and the second closes long before the first.
+    let (by_end, hh_end) = (by.end.unwrap().0, hh.end.unwrap().0);
+    assert!(
+        ((onset + 90) * 60..=(onset + 105) * 60).contains(&hh_end),
+        "{}",
+        describe(&sim.det)
+    );
+    assert!(
+        ((onset + 120) * 60..=(onset + 135) * 60).contains(&by_end),
+        "{}",
+        describe(&sim.det)
+    );
+    // Peak and baseline rates are the episode's own regions'.
+    assert!(hh.baseline_rate < 1.0, "{}", describe(&sim.det));
+}
+
+#[test]
+fn national_outage_with_weak_small_regions_is_one_episode() {
+    // A national mobile-data fault, population-weighted: the small regions see few reports,
+    // reach their own alarms late (if at all) and start some minutes after the big ones.
+    let mut sim = Sim::new(24);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(
+                6.0,
+                onset,
+                onset + 180,
+                fault("mobile-data", vec![("DE-BY", 3.0), ("DE-NW", 4.0)]),
+            ),
+            flat(
+                1.2,
+                onset + 4,
+                onset + 180,
+                fault("mobile-data", vec![("DE-BE", 1.0), ("DE-HH", 1.0)]),
+            ),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    assert_eq!(eps[0].regions.len(), 4, "{}", describe(&sim.det));
+}
+
+#[test]
+fn slowly_spreading_outage_is_one_episode() {
+    // A fault that reaches one more region every ten minutes: growth, not a second fault.
+    let mut sim = Sim::new(25);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    let mut sources = vec![baseline(4.0, T0, end)];
+    for (k, r) in ["DE-BY", "DE-NW", "DE-BE", "DE-HH"].into_iter().enumerate() {
+        let from = onset + 10 * k as i64;
+        sources.push(flat(
+            5.0,
+            from,
+            onset + 150,
+            fault("mobile-data", vec![(r, 1.0)]),
+        ));
+    }
+    sim.run(T0, end, &sources);
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    assert_eq!(eps[0].regions.len(), 4, "{}", describe(&sim.det));
+}
+
 #[test]
 fn outage_does_not_poison_the_baseline() {
     let mut sim = Sim::new(10);
