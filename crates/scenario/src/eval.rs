@@ -400,10 +400,20 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
         for &i in &m {
             det_matched[i] = true;
         }
+        // The detection that speaks for this outage (delay, root cause, relations): one that
+        // shares a region with it, then the longest overlap in time, then the earliest.
+        let truth_regions = t.regions.expand(topology, &t.provider);
+        let meets = |d: &Detection| {
+            d.regions
+                .expand(topology, &d.provider)
+                .iter()
+                .any(|r| truth_regions.contains(r))
+        };
         let rep = m.iter().copied().max_by(|&a, &b| {
             let (da, db) = (&dets.outages[a], &dets.outages[b]);
-            overlap_secs(t, da)
-                .cmp(&overlap_secs(t, db))
+            meets(da)
+                .cmp(&meets(db))
+                .then(overlap_secs(t, da).cmp(&overlap_secs(t, db)))
                 .then(db.detected_at.cmp(&da.detected_at))
                 .then(db.id.cmp(&da.id))
         });
@@ -414,7 +424,6 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
             .min()
             .map(|at| (at - t.start.0).max(0));
         let jaccard = (!m.is_empty()).then(|| {
-            let truth_regions = t.regions.expand(topology, &t.provider);
             let mut det_regions = BTreeSet::new();
             for &i in &m {
                 det_regions.extend(

@@ -351,8 +351,8 @@ pub fn fold_events(
 }
 
 /// The correlation view of a detector episode: its scope, problems (equal shares) and the
-/// failed probes of components its services need, from ten minutes before its onset to its end
-/// (or to `now` while open).
+/// failed probes of components its services need, in its regions (any region when it is
+/// national), from ten minutes before its onset to its end (or to `now` while open).
 pub fn episode_view(
     e: &Episode,
     events: &[Event],
@@ -373,6 +373,7 @@ pub fn episode_view(
             _ => None,
         })
         .filter(|p| p.time.0 >= e.start.0 - 600 && p.time <= end)
+        .filter(|p| e.regions.is_empty() || e.regions.contains(&p.region))
         .map(|p| (p.component.resolve(&p.provider), p.region.clone(), p.time))
         .filter(|(c, _, _)| needed.contains(c))
         .collect();

@@ -22,7 +22,8 @@
 //! - **call surge**: a customer-service signal of a provider during its own network outage.
 //!
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
-//! component known down that the other depends on, spill-over, call surge, the same declared
+//! component known down that the other depends on — both only where the two meet: regional
+//! outages in disjoint regions are two faults — spill-over, call surge, the same declared
 //! cause, or one outage of one provider split in two). *Unrelated* needs positive evidence: no
 //! explaining dependency **and** one of different causes, different symptom profiles
 //! (dissimilar problems or disjoint technologies) or disjoint regions. Anything else is
@@ -33,8 +34,9 @@
 //! or probed component. A candidate scores by the share of affected services that need it
 //! (squared), is divided by `1 + 0.7·q` for `q` observed dependents that show nothing, is
 //! weighted by how well its technology fits the affected technologies, gains a little for every
-//! other full-coverage candidate it lies beneath (the deepest common dependency), and gains
-//! heavily from failed probes and declarations.
+//! other full-coverage candidate it lies beneath (the deepest common dependency) — or, when the
+//! outage is regional (at most half of the country's regions), above (the nearest one) — and
+//! gains heavily from failed probes and declarations.
 //!
 //! # Groups ([`group`])
 //! Related pairs are merged strongest first; a merge that would put two incidents with an

@@ -323,10 +323,13 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             related.push(0.8);
         }
     }
+    // A shared component explains both only where they meet: two regional outages in disjoint
+    // regions are two faults, even of the same kind of component.
+    let meet = f.containment > 0.0;
     if let Some((_, known)) = &path {
-        if *known && (f.overlap > 0 || f.gap == 0) {
+        if *known && meet && (f.overlap > 0 || f.gap == 0) {
             related.push(0.85);
-        } else if f.lag.abs() <= COMMON_ONSET_SECS {
+        } else if meet && f.lag.abs() <= COMMON_ONSET_SECS {
             let c = 0.9 - 0.3 * (f.lag.abs() as f64 / COMMON_ONSET_SECS as f64);
             related.push(c * (0.85 + 0.15 * f.containment));
         }

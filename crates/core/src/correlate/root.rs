@@ -38,6 +38,10 @@ pub enum Reason {
     },
     /// It lies beneath this many other components that all affected services need.
     Deepest { beneath: usize },
+    /// The outage is regional, and it lies above this many other components that all
+    /// affected services need: the nearest common dependency (a regional fault is more often
+    /// in the access than in a national core).
+    Nearest { above: usize },
     /// Probes of it failed.
     FailedProbes {
         regions: Vec<RegionId>,
@@ -91,6 +95,13 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
         }
     }
     let affected_techs: Vec<String> = techs.iter().cloned().collect();
+    // Regional: every view names its regions, at most half of its provider's country.
+    let regional = !views.is_empty()
+        && views.iter().all(|v| {
+            v.regions.as_ref().is_some_and(|r| {
+                !r.is_empty() && r.len() * 2 <= g.topo.provider_regions(v.provider.as_str()).len()
+            })
+        });
 
     struct Cand {
         c: ComponentRef,
@@ -176,12 +187,23 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                 }
             }
         };
-        let beneath = full.iter().filter(|d| g.component_depends(d, &x.c)).count();
-        if beneath > 0 && cov >= 1.0 {
-            reasons.push(Reason::Deepest { beneath });
-        }
+        // Among full-coverage candidates on one chain, a national outage prefers the deepest,
+        // a regional one the nearest.
+        let depth_bonus = if regional {
+            let above = full.iter().filter(|d| g.component_depends(&x.c, d)).count();
+            if above > 0 && cov >= 1.0 {
+                reasons.push(Reason::Nearest { above });
+            }
+            above
+        } else {
+            let beneath = full.iter().filter(|d| g.component_depends(d, &x.c)).count();
+            if beneath > 0 && cov >= 1.0 {
+                reasons.push(Reason::Deepest { beneath });
+            }
+            beneath
+        };
         let mut score = cov * cov * tech_fit / (1.0 + 0.7 * x.fit.unaffected.len() as f64)
-            * (1.0 + 0.05 * beneath as f64);
+            * (1.0 + 0.05 * depth_bonus as f64);
         if let Some((regions, count)) = probes.get(&x.c) {
             score += 1.0 + 0.1 * regions.len().min(5) as f64;
             reasons.push(Reason::FailedProbes {

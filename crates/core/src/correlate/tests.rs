@@ -771,3 +771,42 @@ fn a_weak_unrelated_verdict_does_not_split_one_cause() {
     let g = group(&views, &t);
     assert_ne!(g[0].group, g[1].group);
 }
+
+#[test]
+fn a_regional_outage_prefers_the_nearest_common_dependency() {
+    let t = topo();
+    // Telekom's mobile data needs its LTE radio access, which needs its mobile core: both
+    // explain the outage fully.
+    let mut v = det("tk", "telekom-de", &["mobile-data"], &["lte"], 0);
+    let best = |v: &IncidentView| rank_root_causes(v, &t)[0].component.clone();
+    assert_eq!(
+        best(&v),
+        c("telekom-de:mobile-core"),
+        "national: the deepest"
+    );
+    v.regions = regions(&["DE-BY"]);
+    assert_eq!(best(&v), c("telekom-de:lte-ran"), "regional: the nearest");
+    let r = &rank_root_causes(&v, &t)[0];
+    assert!(r
+        .reasons
+        .iter()
+        .any(|x| matches!(x, Reason::Nearest { above: 1 })));
+    // Half of the country or more counts as national.
+    v.regions = regions(&["DE-BY", "DE-BE", "DE-NW"]);
+    assert_eq!(best(&v), c("telekom-de:mobile-core"));
+}
+
+#[test]
+fn one_component_down_in_disjoint_regions_is_two_faults() {
+    let t = topo();
+    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 0);
+    a.regions = regions(&["DE-BY"]);
+    a.failed_probes = vec![(c("o2-de:lte-ran"), "DE-BY".parse().unwrap(), a.start)];
+    let mut b = det("b", "o2-de", &["mobile-data"], &["lte"], 30);
+    b.regions = regions(&["DE-HH"]);
+    b.failed_probes = vec![(c("o2-de:lte-ran"), "DE-HH".parse().unwrap(), b.start)];
+    assert_ne!(relate(&a, &b, &t).verdict, Verdict::Related);
+    // Where they meet, the same component down relates them.
+    b.regions = regions(&["DE-HH", "DE-BY"]);
+    assert_eq!(relate(&a, &b, &t).verdict, Verdict::Related);
+}
