@@ -366,16 +366,19 @@ impl Topology {
                 }
             }
             let customers = e.number_opt(&mut ctx, "customers_millions");
-            if let (Some(id), Some(name), Some(kind), Some(country)) = (id, name, kind, country) {
-                if provider_kinds.contains_key(&id) {
-                    ctx.err(
-                        e.key_span("id"),
-                        format!("{}.id", e.path),
-                        format!("duplicate provider id {id}"),
-                    );
-                    continue;
-                }
-                provider_kinds.insert(id.clone(), e.key_span("id"));
+            // A provider with a bad field is still known by its id, so that the entries naming
+            // it are not reported as naming an unknown provider too.
+            let Some(id) = id else { continue };
+            if provider_kinds.contains_key(&id) {
+                ctx.err(
+                    e.key_span("id"),
+                    format!("{}.id", e.path),
+                    format!("duplicate provider id {id}"),
+                );
+                continue;
+            }
+            provider_kinds.insert(id.clone(), e.key_span("id"));
+            if let (Some(name), Some(kind), Some(country)) = (name, kind, country) {
                 topo.providers.push(Provider {
                     id,
                     name,
@@ -797,6 +800,33 @@ name = "Mobile internet"
 technologies = ["lte", "umts", "gsm"]
 depends_on = ["lte-ran", "mobile-core", "whatsapp:messaging"]
 "#;
+
+    #[test]
+    fn a_provider_with_a_bad_field_is_one_error_not_many() {
+        let e = Topology::from_toml(
+            "t.toml",
+            r#"
+[[providers]]
+id = "donau-tel"
+name = "Donau"
+kind = "isp"
+country = "AT"
+[[components]]
+provider = "donau-tel"
+id = "core"
+name = "Core"
+[[services]]
+provider = "donau-tel"
+id = "dsl"
+name = "DSL"
+depends_on = ["core"]
+"#,
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("\"isp\" is not a provider kind"), "{text}");
+        assert!(!text.contains("unknown provider"), "{text}");
+    }
 
     #[test]
     fn all_regions_of_a_provider_are_those_of_its_country() {

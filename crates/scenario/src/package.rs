@@ -309,7 +309,34 @@ pub fn parse_event_line(line: &str) -> Result<Event, String> {
             ))
         }
     }
-    serde_json::from_str::<Event>(line).map_err(|e| plain(&e))
+    serde_json::from_str::<Event>(line).map_err(|e| {
+        let msg = plain(&e);
+        match key_of_value(obj, &msg) {
+            Some(k) if !msg.contains(&format!("`{k}`")) => format!("key `{k}`: {msg}"),
+            _ => msg,
+        }
+    })
+}
+
+/// The key whose value a serde message quotes (`unknown variant `x``, `string "x"`), so that
+/// the message can name it; None when no single top-level key holds that value.
+fn key_of_value(obj: &serde_json::Map<String, serde_json::Value>, msg: &str) -> Option<String> {
+    let quoted = |open: &str, close: char| {
+        let start = msg.find(open)? + open.len();
+        let len = msg[start..].find(close)?;
+        Some(msg[start..start + len].to_owned())
+    };
+    let token = quoted("variant `", '`')
+        .or_else(|| quoted("string \"", '"'))
+        .or_else(|| quoted("invalid value: ", ','))?;
+    let holds = |v: &serde_json::Value| match v {
+        serde_json::Value::String(x) => *x == token,
+        serde_json::Value::Array(items) => items.iter().any(|i| i.as_str() == Some(&token)),
+        _ => false,
+    };
+    let mut keys = obj.iter().filter(|(_, v)| holds(v)).map(|(k, _)| k.clone());
+    let first = keys.next()?;
+    keys.next().is_none().then_some(first)
 }
 
 /// serde_json's message with "at line 1 column C" turned into "(column C)".
@@ -731,6 +758,32 @@ depends_on = ["lte-ran"]
         );
         let e = load(&tmp.path().join("nope")).unwrap_err();
         assert!(e.to_string().contains("not a folder"), "{e}");
+    }
+
+    #[test]
+    fn event_errors_name_the_key() {
+        let e = parse_event_line(
+            r#"{"time":"2017-05-12T16:00:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","components":[],"state":"investigating"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("key `state`: unknown variant `investigating`"),
+            "{e}"
+        );
+        let e = parse_event_line(
+            r#"{"time":"2017-05-17T13:10:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BY","ok":"false"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("key `ok`: invalid type: string \"false\""),
+            "{e}"
+        );
+        // serde names unknown fields itself; nothing is added.
+        let e = parse_event_line(
+            r#"{"time":"2017-05-17T13:10:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BY","ok":false,"extra":1}"#,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("unknown field `extra`"), "{e}");
     }
 
     #[test]
