@@ -14,16 +14,19 @@
 //! outages. Then:
 //! - **recall** = matched true outages / true outages;
 //! - **precision** = detections that match at least one true outage / detections;
-//! - **delay** of a matched outage = the earliest `detected_at` among its matching detections
+//! - a matching detection *meets* the outage when they share a region (`"*"` means every
+//!   region of the provider's country, or of the topology when it has none of that country);
+//!   where some matching detections meet it, only those count for its delay and regions (another
+//!   fault of the same provider elsewhere at the same time is not this one's detection);
+//! - **delay** of a matched outage = the earliest `detected_at` among those detections
 //!   minus the truth's `start`, floored at 0 (a detection already open at onset counts as
 //!   immediate); median and p95 interpolate linearly between order statistics;
 //! - **region accuracy** = the mean, over matched outages, of the Jaccard index between the
-//!   truth's regions and the union of the regions of all its matching detections (`"*"` means
-//!   every region of the topology);
-//! - the **representative** detection of a matched outage is the matching detection with the
-//!   longest time overlap with it (an open end counts up to the truth's end); ties go to the
-//!   earlier `detected_at`, then to the smaller `id`. Its `cause_group` and `root_component` speak
-//!   for the outage;
+//!   truth's regions and the union of the regions of those detections;
+//! - the **representative** detection of a matched outage is a matching detection that meets
+//!   it, with the longest time overlap with it (an open end counts up to the truth's end); ties
+//!   go to the earlier `detected_at`, then to the smaller `id`. Its `cause_group` and
+//!   `root_component` speak for the outage;
 //! - **relation accuracy**: over every pair of matched true outages that overlap in time or lie
 //!   at most one hour apart (`a.start ≤ b.end + 1 h` and `b.start ≤ a.end + 1 h`): the pair is *related* in truth when the two `cause`s are
 //!   equal, and related for the product when the representatives' `cause_group`s are equal (a null
@@ -418,14 +421,23 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
                 .then(db.id.cmp(&da.id))
         });
         reps.push(rep);
-        let delay = m
+        // Delay and regions: from the matching detections that meet the outage's regions (all
+        // of them when none does), so that another fault of the provider elsewhere at the same
+        // time neither counts as this one's detection nor against its regions.
+        let meeting: Vec<usize> = m
+            .iter()
+            .copied()
+            .filter(|&i| meets(&dets.outages[i]))
+            .collect();
+        let scope = if meeting.is_empty() { &m } else { &meeting };
+        let delay = scope
             .iter()
             .map(|&i| dets.outages[i].detected_at.0)
             .min()
             .map(|at| (at - t.start.0).max(0));
         let jaccard = (!m.is_empty()).then(|| {
             let mut det_regions = BTreeSet::new();
-            for &i in &m {
+            for &i in scope {
                 det_regions.extend(
                     dets.outages[i]
                         .regions
@@ -868,6 +880,72 @@ depends_on = ["messaging"]
             declared: false,
             components: vec![],
         }
+    }
+
+    #[test]
+    fn two_regional_faults_are_each_scored_on_their_own_detection() {
+        // Two unrelated faults of one service in two regions, half an hour apart, each
+        // detected on its own: both detections match both outages (same provider, service and
+        // time), but each outage's delay, regions and relation come from the one in its region.
+        let truth = Truth {
+            outages: vec![
+                t(
+                    "by",
+                    "o2-de",
+                    &["mobile-data"],
+                    &["DE-BY"],
+                    "14:10",
+                    "16:00",
+                    "x",
+                    None,
+                ),
+                t(
+                    "hh",
+                    "o2-de",
+                    &["mobile-data"],
+                    &["DE-HH"],
+                    "14:40",
+                    "15:50",
+                    "y",
+                    None,
+                ),
+            ],
+        };
+        let dets = Detections {
+            outages: vec![
+                d(
+                    "d1",
+                    "o2-de",
+                    &["mobile-data"],
+                    &["DE-BY"],
+                    "14:10",
+                    "14:14",
+                    Some("16:10"),
+                    "g1",
+                ),
+                d(
+                    "d2",
+                    "o2-de",
+                    &["mobile-data"],
+                    &["DE-HH"],
+                    "14:40",
+                    "14:44",
+                    Some("16:00"),
+                    "g2",
+                ),
+            ],
+        };
+        let r = evaluate(&topo(), &truth, &dets);
+        assert_eq!(r.outages[1].matched_by, ["d1", "d2"]);
+        assert_eq!(r.outages[0].delay_secs, Some(240));
+        assert_eq!(
+            r.outages[1].delay_secs,
+            Some(240),
+            "not d1's, which came first"
+        );
+        assert_eq!(r.outages[0].region_jaccard, Some(1.0));
+        assert_eq!(r.outages[1].region_jaccard, Some(1.0));
+        assert_eq!(r.relation.unrelated_correct, 1);
     }
 
     #[test]
