@@ -359,26 +359,17 @@ pub fn episode_view(
     topology: &Topology,
     now: Timestamp,
 ) -> IncidentView {
-    let needed: BTreeSet<ComponentRef> = e
-        .services
-        .iter()
-        .filter_map(|s| topology.service(e.provider.as_str(), s.as_str()))
-        .flat_map(|s| topology.service_closure(s))
-        .collect();
-    let end = e.end.unwrap_or(now);
-    let failed_probes = events
+    let failed: Vec<(ComponentRef, RegionId, Timestamp)> = events
         .iter()
         .filter_map(|ev| match ev {
-            Event::Probe(p) if !p.ok && p.provider == e.provider => Some(p),
+            Event::Probe(p) if !p.ok => {
+                Some((p.component.resolve(&p.provider), p.region.clone(), p.time))
+            }
             _ => None,
         })
-        .filter(|p| p.time.0 >= e.start.0 - 600 && p.time <= end)
-        .filter(|p| e.regions.is_empty() || e.regions.contains(&p.region))
-        .map(|p| (p.component.resolve(&p.provider), p.region.clone(), p.time))
-        .filter(|(c, _, _)| needed.contains(c))
         .collect();
     let share = 1.0 / e.problems.len().max(1) as f64;
-    IncidentView {
+    let mut view = IncidentView {
         id: format!("ep-{}", e.id),
         provider: e.provider.clone(),
         origin: Origin::Detected,
@@ -389,8 +380,10 @@ pub fn episode_view(
         problems: e.problems.iter().map(|p| (*p, share)).collect(),
         start: e.start,
         end: e.end,
-        failed_probes,
-    }
+        failed_probes: Vec::new(),
+    };
+    view.attach_failed_probes(&failed, topology, now);
+    view
 }
 
 /// The correlation view of a declared incident.

@@ -190,6 +190,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/components/{provider}/{id}/status",
             axum::routing::put(incidents::put_component_status),
         )
+        .route("/api/v1/probes", post(incidents::post_probe))
         .route(
             "/api/v1/incidents/{a}/relation/{b}",
             get(relations::relation),

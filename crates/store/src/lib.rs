@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use radar_core::event::ComponentStatus;
+use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use sha2::{Digest, Sha256};
 
 pub mod postgres;
@@ -52,6 +52,13 @@ impl ReportId {
         }
         s
     }
+}
+
+/// A failed probe: the component probed, the region, the time.
+pub type FailedProbe = (ComponentRef, RegionId, Timestamp);
+
+pub(crate) fn region_from_str(s: &str) -> Result<RegionId, StoreError> {
+    RegionId::parse(s).map_err(|e| StoreError::Corrupt(format!("in the store: {e}")))
 }
 
 /// Reports counted in one minute.
@@ -139,6 +146,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// The declared incidents of one provider, oldest first.
     async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError>;
+
+    /// Records one probe result.
+    async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError>;
+
+    /// The failed probes in `[since, until]`, oldest first (component, region, time); which of
+    /// them bear on an incident is correlation's business.
+    async fn failed_probes(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<FailedProbe>, StoreError>;
 
     /// Records a component's declared status.
     async fn put_component_status(

@@ -6,13 +6,13 @@ use radar_core::{ProviderId, Report, Timestamp};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-use radar_core::event::ComponentStatus;
+use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_from_json, incident_to_json, parse_row, status_from_str,
-    MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_from_json, incident_to_json, parse_row, region_from_str,
+    status_from_str, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -52,6 +52,17 @@ CREATE TABLE component_status (
 "#,
     r#"
 CREATE INDEX incidents_provider_start ON incidents (provider, start);
+"#,
+    r#"
+CREATE TABLE probes (
+    provider       TEXT NOT NULL,
+    comp_provider  TEXT NOT NULL,
+    component      TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    time           BIGINT NOT NULL,
+    ok             SMALLINT NOT NULL
+);
+CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
 "#,
 ];
 
@@ -329,6 +340,50 @@ impl Store for PostgresStore {
                     incident: incident_from_json(r.get(0))?,
                     version: r.get(1),
                 })
+            })
+            .collect()
+    }
+
+    async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError> {
+        let c = probe.component.resolve(&probe.provider);
+        let client = self.writer.lock().await;
+        client
+            .execute(
+                "INSERT INTO probes (provider, comp_provider, component, region, time, ok)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &probe.provider.as_str(),
+                    &c.provider.as_str(),
+                    &c.component.as_str(),
+                    &probe.region.as_str(),
+                    &probe.time.0,
+                    &i16::from(probe.ok),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn failed_probes(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<FailedProbe>, StoreError> {
+        let rows = self
+            .reader
+            .query(
+                "SELECT comp_provider, component, region, time FROM probes
+                 WHERE ok = 0 AND time >= $1 AND time <= $2 ORDER BY time",
+                &[&since.0, &until.0],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    component_from_parts(r.get(0), r.get(1))?,
+                    region_from_str(r.get(2))?,
+                    Timestamp(r.get(3)),
+                ))
             })
             .collect()
     }

@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use radar_core::{ProviderId, Report, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use radar_core::event::ComponentStatus;
+use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_from_json, incident_to_json, parse_row, status_from_str,
-    MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_from_json, incident_to_json, parse_row, region_from_str,
+    status_from_str, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -56,6 +56,17 @@ CREATE TABLE component_status (
 "#,
     r#"
 CREATE INDEX incidents_provider_start ON incidents (provider, start);
+"#,
+    r#"
+CREATE TABLE probes (
+    provider       TEXT NOT NULL,
+    comp_provider  TEXT NOT NULL,
+    component      TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    time           BIGINT NOT NULL,
+    ok             SMALLINT NOT NULL
+);
+CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
 "#,
 ];
 
@@ -365,6 +376,51 @@ impl Store for SqliteStore {
                     incident: incident_from_json(&doc)?,
                     version,
                 });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError> {
+        let c = probe.component.resolve(&probe.provider);
+        let row = (
+            probe.provider.to_string(),
+            c.provider.to_string(),
+            c.component.to_string(),
+            probe.region.to_string(),
+            probe.time.0,
+            i64::from(probe.ok),
+        );
+        Self::with(&self.writer, move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO probes (provider, comp_provider, component, region, time, ok)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![row.0, row.1, row.2, row.3, row.4, row.5])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn failed_probes(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<FailedProbe>, StoreError> {
+        Self::with(&self.reader, move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT comp_provider, component, region, time FROM probes
+                 WHERE ok = 0 AND time >= ?1 AND time <= ?2 ORDER BY time",
+            )?;
+            let mut rows = stmt.query(params![since.0, until.0])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push((
+                    component_from_parts(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?)?,
+                    region_from_str(&r.get::<_, String>(2)?)?,
+                    Timestamp(r.get(3)?),
+                ));
             }
             Ok(out)
         })

@@ -315,3 +315,50 @@ store_test!(component_statuses_keep_the_latest, |store: Arc<
     let all = store.component_statuses().await.unwrap();
     assert_eq!(all, vec![(c, ComponentStatus::Operational, Timestamp(20))]);
 });
+
+store_test!(
+    failed_probes_in_a_time_window,
+    |store: Arc<dyn Store>| async move {
+        use radar_core::event::{ComponentName, ProbeEvent};
+        let probe = |t: i64, component: &str, region: &str, ok: bool| ProbeEvent {
+            time: Timestamp(t),
+            provider: ProviderId::parse("1und1-de").unwrap(),
+            component: ComponentName::parse(component).unwrap(),
+            region: RegionId::parse(region).unwrap(),
+            ok,
+        };
+        store
+            .insert_probe(&probe(100, "mobile-core", "DE-BY", false))
+            .await
+            .unwrap();
+        store
+            .insert_probe(&probe(200, "o2-de:mobile-core", "DE-HH", false))
+            .await
+            .unwrap();
+        store
+            .insert_probe(&probe(300, "mobile-core", "DE-BY", true))
+            .await
+            .unwrap();
+        store
+            .insert_probe(&probe(900, "mobile-core", "DE-BE", false))
+            .await
+            .unwrap();
+        let failed = store
+            .failed_probes(Timestamp(100), Timestamp(500))
+            .await
+            .unwrap();
+        let got: Vec<(String, String, i64)> = failed
+            .iter()
+            .map(|(c, r, t)| (c.to_string(), r.to_string(), t.0))
+            .collect();
+        // Successes and probes outside the window are left out; another provider's component
+        // named as `provider:component` keeps its owner.
+        assert_eq!(
+            got,
+            [
+                ("1und1-de:mobile-core".to_owned(), "DE-BY".to_owned(), 100),
+                ("o2-de:mobile-core".to_owned(), "DE-HH".to_owned(), 200),
+            ]
+        );
+    }
+);

@@ -71,6 +71,9 @@ pub use group::{group, GroupAssignment, Role};
 pub use relate::relate;
 pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate};
 
+/// Probes may fail this long before the reports of an outage rise.
+pub const PROBE_LEAD_SECS: i64 = 600;
+
 /// The service id whose reports are customer-service signals.
 pub const CUSTOMER_SERVICE: &str = "customer-service";
 
@@ -238,6 +241,35 @@ const NETWORK_PROBLEMS: &[Problem] = &[
 const CARE_PROBLEMS: &[Problem] = &[Problem::Hotline, Problem::Billing, Problem::Login];
 
 impl IncidentView {
+    /// Keeps, of `failed` probe results (component, region, time), those that bear on this
+    /// incident: of components its services need, in its regions (any region when it has
+    /// none), from ten minutes before its onset to its end (or to `now` while open).
+    pub fn attach_failed_probes(
+        &mut self,
+        failed: &[(ComponentRef, RegionId, Timestamp)],
+        topology: &Topology,
+        now: Timestamp,
+    ) {
+        let needed: BTreeSet<ComponentRef> = self
+            .services
+            .iter()
+            .filter_map(|s| topology.service(self.provider.as_str(), s.as_str()))
+            .flat_map(|s| topology.service_closure(s))
+            .collect();
+        let end = self.end.unwrap_or(now);
+        let start = self.start.0 - PROBE_LEAD_SECS;
+        self.failed_probes = failed
+            .iter()
+            .filter(|(c, r, t)| {
+                t.0 >= start
+                    && *t <= end
+                    && needed.contains(c)
+                    && self.regions.as_ref().is_none_or(|rs| rs.contains(r))
+            })
+            .cloned()
+            .collect();
+    }
+
     fn problem_share(&self, set: &[Problem]) -> f64 {
         let total: f64 = self.problems.iter().map(|p| p.1.max(0.0)).sum();
         if total <= 0.0 {

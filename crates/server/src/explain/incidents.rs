@@ -377,6 +377,73 @@ pub async fn put_component_status(
     Ok(Json(serde_json::json!({"provider": r.provider, "component": r.component, "status": input.status, "time": now})).into_response())
 }
 
+/// A probe result as the operator API takes it (`time` defaults to now).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeIn {
+    provider: ProviderId,
+    /// A component of `provider`, or another provider's as `provider:component`.
+    component: radar_core::event::ComponentName,
+    region: radar_core::RegionId,
+    ok: bool,
+    time: Option<Timestamp>,
+}
+
+/// `POST /api/v1/probes`: one probe result. Failed probes become evidence for the root cause
+/// and the relations of the incidents they fall into.
+pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
+    use radar_core::event::{Event, ProbeEvent};
+    let input: ProbeIn = operator_input(&st, req).await?;
+    let now = st.clock.now();
+    let time = input.time.unwrap_or(now);
+    if time.0 > now.0 + radar_core::intake::MAX_FUTURE_SECS {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-probe",
+            "Invalid probe result",
+            format!("time {time} is in the future; send the time the probe ran (UTC, RFC 3339) or none for now"),
+        );
+        p.invalid_params.push(InvalidParam {
+            index: None,
+            name: "time".into(),
+            value: Some(time.to_string()),
+            reason: "more than 5 minutes in the future".into(),
+        });
+        return Err(p);
+    }
+    let event = Event::Probe(ProbeEvent {
+        time,
+        provider: input.provider,
+        component: input.component,
+        region: input.region,
+        ok: input.ok,
+    });
+    let errors = event.check(&st.topology);
+    if !errors.is_empty() {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-probe",
+            "Invalid probe result",
+            errors
+                .iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        for (name, reason) in errors {
+            p.invalid_params.push(InvalidParam {
+                index: None,
+                name,
+                value: None,
+                reason,
+            });
+        }
+        return Err(p);
+    }
+    apply_event(&st, &event).await?;
+    Ok((StatusCode::CREATED, Json(event)).into_response())
+}
+
 #[derive(Serialize)]
 pub struct IncidentsOut {
     pub incidents: Vec<serde_json::Value>,
@@ -425,15 +492,18 @@ pub async fn get_one(
 }
 
 /// Applies one `events.jsonl` line through the same rules as the operator API (the core's
-/// [`radar_core::incident::IncidentBook`]) and stores the result. Probe results are not state
-/// and are not stored.
+/// [`radar_core::incident::IncidentBook`]) and stores the result. A probe result is stored as
+/// it is: evidence for correlation, not state of an incident.
 pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Result<(), Problem> {
     use radar_core::event::Event;
     use radar_core::incident::IncidentBook;
     let incident_id = match event {
         Event::Incident(e) => Some(e.id.clone()),
         Event::Statement(s) => Some(s.incident.clone()),
-        Event::Component(_) | Event::Probe(_) => None,
+        Event::Component(_) => None,
+        Event::Probe(p) => {
+            return st.store.insert_probe(p).await.map_err(store_problem);
+        }
     };
     let mut book = IncidentBook::default();
     let mut version = None;

@@ -74,10 +74,31 @@ pub async fn known(st: &AppState) -> Result<Vec<Known>, Problem> {
         })
         .collect();
     let regions = st.topology.regions.len();
-    out.extend(st.detection.episodes(None).into_iter().map(|e| Known {
-        view: episode_view(&e, regions),
-        declared: None,
-        episode: Some(e),
+    let episodes = st.detection.episodes(None);
+    // Failed probes since the earliest episode's onset: evidence for its root and relations.
+    let now = st.clock.now();
+    let failed = match episodes.iter().map(|e| e.start.0).min() {
+        Some(first) => st
+            .store
+            .failed_probes(
+                radar_core::Timestamp(first - radar_core::correlate::PROBE_LEAD_SECS),
+                now,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot read probe results; relating without them");
+                Vec::new()
+            }),
+        None => Vec::new(),
+    };
+    out.extend(episodes.into_iter().map(|e| {
+        let mut view = episode_view(&e, regions);
+        view.attach_failed_probes(&failed, &st.topology, now);
+        Known {
+            view,
+            declared: None,
+            episode: Some(e),
+        }
     }));
     Ok(out)
 }

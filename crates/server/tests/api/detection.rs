@@ -100,4 +100,65 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
         page.contains("Problems since"),
         "provider page shows the outage"
     );
+
+    // A failed probe of the LTE radio network in one of its regions names the root.
+    let probe_time = Timestamp(NOW + minute * 60).to_rfc3339();
+    let probe = json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-BY",
+                       "ok": false, "time": probe_time});
+    let resp = app
+        .operator(reqwest::Method::POST, "/api/v1/probes")
+        .json(&probe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let id = format!("det-{}", outage["id"]);
+    let roots: serde_json::Value = app
+        .get(&format!("/api/v1/incidents/{id}/root-causes"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let best = &roots["candidates"][0];
+    assert_eq!(best["component"]["component"], "ran-lte", "{roots:#}");
+    assert!(
+        best["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "failed-probes" && r["regions"] == json!(["DE-BY"])),
+        "{best:#}"
+    );
+}
+
+#[tokio::test]
+async fn probe_results_are_checked() {
+    let app = crate::helpers::spawn_app().await;
+    let ok = json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-BY", "ok": true});
+    // Operator route: no token, no entry.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/probes", app.base))
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let post = |body: serde_json::Value| {
+        app.operator(reqwest::Method::POST, "/api/v1/probes")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post(ok.clone()).await.unwrap().status().as_u16(), 201);
+    let bad_region =
+        json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-XX", "ok": false});
+    let p = crate::helpers::problem(post(bad_region).await.unwrap(), 422).await;
+    assert_eq!(p["invalid-params"][0]["name"], "region", "{p:#}");
+    let bad_component =
+        json!({"provider": "o2-de", "component": "warp-core", "region": "DE-BY", "ok": false});
+    let p = crate::helpers::problem(post(bad_component).await.unwrap(), 422).await;
+    assert_eq!(p["invalid-params"][0]["name"], "component", "{p:#}");
+    let future = json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-BY",
+                        "ok": false, "time": Timestamp(NOW + 3600).to_rfc3339()});
+    let p = crate::helpers::problem(post(future).await.unwrap(), 422).await;
+    assert_eq!(p["invalid-params"][0]["name"], "time", "{p:#}");
 }
