@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use radar_core::correlate::{self, rank_root_causes, IncidentView, Origin};
+use radar_core::correlate::{self, IncidentView, Origin};
 use radar_core::detect::{Detector, DetectorConfig, Episode};
 use radar_core::event::{Event, IncidentCategory, IncidentId, IncidentState};
 use radar_core::incident::IncidentBook;
@@ -146,10 +146,10 @@ pub fn replay_with(
     }
     let events = &pkg.events[..events_seen];
 
-    let episodes = det.episodes().to_vec();
-    let (verdicts, declared_verdicts) = correlate(&episodes, events, &pkg.topology);
-    let declared = declared_incidents(events, &pkg.topology);
     let topology = &pkg.topology;
+    let episodes = det.episodes().to_vec();
+    let (declared, refused) = fold_events(events, topology);
+    let (verdicts, declared_verdicts) = correlate_with(&episodes, &declared, events, topology);
 
     // An outage without any service can match no true outage (the format matches on shared
     // services): such episodes (e.g. hotline complaints of a provider without a
@@ -226,7 +226,7 @@ pub fn replay_with(
     stats.counted_reports = det.counted_reports();
     stats.duplicate_reports = det.duplicate_reports();
     stats.late_reports = det.late_reports();
-    stats.refused_events = fold_events(&pkg.events, &pkg.topology).1;
+    stats.refused_events = refused;
     stats.elapsed = started.elapsed();
     progress(total, total);
     ReplayOutput {
@@ -350,16 +350,9 @@ pub fn fold_events(
     (incidents, refused)
 }
 
-/// The correlation view of a detector episode: its scope, problems (equal shares) and the
-/// failed probes of components its services need, in its regions (any region when it is
-/// national), from ten minutes before its onset to its end (or to `now` while open).
-pub fn episode_view(
-    e: &Episode,
-    events: &[Event],
-    topology: &Topology,
-    now: Timestamp,
-) -> IncidentView {
-    let failed: Vec<(ComponentRef, RegionId, Timestamp)> = events
+/// Every failed probe of `events`: component, region, time.
+fn failed_probes(events: &[Event]) -> Vec<(ComponentRef, RegionId, Timestamp)> {
+    events
         .iter()
         .filter_map(|ev| match ev {
             Event::Probe(p) if !p.ok => {
@@ -367,7 +360,18 @@ pub fn episode_view(
             }
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The correlation view of a detector episode: its scope, problems (equal shares) and the
+/// failed probes of components its services need, in its regions (any region when it is
+/// national), from ten minutes before its onset to its end (or to `now` while open).
+fn episode_view(
+    e: &Episode,
+    failed: &[(ComponentRef, RegionId, Timestamp)],
+    topology: &Topology,
+    now: Timestamp,
+) -> IncidentView {
     let share = 1.0 / e.problems.len().max(1) as f64;
     let mut view = IncidentView {
         id: format!("ep-{}", e.id),
@@ -382,12 +386,12 @@ pub fn episode_view(
         end: e.end,
         failed_probes: Vec::new(),
     };
-    view.attach_failed_probes(&failed, topology, now);
+    view.attach_failed_probes(failed, topology, now);
     view
 }
 
 /// The correlation view of a declared incident.
-pub fn declared_view(d: &DeclaredIncident, topology: &Topology) -> IncidentView {
+fn declared_view(d: &DeclaredIncident, topology: &Topology) -> IncidentView {
     IncidentView {
         id: format!("incident-{}", d.id),
         provider: d.provider.clone(),
@@ -406,46 +410,26 @@ pub fn declared_view(d: &DeclaredIncident, topology: &Topology) -> IncidentView 
     }
 }
 
-/// The most likely root component of an episode from the topology alone (the best candidate of
-/// [`rank_root_causes`]), None if no component is a plausible root.
-pub fn topology_root(
-    topology: &Topology,
-    provider: &ProviderId,
-    services: &[ServiceId],
-    technologies: &[String],
-) -> Option<ComponentRef> {
-    if services.is_empty() {
-        return None;
-    }
-    let view = IncidentView {
-        id: "root".into(),
-        provider: provider.clone(),
-        origin: Origin::Detected,
-        services: services.to_vec(),
-        components: Vec::new(),
-        regions: None,
-        technologies: technologies.to_vec(),
-        problems: Vec::new(),
-        start: Timestamp(0),
-        end: None,
-        failed_probes: Vec::new(),
-    };
-    rank_root_causes(&view, topology)
-        .into_iter()
-        .next()
-        .filter(|c| {
-            c.reasons
-                .iter()
-                .any(|r| matches!(r, radar_core::correlate::Reason::SharedByAll { .. }))
-        })
-        .map(|c| c.component)
-}
-
 /// Verdicts for the episodes and for the declared incidents, from the correlation engine
 /// ([`radar_core::correlate::group`]) over both. `events` must hold only events up to the
 /// present.
 pub fn correlate(
     episodes: &[Episode],
+    events: &[Event],
+    topology: &Topology,
+) -> (Vec<Verdict>, Vec<Verdict>) {
+    correlate_with(
+        episodes,
+        &declared_incidents(events, topology),
+        events,
+        topology,
+    )
+}
+
+/// [`correlate`] with the declared incidents already folded from `events`.
+fn correlate_with(
+    episodes: &[Episode],
+    declared: &[DeclaredIncident],
     events: &[Event],
     topology: &Topology,
 ) -> (Vec<Verdict>, Vec<Verdict>) {
@@ -456,10 +440,10 @@ pub fn correlate(
         .chain(episodes.iter().map(|e| e.end.unwrap_or(e.detected_at)))
         .max()
         .unwrap_or(Timestamp(0));
-    let declared = declared_incidents(events, topology);
+    let failed = failed_probes(events);
     let mut views: Vec<IncidentView> = episodes
         .iter()
-        .map(|e| episode_view(e, events, topology, now))
+        .map(|e| episode_view(e, &failed, topology, now))
         .collect();
     views.extend(declared.iter().map(|d| declared_view(d, topology)));
     let groups = correlate::group(&views, topology);
@@ -476,12 +460,6 @@ pub fn correlate(
         v.explanation = format!("{}. {}", describe(e), v.explanation);
     }
     (out, dec)
-}
-
-/// Groups episodes into causes and names a root component for each (see [`correlate`]); one
-/// verdict per episode, in order.
-pub fn group(episodes: &[Episode], events: &[Event], topology: &Topology) -> Vec<Verdict> {
-    correlate(episodes, events, topology).0
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
@@ -537,8 +515,50 @@ mod tests {
     use super::*;
     use crate::generate::topology_toml;
 
+    use radar_core::correlate::rank_root_causes;
+
     fn topo() -> Topology {
         Topology::from_toml("t", &topology_toml()).unwrap()
+    }
+
+    /// The verdicts of the episodes alone.
+    fn group(episodes: &[Episode], events: &[Event], topology: &Topology) -> Vec<Verdict> {
+        correlate(episodes, events, topology).0
+    }
+
+    /// The most likely root component of an episode from the topology alone (the best candidate of
+    /// [`rank_root_causes`]), None if no component is a plausible root.
+    fn topology_root(
+        topology: &Topology,
+        provider: &ProviderId,
+        services: &[ServiceId],
+        technologies: &[String],
+    ) -> Option<ComponentRef> {
+        if services.is_empty() {
+            return None;
+        }
+        let view = IncidentView {
+            id: "root".into(),
+            provider: provider.clone(),
+            origin: Origin::Detected,
+            services: services.to_vec(),
+            components: Vec::new(),
+            regions: None,
+            technologies: technologies.to_vec(),
+            problems: Vec::new(),
+            start: Timestamp(0),
+            end: None,
+            failed_probes: Vec::new(),
+        };
+        rank_root_causes(&view, topology)
+            .into_iter()
+            .next()
+            .filter(|c| {
+                c.reasons
+                    .iter()
+                    .any(|r| matches!(r, radar_core::correlate::Reason::SharedByAll { .. }))
+            })
+            .map(|c| c.component)
     }
     fn p(s: &str) -> ProviderId {
         ProviderId::parse(s).unwrap()
