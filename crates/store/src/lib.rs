@@ -228,6 +228,14 @@ pub(crate) fn incident_from_json(s: &str) -> Result<Incident, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("stored incident is not valid: {e}")))
 }
 
+/// An incident row (`doc`, `version`) as read back.
+pub(crate) fn stored_incident(doc: &str, version: i64) -> Result<StoredIncident, StoreError> {
+    Ok(StoredIncident {
+        incident: incident_from_json(doc)?,
+        version,
+    })
+}
+
 pub(crate) fn status_from_str(s: &str) -> Result<ComponentStatus, StoreError> {
     ComponentStatus::parse(s).map_err(|e| StoreError::Corrupt(format!("in the store: {e}")))
 }

@@ -11,8 +11,8 @@ use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_from_json, incident_to_json, parse_row, region_from_str,
-    status_from_str, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_to_json, parse_row, region_from_str, status_from_str,
+    stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -108,6 +108,19 @@ fn redact(url: &str) -> String {
 }
 
 impl PostgresStore {
+    /// The incidents matching `filter` (a `WHERE` clause or nothing), oldest first.
+    async fn select_incidents(
+        &self,
+        filter: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<StoredIncident>, StoreError> {
+        let sql = format!("SELECT doc, version FROM incidents {filter} ORDER BY start, id");
+        let rows = self.reader.query(&sql, params).await?;
+        rows.iter()
+            .map(|r| stored_incident(r.get(0), r.get(1)))
+            .collect()
+    }
+
     /// Connects and migrates. `schema` (created if missing) isolates tests from each other.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<PostgresStore, StoreError> {
         if let Some(s) = schema {
@@ -298,50 +311,16 @@ impl Store for PostgresStore {
     }
 
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
-        let rows = self
-            .reader
-            .query("SELECT doc, version FROM incidents ORDER BY start, id", &[])
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredIncident {
-                    incident: incident_from_json(r.get(0))?,
-                    version: r.get(1),
-                })
-            })
-            .collect()
+        self.select_incidents("", &[]).await
     }
 
     async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError> {
-        let row = self
-            .reader
-            .query_opt("SELECT doc, version FROM incidents WHERE id = $1", &[&id])
-            .await?;
-        row.map(|r| {
-            Ok(StoredIncident {
-                incident: incident_from_json(r.get(0))?,
-                version: r.get(1),
-            })
-        })
-        .transpose()
+        Ok(self.select_incidents("WHERE id = $1", &[&id]).await?.pop())
     }
 
     async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError> {
-        let rows = self
-            .reader
-            .query(
-                "SELECT doc, version FROM incidents WHERE provider = $1 ORDER BY start, id",
-                &[&provider.as_str()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredIncident {
-                    incident: incident_from_json(r.get(0))?,
-                    version: r.get(1),
-                })
-            })
-            .collect()
+        self.select_incidents("WHERE provider = $1", &[&provider.as_str()])
+            .await
     }
 
     async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError> {

@@ -14,8 +14,8 @@ use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_from_json, incident_to_json, parse_row, region_from_str,
-    status_from_str, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_to_json, parse_row, region_from_str, status_from_str,
+    stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -180,6 +180,25 @@ fn insert(conn: &mut Connection, reports: &[Report]) -> Result<Vec<ReportId>, St
     Ok(ids)
 }
 
+/// The incidents matching `filter` (a `WHERE` clause or nothing), oldest first.
+fn select_incidents(
+    conn: &Connection,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredIncident>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT doc, version FROM incidents {filter} ORDER BY start, id"
+    ))?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    rows.map(|row| {
+        let (doc, version) = row?;
+        stored_incident(&doc, version)
+    })
+    .collect()
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
@@ -325,37 +344,13 @@ impl Store for SqliteStore {
     }
 
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
-        Self::with(&self.reader, |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT doc, version FROM incidents ORDER BY start, id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (doc, version) = row?;
-                out.push(StoredIncident {
-                    incident: incident_from_json(&doc)?,
-                    version,
-                });
-            }
-            Ok(out)
-        })
-        .await
+        Self::with(&self.reader, |conn| select_incidents(conn, "", [])).await
     }
 
     async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError> {
         let id = id.to_owned();
         Self::with(&self.reader, move |conn| {
-            let row = conn
-                .prepare_cached("SELECT doc, version FROM incidents WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-                .optional()?;
-            row.map(|(doc, version)| {
-                Ok(StoredIncident {
-                    incident: incident_from_json(&doc)?,
-                    version,
-                })
-            })
-            .transpose()
+            Ok(select_incidents(conn, "WHERE id = ?1", [id])?.pop())
         })
         .await
     }
@@ -363,21 +358,7 @@ impl Store for SqliteStore {
     async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError> {
         let provider = provider.as_str().to_owned();
         Self::with(&self.reader, move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT doc, version FROM incidents WHERE provider = ?1 ORDER BY start, id",
-            )?;
-            let rows = stmt.query_map([provider], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (doc, version) = row?;
-                out.push(StoredIncident {
-                    incident: incident_from_json(&doc)?,
-                    version,
-                });
-            }
-            Ok(out)
+            select_incidents(conn, "WHERE provider = ?1", [provider])
         })
         .await
     }
