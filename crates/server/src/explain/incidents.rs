@@ -15,7 +15,7 @@ use radar_store::{StoreError, StoredIncident};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::intake::api::read_body;
+use crate::intake::api::{read_body, require_json};
 use crate::problem::{InvalidParam, Problem};
 use crate::state::AppState;
 
@@ -52,18 +52,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     headers: &HeaderMap,
 ) -> Result<T, Problem> {
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if ctype.split(';').next().unwrap_or("").trim() != "application/json" {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported content type",
-            format!("Content-Type {ctype:?} is not accepted here; send application/json"),
-        ));
-    }
+    require_json(headers)?;
     serde_json::from_slice(bytes).map_err(|e| {
         Problem::new(
             StatusCode::BAD_REQUEST,

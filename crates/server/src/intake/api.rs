@@ -191,6 +191,27 @@ fn bad_request(reason: &'static str, title: &str, detail: impl Into<String>) -> 
     Problem::new(StatusCode::BAD_REQUEST, reason, title, detail)
 }
 
+/// Refuses a request whose `Content-Type` is not `application/json` (parameters allowed).
+pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ctype.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("application/json") {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Unsupported content type",
+        format!(
+            "Content-Type {:?} is not accepted here; send application/json",
+            if ctype.is_empty() { "(none)" } else { ctype }
+        ),
+    ))
+}
+
 /// Reads the body up to the configured limit.
 pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Problem> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -229,23 +250,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<ReportId>, Problem
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let (parts, body) = req.into_parts();
-    let ctype = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ctype.split(';').next().unwrap_or("").trim();
-    if !mime.eq_ignore_ascii_case("application/json") {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported content type",
-            format!(
-                "Content-Type {:?} is not accepted here; send application/json",
-                if ctype.is_empty() { "(none)" } else { ctype }
-            ),
-        ));
-    }
+    require_json(&parts.headers)?;
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
     let env: Envelope<'_> = serde_json::from_slice(&bytes).map_err(|e| {
         bad_request(
