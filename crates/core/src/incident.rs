@@ -11,9 +11,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{
-    ComponentStatus, Event, IncidentCategory, IncidentId, IncidentState, LocalizedText,
+    ComponentName, ComponentStatus, Event, IncidentCategory, IncidentId, IncidentState,
+    LocalizedText,
 };
-use crate::ids::{ComponentId, ProviderId, RegionId, ServiceId};
+use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::Timestamp;
 use crate::topology::{ComponentRef, Topology};
 
@@ -177,6 +178,17 @@ pub fn check_text(field: &str, t: &LocalizedText) -> Result<(), IncidentError> {
     Ok(())
 }
 
+/// Checks that an expected end does not lie before the incident's start.
+fn check_expected_end(start: Timestamp, end: Option<Timestamp>) -> Result<(), IncidentError> {
+    match end {
+        Some(e) if e < start => Err(IncidentError::invalid(
+            "expected_end",
+            "lies before the start of the incident",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Everything needed to declare an incident.
 #[derive(Clone, Debug, Default)]
 pub struct Declaration {
@@ -243,16 +255,7 @@ fn resolve_components(
     raw.iter()
         .enumerate()
         .map(|(i, s)| {
-            let r = match s.split_once(':') {
-                Some((p, c)) => ProviderId::parse(p)
-                    .ok()
-                    .zip(ComponentId::parse(c).ok())
-                    .map(|(provider, component)| ComponentRef { provider, component }),
-                None => ComponentId::parse(s).ok().map(|component| ComponentRef {
-                    provider: provider.clone(),
-                    component,
-                }),
-            };
+            let r = ComponentName::parse(s).ok().map(|n| n.resolve(provider));
             r.filter(|r| topology.component(r).is_some()).ok_or_else(|| {
                 let known: Vec<&str> = topology
                     .components_of(provider.as_str())
@@ -347,14 +350,7 @@ impl Incident {
             }
         }
         let start = d.start.unwrap_or(now);
-        if let Some(e) = d.expected_end {
-            if e < start {
-                return Err(IncidentError::invalid(
-                    "expected_end",
-                    "lies before the start of the incident",
-                ));
-            }
-        }
+        check_expected_end(start, d.expected_end)?;
         let state = d.state.unwrap_or(IncidentState::Confirmed);
         let id = d.id.unwrap_or_else(new_id);
         Ok(Incident {
@@ -402,14 +398,7 @@ impl Incident {
             Some(r) => Some(resolve_regions(topology, r)?),
             None => None,
         };
-        if let Some(Some(e)) = u.expected_end {
-            if e < self.start {
-                return Err(IncidentError::invalid(
-                    "expected_end",
-                    "lies before the start of the incident",
-                ));
-            }
-        }
+        check_expected_end(self.start, u.expected_end.flatten())?;
         let mut fields = Vec::new();
         if let Some(t) = u.title {
             self.title = t;

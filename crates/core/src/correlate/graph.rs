@@ -15,12 +15,17 @@ pub fn service_label(s: &ServiceKey) -> String {
     format!("{}/{}", s.0, s.1)
 }
 
-/// Dependency graph with precomputed service closures.
+/// Dependency graph with precomputed closures of components and services, and the dependents
+/// of each component.
 pub struct Graph<'a> {
     pub topo: &'a Topology,
     deps: BTreeMap<ComponentRef, Vec<ComponentRef>>,
+    /// Every component a component depends on, itself included.
+    below: BTreeMap<ComponentRef, BTreeSet<ComponentRef>>,
     tech: BTreeMap<ComponentRef, String>,
     services: BTreeMap<ServiceKey, ServiceInfo>,
+    /// The services (in key order) whose closure holds a component.
+    dependents: BTreeMap<ComponentRef, Vec<ServiceKey>>,
 }
 
 struct ServiceInfo {
@@ -44,9 +49,16 @@ impl<'a> Graph<'a> {
         let mut g = Graph {
             topo,
             deps,
+            below: BTreeMap::new(),
             tech,
             services: BTreeMap::new(),
+            dependents: BTreeMap::new(),
         };
+        g.below = g
+            .deps
+            .keys()
+            .map(|c| (c.clone(), g.closure(std::slice::from_ref(c))))
+            .collect();
         for s in &topo.services {
             let closure: BTreeSet<ComponentRef> = g.closure(&s.depends_on);
             let technologies: BTreeSet<String> = if s.technologies.is_empty() {
@@ -65,6 +77,11 @@ impl<'a> Graph<'a> {
                     technologies,
                 },
             );
+        }
+        for (k, i) in &g.services {
+            for c in &i.closure {
+                g.dependents.entry(c.clone()).or_default().push(k.clone());
+            }
         }
         g
     }
@@ -94,7 +111,7 @@ impl<'a> Graph<'a> {
 
     /// Whether component `a` depends (transitively) on `b` (`a != b`).
     pub fn component_depends(&self, a: &ComponentRef, b: &ComponentRef) -> bool {
-        a != b && self.closure(std::slice::from_ref(a)).contains(b)
+        a != b && self.below.get(a).is_some_and(|s| s.contains(b))
     }
 
     /// Technologies of a service: its own list, else those of the components it needs.
@@ -110,12 +127,8 @@ impl<'a> Graph<'a> {
     }
 
     /// Every service (of any provider) that depends on `c`.
-    pub fn dependents(&self, c: &ComponentRef) -> Vec<ServiceKey> {
-        self.services
-            .iter()
-            .filter(|(_, i)| i.closure.contains(c))
-            .map(|(k, _)| k.clone())
-            .collect()
+    pub fn dependents(&self, c: &ComponentRef) -> &[ServiceKey] {
+        self.dependents.get(c).map_or(&[], Vec::as_slice)
     }
 
     /// The shortest dependency path from service `s` down to component `c`, as labels
@@ -177,9 +190,10 @@ impl<'a> Graph<'a> {
             .cloned()
             .collect();
         let unaffected: Vec<ServiceKey> = dependents
-            .into_iter()
+            .iter()
             .filter(|s| !affected.contains(s))
             .filter(|s| providers.contains(&s.0) || s.0 == c.provider)
+            .cloned()
             .collect();
         Fit {
             covered,

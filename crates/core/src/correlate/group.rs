@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::graph::Graph;
-use super::relate::relate_in;
+use super::relate::{relate_in, SURGE_EARLY_SECS};
 use super::root::{Reason, RootCandidate};
 use super::{text, Evidence, Explanation, IncidentView, Origin, Relation, Verdict};
 use crate::topology::{ComponentRef, Topology};
@@ -57,6 +57,14 @@ fn find(p: &mut [usize], i: usize) -> usize {
     r
 }
 
+/// The gap between the two periods of a relation, from its onset evidence.
+fn onset_gap(r: &Relation) -> Option<i64> {
+    r.evidence.iter().find_map(|e| match e {
+        Evidence::Onset { gap_secs, .. } => Some(*gap_secs),
+        _ => None,
+    })
+}
+
 /// Groups incidents into causes. One assignment per view, in order.
 pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment> {
     let g = Graph::new(topology);
@@ -65,15 +73,7 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     for i in 0..n {
         for j in i + 1..n {
             let r = relate_in(&views[i], &views[j], &g);
-            let gap = r
-                .evidence
-                .iter()
-                .find_map(|e| match e {
-                    Evidence::Onset { gap_secs, .. } => Some(*gap_secs),
-                    _ => None,
-                })
-                .unwrap_or(0);
-            if gap <= MAX_GAP_SECS {
+            if onset_gap(&r).unwrap_or(0) <= MAX_GAP_SECS {
                 rel[i][j] = Some(r);
             }
         }
@@ -166,14 +166,14 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
                 }),
                 Evidence::DependencyPath {
                     known_down: true, ..
-                } if matches!(views[j].origin, Origin::Declared { .. }) => Some(Role::Symptom {
+                } if views[j].is_declared() => Some(Role::Symptom {
                     incident: views[j].id.clone(),
                 }),
                 _ => None,
             });
             let Some(role_j) = role_j else { continue };
             // Onset distance, counting onsets shortly after the signal as just before it.
-            let d = (views[s].start.0 + 600 - views[j].start.0).max(0);
+            let d = (views[s].start.0 + SURGE_EARLY_SECS - views[j].start.0).max(0);
             let better = match &best {
                 None => true,
                 Some((bd, bj, _)) => d < *bd || (d == *bd && j < *bj),
@@ -202,7 +202,7 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             let anchor = members
                 .iter()
                 .copied()
-                .filter(|&x| matches!(views[x].origin, Origin::Declared { .. }))
+                .filter(|&x| views[x].is_declared())
                 .min_by_key(|&x| (views[x].start, x))
                 .or_else(|| {
                     members
@@ -259,14 +259,11 @@ fn explain<'r>(
 ) -> Explanation {
     let mut de: Vec<String> = Vec::new();
     let mut en: Vec<String> = Vec::new();
-    if let Some(j) = link[i] {
-        if let Some(r) = get(i, j) {
-            de.push(r.explanation.de.clone());
-            en.push(r.explanation.en.clone());
-        }
-    } else if let Some(j) =
+    // The relation to the incident this one links to, else to one linking to it.
+    let linked = link[i].or_else(|| {
         (0..views.len()).find(|&j| j != i && roots_of[j] == roots_of[i] && link[j] == Some(i))
-    {
+    });
+    if let Some(j) = linked {
         if let Some(r) = get(i, j) {
             de.push(r.explanation.de.clone());
             en.push(r.explanation.en.clone());
@@ -299,7 +296,7 @@ fn explain<'r>(
         ));
         for j in 0..views.len() {
             let w = &views[j];
-            if roots_of[j] == roots_of[i] || !matches!(w.origin, Origin::Declared { .. }) {
+            if roots_of[j] == roots_of[i] || !w.is_declared() {
                 continue;
             }
             let overlaps = w.start <= v.end.unwrap_or(v.start.max(w.start))
@@ -322,15 +319,7 @@ fn explain<'r>(
             continue;
         }
         let Some(r) = get(i, j) else { continue };
-        let gap = r
-            .evidence
-            .iter()
-            .find_map(|e| match e {
-                Evidence::Onset { gap_secs, .. } => Some(*gap_secs),
-                _ => None,
-            })
-            .unwrap_or(i64::MAX);
-        if gap > MENTION_GAP_SECS {
+        if onset_gap(r).unwrap_or(i64::MAX) > MENTION_GAP_SECS {
             continue;
         }
         match r.verdict {

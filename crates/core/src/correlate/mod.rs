@@ -374,7 +374,7 @@ impl IncidentView {
                 if s.0 == self.provider {
                     own.insert(s.clone());
                 }
-                any.insert(s);
+                any.insert(s.clone());
             }
         }
         if own.is_empty() {

@@ -19,29 +19,33 @@ const SPILL_MAX_LAG: i64 = 20 * 60;
 /// explains: a telecom's rise may come this long before the declaration.
 const SPILL_MIN_LAG_DECLARED: i64 = -60 * 60;
 /// A customer-service signal may start this long before the network outage's estimated onset.
-const SURGE_EARLY_SECS: i64 = 10 * 60;
+pub(super) const SURGE_EARLY_SECS: i64 = 10 * 60;
 /// Two episodes of one provider on the same services this close are one outage.
 const SAME_OUTAGE_LAG: i64 = 15 * 60;
 const SAME_OUTAGE_GAP: i64 = 20 * 60;
 /// Symptom profiles with a cosine below this differ.
-const DIFFERENT_SYMPTOMS: f64 = 0.5;
+pub(super) const DIFFERENT_SYMPTOMS: f64 = 0.5;
 
 /// Relates two incidents: verdict, confidence, evidence and a sentence in German and English.
 pub fn relate(a: &IncidentView, b: &IncidentView, topology: &Topology) -> Relation {
     relate_in(a, b, &Graph::new(topology))
 }
 
-/// Facts derived while relating, reused by grouping.
-pub(super) struct Facts {
-    pub lag: i64,
-    pub overlap: i64,
-    pub gap: i64,
-    pub jaccard: f64,
+/// Time and region facts of a pair.
+struct Facts {
+    lag: i64,
+    overlap: i64,
+    gap: i64,
+    jaccard: f64,
     /// Shared regions over the smaller side's regions (1 when one side lies within the other).
-    pub containment: f64,
+    containment: f64,
+    /// Shared regions, and the regions of each side.
+    shared_regions: usize,
+    a_regions: usize,
+    b_regions: usize,
 }
 
-pub(super) fn facts(a: &IncidentView, b: &IncidentView, g: &Graph) -> Facts {
+fn facts(a: &IncidentView, b: &IncidentView, g: &Graph) -> Facts {
     let horizon = Timestamp(
         [
             Some(a.start.0),
@@ -76,6 +80,9 @@ pub(super) fn facts(a: &IncidentView, b: &IncidentView, g: &Graph) -> Facts {
         } else {
             inter as f64 / ra.len().min(rb.len()) as f64
         },
+        shared_regions: inter,
+        a_regions: ra.len(),
+        b_regions: rb.len(),
     }
 }
 
@@ -138,6 +145,22 @@ fn call_surge(net: &IncidentView, signal: &IncidentView, lag: i64, overlap: i64,
         && j > 0.0
 }
 
+/// The first of (a, b, lag) and (b, a, −lag) that passes a directed `test`.
+fn either_way<'v>(
+    a: &'v IncidentView,
+    b: &'v IncidentView,
+    lag: i64,
+    test: impl Fn(&IncidentView, &IncidentView, i64) -> bool,
+) -> Option<(&'v IncidentView, &'v IncidentView, i64)> {
+    if test(a, b, lag) {
+        Some((a, b, lag))
+    } else if test(b, a, -lag) {
+        Some((b, a, -lag))
+    } else {
+        None
+    }
+}
+
 /// Path labels from one side down to `c`.
 fn side_path(
     g: &Graph,
@@ -179,14 +202,12 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         overlap_secs: f.overlap,
         gap_secs: f.gap,
     });
-    let ra = a.region_set(g.topo);
-    let rb = b.region_set(g.topo);
     evidence.push(Evidence::Regions {
         jaccard: f.jaccard,
         containment: f.containment,
-        shared: ra.intersection(&rb).count(),
-        a: ra.len(),
-        b: rb.len(),
+        shared: f.shared_regions,
+        a: f.a_regions,
+        b: f.b_regions,
     });
 
     // Symptoms.
@@ -228,7 +249,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
                 continue;
             }
             let known =
-                (da.contains(&c) && (clb.contains(&c))) || (db.contains(&c) && cla.contains(&c));
+                (da.contains(&c) && clb.contains(&c)) || (db.contains(&c) && cla.contains(&c));
             if known || g.fit(&c, &affected, &providers).explains_all() {
                 path = Some((c, known));
                 break;
@@ -272,13 +293,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             related.push(0.95);
         }
     }
-    let spill = if spill_over(g, a, b, f.lag, f.overlap, f.containment) {
-        Some((a, b, f.lag))
-    } else if spill_over(g, b, a, -f.lag, f.overlap, f.containment) {
-        Some((b, a, -f.lag))
-    } else {
-        None
-    };
+    let spill = either_way(a, b, f.lag, |x, y, lag| {
+        spill_over(g, x, y, lag, f.overlap, f.containment)
+    });
     if let Some((src, tgt, lag)) = spill {
         evidence.push(Evidence::SpillOver {
             source: src.id.clone(),
@@ -288,13 +305,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         });
         related.push(0.7 + 0.2 * f.containment);
     }
-    let surge = if call_surge(a, b, f.lag, f.overlap, f.jaccard) {
-        Some((a, b, f.lag))
-    } else if call_surge(b, a, -f.lag, f.overlap, f.jaccard) {
-        Some((b, a, -f.lag))
-    } else {
-        None
-    };
+    let surge = either_way(a, b, f.lag, |x, y, lag| {
+        call_surge(x, y, lag, f.overlap, f.jaccard)
+    });
     if let Some((net, sig, lag)) = surge {
         evidence.push(Evidence::CallSurge {
             outage: net.id.clone(),

@@ -1,7 +1,8 @@
 //! Sentences in German and English for relations and groups.
 
 use super::graph::Graph;
-use super::{Evidence, Explanation, IncidentView, NoPath, Origin, Verdict};
+use super::relate::DIFFERENT_SYMPTOMS;
+use super::{CauseInfo, Evidence, Explanation, IncidentView, NoPath, Origin, Verdict};
 use crate::event::IncidentCategory;
 use crate::topology::ComponentRef;
 
@@ -113,6 +114,13 @@ pub(super) fn label(g: &Graph, v: &IncidentView) -> (String, String) {
     }
 }
 
+/// A declared cause, else the name of its category (`?` when unknown).
+fn cause_name(c: &CauseInfo, category: fn(IncidentCategory) -> &'static str) -> String {
+    c.cause
+        .clone()
+        .unwrap_or_else(|| c.category.map(category).unwrap_or("?").to_owned())
+}
+
 fn minutes(secs: i64) -> i64 {
     (secs.abs() + 30) / 60
 }
@@ -143,16 +151,12 @@ pub(super) fn relation(
     match verdict {
         Verdict::Related => {
             if let Some(Evidence::SpillOver {
-                source,
-                target,
-                lag_secs,
-                ..
+                source, lag_secs, ..
             }) = find(|e| matches!(e, Evidence::SpillOver { .. }))
             {
                 let (src, tgt) = if source == &a.id { (a, b) } else { (b, a) };
                 let (sd, se) = label(g, src);
                 let tp = provider_name(g, tgt);
-                let _ = target;
                 return Explanation {
                     de: format!(
                         "Zusammenhang (Überschwappen): Die Meldungen bei {tp} stiegen {} Min. nach Beginn von {sd} in denselben Regionen; im eigenen Netz von {tp} ist nichts gestört gemeldet – die Kunden melden den Ausfall eines Dienstes, den sie nutzen.",
@@ -277,16 +281,8 @@ pub(super) fn relation(
                         b: cb,
                         same: Some(false),
                     } => {
-                        let d = |c: &super::CauseInfo| {
-                            c.cause.clone().unwrap_or_else(|| {
-                                c.category.map(category_de).unwrap_or("?").to_owned()
-                            })
-                        };
-                        let n = |c: &super::CauseInfo| {
-                            c.cause.clone().unwrap_or_else(|| {
-                                c.category.map(category_en).unwrap_or("?").to_owned()
-                            })
-                        };
+                        let d = |c| cause_name(c, category_de);
+                        let n = |c| cause_name(c, category_en);
                         de.push(format!("Ursachen verschieden ({} vs. {})", d(ca), d(cb)));
                         en.push(format!("different causes ({} vs. {})", n(ca), n(cb)));
                     }
@@ -298,7 +294,7 @@ pub(super) fn relation(
                         if *technologies_disjoint {
                             de.push("verschiedene Technologien".to_owned());
                             en.push("different technologies".to_owned());
-                        } else if let Some(c) = cosine.filter(|c| *c < 0.5) {
+                        } else if let Some(c) = cosine.filter(|c| *c < DIFFERENT_SYMPTOMS) {
                             de.push(format!("verschiedene Symptome (Ähnlichkeit {c:.2})"));
                             en.push(format!("different symptoms (similarity {c:.2})"));
                         }
