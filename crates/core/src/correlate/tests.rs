@@ -205,6 +205,17 @@ fn declared(
     }
 }
 
+/// The May 2017 shape: a declared security shutdown of O2's DSL customer management.
+fn crm_shutdown(id: &str, start_min: i64) -> IncidentView {
+    declared(
+        id,
+        "o2-de",
+        IncidentCategory::Security,
+        &["o2-de:crm-dsl"],
+        start_min,
+    )
+}
+
 fn hotline(id: &str, start_min: i64) -> IncidentView {
     let mut v = det(id, "o2-de", &["customer-service"], &[], start_min);
     v.problems = vec![(Problem::Hotline, 0.8), (Problem::Billing, 0.2)];
@@ -214,6 +225,12 @@ fn hotline(id: &str, start_min: i64) -> IncidentView {
 
 fn regions(r: &[&str]) -> Option<Vec<RegionId>> {
     Some(r.iter().map(|x| x.parse().unwrap()).collect())
+}
+
+/// `v` limited to the regions `r`.
+fn within(mut v: IncidentView, r: &[&str]) -> IncidentView {
+    v.regions = regions(r);
+    v
 }
 
 fn has(rel: &Relation, f: impl Fn(&Evidence) -> bool) -> bool {
@@ -266,13 +283,7 @@ fn dependency_path_across_providers() {
 fn absence_of_a_path_and_different_declared_causes_make_unrelated() {
     // The May 2017 shape: an LTE outage and a security shutdown of the DSL CRM.
     let t = topo();
-    let crm = declared(
-        "sec-1",
-        "o2-de",
-        IncidentCategory::Security,
-        &["o2-de:crm-dsl"],
-        -5 * 1440,
-    );
+    let crm = crm_shutdown("sec-1", -5 * 1440);
     let lte = det("lte", "o2-de", &["mobile-data"], &["lte"], 0);
     let r = relate(&lte, &crm, &t);
     assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
@@ -344,10 +355,8 @@ fn shared_component_contradicted_by_quiet_services() {
     // LTE data and DSL of one operator in the same region at the same time: they share only
     // the backbone, which would also have taken down mobile calls.
     let t = topo();
-    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 0);
-    a.regions = regions(&["DE-BY"]);
-    let mut b = det("b", "o2-de", &["dsl"], &["dsl"], 20);
-    b.regions = regions(&["DE-BY"]);
+    let a = within(det("a", "o2-de", &["mobile-data"], &["lte"], 0), &["DE-BY"]);
+    let b = within(det("b", "o2-de", &["dsl"], &["dsl"], 20), &["DE-BY"]);
     let r = relate(&a, &b, &t);
     assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
     let quiet = r.evidence.iter().find_map(|e| match e {
@@ -358,8 +367,10 @@ fn shared_component_contradicted_by_quiet_services() {
     });
     assert_eq!(quiet.unwrap(), ["o2-de/mobile-voice"]);
     // Calls failing as well make the backbone (or core) a common explanation.
-    let mut v = det("v", "o2-de", &["mobile-voice"], &["umts"], 5);
-    v.regions = regions(&["DE-BY"]);
+    let v = within(
+        det("v", "o2-de", &["mobile-voice"], &["umts"], 5),
+        &["DE-BY"],
+    );
     let r = relate(&a, &v, &t);
     assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
 }
@@ -367,10 +378,14 @@ fn shared_component_contradicted_by_quiet_services() {
 #[test]
 fn onset_regions_and_symptoms_evidence() {
     let t = topo();
-    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 10);
-    a.regions = regions(&["DE-BY", "DE-BE"]);
-    let mut b = det("b", "telekom-de", &["mobile-data"], &["lte"], 0);
-    b.regions = regions(&["DE-BY"]);
+    let a = within(
+        det("a", "o2-de", &["mobile-data"], &["lte"], 10),
+        &["DE-BY", "DE-BE"],
+    );
+    let mut b = within(
+        det("b", "telekom-de", &["mobile-data"], &["lte"], 0),
+        &["DE-BY"],
+    );
     b.problems = vec![(Problem::NoInternet, 1.0)];
     let r = relate(&a, &b, &t);
     for e in &r.evidence {
@@ -409,8 +424,10 @@ fn onset_regions_and_symptoms_evidence() {
         }
     }
     // Disjoint regions count as positive evidence against a common cause.
-    let mut c2 = det("c", "telekom-de", &["mobile-data"], &["lte"], 0);
-    c2.regions = regions(&["DE-HH"]);
+    let c2 = within(
+        det("c", "telekom-de", &["mobile-data"], &["lte"], 0),
+        &["DE-HH"],
+    );
     let r = relate(&a, &c2, &t);
     assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
     assert!(r.explanation.en.contains("no shared regions"));
@@ -433,8 +450,10 @@ fn onset_regions_and_symptoms_evidence() {
 fn spill_over_relates_an_isp_rise_to_the_messaging_outage() {
     let t = topo();
     let wa = det("wa", "whatsapp", &["messaging"], &[], 0);
-    let mut isp = det("isp", "o2-de", &["mobile-data"], &["lte"], 4);
-    isp.regions = regions(&["DE-BY", "DE-NW"]);
+    let isp = within(
+        det("isp", "o2-de", &["mobile-data"], &["lte"], 4),
+        &["DE-BY", "DE-NW"],
+    );
     let r = relate(&isp, &wa, &t);
     assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
     let spill = r.evidence.iter().find_map(|e| match e {
@@ -475,13 +494,7 @@ fn call_surge_and_declared_symptom() {
         Evidence::CallSurge { lag_secs: 360, .. }
     )));
     // The CRM being down explains hotline complaints too (agents cannot help).
-    let crm = declared(
-        "sec-1",
-        "o2-de",
-        IncidentCategory::Security,
-        &["o2-de:crm-dsl"],
-        -3000,
-    );
+    let crm = crm_shutdown("sec-1", -3000);
     let r = relate(&calls, &crm, &t);
     assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
     assert!(has(&r, |e| matches!(
@@ -539,13 +552,7 @@ fn root_ranking() {
     p.failed_probes = vec![(c("o2-de:umts-ran"), "DE-BY".parse().unwrap(), p.start)];
     assert_eq!(top(&p), "o2-de:umts-ran");
     // A declared component is the root of its incident.
-    let d = declared(
-        "sec-1",
-        "o2-de",
-        IncidentCategory::Security,
-        &["o2-de:crm-dsl"],
-        0,
-    );
+    let d = crm_shutdown("sec-1", 0);
     assert_eq!(top(&d), "o2-de:crm-dsl");
     // Cross-provider: alone, 1&1's own core (O2's quiet services argue against O2's core) ...
     let mvno = det("f", "1und1-de", &["mobile-data", "mobile-voice"], &[], 0);
@@ -570,13 +577,7 @@ fn group_of<'a>(g: &'a [GroupAssignment], id: &str) -> &'a GroupAssignment {
 #[test]
 fn grouping_keeps_may_2017_apart_and_explains_the_hotline() {
     let t = topo();
-    let crm = declared(
-        "sec-1",
-        "o2-de",
-        IncidentCategory::Security,
-        &["o2-de:crm-dsl"],
-        -5 * 1440,
-    );
+    let crm = crm_shutdown("sec-1", -5 * 1440);
     let early_calls = hotline("calls-early", -5 * 1440 + 30);
     let lte = det("lte", "o2-de", &["mobile-data"], &["lte"], 0);
     let calls = hotline("calls", 8);
@@ -676,13 +677,7 @@ fn a_mixed_episode_joins_the_network_fault_not_the_security_shutdown() {
     let t = topo();
     // A mixed episode that overlaps both a declared security shutdown (through the hotline) and
     // a declared LTE fault: the two declarations are unrelated and stay apart.
-    let crm = declared(
-        "sec-1",
-        "o2-de",
-        IncidentCategory::Security,
-        &["o2-de:crm-dsl"],
-        -600,
-    );
+    let crm = crm_shutdown("sec-1", -600);
     let net = declared(
         "net-1",
         "o2-de",
@@ -760,13 +755,7 @@ fn a_weak_unrelated_verdict_does_not_split_one_cause() {
     // beside an LTE outage.
     let views = vec![
         det("lte", "o2-de", &["mobile-data"], &["lte"], 0),
-        declared(
-            "sec",
-            "o2-de",
-            IncidentCategory::Security,
-            &["o2-de:crm-dsl"],
-            -60,
-        ),
+        crm_shutdown("sec", -60),
     ];
     let g = group(&views, &t);
     assert_ne!(g[0].group, g[1].group);
@@ -799,11 +788,12 @@ fn a_regional_outage_prefers_the_nearest_common_dependency() {
 #[test]
 fn one_component_down_in_disjoint_regions_is_two_faults() {
     let t = topo();
-    let mut a = det("a", "o2-de", &["mobile-data"], &["lte"], 0);
-    a.regions = regions(&["DE-BY"]);
+    let mut a = within(det("a", "o2-de", &["mobile-data"], &["lte"], 0), &["DE-BY"]);
     a.failed_probes = vec![(c("o2-de:lte-ran"), "DE-BY".parse().unwrap(), a.start)];
-    let mut b = det("b", "o2-de", &["mobile-data"], &["lte"], 30);
-    b.regions = regions(&["DE-HH"]);
+    let mut b = within(
+        det("b", "o2-de", &["mobile-data"], &["lte"], 30),
+        &["DE-HH"],
+    );
     b.failed_probes = vec![(c("o2-de:lte-ran"), "DE-HH".parse().unwrap(), b.start)];
     assert_ne!(relate(&a, &b, &t).verdict, Verdict::Related);
     // Where they meet, the same component down relates them.
