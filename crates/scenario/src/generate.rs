@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::eval::{Regions, Truth, TruthOutage};
-use crate::package::{reporter_key, write_events_jsonl, write_reports_csv, Package, ReportRow};
+use crate::package::{reporter_key, write_package, Package, ReportRow};
 
 /// Local time of the simulated population relative to UTC (Central European Summer Time).
 pub const LOCAL_OFFSET_SECS: i64 = 2 * 3600;
@@ -287,7 +287,7 @@ fn outage_problems(service: &str) -> &'static [(&'static str, f64)] {
     }
 }
 
-const SOURCES: &[(&str, f64)] = &[
+pub(crate) const SOURCES: &[(&str, f64)] = &[
     ("web", 0.55),
     ("app", 0.3),
     ("social", 0.07),
@@ -297,11 +297,11 @@ const SOURCES: &[(&str, f64)] = &[
 ];
 
 /// Daily shape: fraction of the evening peak at each local hour (interpolated in between).
-const WEEKDAY_SHAPE: [f64; 24] = [
+pub(crate) const WEEKDAY_SHAPE: [f64; 24] = [
     0.22, 0.1, 0.05, 0.03, 0.03, 0.05, 0.15, 0.35, 0.55, 0.65, 0.7, 0.72, 0.75, 0.72, 0.7, 0.72,
     0.75, 0.8, 0.88, 0.95, 1.0, 0.95, 0.75, 0.45,
 ];
-const WEEKEND_SHAPE: [f64; 24] = [
+pub(crate) const WEEKEND_SHAPE: [f64; 24] = [
     0.3, 0.15, 0.07, 0.04, 0.03, 0.03, 0.06, 0.12, 0.25, 0.45, 0.6, 0.7, 0.72, 0.72, 0.7, 0.7,
     0.72, 0.75, 0.82, 0.9, 0.95, 0.9, 0.72, 0.5,
 ];
@@ -392,15 +392,13 @@ impl Scenario {
     /// Writes `topology.toml`, `reports.csv`, `events.jsonl` and `truth.json` into `dir`
     /// (created if needed).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("topology.toml"), &self.topology_toml)?;
-        let f = std::fs::File::create(dir.join("reports.csv"))?;
-        write_reports_csv(std::io::BufWriter::with_capacity(1 << 20, f), &self.rows)?;
-        let f = std::fs::File::create(dir.join("events.jsonl"))?;
-        write_events_jsonl(std::io::BufWriter::new(f), &self.events)?;
-        let truth = serde_json::to_string_pretty(&self.truth).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("truth.json"), truth + "\n")?;
-        Ok(())
+        write_package(
+            dir,
+            &self.topology_toml,
+            &self.rows,
+            &self.events,
+            &self.truth,
+        )
     }
 }
 
@@ -480,7 +478,8 @@ fn cumulative<T: Copy>(items: &[(T, f64)]) -> Vec<(T, f64)> {
         .collect()
 }
 
-fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
+/// A weighted draw.
+pub(crate) fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
     let total: f64 = items.iter().map(|i| i.1).sum();
     let mut x = rng.gen::<f64>() * total;
     for &(t, w) in items {
@@ -526,6 +525,25 @@ pub(crate) fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
     (lambda + z * lambda.sqrt()).round().max(0.0) as u32
 }
 
+/// The `counter`th reporter of a package generated from `seed`: splitmix64 of the two, an
+/// opaque, unique-looking 12-digit hex string.
+pub(crate) fn reporter_string(seed: u64, counter: u64) -> String {
+    let mut z = seed
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .wrapping_add(counter.wrapping_mul(0xbf58_476d_1ce4_e5b9));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    format!("{:012x}", z & 0xffff_ffff_ffff)
+}
+
+/// A 24-hour table at local hour `h`, interpolated linearly between hours.
+pub(crate) fn interp(table: &[f64; 24], h: f64) -> f64 {
+    let i = h.floor() as usize % 24;
+    let frac = h - h.floor();
+    table[i] * (1.0 - frac) + table[(i + 1) % 24] * frac
+}
+
 fn peak_rate(provider: &str) -> f64 {
     PEAK_RATE
         .iter()
@@ -547,7 +565,8 @@ fn is_telecom(provider: &str) -> bool {
     TELECOMS.contains(&provider)
 }
 
-fn text(de: &str, en: &str) -> LocalizedText {
+/// German and English text.
+pub(crate) fn text(de: &str, en: &str) -> LocalizedText {
     LocalizedText(
         [
             ("de".to_owned(), de.to_owned()),
@@ -602,15 +621,7 @@ impl Gen {
 
     fn new_reporter(&mut self) -> String {
         self.reporter_counter += 1;
-        // splitmix64 of (seed, counter): an opaque, unique-looking key.
-        let mut z = self
-            .seed
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .wrapping_add(self.reporter_counter.wrapping_mul(0xbf58_476d_1ce4_e5b9));
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        format!("{:012x}", z & 0xffff_ffff_ffff)
+        reporter_string(self.seed, self.reporter_counter)
     }
 
     /// Local hour (fractional) and whether the day is a weekend or holiday.
@@ -636,9 +647,7 @@ impl Gen {
         } else {
             &WEEKDAY_SHAPE
         };
-        let i = h.floor() as usize % 24;
-        let frac = h - h.floor();
-        let mut v = table[i] * (1.0 - frac) + table[(i + 1) % 24] * frac;
+        let mut v = interp(table, h);
         if !(6.0..22.0).contains(&h) {
             v *= self.night_factor;
         }
@@ -703,6 +712,59 @@ impl Gen {
         BIG_TELECOMS[self.rng.gen_range(0..BIG_TELECOMS.len())]
     }
 
+    /// Two different big telecoms.
+    fn two_telecoms(&mut self) -> (&'static str, &'static str) {
+        let a = self.telecom();
+        let mut b = self.telecom();
+        while b == a {
+            b = self.telecom();
+        }
+        (a, b)
+    }
+
+    fn big_region(&mut self) -> &'static str {
+        BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())]
+    }
+
+    /// A DSL access fault in one region.
+    fn regional_dsl(
+        &mut self,
+        id: &str,
+        provider: &'static str,
+        region: &'static str,
+        start: i64,
+        minutes: i64,
+    ) -> String {
+        self.outage(
+            id,
+            provider,
+            &["dsl"],
+            Some(vec![region]),
+            start,
+            minutes,
+            "dsl-access",
+            15.0,
+            180,
+        )
+    }
+
+    /// A national LTE radio fault (`lte-1`) whose probes fail while it lasts.
+    fn lte_with_probes(&mut self, provider: &'static str, start: i64, minutes: i64) -> String {
+        let cause = self.outage(
+            "lte-1",
+            provider,
+            &["mobile-data"],
+            None,
+            start,
+            minutes,
+            "lte-ran",
+            10.0,
+            180,
+        );
+        self.probes(provider, "lte-ran", start, start + minutes * 60);
+        cause
+    }
+
     fn plan_main(&mut self, kind: &str) {
         let day = self.outage_day();
         match kind {
@@ -724,37 +786,16 @@ impl Gen {
             }
             "regional" => {
                 let p = self.telecom();
-                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                let r = self.big_region();
                 let t = self.rand_time(day, 8.0, 19.0);
                 let m = self.rng.gen_range(60..180);
-                self.outage(
-                    "regional-1",
-                    p,
-                    &["dsl"],
-                    Some(vec![r]),
-                    t,
-                    m,
-                    "dsl-access",
-                    15.0,
-                    180,
-                );
+                self.regional_dsl("regional-1", p, r, t, m);
             }
             "lte" => {
                 let p = self.telecom();
                 let t = self.rand_time(day, 9.0, 17.0);
                 let m = self.rng.gen_range(120..300);
-                self.outage(
-                    "lte-1",
-                    p,
-                    &["mobile-data"],
-                    None,
-                    t,
-                    m,
-                    "lte-ran",
-                    10.0,
-                    180,
-                );
-                self.probes(p, "lte-ran", t, t + m * 60);
+                self.lte_with_probes(p, t, m);
             }
             "ramp" => {
                 let p = self.telecom();
@@ -793,7 +834,7 @@ impl Gen {
                 let p = self.telecom();
                 let mut regions: Vec<&'static str> = Vec::new();
                 while regions.len() < 3 {
-                    let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                    let r = self.big_region();
                     if !regions.contains(&r) {
                         regions.push(r);
                     }
@@ -842,11 +883,7 @@ impl Gen {
             "concurrent" => {
                 // Two unrelated outages of different operators at the same time.
                 let t = self.rand_time(day, 9.0, 17.0);
-                let a = self.telecom();
-                let mut b = self.telecom();
-                while b == a {
-                    b = self.telecom();
-                }
+                let (a, b) = self.two_telecoms();
                 self.outage(
                     "national-1",
                     a,
@@ -858,19 +895,9 @@ impl Gen {
                     12.0,
                     120,
                 );
-                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                let r = self.big_region();
                 let t2 = t + self.rng.gen_range(5..40) * 60;
-                self.outage(
-                    "regional-1",
-                    b,
-                    &["dsl"],
-                    Some(vec![r]),
-                    t2,
-                    90,
-                    "dsl-access",
-                    15.0,
-                    180,
-                );
+                self.regional_dsl("regional-1", b, r, t2, 90);
             }
             "core-cascade" | "backbone-cascade" => {
                 // One root under several services: each service is an outage of its own in the
@@ -884,13 +911,13 @@ impl Gen {
                     ("ip-backbone", &["mobile-data", "mobile-voice", "dsl"])
                 };
                 let cause = format!("{root}-fault");
+                let end = (t + m * 60).min(self.end - 1800);
                 for (i, svc) in services.iter().enumerate() {
                     let lag = if i == 0 {
                         0
                     } else {
                         self.rng.gen_range(0..4) * 60
                     };
-                    let end = (t + m * 60).min(self.end - 1800);
                     self.add(Plan {
                         id: format!("{svc}-1"),
                         provider: p,
@@ -945,18 +972,7 @@ impl Gen {
                 self.plan_crm(p, t_crm, self.end);
                 let t = self.rand_time(self.days - 1, 10.0, 15.0);
                 let m = self.rng.gen_range(120..240);
-                let cause = self.outage(
-                    "lte-1",
-                    p,
-                    &["mobile-data"],
-                    None,
-                    t,
-                    m,
-                    "lte-ran",
-                    10.0,
-                    180,
-                );
-                self.probes(p, "lte-ran", t, t + m * 60);
+                let cause = self.lte_with_probes(p, t, m);
                 let lag = self.rng.gen_range(3..9) * 60;
                 self.add(Plan {
                     id: "call-surge-1".into(),
@@ -974,25 +990,11 @@ impl Gen {
             }
             "same-region" => {
                 // Two operators, one region, the same time, different faults.
-                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
-                let a = self.telecom();
-                let mut b = self.telecom();
-                while b == a {
-                    b = self.telecom();
-                }
+                let r = self.big_region();
+                let (a, b) = self.two_telecoms();
                 let t = self.rand_time(day, 9.0, 17.0);
                 let m = self.rng.gen_range(90..180);
-                self.outage(
-                    "dsl-1",
-                    a,
-                    &["dsl"],
-                    Some(vec![r]),
-                    t,
-                    m,
-                    "dsl-access",
-                    15.0,
-                    180,
-                );
+                self.regional_dsl("dsl-1", a, r, t, m);
                 let t2 = t + self.rng.gen_range(0..20) * 60;
                 let m2 = self.rng.gen_range(90..180);
                 self.outage(
@@ -1010,34 +1012,13 @@ impl Gen {
             "same-provider-concurrent" => {
                 // One operator: a regional DSL fault and a national LTE fault at the same time.
                 let p = self.telecom();
-                let r = BIG_REGIONS[self.rng.gen_range(0..BIG_REGIONS.len())];
+                let r = self.big_region();
                 let t = self.rand_time(day, 9.0, 16.0);
                 let m = self.rng.gen_range(90..180);
-                self.outage(
-                    "dsl-1",
-                    p,
-                    &["dsl"],
-                    Some(vec![r]),
-                    t,
-                    m,
-                    "dsl-access",
-                    15.0,
-                    180,
-                );
+                self.regional_dsl("dsl-1", p, r, t, m);
                 let t2 = t + self.rng.gen_range(5..30) * 60;
                 let m2 = self.rng.gen_range(120..240);
-                self.outage(
-                    "lte-1",
-                    p,
-                    &["mobile-data"],
-                    None,
-                    t2,
-                    m2,
-                    "lte-ran",
-                    10.0,
-                    180,
-                );
-                self.probes(p, "lte-ran", t2, t2 + m2 * 60);
+                self.lte_with_probes(p, t2, m2);
             }
             "mixed" => {
                 let sub =
@@ -1317,16 +1298,22 @@ impl Gen {
 
     fn emit(&mut self, t: i64, provider: &str, service: &str, problem: &str, region: &str) {
         let reporter = self.new_reporter();
+        self.emit_as(t, provider, service, problem, region, reporter);
+    }
+
+    fn emit_as(
+        &mut self,
+        t: i64,
+        provider: &str,
+        service: &str,
+        problem: &str,
+        region: &str,
+        reporter: String,
+    ) {
         let source = pick(&mut self.rng, SOURCES);
-        self.rows.push(ReportRow {
-            time: Timestamp(t),
-            provider: provider.to_owned(),
-            service: (!service.is_empty()).then(|| service.to_owned()),
-            problem: problem.to_owned(),
-            region: region.to_owned(),
-            reporter,
-            source: source.to_owned(),
-        });
+        self.rows.push(ReportRow::new(
+            t, provider, service, problem, region, reporter, source,
+        ));
     }
 
     fn background(&mut self) {
@@ -1352,16 +1339,7 @@ impl Gen {
                     if again {
                         let k = self.rng.gen_range(0..recent[pi].len());
                         let reporter = recent[pi][k].clone();
-                        let source = pick(&mut self.rng, SOURCES);
-                        self.rows.push(ReportRow {
-                            time: Timestamp(t),
-                            provider: (*provider).to_owned(),
-                            service: (!service.is_empty()).then(|| service.to_owned()),
-                            problem: problem.to_owned(),
-                            region: region.to_owned(),
-                            reporter,
-                            source: source.to_owned(),
-                        });
+                        self.emit_as(t, provider, service, problem, region, reporter);
                     } else {
                         self.emit(t, provider, service, problem, region);
                         if let Some(last) = self.rows.last() {

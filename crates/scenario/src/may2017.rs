@@ -33,8 +33,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::eval::{Regions, Truth, TruthOutage};
-use crate::generate::poisson;
-use crate::package::{write_events_jsonl, write_reports_csv, ReportRow};
+use crate::generate::{
+    interp, pick, poisson, reporter_string, text, SOURCES, WEEKDAY_SHAPE, WEEKEND_SHAPE,
+};
+use crate::package::{write_package, ReportRow};
 
 /// The folder name of the package in the repository.
 pub const NAME: &str = "o2-2017-05";
@@ -43,7 +45,7 @@ pub const NAME: &str = "o2-2017-05";
 pub const SEED: u64 = 0x0002_2017_0512;
 
 /// Local time (CEST) minus UTC.
-pub const LOCAL_OFFSET_SECS: i64 = 2 * 3600;
+pub const LOCAL_OFFSET_SECS: i64 = crate::generate::LOCAL_OFFSET_SECS;
 
 /// First second of the package: 2017-05-12T00:00:00Z.
 pub const START: i64 = 1_494_547_200;
@@ -149,15 +151,6 @@ fn background_problems(service: &str) -> &'static [(&'static str, f64)] {
     }
 }
 
-const SOURCES: &[(&str, f64)] = &[
-    ("web", 0.55),
-    ("app", 0.3),
-    ("social", 0.07),
-    ("api", 0.03),
-    ("email", 0.03),
-    ("call-center", 0.02),
-];
-
 /// During the LTE outage: which O2 service people report.
 const LTE_MIX: &[(&str, f64)] = &[
     ("mobile-data", 0.55),
@@ -209,15 +202,6 @@ const HOTLINE_SOURCES: &[(&str, f64)] = &[
 ];
 const HOTLINE_PROBLEMS: &[(&str, f64)] = &[("hotline", 0.8), ("billing", 0.1), ("other", 0.1)];
 
-/// Daily shape: fraction of the evening peak at each local hour (interpolated in between).
-const WEEKDAY_SHAPE: [f64; 24] = [
-    0.22, 0.1, 0.05, 0.03, 0.03, 0.05, 0.15, 0.35, 0.55, 0.65, 0.7, 0.72, 0.75, 0.72, 0.7, 0.72,
-    0.75, 0.8, 0.88, 0.95, 1.0, 0.95, 0.75, 0.45,
-];
-const WEEKEND_SHAPE: [f64; 24] = [
-    0.3, 0.15, 0.07, 0.04, 0.03, 0.03, 0.06, 0.12, 0.25, 0.45, 0.6, 0.7, 0.72, 0.72, 0.7, 0.7,
-    0.72, 0.75, 0.82, 0.9, 0.95, 0.9, 0.72, 0.5,
-];
 /// When the hotline is called: local hours, weekdays (Saturdays at 60 %, Sundays at 25 %).
 const HOTLINE_SHAPE: [f64; 24] = [
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 0.15, 0.7, 1.0, 1.0, 0.95, 0.85, 0.9, 0.95, 0.9, 0.85,
@@ -274,29 +258,6 @@ pub struct Stats {
     pub reporters: usize,
 }
 
-fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
-    let total: f64 = items.iter().map(|i| i.1).sum();
-    let mut x = rng.gen::<f64>() * total;
-    for &(t, w) in items {
-        if x < w {
-            return t;
-        }
-        x -= w;
-    }
-    items[items.len() - 1].0
-}
-
-fn text(de: &str, en: &str) -> LocalizedText {
-    LocalizedText(
-        [
-            ("de".to_owned(), de.to_owned()),
-            ("en".to_owned(), en.to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-    )
-}
-
 /// Local hour (fractional) and day of week (0 = Monday).
 fn local(t: i64) -> (f64, i64) {
     let l = t + LOCAL_OFFSET_SECS;
@@ -305,12 +266,6 @@ fn local(t: i64) -> (f64, i64) {
         (l.rem_euclid(86_400)) as f64 / 3600.0,
         (day + 3).rem_euclid(7),
     )
-}
-
-fn interp(table: &[f64; 24], h: f64) -> f64 {
-    let i = h.floor() as usize % 24;
-    let frac = h - h.floor();
-    table[i] * (1.0 - frac) + table[(i + 1) % 24] * frac
 }
 
 /// Background traffic at t as a fraction of the evening peak.
@@ -414,13 +369,7 @@ impl<'a> Gen<'a> {
 
     fn new_reporter(&mut self) -> String {
         self.counter += 1;
-        let mut z = SEED
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .wrapping_add(self.counter.wrapping_mul(0xbf58_476d_1ce4_e5b9));
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        format!("{:012x}", z & 0xffff_ffff_ffff)
+        reporter_string(SEED, self.counter)
     }
 
     /// A reporter: new, or with probability `again` one who reported to `provider` lately.
@@ -439,28 +388,6 @@ impl<'a> Gen<'a> {
             list[k] = r.clone();
         }
         r
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        t: i64,
-        provider: &str,
-        service: &str,
-        problem: &str,
-        region: &str,
-        reporter: String,
-        source: &str,
-    ) {
-        self.rows.push(ReportRow {
-            time: Timestamp(t),
-            provider: provider.to_owned(),
-            service: (!service.is_empty()).then(|| service.to_owned()),
-            problem: problem.to_owned(),
-            region: region.to_owned(),
-            reporter,
-            source: source.to_owned(),
-        });
     }
 
     fn background(&mut self) {
@@ -498,7 +425,9 @@ impl<'a> Gen<'a> {
                     let region = self.region();
                     let reporter = self.reporter(p, 0.04);
                     let source = pick(&mut self.rng, SOURCES);
-                    self.push(t, p, service, problem, region, reporter, source);
+                    self.rows.push(ReportRow::new(
+                        t, p, service, problem, region, reporter, source,
+                    ));
                 }
             }
             minute += 60;
@@ -540,7 +469,9 @@ impl<'a> Gen<'a> {
         let region = self.region();
         let reporter = self.reporter("o2-de", again);
         let source = pick(&mut self.rng, HOTLINE_SOURCES);
-        self.push(t, "o2-de", service, problem, region, reporter, source);
+        self.rows.push(ReportRow::new(
+            t, "o2-de", service, problem, region, reporter, source,
+        ));
     }
 
     fn crm(&mut self) -> usize {
@@ -558,7 +489,9 @@ impl<'a> Gen<'a> {
             // Some try again after a while (the detector counts them once per hour).
             let reporter = g.reporter("o2-de", 0.06);
             let source = pick(&mut g.rng, OUTAGE_SOURCES);
-            g.push(t, "o2-de", service, problem, region, reporter, source);
+            g.rows.push(ReportRow::new(
+                t, "o2-de", service, problem, region, reporter, source,
+            ));
         });
         let lag = (LTE_HOTLINE_LAG_MIN * 60.0) as i64;
         let hotline = self.emit_at_rate(
@@ -895,14 +828,13 @@ impl May2017 {
 
     /// Writes `topology.toml`, `reports.csv`, `events.jsonl`, `truth.json` and `README.md`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("topology.toml"), &self.topology_toml)?;
-        let f = std::fs::File::create(dir.join("reports.csv"))?;
-        write_reports_csv(std::io::BufWriter::with_capacity(1 << 20, f), &self.rows)?;
-        let f = std::fs::File::create(dir.join("events.jsonl"))?;
-        write_events_jsonl(std::io::BufWriter::new(f), &self.events)?;
-        let truth = serde_json::to_string_pretty(&self.truth).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("truth.json"), truth + "\n")?;
+        write_package(
+            dir,
+            &self.topology_toml,
+            &self.rows,
+            &self.events,
+            &self.truth,
+        )?;
         std::fs::write(dir.join("README.md"), self.readme())?;
         Ok(())
     }

@@ -511,6 +511,49 @@ pub struct ReportRow {
     pub source: String,
 }
 
+impl ReportRow {
+    /// A row; an empty `service` means the reporter picked none.
+    pub(crate) fn new(
+        time: i64,
+        provider: &str,
+        service: &str,
+        problem: &str,
+        region: &str,
+        reporter: String,
+        source: &str,
+    ) -> Self {
+        ReportRow {
+            time: Timestamp(time),
+            provider: provider.to_owned(),
+            service: (!service.is_empty()).then(|| service.to_owned()),
+            problem: problem.to_owned(),
+            region: region.to_owned(),
+            reporter,
+            source: source.to_owned(),
+        }
+    }
+}
+
+/// Writes `topology.toml`, `reports.csv`, `events.jsonl` and `truth.json` into `dir` (created
+/// if needed).
+pub fn write_package(
+    dir: &Path,
+    topology_toml: &str,
+    rows: &[ReportRow],
+    events: &[Event],
+    truth: &crate::eval::Truth,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("topology.toml"), topology_toml)?;
+    let f = std::fs::File::create(dir.join("reports.csv"))?;
+    write_reports_csv(std::io::BufWriter::with_capacity(1 << 20, f), rows)?;
+    let f = std::fs::File::create(dir.join("events.jsonl"))?;
+    write_events_jsonl(std::io::BufWriter::new(f), events)?;
+    let truth = serde_json::to_string_pretty(truth).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("truth.json"), truth + "\n")?;
+    Ok(())
+}
+
 /// Writes `reports.csv` (header included).
 pub fn write_reports_csv<W: Write>(w: W, rows: &[ReportRow]) -> std::io::Result<()> {
     let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(w);

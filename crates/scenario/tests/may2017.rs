@@ -2,16 +2,33 @@
 //! writes, and a replay finds both outages (the CRM shutdown and the LTE outage).
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use radar_scenario::eval::{evaluate, load_truth, EvalReport};
-use radar_scenario::may2017;
-use radar_scenario::package::load;
+use radar_scenario::eval::{evaluate, load_truth, EvalReport, Truth};
+use radar_scenario::may2017::{self, May2017};
+use radar_scenario::package::{load, Package};
 use radar_scenario::replay::replay;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../scenarios")
         .join(may2017::NAME)
+}
+
+/// The committed package and its truth, loaded once for all tests.
+fn committed() -> &'static (Package, Truth) {
+    static PKG: OnceLock<(Package, Truth)> = OnceLock::new();
+    PKG.get_or_init(|| {
+        let pkg = load(&dir()).unwrap_or_else(|e| panic!("{e}"));
+        let truth = load_truth(&dir().join("truth.json")).unwrap();
+        (pkg, truth)
+    })
+}
+
+/// A fresh generation, built once for all tests.
+fn built() -> &'static May2017 {
+    static BUILT: OnceLock<May2017> = OnceLock::new();
+    BUILT.get_or_init(may2017::build)
 }
 
 const FILES: [&str; 5] = [
@@ -24,7 +41,7 @@ const FILES: [&str; 5] = [
 
 #[test]
 fn committed_package_is_what_the_generator_writes() {
-    let a = may2017::build();
+    let a = built();
     let b = may2017::build();
     assert_eq!(a.rows, b.rows, "the generator is deterministic");
     assert_eq!(a.events, b.events);
@@ -51,12 +68,11 @@ fn committed_package_is_what_the_generator_writes() {
 
 #[test]
 fn package_has_the_story() {
-    let pkg = load(&dir()).unwrap_or_else(|e| panic!("{e}"));
-    let s = may2017::build();
+    let (pkg, truth) = committed();
+    let s = built();
     assert_eq!(pkg.reports.len(), s.rows.len());
     assert_eq!(pkg.events, s.events);
-    let truth = load_truth(&dir().join("truth.json")).unwrap();
-    assert_eq!(truth, s.truth);
+    assert_eq!(*truth, s.truth);
     assert_eq!(truth.outages.len(), 2);
     assert_ne!(truth.outages[0].cause, truth.outages[1].cause);
 
@@ -122,10 +138,9 @@ fn print_report(report: &EvalReport, dets: &radar_scenario::eval::Detections) {
 
 #[test]
 fn replay_finds_both_outages() {
-    let pkg = load(&dir()).unwrap_or_else(|e| panic!("{e}"));
-    let truth = load_truth(&dir().join("truth.json")).unwrap();
-    let out = replay(&pkg);
-    let report = evaluate(&pkg.topology, &truth, &out.detections);
+    let (pkg, truth) = committed();
+    let out = replay(pkg);
+    let report = evaluate(&pkg.topology, truth, &out.detections);
     print_report(&report, &out.detections);
 
     assert_eq!(report.recall, Some(1.0), "both outages are found");
