@@ -372,20 +372,7 @@ fn episode_view(
     topology: &Topology,
     now: Timestamp,
 ) -> IncidentView {
-    let share = 1.0 / e.problems.len().max(1) as f64;
-    let mut view = IncidentView {
-        id: format!("ep-{}", e.id),
-        provider: e.provider.clone(),
-        origin: Origin::Detected,
-        services: e.services.clone(),
-        components: Vec::new(),
-        regions: (!e.regions.is_empty()).then(|| e.regions.clone()),
-        technologies: e.technologies.clone(),
-        problems: e.problems.iter().map(|p| (*p, share)).collect(),
-        start: e.start,
-        end: e.end,
-        failed_probes: Vec::new(),
-    };
+    let mut view = IncidentView::detected(format!("ep-{}", e.id), e);
     view.attach_failed_probes(failed, topology, now);
     view
 }

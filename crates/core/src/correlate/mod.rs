@@ -241,6 +241,25 @@ const NETWORK_PROBLEMS: &[Problem] = &[
 const CARE_PROBLEMS: &[Problem] = &[Problem::Hotline, Problem::Billing, Problem::Login];
 
 impl IncidentView {
+    /// The view of a detected episode under `id`: its scope, its problems with equal shares,
+    /// no probes yet ([`IncidentView::attach_failed_probes`]).
+    pub fn detected(id: String, e: &crate::detect::Episode) -> IncidentView {
+        let share = 1.0 / e.problems.len().max(1) as f64;
+        IncidentView {
+            id,
+            provider: e.provider.clone(),
+            origin: Origin::Detected,
+            services: e.services.clone(),
+            components: Vec::new(),
+            regions: (!e.regions.is_empty()).then(|| e.regions.clone()),
+            technologies: e.technologies.clone(),
+            problems: e.problems.iter().map(|p| (*p, share)).collect(),
+            start: e.start,
+            end: e.end,
+            failed_probes: Vec::new(),
+        }
+    }
+
     /// Keeps, of `failed` probe results (component, region, time), those that bear on this
     /// incident: of components its services need, in its regions (any region when it has
     /// none), from ten minutes before its onset to its end (or to `now` while open).

@@ -42,23 +42,6 @@ pub fn declared_view(i: &Incident) -> IncidentView {
     }
 }
 
-pub fn episode_view(e: &Episode, all_regions: usize) -> IncidentView {
-    let share = 1.0 / e.problems.len().max(1) as f64;
-    IncidentView {
-        id: format!("det-{}", e.id),
-        provider: e.provider.clone(),
-        origin: Origin::Detected,
-        services: e.services.clone(),
-        components: Vec::new(),
-        regions: (e.regions.len() < all_regions).then(|| e.regions.clone()),
-        technologies: e.technologies.clone(),
-        problems: e.problems.iter().map(|p| (*p, share)).collect(),
-        start: e.start,
-        end: e.end,
-        failed_probes: Vec::new(),
-    }
-}
-
 /// Every incident: declared ones from the store, detected ones from the detector.
 pub async fn known(st: &AppState) -> Result<Vec<Known>, Problem> {
     let stored = st.store.incidents().await.map_err(|e| {
@@ -73,7 +56,6 @@ pub async fn known(st: &AppState) -> Result<Vec<Known>, Problem> {
             episode: None,
         })
         .collect();
-    let regions = st.topology.regions.len();
     let episodes = st.detection.episodes(None);
     // Failed probes since the earliest episode's onset: evidence for its root and relations.
     let now = st.clock.now();
@@ -92,7 +74,7 @@ pub async fn known(st: &AppState) -> Result<Vec<Known>, Problem> {
         None => Vec::new(),
     };
     out.extend(episodes.into_iter().map(|e| {
-        let mut view = episode_view(&e, regions);
+        let mut view = IncidentView::detected(format!("det-{}", e.id), &e);
         view.attach_failed_probes(&failed, &st.topology, now);
         Known {
             view,
