@@ -259,12 +259,11 @@ impl Event {
             return errs;
         };
         if topology.provider(provider.as_str()).is_none() {
-            let known: Vec<&str> = topology.providers.iter().map(|p| p.id.as_str()).collect();
             errs.push((
                 "provider".to_owned(),
                 format!(
                     "unknown provider {provider}; known providers: {}",
-                    known.join(", ")
+                    topology.provider_list()
                 ),
             ));
             return errs;

@@ -311,12 +311,11 @@ impl Incident {
             .provider
             .ok_or_else(|| IncidentError::invalid("provider", "is required"))?;
         if topology.provider(provider.as_str()).is_none() {
-            let known: Vec<&str> = topology.providers.iter().map(|p| p.id.as_str()).collect();
             return Err(IncidentError::invalid(
                 "provider",
                 format!(
                     "unknown provider {provider}; known providers: {}",
-                    known.join(", ")
+                    topology.provider_list()
                 ),
             ));
         }

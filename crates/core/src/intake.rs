@@ -65,14 +65,13 @@ pub fn validate(
         .ok()
         .filter(|p| topology.provider(p.as_str()).is_some())
         .ok_or_else(|| {
-            let known: Vec<&str> = topology.providers.iter().map(|p| p.id.as_str()).collect();
             fe(
                 "provider",
                 Some(provider_raw),
                 "unknown-provider",
                 format!(
                     "unknown provider {provider_raw:?}; known providers: {}",
-                    known.join(", ")
+                    topology.provider_list()
                 ),
             )
         })?;

@@ -645,6 +645,12 @@ impl Topology {
         None
     }
 
+    /// The provider ids, comma-separated: what an "unknown provider" message offers instead.
+    pub fn provider_list(&self) -> String {
+        let ids: Vec<&str> = self.providers.iter().map(|p| p.id.as_str()).collect();
+        ids.join(", ")
+    }
+
     pub fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.id.as_str() == id)
     }

@@ -46,12 +46,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
+use radar_core::correlate::CUSTOMER_SERVICE;
 use radar_core::topology::{ComponentRef, Topology};
 use radar_core::{ComponentId, ProviderId, RegionId, ServiceId, Timestamp};
 use serde::{Deserialize, Serialize};
-
-/// The service id whose outage a declared incident on one of its components may stand for.
-pub const CUSTOMER_SERVICE: &str = "customer-service";
 
 /// Two outages at most this far apart count as concurrent for relation accuracy.
 pub const RELATION_SLACK_SECS: i64 = 3600;

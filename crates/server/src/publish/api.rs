@@ -62,15 +62,9 @@ pub fn known_provider(st: &AppState, id: &str) -> Result<ProviderId, Problem> {
         .ok()
         .filter(|p| st.topology.provider(p.as_str()).is_some())
         .ok_or_else(|| {
-            let known: Vec<&str> = st
-                .topology
-                .providers
-                .iter()
-                .map(|p| p.id.as_str())
-                .collect();
             Problem::not_found(format!(
                 "unknown provider {id:?}; known providers: {}",
-                known.join(", ")
+                st.topology.provider_list()
             ))
         })
 }
