@@ -14,6 +14,7 @@ pub mod intake;
 pub mod nab;
 pub mod report;
 pub mod topology;
+pub mod view;
 
 pub use ids::{ComponentId, IdError, ProviderId, RegionId, ServiceId};
 pub use report::{Problem, Report, ReporterKey, Source, Timestamp};

@@ -7,19 +7,18 @@
 //! decision at virtual time t uses only reports and events with time ≤ t. The detections are
 //! the product's view at the end of the replay.
 //!
-//! Relations, cause groups and root components come from the core's correlation engine
-//! ([`radar_core::correlate`]): every episode and declared incident becomes an
-//! [`IncidentView`], and [`correlate`] turns the engine's groups into verdicts.
+//! What is written is the product view ([`radar_core::view`]), the same function the server
+//! answers from: one outage per declared incident (with the episodes it claims) or unclaimed
+//! episode, with cause groups, roots and explanations from the core's correlation engine.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use radar_core::correlate::{self, IncidentView, Origin};
 use radar_core::detect::{Detector, DetectorConfig, Episode};
-use radar_core::event::{Event, IncidentCategory, IncidentId, IncidentState};
-use radar_core::incident::IncidentBook;
+use radar_core::event::Event;
+use radar_core::incident::{Incident, IncidentBook};
 use radar_core::topology::{ComponentRef, Topology};
-use radar_core::{ProviderId, RegionId, ServiceId, Timestamp};
+use radar_core::view::{self, ProductView};
+use radar_core::{RegionId, Timestamp};
 
 use crate::eval::{Detection, Detections, Regions};
 use crate::package::Package;
@@ -52,28 +51,9 @@ impl ReplayStats {
 pub struct ReplayOutput {
     pub detections: Detections,
     pub episodes: Vec<Episode>,
+    /// The product view at the end of the replay, which `detections` is written from.
+    pub view: ProductView,
     pub stats: ReplayStats,
-}
-
-/// An operator-declared incident, folded from its `incident` lines.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeclaredIncident {
-    pub id: String,
-    pub provider: ProviderId,
-    pub category: IncidentCategory,
-    pub components: Vec<ComponentRef>,
-    pub state: IncidentState,
-    pub title: Option<String>,
-    pub start: Timestamp,
-    pub end: Option<Timestamp>,
-}
-
-/// The product's verdict on one episode: its cause group, root component and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Verdict {
-    pub cause_group: String,
-    pub root_component: Option<String>,
-    pub explanation: String,
 }
 
 /// Replays a package with the default detector configuration.
@@ -115,6 +95,11 @@ pub fn replay_with(
         return ReplayOutput {
             detections: Detections::default(),
             episodes: Vec::new(),
+            view: ProductView {
+                now: Timestamp(0),
+                outages: Vec::new(),
+                providers: Vec::new(),
+            },
             stats,
         };
     };
@@ -148,81 +133,13 @@ pub fn replay_with(
 
     let topology = &pkg.topology;
     let episodes = det.episodes().to_vec();
-    let (declared, refused) = fold_events(events, topology);
-    let (verdicts, declared_verdicts) = correlate_with(&episodes, &declared, events, topology);
-
-    // An outage without any service can match no true outage (the format matches on shared
-    // services): such episodes (e.g. hotline complaints of a provider without a
-    // customer-service service) and declarations that name no component of the provider's own
-    // (e.g. a third-party notice) inform the relations of the others but are not written.
-    let mut outages = Vec::new();
-    for (e, v) in episodes.iter().zip(&verdicts) {
-        if e.services.is_empty() {
-            continue;
-        }
-        let regions = if e.regions.is_empty() {
-            topology.provider_regions(e.provider.as_str())
-        } else {
-            e.regions.clone()
-        };
-        outages.push(Detection {
-            id: format!("ep-{}", e.id),
-            provider: e.provider.clone(),
-            services: e.services.clone(),
-            regions: Regions::List(regions),
-            start: e.start,
-            detected_at: e.detected_at,
-            end: e.end,
-            cause_group: Some(v.cause_group.clone()),
-            root_component: local_name(&e.provider, v.root_component.as_deref()),
-            explanation: v.explanation.clone(),
-            declared: false,
-            components: Vec::new(),
-        });
-    }
-    for (d, v) in declared.iter().zip(&declared_verdicts) {
-        let comps: Vec<String> = d
-            .components
-            .iter()
-            .filter_map(|c| local_name(&d.provider, Some(&c.to_string())))
-            .collect();
-        let services = services_depending_on(topology, &d.provider, &d.components);
-        // A declaration on an own component stays even without services: it may stand for a
-        // customer-service outage (see `eval`).
-        if services.is_empty() && !d.components.iter().any(|c| c.provider == d.provider) {
-            continue;
-        }
-        let regions = declared_regions(d, &v.cause_group, &episodes, &verdicts, events, topology);
-        let mut explanation = format!(
-            "Declared by {} as a {} incident ({}), state {}",
-            d.provider, d.category, d.id, d.state
-        );
-        if let Some(t) = &d.title {
-            explanation.push_str(&format!(": {t}"));
-        }
-        if !comps.is_empty() {
-            explanation.push_str(&format!("; components: {}", comps.join(", ")));
-        }
-        explanation.push_str(". ");
-        explanation.push_str(&v.explanation);
-        outages.push(Detection {
-            id: format!("incident-{}", d.id),
-            provider: d.provider.clone(),
-            services,
-            regions: Regions::List(regions),
-            start: d.start,
-            detected_at: d.start,
-            end: d.end,
-            cause_group: Some(v.cause_group.clone()),
-            root_component: local_name(&d.provider, v.root_component.as_deref()),
-            explanation,
-            declared: true,
-            components: comps,
-        });
-    }
+    let (book, refused) = fold_events(events, topology);
+    let view = product_view(&episodes, &book, events, topology, Timestamp(boundary - 60));
+    let outages = detections(&view, topology);
+    let declared = book.incidents.len();
 
     stats.episodes = episodes.len();
-    stats.declared = declared.len();
+    stats.declared = declared;
     stats.counted_reports = det.counted_reports();
     stats.duplicate_reports = det.duplicate_reports();
     stats.late_reports = det.late_reports();
@@ -232,122 +149,23 @@ pub fn replay_with(
     ReplayOutput {
         detections: Detections { outages },
         episodes,
+        view,
         stats,
     }
 }
 
-/// Where a declared incident is felt. The operator's declaration names no regions, so: the
-/// regions of the detected episodes of the same provider that the correlation put in its cause
-/// group and that overlap it in time; else the regions where probes of its components failed
-/// while it was open; else all regions of the provider's country.
-fn declared_regions(
-    d: &DeclaredIncident,
-    group: &str,
-    episodes: &[Episode],
-    verdicts: &[Verdict],
-    events: &[Event],
-    topology: &Topology,
-) -> Vec<RegionId> {
-    let all = || topology.provider_regions(d.provider.as_str());
-    let end = d.end.map_or(i64::MAX, |t| t.0);
-    let linked: Vec<&Episode> = episodes
-        .iter()
-        .zip(verdicts)
-        .filter(|(e, v)| {
-            v.cause_group == group
-                && e.provider == d.provider
-                && !e.services.is_empty()
-                && e.start.0 <= end
-                && e.end.is_none_or(|t| t >= d.start)
-        })
-        .map(|(e, _)| e)
-        .collect();
-    if !linked.is_empty() {
-        if linked.iter().any(|e| e.regions.is_empty()) {
-            return all();
-        }
-        let set: BTreeSet<RegionId> = linked.iter().flat_map(|e| e.regions.clone()).collect();
-        return set.into_iter().collect();
-    }
-    let probed: BTreeSet<RegionId> = events
-        .iter()
-        .filter_map(|ev| match ev {
-            Event::Probe(p) if !p.ok && p.provider == d.provider => Some(p),
-            _ => None,
-        })
-        .filter(|p| p.time.0 >= d.start.0 - 600 && p.time.0 <= end)
-        .filter(|p| d.components.contains(&p.component.resolve(&p.provider)))
-        .map(|p| p.region.clone())
-        .collect();
-    if probed.is_empty() {
-        all()
-    } else {
-        probed.into_iter().collect()
-    }
-}
-
-/// Services (of any provider) whose dependency closure contains one of `components`; for a
-/// provider's own components, its own services come first.
-fn services_depending_on(
-    topology: &Topology,
-    provider: &ProviderId,
-    components: &[ComponentRef],
-) -> Vec<ServiceId> {
-    let wanted: BTreeSet<&ComponentRef> = components.iter().collect();
-    topology
-        .services
-        .iter()
-        .filter(|s| &s.provider == provider)
-        .filter(|s| {
-            topology
-                .service_closure(s)
-                .iter()
-                .any(|c| wanted.contains(c))
-        })
-        .map(|s| s.id.clone())
-        .collect()
-}
-
-/// Folds the `incident` lines into incidents (first line = start, `resolved` = end).
-pub fn declared_incidents(events: &[Event], topology: &Topology) -> Vec<DeclaredIncident> {
-    fold_events(events, topology).0
-}
-
 /// Folds the events through the incident rules of the core (the same path as the operator
-/// API). Returns the incidents in order of declaration and the lines the rules refused (index
-/// into `events`, reason), e.g. a resolved incident set back to monitoring.
-pub fn fold_events(
-    events: &[Event],
-    topology: &Topology,
-) -> (Vec<DeclaredIncident>, Vec<(usize, String)>) {
+/// API). Returns the book and the lines the rules refused (index into `events`, reason), e.g.
+/// a resolved incident set back to monitoring.
+pub fn fold_events(events: &[Event], topology: &Topology) -> (IncidentBook, Vec<(usize, String)>) {
     let mut book = IncidentBook::default();
-    let mut order: Vec<IncidentId> = Vec::new();
     let mut refused = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        if let Event::Incident(inc) = e {
-            if !order.contains(&inc.id) {
-                order.push(inc.id.clone());
-            }
-        }
         if let Err(err) = book.apply(e, topology) {
             refused.push((i, err.to_string()));
         }
     }
-    let incidents = order
-        .iter()
-        .filter_map(|id| book.incidents.get(id))
-        .map(|inc| DeclaredIncident {
-            id: inc.id.as_str().to_owned(),
-            provider: inc.provider.clone(),
-            category: inc.category,
-            components: inc.components.clone(),
-            state: inc.state,
-            title: inc.title.get("en").map(str::to_owned),
-            start: inc.start,
-            end: inc.end,
-        })
-        .collect();
-    (incidents, refused)
+    (book, refused)
 }
 
 /// Every failed probe of `events`: component, region, time.
@@ -363,121 +181,57 @@ fn failed_probes(events: &[Event]) -> Vec<(ComponentRef, RegionId, Timestamp)> {
         .collect()
 }
 
-/// The correlation view of a detector episode: its scope, problems (equal shares) and the
-/// failed probes of components its services need, in its regions (any region when it is
-/// national), from ten minutes before its onset to its end (or to `now` while open).
-fn episode_view(
-    e: &Episode,
-    failed: &[(ComponentRef, RegionId, Timestamp)],
+/// The product view ([`radar_core::view`]) of episodes and the events up to `now` — the same
+/// function the server answers from.
+pub fn product_view(
+    episodes: &[Episode],
+    book: &IncidentBook,
+    events: &[Event],
     topology: &Topology,
     now: Timestamp,
-) -> IncidentView {
-    let mut view = IncidentView::detected(format!("ep-{}", e.id), e);
-    view.attach_failed_probes(failed, topology, now);
-    view
-}
-
-/// The correlation view of a declared incident.
-fn declared_view(d: &DeclaredIncident, topology: &Topology) -> IncidentView {
-    IncidentView {
-        id: format!("incident-{}", d.id),
-        provider: d.provider.clone(),
-        origin: Origin::Declared {
-            category: d.category,
-            cause: None,
-        },
-        services: services_depending_on(topology, &d.provider, &d.components),
-        components: d.components.clone(),
-        regions: None,
-        technologies: Vec::new(),
-        problems: Vec::new(),
-        start: d.start,
-        end: d.end,
-        failed_probes: Vec::new(),
-    }
-}
-
-/// Verdicts for the episodes and for the declared incidents, from the correlation engine
-/// ([`radar_core::correlate::group`]) over both. `events` must hold only events up to the
-/// present.
-pub fn correlate(
-    episodes: &[Episode],
-    events: &[Event],
-    topology: &Topology,
-) -> (Vec<Verdict>, Vec<Verdict>) {
-    correlate_with(
-        episodes,
-        &declared_incidents(events, topology),
-        events,
-        topology,
-    )
-}
-
-/// [`correlate`] with the declared incidents already folded from `events`.
-fn correlate_with(
-    episodes: &[Episode],
-    declared: &[DeclaredIncident],
-    events: &[Event],
-    topology: &Topology,
-) -> (Vec<Verdict>, Vec<Verdict>) {
-    let now = events
-        .last()
-        .map(|e| e.time())
-        .into_iter()
-        .chain(episodes.iter().map(|e| e.end.unwrap_or(e.detected_at)))
-        .max()
-        .unwrap_or(Timestamp(0));
+) -> ProductView {
+    let incidents: Vec<Incident> = book.incidents.values().cloned().collect();
+    let components = view::component_list(&book.components);
     let failed = failed_probes(events);
-    let mut views: Vec<IncidentView> = episodes
+    view::build(view::Inputs {
+        topology,
+        episodes,
+        incidents: &incidents,
+        components: &components,
+        failed_probes: &failed,
+        now,
+    })
+}
+
+/// The outages of the view as `detections.json` writes them. An outage without any service
+/// can match no true outage (the format matches on shared services): such outages (e.g.
+/// hotline complaints of a provider without a customer-service service, a third-party notice
+/// naming no own component) inform the relations of the others but are not written; a
+/// declaration on a component of the provider's own stays even without services, as it may
+/// stand for a customer-service outage (see `eval`).
+pub fn detections(view: &ProductView, topology: &Topology) -> Vec<Detection> {
+    view.outages
         .iter()
-        .map(|e| episode_view(e, &failed, topology, now))
-        .collect();
-    views.extend(declared.iter().map(|d| declared_view(d, topology)));
-    let groups = correlate::group(&views, topology);
-    let mut out: Vec<Verdict> = groups
-        .into_iter()
-        .map(|a| Verdict {
-            cause_group: a.group,
-            root_component: a.root.map(|c| c.to_string()),
-            explanation: a.explanation.en,
+        .filter(|o| !o.services.is_empty() || o.components.iter().any(|c| c.provider == o.provider))
+        .map(|o| Detection {
+            id: o.id.clone(),
+            provider: o.provider.clone(),
+            services: o.services.clone(),
+            regions: Regions::List(o.regions.expand(topology, &o.provider)),
+            start: o.start,
+            detected_at: o.detected_at,
+            end: o.end,
+            cause_group: Some(o.cause_group.clone()),
+            root_component: o.root.as_ref().map(|c| view::local_name(&o.provider, c)),
+            explanation: format!("{} {}", o.summary.en, o.explanation.en),
+            declared: o.is_declared(),
+            components: o
+                .components
+                .iter()
+                .map(|c| view::local_name(&o.provider, c))
+                .collect(),
         })
-        .collect();
-    let dec = out.split_off(episodes.len());
-    for (v, e) in out.iter_mut().zip(episodes) {
-        v.explanation = format!("{}. {}", describe(e), v.explanation);
-    }
-    (out, dec)
-}
-
-fn join<T: std::fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// One sentence on what the detector saw.
-fn describe(e: &Episode) -> String {
-    let mut s = format!(
-        "{} reports rose to {:.0}/min against a baseline of {:.1}/min (score {:.2}) from {}",
-        e.provider, e.peak_rate, e.baseline_rate, e.peak_score, e.start
-    );
-    if !e.services.is_empty() {
-        s.push_str(&format!("; services: {}", join(&e.services)));
-    }
-    if !e.technologies.is_empty() {
-        s.push_str(&format!("; technologies: {}", e.technologies.join(", ")));
-    }
-    if e.regions.is_empty() {
-        s.push_str("; no single region stands out (nationwide)");
-    } else {
-        s.push_str(&format!("; regions: {}", join(&e.regions)));
-    }
-    if !e.problems.is_empty() {
-        s.push_str(&format!("; problems: {}", join(&e.problems)));
-    }
-    s
+        .collect()
 }
 
 /// Writes detections as pretty JSON.
@@ -485,32 +239,24 @@ pub fn to_json(d: &Detections) -> String {
     serde_json::to_string_pretty(d).expect("detections serialise") + "\n"
 }
 
-/// A component as `topology.toml` and `truth.json` write it: its bare id when it belongs to
-/// `provider`, `provider:component` when it belongs to another provider.
-fn local_name(provider: &ProviderId, component: Option<&str>) -> Option<String> {
-    let c = component?;
-    Some(
-        c.strip_prefix(provider.as_str())
-            .and_then(|rest| rest.strip_prefix(':'))
-            .unwrap_or(c)
-            .to_owned(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::generate::topology_toml;
+    use crate::package::Package;
 
-    use radar_core::correlate::rank_root_causes;
+    use radar_core::correlate::{rank_root_causes, IncidentView, Origin};
+    use radar_core::{ProviderId, ServiceId};
 
     fn topo() -> Topology {
         Topology::from_toml("t", &topology_toml()).unwrap()
     }
 
-    /// The verdicts of the episodes alone.
-    fn group(episodes: &[Episode], events: &[Event], topology: &Topology) -> Vec<Verdict> {
-        correlate(episodes, events, topology).0
+    /// The product view of episodes and events, at the end of them.
+    fn view_of(episodes: &[Episode], events: &[Event], topology: &Topology) -> ProductView {
+        let (book, refused) = fold_events(events, topology);
+        assert!(refused.is_empty(), "{refused:?}");
+        product_view(episodes, &book, events, topology, Timestamp(40 * 3600))
     }
 
     /// The most likely root component of an episode from the topology alone (the best candidate of
@@ -581,37 +327,68 @@ mod tests {
         v.iter().map(|r| r.to_string()).collect()
     }
 
+    const NET_1: &str = r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"net-1","provider":"o2-de","category":"network","components":["lte-ran"],"state":"confirmed"}"#;
+    const PROBE_HH: &str = r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-HH","ok":false}"#;
+    const PROBE_BE_OK: &str = r#"{"time":"1970-01-01T10:06:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BE","ok":true}"#;
+    const PROBE_NW_DSL: &str = r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#;
+
     #[test]
-    fn declared_incidents_take_regions_from_their_episodes_then_probes() {
+    fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_regions() {
         let t = topo();
-        let ev = events(&[
-            r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"net-1","provider":"o2-de","category":"network","components":["lte-ran"],"state":"confirmed"}"#,
-            r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-HH","ok":false}"#,
-            r#"{"time":"1970-01-01T10:06:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BE","ok":true}"#,
-            r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#,
-        ]);
-        let d = &declared_incidents(&ev, &t)[0];
-        let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000);
+        let ev = events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL]);
+        let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000 - 600);
         e.regions = vec![RegionId::parse("DE-BY").unwrap()];
-        let v = |group: &str| Verdict {
-            cause_group: group.into(),
-            root_component: None,
-            explanation: String::new(),
-        };
-        // In its cause group and overlapping in time: the episode's regions.
-        let r = declared_regions(d, "g1", &[e.clone()], &[v("g1")], &ev, &t);
-        assert_eq!(regions_of(r), ["DE-BY"]);
+        let v = view_of(&[e.clone()], &ev, &t);
+        assert_eq!(v.outages.len(), 1, "{:#?}", v.outages);
+        let o = &v.outages[0];
+        assert_eq!(o.id, "net-1");
+        assert_eq!(o.aliases, ["ep-1"]);
+        assert!(std::ptr::eq(v.outage("ep-1").unwrap(), o));
+        // The detected onset and detection time; the operator's lifecycle.
+        assert_eq!(o.start, e.start);
+        assert_eq!(o.detected_at, e.detected_at);
+        assert_eq!(o.end, None, "open until the operator resolves it");
+        assert_eq!(regions_of(o.regions.expand(&t, &o.provider)), ["DE-BY"]);
         // A national episode: every region of the provider's country.
         let mut national = e.clone();
         national.regions.clear();
-        let r = declared_regions(d, "g1", &[national], &[v("g1")], &ev, &t);
-        assert_eq!(r, t.provider_regions("o2-de"));
-        // Not linked: where probes of its own components failed.
-        let r = declared_regions(d, "g1", &[e], &[v("g2")], &ev, &t);
-        assert_eq!(regions_of(r), ["DE-HH"]);
-        // Nothing to go by: all regions.
-        let r = declared_regions(d, "g1", &[], &[], &ev[..1], &t);
-        assert_eq!(r, t.provider_regions("o2-de"));
+        let v = view_of(&[national], &ev, &t);
+        assert!(v.outages[0].regions.is_all());
+    }
+
+    #[test]
+    fn a_declared_incident_without_episodes_is_where_its_probes_failed_else_everywhere() {
+        let t = topo();
+        let v = view_of(
+            &[],
+            &events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL]),
+            &t,
+        );
+        let o = v.outage("net-1").unwrap();
+        assert_eq!(regions_of(o.regions.expand(&t, &o.provider)), ["DE-HH"]);
+        let v = view_of(&[], &events(&[NET_1]), &t);
+        assert_eq!(
+            v.outage("net-1").unwrap().regions.expand(&t, &p("o2-de")),
+            t.provider_regions("o2-de")
+        );
+    }
+
+    #[test]
+    fn resolving_the_declaration_ends_the_outage_and_the_headline() {
+        let t = topo();
+        let resolved = r#"{"time":"1970-01-01T12:00:00Z","type":"incident","id":"net-1","provider":"o2-de","category":"network","components":["lte-ran"],"state":"resolved"}"#;
+        let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000 - 600);
+        e.end = None; // reports still decaying
+        let open = view_of(&[e.clone()], &events(&[NET_1]), &t);
+        let h = open.provider(&p("o2-de")).unwrap();
+        assert_eq!(h.open, ["net-1"]);
+        assert!(h.level > view::Level::Operational);
+        let v = view_of(&[e], &events(&[NET_1, resolved]), &t);
+        assert_eq!(v.outages.len(), 1);
+        assert_eq!(v.outages[0].end, Some(Timestamp(12 * 3600)));
+        let h = v.provider(&p("o2-de")).unwrap();
+        assert!(h.open.is_empty(), "{h:?}");
+        assert_eq!(h.level, view::Level::Operational);
     }
 
     #[test]
@@ -633,8 +410,13 @@ mod tests {
             .iter()
             .map(|o| o.id.as_str())
             .collect();
-        assert_eq!(ids, ["incident-sec-1"]);
+        assert_eq!(ids, ["sec-1"]);
         assert_eq!(out.stats.declared, 2);
+        // Both are in the view all the same, and the CRM shutdown is a customer-service
+        // problem of the provider.
+        assert_eq!(out.view.outages.len(), 2);
+        let h = out.view.provider(&p("o2-de")).unwrap();
+        assert_eq!(h.affected, svcs(&["customer-service"]));
     }
 
     #[test]
@@ -692,55 +474,62 @@ mod tests {
             ),
             ep(3, "vodafone-de", &["dsl"], &["dsl"], 36_000 + 3 * 3600),
         ];
-        let v = group(&eps, &[], &t);
-        assert_eq!(v[0].cause_group, v[1].cause_group);
-        assert_ne!(v[0].cause_group, v[2].cause_group);
-        assert_eq!(v[0].root_component.as_deref(), Some("whatsapp:messaging"));
-        assert_eq!(v[1].root_component.as_deref(), Some("whatsapp:messaging"));
+        let v = view_of(&eps, &[], &t);
+        let o = |id: &str| v.outage(id).unwrap();
+        assert_eq!(o("ep-1").cause_group, o("ep-2").cause_group);
+        assert_ne!(o("ep-1").cause_group, o("ep-3").cause_group);
+        let root = |id: &str| o(id).root.as_ref().map(|c| c.to_string());
+        assert_eq!(root("ep-1").as_deref(), Some("whatsapp:messaging"));
+        assert_eq!(root("ep-2").as_deref(), Some("whatsapp:messaging"));
         assert!(
-            v[1].explanation.contains("spill-over"),
+            o("ep-2").explanation.en.contains("spill-over"),
             "{}",
-            v[1].explanation
+            o("ep-2").explanation.en
         );
-        assert_eq!(
-            v[2].root_component.as_deref(),
-            Some("vodafone-de:dsl-access")
-        );
+        assert_eq!(root("ep-3").as_deref(), Some("vodafone-de:dsl-access"));
     }
 
     #[test]
     fn probes_name_the_root_and_incidents_group() {
         let t = topo();
-        let lines = [
+        let ev = events(&[
             r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","components":["crm"],"state":"identified"}"#,
             r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BY","ok":false}"#,
-        ];
-        let events: Vec<Event> = lines
-            .iter()
-            .map(|l| crate::package::parse_event_line(l).unwrap())
-            .collect();
+        ]);
         let eps = vec![
             ep(1, "o2-de", &["mobile-data", "mobile-voice"], &[], 36_000),
             ep(2, "o2-de", &["customer-service"], &[], 36_000 + 7200),
         ];
-        let (v, dv) = correlate(&eps, &events, &t);
-        assert_eq!(v[0].root_component.as_deref(), Some("o2-de:lte-ran"));
-        assert!(
-            v[0].explanation.contains("probes failed in DE-BY"),
-            "{}",
-            v[0].explanation
+        let v = view_of(&eps, &ev, &t);
+        let net = v.outage("ep-1").unwrap();
+        assert_eq!(
+            net.root.as_ref().map(|c| c.to_string()).as_deref(),
+            Some("o2-de:lte-ran")
         );
-        // The hotline episode after the network outage belongs to the CRM shutdown.
-        assert_eq!(v[1].cause_group, dv[0].cause_group);
-        assert_eq!(v[1].root_component.as_deref(), Some("o2-de:crm"));
-        assert_ne!(v[0].cause_group, v[1].cause_group);
         assert!(
-            v[0].explanation.contains("Unrelated"),
+            net.explanation.en.contains("probes failed in DE-BY"),
             "{}",
-            v[0].explanation
+            net.explanation.en
         );
-        let d = declared_incidents(&events, &t);
-        assert_eq!(d.len(), 1);
-        assert_eq!(d[0].end, None);
+        assert!(
+            net.explanation.en.contains("Unrelated"),
+            "{}",
+            net.explanation.en
+        );
+        // The hotline episode after the network outage belongs to the CRM shutdown: one
+        // outage, the declared one.
+        let crm = v.outage("ep-2").unwrap();
+        assert_eq!(crm.id, "sec-1");
+        assert_eq!(
+            crm.root.as_ref().map(|c| c.to_string()).as_deref(),
+            Some("o2-de:crm")
+        );
+        assert_ne!(net.cause_group, crm.cause_group);
+        assert_eq!(crm.end, None);
+        assert_eq!(
+            v.relation("ep-1", "sec-1", &t).unwrap().verdict,
+            radar_core::correlate::Verdict::Unrelated
+        );
+        assert!(v.relation("ep-2", "sec-1", &t).is_err(), "one outage");
     }
 }

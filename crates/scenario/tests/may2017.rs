@@ -153,8 +153,32 @@ fn replay_finds_both_outages() {
         .iter()
         .find(|d| Some(&d.id) == lte.representative.as_ref())
         .unwrap();
-    assert!(!lte_det.declared, "found in reports, not only declared");
+    // One outage with both sources: the operator's net-1, found in reports (episode folded in)
+    // before the operator declared it.
+    assert_eq!(lte_det.id, "net-1");
+    let lte_view = out.view.outage("net-1").unwrap();
+    assert!(
+        lte_view.is_detected(),
+        "found in reports, not only declared"
+    );
+    assert!(
+        lte_det.detected_at < lte_view.incident.as_ref().unwrap().start,
+        "detected before it was declared: {lte_det:?}"
+    );
     assert!(lte.delay_secs.unwrap() <= 10 * 60, "{:?}", lte.delay_secs);
+    // Every episode belongs to exactly one outage of the view.
+    for e in &out.episodes {
+        let id = radar_core::view::episode_id(e);
+        assert_eq!(
+            out.view
+                .outages
+                .iter()
+                .filter(|o| o.answers_to(&id))
+                .count(),
+            1,
+            "{id}"
+        );
+    }
     // The CRM shutdown is the declared security incident.
     let crm_det = out
         .detections
@@ -167,9 +191,11 @@ fn replay_finds_both_outages() {
     assert_eq!(report.pairs.len(), 1, "{:?}", report.pairs);
     assert!(!report.pairs[0].truth_related);
 
-    // Relation and root cause depend on the correlation step of the replay; they are printed,
-    // not asserted: the story's trap is that the hotline surge of 17 May makes the LTE outage
-    // look like a consequence of the CRM shutdown.
+    // The story's trap: the hotline surge of 17 May makes the LTE outage look like a
+    // consequence of the CRM shutdown. The product keeps them apart, with the right roots.
+    assert_ne!(lte_det.cause_group, crm_det.cause_group);
+    assert_eq!(lte.root_correct, Some(true));
+    assert_eq!(crm.root_correct, Some(true));
     println!(
         "relation: lte-1 in {:?}, crm-1 in {:?}: {}",
         lte_det.cause_group,

@@ -18,7 +18,7 @@ use radar_store::Store;
 use tokio::net::TcpListener;
 
 use crate::detection::Detection;
-use crate::explain::{incidents, relations};
+use crate::explain::{incidents, outages, relations};
 use crate::intake::committer::GroupCommitter;
 use crate::intake::reporter::ReporterSecret;
 use crate::intake::{api, form};
@@ -171,16 +171,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/providers/{id}/outages",
-            get(publish::api::provider_outages),
+            get(outages::provider_outages),
         )
-        .route("/api/v1/outages", get(publish::api::outages))
+        .route("/api/v1/outages", get(outages::outages))
+        .route("/api/v1/outages/{id}", get(outages::one))
         .route(
             "/api/v1/incidents",
-            get(incidents::list).post(incidents::create),
+            get(outages::incidents).post(incidents::create),
         )
         .route(
             "/api/v1/incidents/{id}",
-            get(incidents::get_one).patch(incidents::patch),
+            get(outages::one).patch(incidents::patch),
         )
         .route(
             "/api/v1/incidents/{id}/statements",
@@ -191,13 +192,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(incidents::put_component_status),
         )
         .route("/api/v1/probes", post(incidents::post_probe))
-        .route(
-            "/api/v1/incidents/{a}/relation/{b}",
-            get(relations::relation),
-        )
+        .route("/api/v1/incidents/{a}/relation/{b}", get(outages::relation))
         .route(
             "/api/v1/incidents/{id}/root-causes",
-            get(relations::root_causes),
+            get(outages::root_causes),
         )
         .route("/incidents/{id}", get(relations::incident_page))
         .route("/healthz", get(|| async { "ok" }))

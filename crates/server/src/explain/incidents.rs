@@ -216,6 +216,19 @@ pub struct IncidentOut<'a> {
 
 pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
     let input: IncidentIn = operator_input(&st, req).await?;
+    if let Some(id) = input
+        .id
+        .as_ref()
+        .filter(|id| id.as_str().starts_with(radar_core::view::DETECTED_PREFIX))
+    {
+        return Err(incident_problem(IncidentError::Invalid {
+            field: "id".into(),
+            message: format!(
+                "{id}: ids starting with {:?} name detected outages; choose another id (e.g. net-1) or leave it out",
+                radar_core::view::DETECTED_PREFIX
+            ),
+        }));
+    }
     let now = st.clock.now();
     let regions = match input.regions {
         Some(r) => r.resolve()?,
@@ -431,53 +444,6 @@ pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Resp
     }
     apply_event(&st, &event).await?;
     Ok((StatusCode::CREATED, Json(event)).into_response())
-}
-
-#[derive(Serialize)]
-pub struct IncidentsOut {
-    pub incidents: Vec<serde_json::Value>,
-}
-
-pub async fn list(State(st): State<AppState>) -> Result<Json<IncidentsOut>, Problem> {
-    let stored = st.store.incidents().await.map_err(store_problem)?;
-    let mut incidents: Vec<serde_json::Value> = stored
-        .iter()
-        .map(|s| {
-            serde_json::to_value(IncidentOut {
-                incident: &s.incident,
-                version: s.version,
-            })
-            .unwrap_or_default()
-        })
-        .collect();
-    for e in st.detection.episodes(None) {
-        incidents.push(serde_json::json!({
-            "id": format!("det-{}", e.id),
-            "provider": e.provider,
-            "origin": "detected",
-            "state": if e.end.is_some() { "resolved" } else { "suspected" },
-            "services": e.services,
-            "regions": e.regions,
-            "technologies": e.technologies,
-            "problems": e.problems,
-            "start": e.start,
-            "detected_at": e.detected_at,
-            "end": e.end,
-        }));
-    }
-    Ok(Json(IncidentsOut { incidents }))
-}
-
-pub async fn get_one(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    let s = find(&st, &id).await?;
-    Ok(Json(IncidentOut {
-        incident: &s.incident,
-        version: s.version,
-    })
-    .into_response())
 }
 
 /// Applies one `events.jsonl` line through the same rules as the operator API (the core's

@@ -2,4 +2,5 @@
 //! how two incidents relate.
 
 pub mod incidents;
+pub mod outages;
 pub mod relations;

@@ -1,60 +1,26 @@
-//! The JSON read API: providers, per-minute report counts, outages.
+//! The JSON read API: providers and per-minute report counts (outages: `explain::outages`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use radar_core::detect::Episode;
 use radar_core::{ProviderId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::problem::{InvalidParam, Problem};
+use crate::publish::wire::{ProviderOut, ProvidersOut};
 use crate::state::AppState;
 
-#[derive(Serialize)]
-pub struct ServiceOut {
-    pub id: String,
-    pub name: String,
-    pub technologies: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct ProviderOut {
-    pub id: String,
-    pub name: String,
-    pub kind: radar_core::topology::ProviderKind,
-    pub country: String,
-    pub services: Vec<ServiceOut>,
-    /// Open outage episodes right now.
-    pub open_outages: usize,
-}
-
-pub async fn providers(State(st): State<AppState>) -> Json<Vec<ProviderOut>> {
-    let episodes = st.detection.episodes(None);
-    Json(
-        st.topology
+/// `GET /api/v1/providers`: every provider with its headline status and its services'.
+pub async fn providers(State(st): State<AppState>) -> Result<Json<ProvidersOut>, Problem> {
+    let lv = crate::explain::outages::product_view(&st).await?;
+    Ok(Json(ProvidersOut {
+        providers: lv
+            .view
             .providers
             .iter()
-            .map(|p| ProviderOut {
-                id: p.id.to_string(),
-                name: p.name.clone(),
-                kind: p.kind,
-                country: p.country.clone(),
-                services: st
-                    .topology
-                    .services_of(p.id.as_str())
-                    .map(|s| ServiceOut {
-                        id: s.id.to_string(),
-                        name: s.name.clone(),
-                        technologies: s.technologies.clone(),
-                    })
-                    .collect(),
-                open_outages: episodes
-                    .iter()
-                    .filter(|e| e.provider == p.id && e.end.is_none())
-                    .count(),
-            })
+            .filter_map(|p| ProviderOut::new(&st.topology, p))
             .collect(),
-    )
+    }))
 }
 
 pub fn known_provider(st: &AppState, id: &str) -> Result<ProviderId, Problem> {
@@ -165,26 +131,5 @@ pub async fn report_counts(
                 reporters: c.reporters,
             })
             .collect(),
-    }))
-}
-
-#[derive(Serialize)]
-pub struct OutagesOut {
-    pub outages: Vec<Episode>,
-}
-
-pub async fn outages(State(st): State<AppState>) -> Json<OutagesOut> {
-    Json(OutagesOut {
-        outages: st.detection.episodes(None),
-    })
-}
-
-pub async fn provider_outages(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<OutagesOut>, Problem> {
-    let provider = known_provider(&st, &id)?;
-    Ok(Json(OutagesOut {
-        outages: st.detection.episodes(Some(&provider)),
     }))
 }

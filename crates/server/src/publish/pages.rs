@@ -3,10 +3,11 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
-use radar_core::detect::Episode;
+use radar_core::view::{Level, Outage, ProviderStatus, RegionSet};
 use radar_core::{Problem, Timestamp};
 use serde::Deserialize;
 
+use crate::explain::outages::product_view;
 use crate::publish::api::known_provider;
 use crate::state::AppState;
 
@@ -33,54 +34,87 @@ pub fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
-fn scope(e: &Episode) -> String {
+/// Services, technologies and regions of an outage, in a line.
+fn scope(st: &AppState, o: &Outage) -> String {
     let mut parts = Vec::new();
-    if !e.services.is_empty() {
+    if !o.services.is_empty() {
         parts.push(
-            e.services
+            o.services
                 .iter()
-                .map(|s| s.as_str())
+                .map(|s| {
+                    st.topology
+                        .service(o.provider.as_str(), s.as_str())
+                        .map_or_else(|| s.to_string(), |x| x.name.clone())
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
         );
     }
-    if !e.technologies.is_empty() {
-        parts.push(e.technologies.join("/"));
+    if !o.technologies.is_empty() {
+        parts.push(o.technologies.join("/"));
     }
-    if !e.regions.is_empty() {
-        parts.push(format!(
-            "{} region(s): {}",
-            e.regions.len(),
-            e.regions
-                .iter()
-                .map(|r| r.as_str())
+    match &o.regions {
+        RegionSet::All => parts.push("all regions".to_owned()),
+        RegionSet::Only(l) => parts.push(
+            l.iter()
+                .map(|r| {
+                    st.topology
+                        .region(r.as_str())
+                        .map_or_else(|| r.to_string(), |x| x.name.clone())
+                })
                 .collect::<Vec<_>>()
-                .join(", ")
-        ));
+                .join(", "),
+        ),
     }
     parts.join(" · ")
 }
 
-pub async fn overview(State(st): State<AppState>) -> Html<String> {
-    let episodes = st.detection.episodes(None);
+/// The headline of a provider in words.
+fn headline_text(st: &AppState, h: &ProviderStatus) -> String {
+    let names: Vec<String> = h
+        .affected
+        .iter()
+        .map(|s| {
+            st.topology
+                .service(h.provider.as_str(), s.as_str())
+                .map_or_else(|| s.to_string(), |x| x.name.clone())
+        })
+        .collect();
+    let what = if names.is_empty() {
+        "Problems".to_owned()
+    } else {
+        format!("Problems with {}", names.join(", "))
+    };
+    match h.since {
+        Some(t) => format!("{what} since {t}"),
+        None => what,
+    }
+}
+
+pub async fn overview(State(st): State<AppState>) -> Response {
+    let lv = match product_view(&st).await {
+        Ok(v) => v,
+        Err(p) => return p.into_response(),
+    };
     let body = html! {
         h1 { "Is it down?" }
         p { "Live problem reports for " (st.topology.providers.len()) " providers." }
         table {
             tr { th { "Provider" } th { "Status" } }
             @for p in &st.topology.providers {
-                @let open: Vec<&Episode> = episodes.iter().filter(|e| e.provider == p.id && e.end.is_none()).collect();
                 tr {
                     td { a href={ "/providers/" (p.id) } { (p.name) } }
                     td {
-                        @if open.is_empty() { span.ok { "No known problems" } }
-                        @else { span.bad { "Problems since " (open[0].start) } }
+                        @match lv.view.provider(&p.id) {
+                            Some(h) if h.level != Level::Operational => { span.bad { (headline_text(&st, h)) } }
+                            _ => { span.ok { "No known problems" } }
+                        }
                     }
                 }
             }
         }
     };
-    Html(layout("Overview", body).into_string())
+    Html(layout("Overview", body).into_string()).into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -126,7 +160,7 @@ pub fn incident_block(inc: &radar_core::incident::Incident, lang: &str) -> Marku
                     (inc.services.iter().map(|s| s.as_str()).chain(inc.components.iter().map(|c| c.component.as_str())).collect::<Vec<_>>().join(", "))
                     @match &inc.regions { None => " (all regions)", Some(r) => { " (" (r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")) ")" } } }
             }
-            @if let Some(w) = inc.workaround() { p.ok { (if lang == "de" { "Abhilfe: " } else { "Workaround: " }) (t(w)) } }
+            @if let Some(w) = inc.workaround().filter(|_| inc.is_open()) { p.ok { (if lang == "de" { "Abhilfe: " } else { "Workaround: " }) (t(w)) } }
             @for s in inc.statements.iter().rev() { p { small { (s.time) } " " (t(&s.text)) } }
             p { a href={ "/incidents/" (inc.id) "?lang=" (lang) } { "Details and related incidents" } }
         }
@@ -220,27 +254,25 @@ pub async fn render_provider(
             bins[i] += c.reporters;
         }
     }
-    let episodes = st.detection.episodes(Some(provider));
-    let open: Vec<&Episode> = episodes.iter().filter(|e| e.end.is_none()).collect();
-    let recent: Vec<&Episode> = episodes
-        .iter()
-        .rev()
-        .filter(|e| e.end.is_some())
-        .take(5)
-        .collect();
-    let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
-    let stored = match st.store.incidents_of(provider).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, %provider, "cannot read incidents");
-            unavailable.push("declared incidents");
-            Vec::new()
+    let lv = match product_view(st).await {
+        Ok(v) => Some(v),
+        Err(_) => {
+            unavailable.push("outages");
+            None
         }
     };
-    let declared: Vec<radar_core::incident::Incident> = stored
-        .into_iter()
-        .map(|s| s.incident)
-        .filter(|i| i.is_open() || i.end.is_some_and(|e| now.0 - e.0 < 7 * 86_400))
+    let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
+    let empty = Vec::new();
+    let outages: &Vec<Outage> = lv.as_ref().map_or(&empty, |v| &v.view.outages);
+    let mine: Vec<&Outage> = outages.iter().filter(|o| &o.provider == provider).collect();
+    let headline = lv.as_ref().and_then(|v| v.view.provider(provider));
+    let open: Vec<&Outage> = mine.iter().copied().filter(|o| o.is_open()).collect();
+    let recent: Vec<&Outage> = mine
+        .iter()
+        .rev()
+        .copied()
+        .filter(|o| o.end.is_some_and(|e| now.0 - e.0 < 7 * 86_400))
+        .take(5)
         .collect();
     let body = html! {
         h1 { (p.name) }
@@ -249,27 +281,36 @@ pub async fn render_provider(
             p.err { "Some information cannot be shown right now (" (unavailable.join(", ")) "); please try again in a minute." }
         }
         div.box {
-            @if open.is_empty() {
-                p.ok { "No known problems right now." }
-            } @else {
-                @for e in &open {
-                    p.bad { "Problems since " (e.start) ": " (scope(e)) }
-                }
+            @match headline {
+                Some(h) if h.level != Level::Operational => { p.bad { (headline_text(st, h)) } }
+                _ => { p.ok { "No known problems right now." } }
             }
         }
-        @if !declared.is_empty() {
-            h2 { "Incidents" }
+        @if !open.is_empty() {
+            h2 { "Current outages" }
             p { small { a href={ "?lang=de" } { "Deutsch" } " · " a href={ "?lang=en" } { "English" } } }
-            @for inc in declared.iter().rev() { (incident_block(inc, lang)) }
+            @for o in &open {
+                @match &o.incident {
+                    Some(inc) => { (incident_block(inc, lang)) }
+                    None => {
+                        div.box {
+                            p { strong { "Detected from user reports" } " — " span.bad { (o.state) } }
+                            p { "Since " (o.start) ": " (scope(st, o)) }
+                            p { a href={ "/incidents/" (o.id) "?lang=" (lang) } { "Details and related incidents" } }
+                        }
+                    }
+                }
+            }
         }
         h2 { "Reports, last 24 hours" }
         (chart(&bins))
         @if !recent.is_empty() {
             h2 { "Recent outages" }
             table {
-                tr { th { "From" } th { "To" } th { "Scope" } }
-                @for e in &recent {
-                    tr { td { (e.start) } td { (e.end.map(|t| t.to_string()).unwrap_or_default()) } td { (scope(e)) } }
+                tr { th { "From" } th { "To" } th { "Scope" } th { "" } }
+                @for o in &recent {
+                    tr { td { (o.start) } td { (o.end.map(|t| t.to_string()).unwrap_or_default()) } td { (scope(st, o)) }
+                         td { a href={ "/incidents/" (o.id) "?lang=" (lang) } { (o.id) } } }
                 }
             }
         }

@@ -97,8 +97,8 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
     // The pages show it too.
     let page = app.get("/providers/o2-de").await.text().await.unwrap();
     assert!(
-        page.contains("Problems since"),
-        "provider page shows the outage"
+        page.contains("Problems with") && page.contains(" since "),
+        "provider page shows the outage: {page}"
     );
 
     // A failed probe of the LTE radio network in one of its regions names the root.
@@ -112,7 +112,16 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
-    let id = format!("det-{}", outage["id"]);
+    let id = outage["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("ep-"), "{id}");
+    // Every listed id can be fetched.
+    let one: serde_json::Value = app
+        .get(&format!("/api/v1/incidents/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["id"], id.as_str(), "{one:#}");
     let roots: serde_json::Value = app
         .get(&format!("/api/v1/incidents/{id}/root-causes"))
         .await
@@ -120,7 +129,7 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
         .await
         .unwrap();
     let best = &roots["candidates"][0];
-    assert_eq!(best["component"]["component"], "ran-lte", "{roots:#}");
+    assert_eq!(best["component"], "o2-de:ran-lte", "{roots:#}");
     assert!(
         best["reasons"]
             .as_array()

@@ -55,8 +55,14 @@ async fn declare_update_and_state_through_the_lifecycle() {
         .unwrap();
     assert_eq!(v["state"], "resolved");
     assert!(v["end"].is_string());
-    assert_eq!(v["statements"].as_array().unwrap().len(), 1);
-    assert_eq!(v["timeline"].as_array().unwrap().len(), 4);
+    assert_eq!(v["origin"], "declared");
+    assert_eq!(v["level"], "operational", "over");
+    assert_eq!(v["declared"]["statements"].as_array().unwrap().len(), 1);
+    assert_eq!(v["declared"]["timeline"].as_array().unwrap().len(), 4);
+    assert!(
+        v["declared"]["workaround"].is_null(),
+        "no workaround once resolved"
+    );
     let list: serde_json::Value = app.get("/api/v1/incidents").await.json().await.unwrap();
     assert_eq!(list["incidents"][0]["id"], "sec-1");
 }
@@ -280,6 +286,17 @@ async fn crm_shutdown_and_lte_outage_are_unrelated_with_evidence() {
         .unwrap();
     assert!(en.contains("Unrelated"), "{en}");
     problem(app.get("/api/v1/incidents/net-1/relation/nope").await, 404).await;
+    problem(app.get("/api/v1/incidents/net-1/relation/net-1").await, 422).await;
+    // One "kind" per evidence object (JSON objects with duplicate keys are ambiguous).
+    let raw = app
+        .get("/api/v1/incidents/net-1/relation/sec-1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for obj in raw.split('{').skip(1) {
+        assert!(obj.matches("\"kind\"").count() <= 1, "{raw}");
+    }
     // Root-cause ranking names the declared LTE radio network first.
     let roots: serde_json::Value = app
         .get("/api/v1/incidents/net-1/root-causes")
@@ -288,7 +305,7 @@ async fn crm_shutdown_and_lte_outage_are_unrelated_with_evidence() {
         .await
         .unwrap();
     assert_eq!(
-        roots["candidates"][0]["component"]["component"], "ran-lte",
+        roots["candidates"][0]["component"], "o2-de:ran-lte",
         "{roots:#}"
     );
 }

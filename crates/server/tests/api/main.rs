@@ -4,4 +4,5 @@ mod detection;
 mod helpers;
 mod incidents;
 mod intake;
+mod live_equals_replay;
 mod publish;

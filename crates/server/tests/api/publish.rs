@@ -13,7 +13,7 @@ async fn health_and_readiness() {
 async fn providers_are_listed() {
     let app = spawn_app().await;
     let v: serde_json::Value = app.get("/api/v1/providers").await.json().await.unwrap();
-    let ids: Vec<&str> = v
+    let ids: Vec<&str> = v["providers"]
         .as_array()
         .unwrap()
         .iter()

@@ -1,0 +1,742 @@
+//! The product view: what Outage Radar says is going on, built once from everything it knows
+//! and read by every harness — the server's API and pages, `radar replay` (and so `radar eval`).
+//!
+//! Inputs ([`Inputs`]): the detector's episodes, the operator's declared incidents, component
+//! statuses, failed probes and the present time. Output ([`ProductView`]): one [`Outage`] per
+//! outage and a headline per provider and service ([`ProviderStatus`]).
+//!
+//! # One outage, one object
+//! 1. Every episode and every declared incident becomes a correlation view
+//!    ([`IncidentView`]); [`correlate::group`] gives each its cause group, root and sentence.
+//! 2. An episode that the correlation puts in the cause group of a declared incident of the same
+//!    provider, and that overlaps it in time (from [`LINK_LEAD_SECS`] before its start to its
+//!    end, or to now while it is open), is *the same outage*: it is folded into the declared
+//!    incident's outage, whose id is the incident's id and whose other ids (`ep-N`) stay
+//!    fetchable as aliases. Its onset and detection time come from the earliest source; its
+//!    lifecycle and end from the operator (when the operator resolves it, it is over, and the
+//!    headline follows).
+//! 3. An episode that no declaration claims is an outage of its own, `ep-N`, suspected while
+//!    open and resolved when it ends.
+//!
+//! # Ids
+//! A declared outage keeps its incident id (`net-1`); a detected one is `ep-N` after the
+//! detector's episode number. Both come from inputs that live and replay see alike, so the
+//! same reports and events give the same ids.
+//!
+//! # Scope
+//! Services: the declaration's, else the provider's services that depend on the declared
+//! components, plus those of its episodes. Regions ([`RegionSet`]): the declaration's, else its
+//! episodes', else where probes of its components failed while it was open, else all regions
+//! of the provider's country.
+//!
+//! # Headline
+//! A service is affected while an open outage names it (national: major outage, regional:
+//! partial outage, maintenance: maintenance) or while a component it depends on has an impaired
+//! declared status; the provider's headline is its worst service, and an open outage that names
+//! no service counts for the provider as a whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::correlate::{
+    self, rank_root_causes, relate, Explanation, IncidentView, Origin, Relation, Role,
+    RootCandidate,
+};
+use crate::detect::Episode;
+use crate::event::{ComponentStatus, IncidentCategory, IncidentState};
+use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::incident::Incident;
+use crate::report::{Problem, Timestamp};
+use crate::topology::{ComponentRef, Topology};
+
+/// An episode overlapping a declared incident from this long before the declaration's start
+/// belongs to it: operators declare after the reports rise, rarely more than an hour later.
+pub const LINK_LEAD_SECS: i64 = 3600;
+
+/// Prefix of the ids of outages found only by the detector.
+pub const DETECTED_PREFIX: &str = "ep-";
+
+/// The id of a detector episode's outage.
+pub fn episode_id(e: &Episode) -> String {
+    format!("{DETECTED_PREFIX}{}", e.id)
+}
+
+/// Where an outage is felt: every region of the provider's country, or some of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionSet {
+    All,
+    /// Sorted, without duplicates, never empty, never all of the provider's regions.
+    Only(Vec<RegionId>),
+}
+
+impl RegionSet {
+    /// From a list where empty means "all"; a list that names every region of the provider's
+    /// country is also "all".
+    pub fn from_list(list: &[RegionId], topology: &Topology, provider: &ProviderId) -> RegionSet {
+        let set: BTreeSet<RegionId> = list.iter().cloned().collect();
+        if set.is_empty() {
+            return RegionSet::All;
+        }
+        let all = topology.provider_regions(provider.as_str());
+        if all.iter().all(|r| set.contains(r)) {
+            RegionSet::All
+        } else {
+            RegionSet::Only(set.into_iter().collect())
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        matches!(self, RegionSet::All)
+    }
+
+    pub fn contains(&self, r: &RegionId) -> bool {
+        match self {
+            RegionSet::All => true,
+            RegionSet::Only(l) => l.contains(r),
+        }
+    }
+
+    /// The regions as a list: "all" is the regions of the provider's country.
+    pub fn expand(&self, topology: &Topology, provider: &ProviderId) -> Vec<RegionId> {
+        match self {
+            RegionSet::All => topology.provider_regions(provider.as_str()),
+            RegionSet::Only(l) => l.clone(),
+        }
+    }
+
+    /// As correlation wants it: None = all.
+    fn as_option(&self) -> Option<Vec<RegionId>> {
+        match self {
+            RegionSet::All => None,
+            RegionSet::Only(l) => Some(l.clone()),
+        }
+    }
+}
+
+impl Serialize for RegionSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RegionSet::All => s.serialize_str("*"),
+            RegionSet::Only(l) => l.serialize(s),
+        }
+    }
+}
+
+/// How bad it is for a service or a provider, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Operational,
+    Maintenance,
+    Degraded,
+    PartialOutage,
+    MajorOutage,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Operational => "operational",
+            Level::Maintenance => "maintenance",
+            Level::Degraded => "degraded",
+            Level::PartialOutage => "partial-outage",
+            Level::MajorOutage => "major-outage",
+        }
+    }
+
+    fn of_component(s: ComponentStatus) -> Level {
+        match s {
+            ComponentStatus::Operational => Level::Operational,
+            ComponentStatus::Maintenance => Level::Maintenance,
+            ComponentStatus::Degraded => Level::Degraded,
+            ComponentStatus::PartialOutage => Level::PartialOutage,
+            ComponentStatus::MajorOutage => Level::MajorOutage,
+        }
+    }
+}
+
+/// Everything the view is built from.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    pub topology: &'a Topology,
+    /// The detector's episodes, in the detector's order.
+    pub episodes: &'a [Episode],
+    /// Declared incidents, in any order.
+    pub incidents: &'a [Incident],
+    /// Latest declared status per component.
+    pub components: &'a [(ComponentRef, ComponentStatus, Timestamp)],
+    /// Failed probes: component, region, time.
+    pub failed_probes: &'a [(ComponentRef, RegionId, Timestamp)],
+    pub now: Timestamp,
+}
+
+/// One outage as the product shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outage {
+    /// The declared incident's id, else `ep-N`.
+    pub id: String,
+    /// Other ids of this outage: the `ep-N` of episodes folded into a declared incident.
+    pub aliases: Vec<String>,
+    pub provider: ProviderId,
+    /// The operator's declaration, if any.
+    pub incident: Option<Incident>,
+    /// What the detector saw, if anything.
+    pub episodes: Vec<Episode>,
+    pub category: Option<IncidentCategory>,
+    pub state: IncidentState,
+    pub services: Vec<ServiceId>,
+    pub components: Vec<ComponentRef>,
+    pub technologies: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub regions: RegionSet,
+    pub start: Timestamp,
+    /// When the product first showed it: the earliest detection or declaration.
+    pub detected_at: Timestamp,
+    /// None while open.
+    pub end: Option<Timestamp>,
+    pub cause_group: String,
+    pub role: Role,
+    /// The cause group's root component.
+    pub root: Option<ComponentRef>,
+    /// This outage's own ranking of likely root components, best first.
+    pub root_candidates: Vec<RootCandidate>,
+    /// What was seen and declared, in one or two sentences.
+    pub summary: Explanation,
+    /// Why it belongs to its cause group (and is unrelated to its contemporaries).
+    pub explanation: Explanation,
+    /// Its correlation view (for relation questions).
+    pub view: IncidentView,
+}
+
+impl Outage {
+    pub fn is_open(&self) -> bool {
+        self.end.is_none()
+    }
+    pub fn is_declared(&self) -> bool {
+        self.incident.is_some()
+    }
+    pub fn is_detected(&self) -> bool {
+        !self.episodes.is_empty()
+    }
+    /// Whether this id names this outage.
+    pub fn answers_to(&self, id: &str) -> bool {
+        self.id == id || self.aliases.iter().any(|a| a == id)
+    }
+    /// How bad it is while open.
+    pub fn level(&self) -> Level {
+        if self.category == Some(IncidentCategory::Maintenance) {
+            Level::Maintenance
+        } else if self.regions.is_all() {
+            Level::MajorOutage
+        } else {
+            Level::PartialOutage
+        }
+    }
+    /// A customer-service outage: it names only the customer-service service.
+    pub fn is_customer_service(&self) -> bool {
+        !self.services.is_empty()
+            && self
+                .services
+                .iter()
+                .all(|s| s.as_str() == correlate::CUSTOMER_SERVICE)
+    }
+}
+
+/// The status of one service of a provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceStatus {
+    pub service: ServiceId,
+    pub level: Level,
+    /// Open outages that name it.
+    pub outages: Vec<String>,
+    /// Impaired components it depends on, with their status.
+    pub components: Vec<(ComponentRef, ComponentStatus)>,
+    /// Earliest start of its open outages.
+    pub since: Option<Timestamp>,
+}
+
+/// The headline of one provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderStatus {
+    pub provider: ProviderId,
+    pub level: Level,
+    /// Earliest start of its open outages.
+    pub since: Option<Timestamp>,
+    /// Its open outages, oldest first.
+    pub open: Vec<String>,
+    /// Services that are not operational, worst first.
+    pub affected: Vec<ServiceId>,
+    /// Every service of the provider, in topology order.
+    pub services: Vec<ServiceStatus>,
+}
+
+/// The product's view at one moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductView {
+    pub now: Timestamp,
+    /// Oldest first (by start, then id).
+    pub outages: Vec<Outage>,
+    /// One per provider of the topology, in topology order.
+    pub providers: Vec<ProviderStatus>,
+}
+
+/// Why a relation question has no answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RelationError {
+    #[error("no outage {0:?}")]
+    Unknown(String),
+    #[error("{0:?} and {1:?} are the same outage; ask about two different ones")]
+    Same(String, String),
+}
+
+impl ProductView {
+    /// An outage by its id or one of its aliases.
+    pub fn outage(&self, id: &str) -> Option<&Outage> {
+        self.outages
+            .iter()
+            .find(|o| o.id == id)
+            .or_else(|| self.outages.iter().find(|o| o.answers_to(id)))
+    }
+
+    /// The outages of one provider, oldest first.
+    pub fn outages_of<'a>(&'a self, provider: &'a ProviderId) -> impl Iterator<Item = &'a Outage> {
+        self.outages.iter().filter(move |o| &o.provider == provider)
+    }
+
+    /// The headline of one provider.
+    pub fn provider(&self, provider: &ProviderId) -> Option<&ProviderStatus> {
+        self.providers.iter().find(|p| &p.provider == provider)
+    }
+
+    /// Whether two outages are related, with the evidence.
+    pub fn relation(
+        &self,
+        a: &str,
+        b: &str,
+        topology: &Topology,
+    ) -> Result<Relation, RelationError> {
+        let x = self
+            .outage(a)
+            .ok_or_else(|| RelationError::Unknown(a.to_owned()))?;
+        let y = self
+            .outage(b)
+            .ok_or_else(|| RelationError::Unknown(b.to_owned()))?;
+        if x.id == y.id {
+            return Err(RelationError::Same(a.to_owned(), b.to_owned()));
+        }
+        Ok(relate(&x.view, &y.view, topology))
+    }
+
+    /// Outages that overlap `o` in time, give or take an hour (the contemporaries a relation
+    /// question is usually about).
+    pub fn contemporaries<'a>(&'a self, o: &'a Outage) -> impl Iterator<Item = &'a Outage> {
+        let now = self.now;
+        let end = move |x: &Outage| x.end.unwrap_or(now).0;
+        self.outages.iter().filter(move |x| {
+            x.id != o.id && x.start.0 - 3600 <= end(o) && o.start.0 - 3600 <= end(x)
+        })
+    }
+}
+
+/// Services (of `provider`) whose dependency closure contains one of `components`.
+pub fn services_depending_on(
+    topology: &Topology,
+    provider: &ProviderId,
+    components: &[ComponentRef],
+) -> Vec<ServiceId> {
+    let wanted: BTreeSet<&ComponentRef> = components.iter().collect();
+    topology
+        .services_of(provider.as_str())
+        .filter(|s| {
+            topology
+                .service_closure(s)
+                .iter()
+                .any(|c| wanted.contains(c))
+        })
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+/// The services a declared incident affects: its own list, else those that depend on its
+/// components.
+fn declared_services(topology: &Topology, i: &Incident) -> Vec<ServiceId> {
+    if !i.services.is_empty() {
+        i.services.clone()
+    } else {
+        services_depending_on(topology, &i.provider, &i.components)
+    }
+}
+
+/// When the product first showed a declared incident: its first timeline entry.
+fn declared_at(i: &Incident) -> Timestamp {
+    i.timeline.first().map_or(i.start, |t| t.time())
+}
+
+fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
+    IncidentView {
+        id: i.id.to_string(),
+        provider: i.provider.clone(),
+        origin: Origin::Declared {
+            category: i.category,
+            cause: None,
+        },
+        services: declared_services(topology, i),
+        components: i.components.clone(),
+        regions: i.regions.clone(),
+        technologies: Vec::new(),
+        problems: Vec::new(),
+        start: i.start,
+        end: i.end,
+        failed_probes: Vec::new(),
+    }
+}
+
+fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
+    for x in items {
+        if !into.contains(x) {
+            into.push(x.clone());
+        }
+    }
+}
+
+/// Builds the product view.
+pub fn build(inp: Inputs<'_>) -> ProductView {
+    let topology = inp.topology;
+    let now = inp.now;
+    let mut incidents: Vec<&Incident> = inp.incidents.iter().collect();
+    incidents.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
+
+    // 1. Correlation over every source.
+    let mut views: Vec<IncidentView> = inp
+        .episodes
+        .iter()
+        .map(|e| {
+            let mut v = IncidentView::detected(episode_id(e), e);
+            v.attach_failed_probes(inp.failed_probes, topology, now);
+            v
+        })
+        .collect();
+    views.extend(incidents.iter().map(|i| declared_view(topology, i)));
+    let groups = correlate::group(&views, topology);
+    let ne = inp.episodes.len();
+
+    // 2. Episodes claimed by a declaration: same provider, same cause group, overlapping.
+    let mut claimed: Vec<Option<usize>> = vec![None; ne];
+    for (k, e) in inp.episodes.iter().enumerate() {
+        let candidates: Vec<usize> = incidents
+            .iter()
+            .enumerate()
+            .filter(|(j, i)| {
+                i.provider == e.provider
+                    && groups[ne + j].group == groups[k].group
+                    && e.start.0 <= i.end.unwrap_or(now).0
+                    && e.end.unwrap_or(now).0 >= i.start.0 - LINK_LEAD_SECS
+            })
+            .map(|(j, _)| j)
+            .collect();
+        // The declaration that began last before the episode did, else the first one after.
+        // (Incidents are sorted by start.)
+        let best = candidates
+            .iter()
+            .copied()
+            .rfind(|&j| incidents[j].start <= e.start)
+            .or_else(|| candidates.first().copied());
+        claimed[k] = best;
+    }
+
+    // 3. Outages.
+    let mut outages: Vec<Outage> = Vec::new();
+    for (j, i) in incidents.iter().enumerate() {
+        let members: Vec<&Episode> = inp
+            .episodes
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| claimed[*k] == Some(j))
+            .map(|(_, e)| e)
+            .collect();
+        let a = &groups[ne + j];
+        let mut view = views[ne + j].clone();
+        let mut technologies = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut region_list: Vec<RegionId> = Vec::new();
+        let mut national = false;
+        for (k, e) in inp.episodes.iter().enumerate() {
+            if claimed[k] != Some(j) {
+                continue;
+            }
+            push_unique(&mut view.services, &e.services);
+            push_unique(&mut technologies, &e.technologies);
+            push_unique(&mut problems, &e.problems);
+            push_unique(&mut view.failed_probes, &views[k].failed_probes);
+            if e.regions.is_empty() {
+                national = true;
+            }
+            push_unique(&mut region_list, &e.regions);
+        }
+        let regions = match &i.regions {
+            Some(l) => RegionSet::from_list(l, topology, &i.provider),
+            None if !members.is_empty() => {
+                if national {
+                    RegionSet::All
+                } else {
+                    RegionSet::from_list(&region_list, topology, &i.provider)
+                }
+            }
+            None => {
+                let end = i.end.unwrap_or(now);
+                let probed: Vec<RegionId> = inp
+                    .failed_probes
+                    .iter()
+                    .filter(|(c, _, t)| {
+                        t.0 >= i.start.0 - correlate::PROBE_LEAD_SECS
+                            && *t <= end
+                            && i.components.contains(c)
+                    })
+                    .map(|(_, r, _)| r.clone())
+                    .collect();
+                RegionSet::from_list(&probed, topology, &i.provider)
+            }
+        };
+        view.regions = regions.as_option();
+        view.technologies = technologies.clone();
+        let share = 1.0 / problems.len().max(1) as f64;
+        view.problems = problems.iter().map(|p| (*p, share)).collect();
+        let start = members
+            .iter()
+            .map(|e| e.start)
+            .chain([i.start])
+            .min()
+            .unwrap_or(i.start);
+        let detected_at = members
+            .iter()
+            .map(|e| e.detected_at)
+            .chain([declared_at(i)])
+            .min()
+            .unwrap_or(i.start);
+        let root_candidates = rank_root_causes(&view, topology);
+        let mut summary = declared_summary(i);
+        for e in &members {
+            let d = describe(e);
+            summary.en.push_str(&format!(" {}", d.en));
+            summary.de.push_str(&format!(" {}", d.de));
+        }
+        outages.push(Outage {
+            id: i.id.to_string(),
+            aliases: members.iter().map(|e| episode_id(e)).collect(),
+            provider: i.provider.clone(),
+            incident: Some((*i).clone()),
+            episodes: members.iter().map(|e| (*e).clone()).collect(),
+            category: Some(i.category),
+            state: i.state,
+            services: view.services.clone(),
+            components: i.components.clone(),
+            technologies,
+            problems,
+            regions,
+            start,
+            detected_at,
+            end: i.end,
+            cause_group: a.group.clone(),
+            role: a.role.clone(),
+            root: a.root.clone(),
+            root_candidates,
+            summary,
+            explanation: a.explanation.clone(),
+            view,
+        });
+    }
+    for (k, e) in inp.episodes.iter().enumerate() {
+        if claimed[k].is_some() {
+            continue;
+        }
+        let a = &groups[k];
+        let view = views[k].clone();
+        outages.push(Outage {
+            id: episode_id(e),
+            aliases: Vec::new(),
+            provider: e.provider.clone(),
+            incident: None,
+            episodes: vec![e.clone()],
+            category: view.cause_info().category,
+            state: if e.end.is_some() {
+                IncidentState::Resolved
+            } else {
+                IncidentState::Suspected
+            },
+            services: e.services.clone(),
+            components: Vec::new(),
+            technologies: e.technologies.clone(),
+            problems: e.problems.clone(),
+            regions: RegionSet::from_list(&e.regions, topology, &e.provider),
+            start: e.start,
+            detected_at: e.detected_at,
+            end: e.end,
+            cause_group: a.group.clone(),
+            role: a.role.clone(),
+            root: a.root.clone(),
+            root_candidates: rank_root_causes(&view, topology),
+            summary: describe(e),
+            explanation: a.explanation.clone(),
+            view,
+        });
+    }
+    outages.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
+
+    let providers = topology
+        .providers
+        .iter()
+        .map(|p| headline(topology, &p.id, &outages, inp.components))
+        .collect();
+    ProductView {
+        now,
+        outages,
+        providers,
+    }
+}
+
+/// The headline of one provider from its open outages and its components' statuses.
+fn headline(
+    topology: &Topology,
+    provider: &ProviderId,
+    outages: &[Outage],
+    components: &[(ComponentRef, ComponentStatus, Timestamp)],
+) -> ProviderStatus {
+    let open: Vec<&Outage> = outages
+        .iter()
+        .filter(|o| &o.provider == provider && o.is_open())
+        .collect();
+    let mut services = Vec::new();
+    for s in topology.services_of(provider.as_str()) {
+        let mine: Vec<&&Outage> = open.iter().filter(|o| o.services.contains(&s.id)).collect();
+        let closure: BTreeSet<ComponentRef> = topology.service_closure(s).into_iter().collect();
+        let comps: Vec<(ComponentRef, ComponentStatus)> = components
+            .iter()
+            .filter(|(c, st, _)| {
+                closure.contains(c) && (st.is_impaired() || *st == ComponentStatus::Maintenance)
+            })
+            .map(|(c, st, _)| (c.clone(), *st))
+            .collect();
+        let level = mine
+            .iter()
+            .map(|o| o.level())
+            .chain(comps.iter().map(|(_, st)| Level::of_component(*st)))
+            .max()
+            .unwrap_or(Level::Operational);
+        services.push(ServiceStatus {
+            service: s.id.clone(),
+            level,
+            outages: mine.iter().map(|o| o.id.clone()).collect(),
+            components: comps,
+            since: mine.iter().map(|o| o.start).min(),
+        });
+    }
+    let unnamed = open
+        .iter()
+        .filter(|o| o.services.is_empty())
+        .map(|o| o.level());
+    let level = services
+        .iter()
+        .map(|s| s.level)
+        .chain(unnamed)
+        .max()
+        .unwrap_or(Level::Operational);
+    let mut affected: Vec<&ServiceStatus> = services
+        .iter()
+        .filter(|s| s.level != Level::Operational)
+        .collect();
+    affected.sort_by_key(|s| std::cmp::Reverse(s.level));
+    ProviderStatus {
+        provider: provider.clone(),
+        level,
+        since: open.iter().map(|o| o.start).min(),
+        open: open.iter().map(|o| o.id.clone()).collect(),
+        affected: affected.iter().map(|s| s.service.clone()).collect(),
+        services,
+    }
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the detector saw, in a sentence.
+pub fn describe(e: &Episode) -> Explanation {
+    let mut en = format!(
+        "{} reports rose to {:.0}/min against a baseline of {:.1}/min (score {:.2}) from {}",
+        e.provider, e.peak_rate, e.baseline_rate, e.peak_score, e.start
+    );
+    let mut de = format!(
+        "Meldungen zu {} stiegen ab {} auf {:.0}/min bei üblich {:.1}/min (Wert {:.2})",
+        e.provider, e.start, e.peak_rate, e.baseline_rate, e.peak_score
+    );
+    if !e.services.is_empty() {
+        en.push_str(&format!("; services: {}", join(&e.services)));
+        de.push_str(&format!("; Dienste: {}", join(&e.services)));
+    }
+    if !e.technologies.is_empty() {
+        en.push_str(&format!("; technologies: {}", e.technologies.join(", ")));
+        de.push_str(&format!("; Technologien: {}", e.technologies.join(", ")));
+    }
+    if e.regions.is_empty() {
+        en.push_str("; no single region stands out (nationwide)");
+        de.push_str("; keine Region sticht heraus (bundesweit)");
+    } else {
+        en.push_str(&format!("; regions: {}", join(&e.regions)));
+        de.push_str(&format!("; Regionen: {}", join(&e.regions)));
+    }
+    if !e.problems.is_empty() {
+        en.push_str(&format!("; problems: {}", join(&e.problems)));
+        de.push_str(&format!("; Probleme: {}", join(&e.problems)));
+    }
+    en.push('.');
+    de.push('.');
+    Explanation { de, en }
+}
+
+/// What the operator declared, in a sentence.
+fn declared_summary(i: &Incident) -> Explanation {
+    let comps: Vec<String> = i.components.iter().map(|c| c.to_string()).collect();
+    let mut en = format!(
+        "Declared by {} as a {} incident ({}), state {}",
+        i.provider, i.category, i.id, i.state
+    );
+    let mut de = format!(
+        "Von {} als Störung der Art {} gemeldet ({}), Stand {}",
+        i.provider, i.category, i.id, i.state
+    );
+    if let Some(t) = i.title.get("en") {
+        en.push_str(&format!(": {t}"));
+    }
+    if let Some(t) = i.title.get("de") {
+        de.push_str(&format!(": {t}"));
+    }
+    if !comps.is_empty() {
+        en.push_str(&format!("; components: {}", comps.join(", ")));
+        de.push_str(&format!("; Komponenten: {}", comps.join(", ")));
+    }
+    en.push('.');
+    de.push('.');
+    Explanation { de, en }
+}
+
+/// A component as `topology.toml` and `truth.json` write it: its bare id when it belongs to
+/// `provider`, `provider:component` when it belongs to another provider.
+pub fn local_name(provider: &ProviderId, c: &ComponentRef) -> String {
+    if &c.provider == provider {
+        c.component.to_string()
+    } else {
+        c.to_string()
+    }
+}
+
+/// Statuses by component, latest first — a convenience for callers that fold events.
+pub fn component_list(
+    m: &BTreeMap<ComponentRef, (ComponentStatus, Timestamp)>,
+) -> Vec<(ComponentRef, ComponentStatus, Timestamp)> {
+    m.iter().map(|(c, (s, t))| (c.clone(), *s, *t)).collect()
+}

@@ -1,0 +1,160 @@
+//! The product view in the live server: the detector's episodes, the stored incidents,
+//! component statuses and failed probes, put together by the core's [`radar_core::view`] — the
+//! same function `radar replay` writes `detections.json` from — and the read API over it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use radar_core::view::{self, ProductView, RelationError};
+use radar_core::Timestamp;
+
+use crate::problem::Problem;
+use crate::publish::api::known_provider;
+use crate::publish::wire::{
+    IncidentsOut, OutageOut, OutagesOut, RelationOut, RootCandidateOut, RootCausesOut,
+};
+use crate::state::AppState;
+
+/// The view with the stored incident versions (for `PATCH`).
+pub struct LiveView {
+    pub view: ProductView,
+    pub versions: std::collections::BTreeMap<String, i64>,
+}
+
+impl LiveView {
+    pub fn wire(&self, o: &view::Outage) -> OutageOut {
+        OutageOut::new(o, self.versions.get(&o.id).copied())
+    }
+}
+
+/// Builds the product view as of now.
+pub async fn product_view(st: &AppState) -> Result<LiveView, Problem> {
+    let now = st.clock.now();
+    let unavailable = |what: &str, e: radar_store::StoreError| {
+        tracing::error!(error = %e, "cannot read {what}");
+        Problem::unavailable(format!(
+            "{what} cannot be read right now; retry in a minute"
+        ))
+    };
+    let stored = st
+        .store
+        .incidents()
+        .await
+        .map_err(|e| unavailable("incidents", e))?;
+    let components = st
+        .store
+        .component_statuses()
+        .await
+        .map_err(|e| unavailable("component statuses", e))?;
+    let episodes = st.detection.episodes(None);
+    let first = episodes
+        .iter()
+        .map(|e| e.start.0)
+        .chain(stored.iter().map(|s| s.incident.start.0))
+        .min();
+    let failed = match first {
+        Some(first) => st
+            .store
+            .failed_probes(
+                Timestamp(first - radar_core::correlate::PROBE_LEAD_SECS),
+                now,
+            )
+            .await
+            .map_err(|e| unavailable("probe results", e))?,
+        None => Vec::new(),
+    };
+    let versions = stored
+        .iter()
+        .map(|s| (s.incident.id.to_string(), s.version))
+        .collect();
+    let incidents: Vec<_> = stored.into_iter().map(|s| s.incident).collect();
+    let view = view::build(view::Inputs {
+        topology: &st.topology,
+        episodes: &episodes,
+        incidents: &incidents,
+        components: &components,
+        failed_probes: &failed,
+        now,
+    });
+    Ok(LiveView { view, versions })
+}
+
+fn no_outage(id: &str) -> Problem {
+    Problem::not_found(format!(
+        "no outage or incident {id:?}; see /api/v1/outages for the ids (declared incidents keep \
+         their own ids, detected outages are ep-N)"
+    ))
+}
+
+/// `GET /api/v1/outages`: every outage, oldest first.
+pub async fn outages(State(st): State<AppState>) -> Result<Json<OutagesOut>, Problem> {
+    let lv = product_view(&st).await?;
+    Ok(Json(OutagesOut {
+        outages: lv.view.outages.iter().map(|o| lv.wire(o)).collect(),
+    }))
+}
+
+/// `GET /api/v1/providers/{id}/outages`.
+pub async fn provider_outages(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<OutagesOut>, Problem> {
+    let provider = known_provider(&st, &id)?;
+    let lv = product_view(&st).await?;
+    Ok(Json(OutagesOut {
+        outages: lv.view.outages_of(&provider).map(|o| lv.wire(o)).collect(),
+    }))
+}
+
+/// `GET /api/v1/incidents`: the same outages as `/api/v1/outages`, under `incidents`.
+pub async fn incidents(State(st): State<AppState>) -> Result<Json<IncidentsOut>, Problem> {
+    let lv = product_view(&st).await?;
+    Ok(Json(IncidentsOut {
+        incidents: lv.view.outages.iter().map(|o| lv.wire(o)).collect(),
+    }))
+}
+
+/// `GET /api/v1/incidents/{id}` (also `/api/v1/outages/{id}`): one outage by id or alias.
+pub async fn one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<OutageOut>, Problem> {
+    let lv = product_view(&st).await?;
+    let o = lv.view.outage(&id).ok_or_else(|| no_outage(&id))?;
+    Ok(Json(lv.wire(o)))
+}
+
+/// `GET /api/v1/incidents/{a}/relation/{b}`.
+pub async fn relation(
+    State(st): State<AppState>,
+    Path((a, b)): Path<(String, String)>,
+) -> Result<Json<RelationOut>, Problem> {
+    let lv = product_view(&st).await?;
+    match lv.view.relation(&a, &b, &st.topology) {
+        Ok(r) => Ok(Json(RelationOut::from(&r))),
+        Err(RelationError::Unknown(id)) => Err(no_outage(&id)),
+        Err(e @ RelationError::Same(..)) => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "same-outage",
+            "Same outage",
+            e.to_string(),
+        )),
+    }
+}
+
+/// `GET /api/v1/incidents/{id}/root-causes`: the outage's likely root components, best first.
+pub async fn root_causes(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RootCausesOut>, Problem> {
+    let lv = product_view(&st).await?;
+    let o = lv.view.outage(&id).ok_or_else(|| no_outage(&id))?;
+    Ok(Json(RootCausesOut {
+        incident: o.id.clone(),
+        candidates: o
+            .root_candidates
+            .iter()
+            .map(|c| RootCandidateOut::new(c, &st.topology))
+            .collect(),
+    }))
+}

@@ -1,0 +1,476 @@
+//! The JSON wire types of the read API. Core types are not serialised as they are: these are
+//! the boundary, with string ids, `"*"` for all regions, rounded numbers and one `kind` per
+//! object. Every list comes in an envelope named after what it holds (`{"outages": […]}`).
+
+use radar_core::correlate::{self, Evidence, NoPath, Relation, RootCandidate};
+use radar_core::event::LocalizedText;
+use radar_core::incident::Statement;
+use radar_core::topology::{ComponentRef, Topology};
+use radar_core::view::{Outage, ProviderStatus, RegionSet};
+use radar_core::Timestamp;
+use serde::Serialize;
+
+/// Rounds to three decimals: more is noise to a reader and bytes on the wire.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[derive(Serialize)]
+pub struct TextOut {
+    pub de: String,
+    pub en: String,
+}
+
+impl From<&correlate::Explanation> for TextOut {
+    fn from(e: &correlate::Explanation) -> Self {
+        TextOut {
+            de: e.de.clone(),
+            en: e.en.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StatementOut {
+    pub time: Timestamp,
+    pub text: LocalizedText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workaround: Option<LocalizedText>,
+}
+
+impl From<&Statement> for StatementOut {
+    fn from(s: &Statement) -> Self {
+        StatementOut {
+            time: s.time,
+            text: s.text.clone(),
+            workaround: s.workaround.clone(),
+        }
+    }
+}
+
+/// What the detector saw of an outage.
+#[derive(Serialize)]
+pub struct DetectedOut {
+    pub id: String,
+    pub start: Timestamp,
+    pub detected_at: Timestamp,
+    pub end: Option<Timestamp>,
+    /// Distinct reporters per minute at the peak, and the baseline then.
+    pub peak_rate: f64,
+    pub baseline_rate: f64,
+    pub peak_score: f64,
+}
+
+/// What the operator declared of an outage.
+#[derive(Serialize)]
+pub struct DeclaredOut {
+    pub category: String,
+    pub title: LocalizedText,
+    pub expected_end: Option<Timestamp>,
+    /// The incident record's version, for `PATCH` with optimistic concurrency.
+    pub version: Option<i64>,
+    /// Statements, newest first.
+    pub statements: Vec<StatementOut>,
+    /// What happened to the record, oldest first (each entry with its `kind`).
+    pub timeline: Vec<serde_json::Value>,
+    /// The current workaround, while the outage is open.
+    pub workaround: Option<LocalizedText>,
+}
+
+/// One outage: detected, declared, or both.
+#[derive(Serialize)]
+pub struct OutageOut {
+    pub id: String,
+    /// Other ids this outage answers to (episodes folded into a declaration).
+    pub aliases: Vec<String>,
+    pub provider: String,
+    /// `detected`, `declared` or `detected+declared`.
+    pub origin: &'static str,
+    pub state: String,
+    /// `operational` … `major-outage` while open; `operational` once over.
+    pub level: String,
+    pub services: Vec<String>,
+    pub components: Vec<String>,
+    pub technologies: Vec<String>,
+    pub problems: Vec<String>,
+    /// `"*"` (every region of the provider's country) or a list of region ids.
+    pub regions: RegionSet,
+    pub start: Timestamp,
+    pub detected_at: Timestamp,
+    pub end: Option<Timestamp>,
+    pub cause_group: String,
+    pub root_component: Option<String>,
+    pub summary: TextOut,
+    pub explanation: TextOut,
+    pub detected: Vec<DetectedOut>,
+    pub declared: Option<DeclaredOut>,
+}
+
+fn component_name(c: &ComponentRef) -> String {
+    c.to_string()
+}
+
+impl OutageOut {
+    pub fn new(o: &Outage, version: Option<i64>) -> OutageOut {
+        let origin = match (o.is_detected(), o.is_declared()) {
+            (true, true) => "detected+declared",
+            (false, true) => "declared",
+            _ => "detected",
+        };
+        OutageOut {
+            id: o.id.clone(),
+            aliases: o.aliases.clone(),
+            provider: o.provider.to_string(),
+            origin,
+            state: o.state.to_string(),
+            level: if o.is_open() {
+                o.level().as_str()
+            } else {
+                "operational"
+            }
+            .to_owned(),
+            services: o.services.iter().map(|s| s.to_string()).collect(),
+            components: o.components.iter().map(component_name).collect(),
+            technologies: o.technologies.clone(),
+            problems: o.problems.iter().map(|p| p.to_string()).collect(),
+            regions: o.regions.clone(),
+            start: o.start,
+            detected_at: o.detected_at,
+            end: o.end,
+            cause_group: o.cause_group.clone(),
+            root_component: o.root.as_ref().map(component_name),
+            summary: (&o.summary).into(),
+            explanation: (&o.explanation).into(),
+            detected: o
+                .episodes
+                .iter()
+                .map(|e| DetectedOut {
+                    id: radar_core::view::episode_id(e),
+                    start: e.start,
+                    detected_at: e.detected_at,
+                    end: e.end,
+                    peak_rate: round3(e.peak_rate),
+                    baseline_rate: round3(e.baseline_rate),
+                    peak_score: round3(e.peak_score),
+                })
+                .collect(),
+            declared: o.incident.as_ref().map(|i| DeclaredOut {
+                category: i.category.to_string(),
+                title: i.title.clone(),
+                expected_end: i.expected_end,
+                version,
+                statements: i.statements.iter().rev().map(StatementOut::from).collect(),
+                timeline: i
+                    .timeline
+                    .iter()
+                    .map(|t| serde_json::to_value(t).unwrap_or(serde_json::Value::Null))
+                    .collect(),
+                workaround: if i.is_open() {
+                    i.workaround().cloned()
+                } else {
+                    None
+                },
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct OutagesOut {
+    pub outages: Vec<OutageOut>,
+}
+
+#[derive(Serialize)]
+pub struct IncidentsOut {
+    pub incidents: Vec<OutageOut>,
+}
+
+#[derive(Serialize)]
+pub struct ServiceOut {
+    pub id: String,
+    pub name: String,
+    pub technologies: Vec<String>,
+    pub status: String,
+    /// Open outages that name this service.
+    pub outages: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ProviderOut {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+    /// The worst status of its services (or of an open outage naming none).
+    pub status: String,
+    /// Start of its oldest open outage.
+    pub since: Option<Timestamp>,
+    /// Number of open outages.
+    pub open_outages: usize,
+    /// Ids of the open outages.
+    pub open: Vec<String>,
+    pub services: Vec<ServiceOut>,
+}
+
+impl ProviderOut {
+    pub fn new(topology: &Topology, s: &ProviderStatus) -> Option<ProviderOut> {
+        let p = topology.provider(s.provider.as_str())?;
+        Some(ProviderOut {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            kind: match p.kind {
+                radar_core::topology::ProviderKind::Telecom => "telecom",
+                radar_core::topology::ProviderKind::OnlineService => "online-service",
+            }
+            .to_owned(),
+            country: p.country.clone(),
+            status: s.level.as_str().to_owned(),
+            since: s.since,
+            open_outages: s.open.len(),
+            open: s.open.clone(),
+            services: s
+                .services
+                .iter()
+                .filter_map(|ss| {
+                    let svc = topology.service(p.id.as_str(), ss.service.as_str())?;
+                    Some(ServiceOut {
+                        id: svc.id.to_string(),
+                        name: svc.name.clone(),
+                        technologies: svc.technologies.clone(),
+                        status: ss.level.as_str().to_owned(),
+                        outages: ss.outages.clone(),
+                    })
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct ProvidersOut {
+    pub providers: Vec<ProviderOut>,
+}
+
+/// One piece of relation evidence; `kind` names it once.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EvidenceOut {
+    DependencyPath {
+        via: String,
+        path_a: Vec<String>,
+        path_b: Vec<String>,
+        known_down: bool,
+    },
+    /// `reason`: `disjoint-closures` or `contradicted-shared`.
+    NoDependencyPath {
+        reason: &'static str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        shared: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        quiet_services: Vec<String>,
+    },
+    Onset {
+        first: String,
+        lag_secs: i64,
+        overlap_secs: i64,
+        gap_secs: i64,
+    },
+    Regions {
+        jaccard: f64,
+        containment: f64,
+        shared: usize,
+        a: usize,
+        b: usize,
+    },
+    Symptoms {
+        cosine: Option<f64>,
+        shared_technologies: Vec<String>,
+        technologies_disjoint: bool,
+    },
+    Causes {
+        a: Option<String>,
+        a_declared: bool,
+        b: Option<String>,
+        b_declared: bool,
+        same: Option<bool>,
+    },
+    SpillOver {
+        source: String,
+        target: String,
+        lag_secs: i64,
+        regions_containment: f64,
+    },
+    CallSurge {
+        outage: String,
+        signal: String,
+        lag_secs: i64,
+    },
+    SameOutage {
+        provider: String,
+        shared_services: Vec<String>,
+        lag_secs: i64,
+    },
+}
+
+impl From<&Evidence> for EvidenceOut {
+    fn from(e: &Evidence) -> Self {
+        let names = |v: &[ComponentRef]| v.iter().map(component_name).collect::<Vec<_>>();
+        match e {
+            Evidence::DependencyPath {
+                via,
+                path_a,
+                path_b,
+                known_down,
+            } => EvidenceOut::DependencyPath {
+                via: component_name(via),
+                path_a: path_a.clone(),
+                path_b: path_b.clone(),
+                known_down: *known_down,
+            },
+            Evidence::NoDependencyPath(NoPath::DisjointClosures { .. }) => {
+                EvidenceOut::NoDependencyPath {
+                    reason: "disjoint-closures",
+                    shared: Vec::new(),
+                    quiet_services: Vec::new(),
+                }
+            }
+            Evidence::NoDependencyPath(NoPath::ContradictedShared {
+                shared,
+                quiet_services,
+            }) => EvidenceOut::NoDependencyPath {
+                reason: "contradicted-shared",
+                shared: names(shared),
+                quiet_services: quiet_services.clone(),
+            },
+            Evidence::Onset {
+                first,
+                lag_secs,
+                overlap_secs,
+                gap_secs,
+            } => EvidenceOut::Onset {
+                first: first.clone(),
+                lag_secs: *lag_secs,
+                overlap_secs: *overlap_secs,
+                gap_secs: *gap_secs,
+            },
+            Evidence::Regions {
+                jaccard,
+                containment,
+                shared,
+                a,
+                b,
+            } => EvidenceOut::Regions {
+                jaccard: round3(*jaccard),
+                containment: round3(*containment),
+                shared: *shared,
+                a: *a,
+                b: *b,
+            },
+            Evidence::Symptoms {
+                cosine,
+                shared_technologies,
+                technologies_disjoint,
+            } => EvidenceOut::Symptoms {
+                cosine: cosine.map(round3),
+                shared_technologies: shared_technologies.clone(),
+                technologies_disjoint: *technologies_disjoint,
+            },
+            Evidence::Causes { a, b, same } => EvidenceOut::Causes {
+                a: a.category.map(|c| c.to_string()),
+                a_declared: a.declared,
+                b: b.category.map(|c| c.to_string()),
+                b_declared: b.declared,
+                same: *same,
+            },
+            Evidence::SpillOver {
+                source,
+                target,
+                lag_secs,
+                regions_containment,
+            } => EvidenceOut::SpillOver {
+                source: source.clone(),
+                target: target.clone(),
+                lag_secs: *lag_secs,
+                regions_containment: round3(*regions_containment),
+            },
+            Evidence::CallSurge {
+                outage,
+                signal,
+                lag_secs,
+            } => EvidenceOut::CallSurge {
+                outage: outage.clone(),
+                signal: signal.clone(),
+                lag_secs: *lag_secs,
+            },
+            Evidence::SameOutage {
+                provider,
+                shared_services,
+                lag_secs,
+            } => EvidenceOut::SameOutage {
+                provider: provider.to_string(),
+                shared_services: shared_services.iter().map(|s| s.to_string()).collect(),
+                lag_secs: *lag_secs,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RelationOut {
+    pub a: String,
+    pub b: String,
+    /// `related`, `unrelated` or `undetermined`.
+    pub verdict: String,
+    /// In [0, 1]: how strongly the evidence supports the verdict.
+    pub confidence: f64,
+    pub evidence: Vec<EvidenceOut>,
+    pub explanation: TextOut,
+}
+
+impl From<&Relation> for RelationOut {
+    fn from(r: &Relation) -> Self {
+        RelationOut {
+            a: r.a.clone(),
+            b: r.b.clone(),
+            verdict: match r.verdict {
+                correlate::Verdict::Related => "related",
+                correlate::Verdict::Unrelated => "unrelated",
+                correlate::Verdict::Undetermined => "undetermined",
+            }
+            .to_owned(),
+            confidence: round3(r.confidence),
+            evidence: r.evidence.iter().map(EvidenceOut::from).collect(),
+            explanation: (&r.explanation).into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RootCandidateOut {
+    pub component: String,
+    pub name: Option<String>,
+    pub score: f64,
+    /// Why, as structured reasons (each with its `kind`).
+    pub reasons: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub struct RootCausesOut {
+    pub incident: String,
+    pub candidates: Vec<RootCandidateOut>,
+}
+
+impl RootCandidateOut {
+    pub fn new(c: &RootCandidate, topology: &Topology) -> RootCandidateOut {
+        RootCandidateOut {
+            component: component_name(&c.component),
+            name: topology.component(&c.component).map(|x| x.name.clone()),
+            score: round3(c.score),
+            reasons: c
+                .reasons
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or(serde_json::Value::Null))
+                .collect(),
+        }
+    }
+}
