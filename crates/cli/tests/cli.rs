@@ -253,7 +253,10 @@ async fn demo_starts_and_tells_the_story() {
         found,
         "the declared CRM shutdown (sec-1) appeared within a minute"
     );
-    assert!(page.contains("Current outages"), "the provider page lists it");
+    assert!(
+        page.contains("Current outages"),
+        "the provider page lists it"
+    );
     // The headline names the customer-service problem, not "no known problems".
     assert!(page.contains("Problems with"), "{page}");
 }

@@ -103,6 +103,7 @@ impl Application {
             secret,
             metrics,
             clock,
+            view_cache: Default::default(),
         });
         Ok(Application {
             listener,

@@ -57,4 +57,6 @@ pub struct AppInner {
     pub secret: ReporterSecret,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    /// The last product view built (see `explain::outages`).
+    pub view_cache: crate::explain::outages::ViewCache,
 }

@@ -15,6 +15,25 @@ use crate::publish::wire::{
 };
 use crate::state::AppState;
 
+/// The inputs of the last view built and the view, so that a read with the same inputs in the
+/// same minute does not correlate everything again (correlation is quadratic in the number of
+/// outages). The inputs are compared, not versioned, so a change by another node is seen too.
+#[derive(Default)]
+pub struct ViewCache(std::sync::Mutex<Option<(CacheKey, std::sync::Arc<LiveView>)>>);
+
+#[derive(PartialEq)]
+pub struct CacheKey {
+    minute: i64,
+    episodes: Vec<radar_core::detect::Episode>,
+    incidents: Vec<(radar_core::incident::Incident, i64)>,
+    components: Vec<(
+        radar_core::topology::ComponentRef,
+        radar_core::event::ComponentStatus,
+        Timestamp,
+    )>,
+    failed: Vec<radar_store::FailedProbe>,
+}
+
 /// The view with the stored incident versions (for `PATCH`).
 pub struct LiveView {
     pub view: ProductView,
@@ -27,8 +46,8 @@ impl LiveView {
     }
 }
 
-/// Builds the product view as of now.
-pub async fn product_view(st: &AppState) -> Result<LiveView, Problem> {
+/// The product view as of now (from the cache when nothing changed this minute).
+pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Problem> {
     let now = st.clock.now();
     let unavailable = |what: &str, e: radar_store::StoreError| {
         tracing::error!(error = %e, "cannot read {what}");
@@ -63,20 +82,39 @@ pub async fn product_view(st: &AppState) -> Result<LiveView, Problem> {
             .map_err(|e| unavailable("probe results", e))?,
         None => Vec::new(),
     };
-    let versions = stored
+    let key = CacheKey {
+        minute: now.minute(),
+        episodes,
+        incidents: stored
+            .into_iter()
+            .map(|s| (s.incident, s.version))
+            .collect(),
+        components,
+        failed,
+    };
+    let mut cache = st.view_cache.0.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((k, v)) = cache.as_ref() {
+        if *k == key {
+            return Ok(v.clone());
+        }
+    }
+    let versions = key
+        .incidents
         .iter()
-        .map(|s| (s.incident.id.to_string(), s.version))
+        .map(|(i, v)| (i.id.to_string(), *v))
         .collect();
-    let incidents: Vec<_> = stored.into_iter().map(|s| s.incident).collect();
+    let incidents: Vec<_> = key.incidents.iter().map(|(i, _)| i.clone()).collect();
     let view = view::build(view::Inputs {
         topology: &st.topology,
-        episodes: &episodes,
+        episodes: &key.episodes,
         incidents: &incidents,
-        components: &components,
-        failed_probes: &failed,
+        components: &key.components,
+        failed_probes: &key.failed,
         now,
     });
-    Ok(LiveView { view, versions })
+    let lv = std::sync::Arc::new(LiveView { view, versions });
+    *cache = Some((key, lv.clone()));
+    Ok(lv)
 }
 
 fn no_outage(id: &str) -> Problem {
