@@ -89,6 +89,10 @@ pub struct Incident {
     pub maintenance: Option<Window>,
     pub statements: Vec<Statement>,
     pub timeline: Vec<TimelineEntry>,
+    /// Detected outages (`ep-N`) the operator declared this incident for: they are this
+    /// incident, whatever correlation says (see `view`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirms: Vec<String>,
 }
 
 /// Why an incident operation was refused. Each message says what to do instead.
@@ -205,6 +209,8 @@ pub struct Declaration {
     pub start: Option<Timestamp>,
     pub expected_end: Option<Timestamp>,
     pub maintenance: Option<Window>,
+    /// Detected outages this declaration confirms (checked by the caller, which knows them).
+    pub confirms: Vec<String>,
 }
 
 /// Changes to an incident; absent fields stay as they are.
@@ -367,6 +373,7 @@ impl Incident {
             maintenance: d.maintenance,
             statements: Vec::new(),
             timeline: vec![TimelineEntry::Declared { time: now, state }],
+            confirms: d.confirms,
         })
     }
 

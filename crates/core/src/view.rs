@@ -15,6 +15,8 @@
 //!    fetchable as aliases. Its onset and detection time come from the earliest source; its
 //!    lifecycle and end from the operator (when the operator resolves it, it is over, and the
 //!    headline follows).
+//!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
+//!    links the two explicitly; that link holds whatever correlation says.
 //! 3. An episode that no declaration claims is an outage of its own, `ep-N`, suspected while
 //!    open and resolved when it ends.
 //!
@@ -424,6 +426,14 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     // 2. Episodes claimed by a declaration: same provider, same cause group, overlapping.
     let mut claimed: Vec<Option<usize>> = vec![None; ne];
     for (k, e) in inp.episodes.iter().enumerate() {
+        let id = episode_id(e);
+        if let Some(j) = incidents
+            .iter()
+            .position(|i| i.provider == e.provider && i.confirms.contains(&id))
+        {
+            claimed[k] = Some(j);
+            continue;
+        }
         let candidates: Vec<usize> = incidents
             .iter()
             .enumerate()

@@ -158,6 +158,9 @@ pub struct IncidentIn {
     start: Option<Timestamp>,
     expected_end: Option<Timestamp>,
     maintenance: Option<WindowIn>,
+    /// A detected outage (`ep-N`) this declaration is for: its services, regions and onset
+    /// are the defaults, and the two become one outage.
+    confirms: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,10 +233,50 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
         }));
     }
     let now = st.clock.now();
-    let regions = match input.regions {
+    let regions_given = input.regions.is_some();
+    let mut regions = match input.regions {
         Some(r) => r.resolve()?,
         None => None,
     };
+    let (mut services, mut start) = (input.services, input.start);
+    let mut confirms = Vec::new();
+    if let Some(target) = &input.confirms {
+        let lv = crate::explain::outages::product_view(&st).await?;
+        let bad = |message: String| {
+            incident_problem(IncidentError::Invalid {
+                field: "confirms".into(),
+                message,
+            })
+        };
+        let o = lv
+            .view
+            .outage(target)
+            .filter(|o| !o.is_declared())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{target:?} is not a detected outage waiting for a declaration; see /api/v1/outages (origin \"detected\")"
+                ))
+            })?;
+        if o.provider != input.provider {
+            return Err(bad(format!(
+                "{target} is an outage of {}, not of {}",
+                o.provider, input.provider
+            )));
+        }
+        if services.is_empty() && input.components.is_empty() {
+            services = o.services.iter().map(|s| s.to_string()).collect();
+        }
+        if !regions_given {
+            regions = match &o.regions {
+                radar_core::view::RegionSet::All => None,
+                radar_core::view::RegionSet::Only(l) => {
+                    Some(l.iter().map(|r| r.to_string()).collect())
+                }
+            };
+        }
+        start = start.or(Some(o.start));
+        confirms.push(o.id.clone());
+    }
     let inc = Incident::declare(
         Declaration {
             id: input.id,
@@ -241,15 +284,16 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
             category: Some(input.category),
             state: input.state,
             title: Some(input.title),
-            services: input.services,
+            services,
             components: input.components,
             regions,
-            start: input.start,
+            start,
             expected_end: input.expected_end,
             maintenance: input.maintenance.map(|w| Window {
                 start: w.start,
                 end: w.end,
             }),
+            confirms,
         },
         &st.topology,
         now,

@@ -138,6 +138,72 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
             .any(|r| r["kind"] == "failed-probes" && r["regions"] == json!(["DE-BY"])),
         "{best:#}"
     );
+
+    // The operator declares the detected outage: one outage with both sources, under the
+    // declaration's id; the episode's id still answers.
+    let resp = app
+        .operator(reqwest::Method::POST, "/api/v1/incidents")
+        .json(
+            &json!({"id": "net-7", "provider": "o2-de", "category": "network",
+                      "title": {"de": "Störung im Mobilfunk", "en": "Mobile network disruption"},
+                      "confirms": id}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        201,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let list = o2_outages(&app).await;
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["id"], "net-7");
+    assert_eq!(list[0]["origin"], "detected+declared");
+    assert_eq!(list[0]["aliases"], json!([id]));
+    assert_eq!(list[0]["start"], outage["start"], "the detected onset");
+    let via_alias: serde_json::Value = app
+        .get(&format!("/api/v1/incidents/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(via_alias["id"], "net-7");
+    // A second declaration for the same outage is refused.
+    let v = crate::helpers::problem(
+        app.operator(reqwest::Method::POST, "/api/v1/incidents")
+            .json(&json!({"provider": "o2-de", "category": "network",
+                          "title": {"de": "x", "en": "x"}, "confirms": id}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(v["invalid-params"][0]["name"], "confirms", "{v:#}");
+    // Resolved by the operator: over, and the headline follows at once, while reports may
+    // still be decaying.
+    for state in ["resolved"] {
+        let resp = app
+            .operator(reqwest::Method::PATCH, "/api/v1/incidents/net-7")
+            .json(&json!({ "state": state }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+    }
+    let providers: serde_json::Value = app.get("/api/v1/providers").await.json().await.unwrap();
+    let o2 = providers["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "o2-de")
+        .unwrap();
+    assert_eq!(o2["status"], "operational", "{o2:#}");
+    assert_eq!(o2["open_outages"], 0);
+    let page = app.get("/providers/o2-de").await.text().await.unwrap();
+    assert!(page.contains("No known problems"), "{page}");
 }
 
 #[tokio::test]
