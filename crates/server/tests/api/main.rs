@@ -5,3 +5,4 @@ mod helpers;
 mod incidents;
 mod intake;
 mod publish;
+mod time;
