@@ -53,6 +53,7 @@ fn main() {
             kind: ProviderKind::Telecom,
             country: "DE".into(),
             customers_millions: None,
+            time_zone: None,
         });
         for s in 0..n_services {
             topo.services.push(Service {

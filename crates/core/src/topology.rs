@@ -30,6 +30,9 @@ pub struct Provider {
     pub country: String,
     /// Relative size (customers, in millions); drives demo and simulation traffic. Optional.
     pub customers_millions: Option<f64>,
+    /// The time zone its customers live in, as declared (`time_zone`, an IANA name). Optional:
+    /// [`Topology::time_zone`] falls back to the country's zone.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -112,6 +115,58 @@ impl fmt::Display for TopologyErrors {
         }
         Ok(())
     }
+}
+
+/// The time zone of a country (ISO 3166-1 alpha-2), for the countries that live in one zone
+/// (or nearly all in one: Spain and Portugal without their islands). Countries spanning several
+/// zones (US, CA, RU, BR, AU, MX, …) have none here: a provider there declares `time_zone`,
+/// else it gets UTC, since a guessed zone would be wrong for most of its customers.
+pub fn country_time_zone(country: &str) -> Option<chrono_tz::Tz> {
+    use chrono_tz::{Asia, Europe, Pacific};
+    Some(match country {
+        "DE" => Europe::Berlin,
+        "AT" => Europe::Vienna,
+        "CH" => Europe::Zurich,
+        "LI" => Europe::Vaduz,
+        "FR" => Europe::Paris,
+        "BE" => Europe::Brussels,
+        "NL" => Europe::Amsterdam,
+        "LU" => Europe::Luxembourg,
+        "IT" => Europe::Rome,
+        "ES" => Europe::Madrid,
+        "PT" => Europe::Lisbon,
+        "GB" => Europe::London,
+        "IE" => Europe::Dublin,
+        "DK" => Europe::Copenhagen,
+        "NO" => Europe::Oslo,
+        "SE" => Europe::Stockholm,
+        "FI" => Europe::Helsinki,
+        "IS" => chrono_tz::Atlantic::Reykjavik,
+        "PL" => Europe::Warsaw,
+        "CZ" => Europe::Prague,
+        "SK" => Europe::Bratislava,
+        "HU" => Europe::Budapest,
+        "SI" => Europe::Ljubljana,
+        "HR" => Europe::Zagreb,
+        "RS" => Europe::Belgrade,
+        "RO" => Europe::Bucharest,
+        "BG" => Europe::Sofia,
+        "GR" => Europe::Athens,
+        "EE" => Europe::Tallinn,
+        "LV" => Europe::Riga,
+        "LT" => Europe::Vilnius,
+        "UA" => Europe::Kyiv,
+        "TR" => Europe::Istanbul,
+        "IL" => Asia::Jerusalem,
+        "IN" => Asia::Kolkata,
+        "CN" => Asia::Shanghai,
+        "JP" => Asia::Tokyo,
+        "KR" => Asia::Seoul,
+        "SG" => Asia::Singapore,
+        "NZ" => Pacific::Auckland,
+        "ZA" => chrono_tz::Africa::Johannesburg,
+        _ => return None,
+    })
 }
 
 struct Ctx<'a> {
@@ -335,7 +390,14 @@ impl Topology {
         for e in entries(&mut ctx, root, "providers") {
             e.check_keys(
                 &mut ctx,
-                &["id", "name", "kind", "country", "customers_millions"],
+                &[
+                    "id",
+                    "name",
+                    "kind",
+                    "country",
+                    "customers_millions",
+                    "time_zone",
+                ],
             );
             let raw = e.str_req(&mut ctx, "id");
             let id = parse_id(&mut ctx, &e, "id", raw, ProviderId::parse);
@@ -366,6 +428,17 @@ impl Topology {
                 }
             }
             let customers = e.number_opt(&mut ctx, "customers_millions");
+            let time_zone = e.str_opt(&mut ctx, "time_zone").and_then(|z| {
+                let tz = z.parse::<chrono_tz::Tz>().ok();
+                if tz.is_none() {
+                    ctx.err(
+                        e.key_span("time_zone"),
+                        format!("{}.time_zone", e.path),
+                        format!("{z:?} is not an IANA time zone name (e.g. Europe/Berlin, America/New_York)"),
+                    );
+                }
+                tz
+            });
             // A provider with a bad field is still known by its id, so that the entries naming
             // it are not reported as naming an unknown provider too.
             let Some(id) = id else { continue };
@@ -385,6 +458,7 @@ impl Topology {
                     kind,
                     country,
                     customers_millions: customers,
+                    time_zone,
                 });
             }
         }
@@ -654,6 +728,15 @@ impl Topology {
     pub fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.id.as_str() == id)
     }
+
+    /// The time zone a provider's customers live in: its declared `time_zone`, else its
+    /// country's ([`country_time_zone`]), else UTC (also for an unknown provider). Detection
+    /// learns each provider's daily profile in this zone; pages print its local times in it.
+    pub fn time_zone(&self, provider: &str) -> chrono_tz::Tz {
+        self.provider(provider)
+            .and_then(|p| p.time_zone.or_else(|| country_time_zone(&p.country)))
+            .unwrap_or(chrono_tz::UTC)
+    }
     /// What "all regions" means for a provider: the regions of its country (ISO 3166-2 ids
     /// `CC-…`), or every region when none is of its country (or the provider is unknown).
     pub fn provider_regions(&self, provider: &str) -> Vec<RegionId> {
@@ -869,6 +952,55 @@ name = "Bern"
             ["CH-ZH", "AT-9", "CH-BE"]
         );
         assert_eq!(ids(t.provider_regions("unknown")).len(), 3);
+    }
+
+    #[test]
+    fn time_zone_is_declared_else_the_countrys_else_utc() {
+        let t = Topology::from_toml(
+            "t.toml",
+            r#"
+[[providers]]
+id = "swiss"
+name = "Swiss"
+kind = "telecom"
+country = "CH"
+[[providers]]
+id = "west"
+name = "West"
+kind = "telecom"
+country = "US"
+time_zone = "America/Los_Angeles"
+[[providers]]
+id = "east"
+name = "East"
+kind = "online-service"
+country = "US"
+"#,
+        )
+        .unwrap();
+        assert_eq!(t.time_zone("swiss"), chrono_tz::Europe::Zurich);
+        assert_eq!(t.time_zone("west"), chrono_tz::America::Los_Angeles);
+        // A country of several zones has none of its own: UTC, unless declared.
+        assert_eq!(t.time_zone("east"), chrono_tz::UTC);
+        assert_eq!(t.time_zone("unknown"), chrono_tz::UTC);
+        assert_eq!(country_time_zone("DE"), Some(chrono_tz::Europe::Berlin));
+
+        let errs = Topology::from_toml(
+            "t.toml",
+            "[[providers]]\nid = \"p\"\nname = \"P\"\nkind = \"telecom\"\ncountry = \"DE\"\ntime_zone = \"Europe/Bonn\"\nzone = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            errs.contains(
+                "t.toml:6: providers[0].time_zone: \"Europe/Bonn\" is not an IANA time zone"
+            ),
+            "{errs}"
+        );
+        assert!(
+            errs.contains("t.toml:7: providers[0].zone: unknown key"),
+            "{errs}"
+        );
     }
 
     #[test]

@@ -1,60 +1,131 @@
 //! Detection in the live server: committed reports feed the core detector; a ticker closes
 //! minutes as wall-clock time passes. Episodes are what `/api/v1/outages` serves.
+//!
+//! # Time
+//! Only the server's clock closes minutes: [`Detection::tick`] closes every minute that ended
+//! at least [`REORDER_SECS`] ago. A report's own time never does. Reports are *held* per minute
+//! until their minute closes and are then fed to the detector in time order, so reports that
+//! arrive out of order within the window count in their own minute, and a report dated ahead
+//! (the API accepts up to five minutes) waits for its minute instead of closing the minutes
+//! the other reports are still arriving for.
+//!
+//! A report whose minute has already closed when it is committed (dated further back than the
+//! window) is stored but not counted: the detector does not rewind. Whether a report was
+//! counted is decided under the same lock that closes minutes, stored with the report in the
+//! same transaction ([`radar_store::Store`]'s `live` flag) and told to the client. At start,
+//! [`Detection::warm_up`] counts exactly the stored reports that live detection counted (and
+//! those that never went through it: `radar import`), so a restarted server shows what the
+//! running one showed.
 
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
 
 use radar_core::detect::{Detector, DetectorConfig, Episode, SeriesStatus};
 use radar_core::topology::Topology;
 use radar_core::{ProviderId, Report, Timestamp};
-use radar_store::Store;
+use radar_store::{ReportId, Store};
 
-/// Seconds a minute stays open after it ends, for reports still in flight.
-pub const GRACE_SECS: i64 = 5;
+/// Seconds a minute stays open after it ends: the reorder window. A report committed within a
+/// minute of its minute's end still counts there. Reports sent without a `time` are dated on
+/// arrival and need only the few milliseconds of a commit; the window is for clients that send
+/// their own times: apps that queue reports while offline for a moment, forwarders that batch
+/// every 30 to 60 seconds, retries after a timeout, clocks a little behind. Every alarm comes
+/// this much later (a minute is scored only once it closes), so the window is as short as
+/// those cover: one minute, against detection delays of two minutes and more.
+pub const REORDER_SECS: i64 = 60;
+
+/// Which minutes are closed, and the reports held for the minutes still open.
+struct Gate {
+    /// First minute not yet closed (absolute minute index).
+    open: i64,
+    /// Reports counted for live detection whose minute is still open, by minute.
+    held: BTreeMap<i64, Vec<(ReportId, Report)>>,
+}
 
 pub struct Detection {
     detector: Mutex<Detector>,
-    /// Committed batches not yet observed; drained before every minute is closed, so a report
-    /// acknowledged before a tick is always seen by it.
-    queue: Mutex<tokio::sync::mpsc::UnboundedReceiver<Vec<Report>>>,
+    /// Taken by the committer from deciding which reports count until they are held (across
+    /// the store write), and by the tick to close minutes: a report decided "counted" is always
+    /// held before its minute closes.
+    gate: Mutex<Gate>,
 }
 
-impl Detection {
-    /// A detection stage and the sender the committer feeds.
-    pub fn new(
-        topology: &Topology,
-    ) -> (Detection, tokio::sync::mpsc::UnboundedSender<Vec<Report>>) {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        (
-            Detection {
-                detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
-                queue: Mutex::new(rx),
-            },
-            tx,
-        )
+/// A batch being committed: which of its reports live detection counts. Minutes do not close
+/// while it lives; [`Admission::hold`] once the batch is durable, or drop it if not.
+pub struct Admission<'a> {
+    gate: MutexGuard<'a, Gate>,
+}
+
+impl Admission<'_> {
+    /// For each report, whether live detection counts it: its minute is not closed yet.
+    pub fn counted(&self, reports: &[Report]) -> Vec<bool> {
+        reports
+            .iter()
+            .map(|r| r.time.minute() >= self.gate.open)
+            .collect()
     }
 
-    /// Observes every queued batch.
-    pub fn drain(&self) {
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let mut d = self.lock();
-        while let Ok(batch) = q.try_recv() {
-            for r in &batch {
-                d.observe(r);
+    /// Holds the counted reports of a committed batch until their minutes close.
+    pub fn hold(mut self, reports: Vec<Report>, ids: &[ReportId], counted: &[bool]) {
+        for ((r, &id), &c) in reports.into_iter().zip(ids).zip(counted) {
+            if c {
+                self.gate
+                    .held
+                    .entry(r.time.minute())
+                    .or_default()
+                    .push((id, r));
             }
         }
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Detector> {
-        // A panic while holding the lock leaves a detector that is still usable.
-        self.detector.lock().unwrap_or_else(|p| p.into_inner())
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock leaves state that is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Detection {
+    pub fn new(topology: &Topology) -> Detection {
+        Detection {
+            detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
+            gate: Mutex::new(Gate {
+                open: i64::MIN,
+                held: BTreeMap::new(),
+            }),
+        }
     }
 
-    /// Closes every minute that ended more than [`GRACE_SECS`] before `now`.
+    /// Starts admitting a batch (see [`Admission`]).
+    pub fn admit(&self) -> Admission<'_> {
+        Admission {
+            gate: relock(&self.gate),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Detector> {
+        relock(&self.detector)
+    }
+
+    /// Closes every minute that ended at least [`REORDER_SECS`] before `now`, feeding each the
+    /// reports held for it first.
     pub fn tick(&self, now: Timestamp) {
-        self.drain();
-        let changes = self.lock().advance_to(Timestamp(now.0 - GRACE_SECS));
-        if !changes.is_empty() {
-            tracing::info!(changes = changes.len(), "outage episodes changed");
+        let target = (now.0 - REORDER_SECS).div_euclid(60);
+        let mut gate = relock(&self.gate);
+        let later = gate.held.split_off(&target);
+        let due = std::mem::replace(&mut gate.held, later);
+        let mut d = self.lock();
+        let mut changes = 0;
+        for (m, mut reports) in due {
+            changes += d.advance_to(Timestamp(m * 60)).len();
+            reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
+            for (_, r) in &reports {
+                d.observe(r);
+            }
+        }
+        changes += d.advance_to(Timestamp(target * 60)).len();
+        gate.open = gate.open.max(d.open_minute().unwrap_or(target));
+        if changes > 0 {
+            tracing::info!(changes, "outage episodes changed");
         }
     }
 
@@ -75,31 +146,40 @@ impl Detection {
         self.lock().series_count()
     }
 
-    /// Replays stored reports since `since` into the detector, so a restarted server knows its
-    /// baselines and open outages. Returns the number of reports replayed.
+    /// Replays the stored reports since `since` that live detection counted (or that never
+    /// went through it) into the detector, so a restarted server knows its baselines and open
+    /// outages and agrees with what the running one showed; reports of minutes still open at
+    /// `now` are held for the tick. Returns the number of reports replayed or held.
     pub async fn warm_up(
         &self,
         store: &dyn Store,
         since: Timestamp,
         now: Timestamp,
     ) -> Result<u64, radar_store::StoreError> {
+        let target = (now.0 - REORDER_SECS).div_euclid(60);
         let mut after = None;
         let mut n = 0u64;
         loop {
-            let page = store.reports_page(since, after, 20_000).await?;
+            let page = store.warmup_page(since, after, 20_000).await?;
             let Some(last) = page.last() else { break };
             after = Some((last.1.time, last.0));
+            let mut gate = relock(&self.gate);
             let mut d = self.lock();
-            for (_, r) in &page {
-                if r.time > now {
-                    continue;
+            for (id, r) in page {
+                let m = r.time.minute();
+                if m < target {
+                    d.advance_to(Timestamp(m * 60));
+                    d.observe(&r);
+                } else {
+                    gate.held.entry(m).or_default().push((id, r));
                 }
-                d.advance_to(Timestamp(r.time.minute() * 60));
-                d.observe(r);
                 n += 1;
             }
         }
-        self.lock().advance_to(Timestamp(now.0 - GRACE_SECS));
+        let mut gate = relock(&self.gate);
+        let mut d = self.lock();
+        d.advance_to(Timestamp(target * 60));
+        gate.open = d.open_minute().unwrap_or(target);
         Ok(n)
     }
 }

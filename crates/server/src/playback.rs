@@ -23,7 +23,9 @@ pub struct Leg {
 
 /// Feeds `reports` and `events` (each in time order) into the server, leg by leg, moving
 /// `clock` along. Reports go through the intake (durable, then detection); events through
-/// the incident rules. Returns the number of reports and events played.
+/// the incident rules. Every report up to the clock has been submitted when the clock moves,
+/// so each step closes its minutes at once instead of waiting out the reorder window.
+/// Returns the number of reports and events played.
 pub async fn play(
     state: AppState,
     clock: Arc<AtomicI64>,
@@ -55,7 +57,7 @@ pub async fn play(
             clock.store(now, Ordering::SeqCst);
             state
                 .detection
-                .tick(Timestamp(now + crate::detection::GRACE_SECS));
+                .tick(Timestamp(now + crate::detection::REORDER_SECS));
             if !leg.pause.is_zero() {
                 tokio::time::sleep(leg.pause).await;
             }

@@ -70,8 +70,7 @@ impl Application {
             )
         })?;
         let metrics = Arc::new(Metrics::default());
-        let (detection, sink) = Detection::new(&topology);
-        let detection = Arc::new(detection);
+        let detection = Arc::new(Detection::new(&topology));
         let now = clock.now();
         let started = Instant::now();
         let warmed = detection
@@ -88,7 +87,7 @@ impl Application {
             "detection warmed up from the store"
         );
         let (committer, committer_task) =
-            GroupCommitter::start(store.clone(), metrics.clone(), sink)
+            GroupCommitter::start(store.clone(), metrics.clone(), detection.clone())
                 .context("cannot start the committer thread")?;
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -140,7 +139,9 @@ impl Application {
             loop {
                 every.tick().await;
                 let now = ticker_state.clock.now();
-                ticker_state.detection.tick(now);
+                // Closing minutes may wait for a commit in flight: off the async workers.
+                let detection = ticker_state.detection.clone();
+                let _ = tokio::task::spawn_blocking(move || detection.tick(now)).await;
             }
         });
         let app = router(state);

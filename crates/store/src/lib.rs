@@ -57,6 +57,18 @@ impl ReportId {
 /// A failed probe: the component probed, the region, the time.
 pub type FailedProbe = (ComponentRef, RegionId, Timestamp);
 
+/// The `live` column of each report: 1 counted, 0 not counted, NULL not seen (see [`Store`]).
+pub(crate) fn live_column(n: usize, live: Option<&[bool]>) -> Result<Vec<Option<i16>>, StoreError> {
+    match live {
+        None => Ok(vec![None; n]),
+        Some(l) if l.len() == n => Ok(l.iter().map(|&c| Some(i16::from(c))).collect()),
+        Some(l) => Err(StoreError::Worker(format!(
+            "{} live flags for {n} reports; give one per report",
+            l.len()
+        ))),
+    }
+}
+
 pub(crate) fn region_from_str(s: &str) -> Result<RegionId, StoreError> {
     RegionId::parse(s).map_err(|e| StoreError::Corrupt(format!("in the store: {e}")))
 }
@@ -94,18 +106,36 @@ pub struct StoredIncident {
 }
 
 /// The system of record. Every method that writes returns only after the data is durable.
+///
+/// Each report is stored with whether live detection counted it (`live`): `Some(true)` counted
+/// in its minute, `Some(false)` arrived after its minute had closed and was not counted, `None`
+/// never went through live detection (`radar import`, and reports stored before this was
+/// recorded). Detection's warm-up reads back exactly the reports with `Some(true)` or `None`
+/// ([`Store::warmup_page`]), so a restarted server counts what the live one counted.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Stores all reports in one transaction (all or nothing) and returns their ids, in order.
-    /// Reports already stored are not stored again; their ids are returned all the same.
-    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError>;
+    /// Reports already stored are not stored again (nor is their `live` flag changed); their
+    /// ids are returned all the same. `live`, when given, has one entry per report.
+    async fn insert_reports_with(
+        &self,
+        reports: &[Report],
+        live: Option<&[bool]>,
+    ) -> Result<Vec<ReportId>, StoreError>;
 
-    /// [`Store::insert_reports`] on the calling thread, blocking it until the reports are
+    /// [`Store::insert_reports_with`] for reports that never went through live detection
+    /// (offline history, `radar import`): they count in detection's warm-up by their time.
+    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+        self.insert_reports_with(reports, None).await
+    }
+
+    /// [`Store::insert_reports_with`] on the calling thread, blocking it until the reports are
     /// durable — for a caller with a thread of its own (the group committer). `None` if this
-    /// backend only writes asynchronously; use [`Store::insert_reports`] then.
+    /// backend only writes asynchronously; use [`Store::insert_reports_with`] then.
     fn insert_reports_blocking(
         &self,
         _reports: &[Report],
+        _live: Option<&[bool]>,
     ) -> Option<Result<Vec<ReportId>, StoreError>> {
         None
     }
@@ -121,6 +151,15 @@ pub trait Store: Send + Sync + 'static {
     /// Reports with `time >= since`, in time order, at most `limit`, starting after `after`
     /// (the last (time, id) of the previous page) — for rebuilding detector state.
     async fn reports_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError>;
+
+    /// [`Store::reports_page`] limited to the reports detection's warm-up counts: those live
+    /// detection counted, and those that never went through it (see [`Store`]).
+    async fn warmup_page(
         &self,
         since: Timestamp,
         after: Option<(Timestamp, ReportId)>,

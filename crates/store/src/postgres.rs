@@ -11,8 +11,9 @@ use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_to_json, parse_row, region_from_str, status_from_str,
-    stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
+    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
+    StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -63,6 +64,11 @@ CREATE TABLE probes (
     ok             SMALLINT NOT NULL
 );
 CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
+"#,
+    r#"
+-- Whether live detection counted the report: 1 yes, 0 no (its minute had closed), NULL never
+-- seen by live detection (imported). Warm-up counts 1 and NULL.
+ALTER TABLE reports ADD COLUMN live SMALLINT;
 "#,
 ];
 
@@ -121,6 +127,51 @@ impl PostgresStore {
             .collect()
     }
 
+    /// Reports in time order from `since`, after `after`, at most `limit`; `filter` narrows
+    /// the rows further (an `AND …` clause, or nothing).
+    async fn page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+        filter: &'static str,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        let (after_time, after_id) = match after {
+            Some((t, id)) => (t.0, id.0.to_vec()),
+            None => (i64::MIN, Vec::new()),
+        };
+        let rows = self
+            .reader
+            .query(
+                &format!(
+                    "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
+                     WHERE time >= $1 AND (time > $2 OR (time = $2 AND id > $3)) {filter}
+                     ORDER BY time, id LIMIT $4"
+                ),
+                &[&since.0, &after_time, &after_id, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: Vec<u8> = row.get(0);
+                let id: [u8; 16] = id
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
+                let reporter: Vec<u8> = row.get(6);
+                let report = parse_row(
+                    row.get(1),
+                    row.get(2),
+                    row.get::<_, Option<&str>>(3),
+                    row.get(4),
+                    row.get(5),
+                    &reporter,
+                    row.get(7),
+                )?;
+                Ok((ReportId(id), report))
+            })
+            .collect()
+    }
+
     /// Connects and migrates. `schema` (created if missing) isolates tests from each other.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<PostgresStore, StoreError> {
         if let Some(s) = schema {
@@ -171,7 +222,12 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+    async fn insert_reports_with(
+        &self,
+        reports: &[Report],
+        live: Option<&[bool]>,
+    ) -> Result<Vec<ReportId>, StoreError> {
+        let live = live_column(reports.len(), live)?;
         let ids: Vec<ReportId> = reports.iter().map(ReportId::of).collect();
         let id_col: Vec<&[u8]> = ids.iter().map(|i| &i.0[..]).collect();
         let time: Vec<i64> = reports.iter().map(|r| r.time.0).collect();
@@ -187,11 +243,11 @@ impl Store for PostgresStore {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         tx.execute(
-            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
-             SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[])
+            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
+             SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::int2[])
              ORDER BY 2
              ON CONFLICT (time, id) DO NOTHING",
-            &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source],
+            &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source, &live],
         )
         .await?;
         tx.commit().await?;
@@ -228,38 +284,17 @@ impl Store for PostgresStore {
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        let (after_time, after_id) = match after {
-            Some((t, id)) => (t.0, id.0.to_vec()),
-            None => (i64::MIN, Vec::new()),
-        };
-        let rows = self
-            .reader
-            .query(
-                "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
-                 WHERE time >= $1 AND (time > $2 OR (time = $2 AND id > $3))
-                 ORDER BY time, id LIMIT $4",
-                &[&since.0, &after_time, &after_id, &(limit as i64)],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let id: Vec<u8> = row.get(0);
-                let id: [u8; 16] = id
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
-                let reporter: Vec<u8> = row.get(6);
-                let report = parse_row(
-                    row.get(1),
-                    row.get(2),
-                    row.get::<_, Option<&str>>(3),
-                    row.get(4),
-                    row.get(5),
-                    &reporter,
-                    row.get(7),
-                )?;
-                Ok((ReportId(id), report))
-            })
-            .collect()
+        self.page(since, after, limit, "").await
+    }
+
+    async fn warmup_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        self.page(since, after, limit, "AND (live IS NULL OR live = 1)")
+            .await
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {

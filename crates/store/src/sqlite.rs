@@ -14,8 +14,9 @@ use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 use crate::{
-    component_from_parts, incident_to_json, parse_row, region_from_str, status_from_str,
-    stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident,
+    component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
+    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
+    StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -67,6 +68,11 @@ CREATE TABLE probes (
     ok             SMALLINT NOT NULL
 );
 CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
+"#,
+    r#"
+-- Whether live detection counted the report: 1 yes, 0 no (its minute had closed), NULL never
+-- seen by live detection (imported). Warm-up counts 1 and NULL.
+ALTER TABLE reports ADD COLUMN live SMALLINT;
 "#,
 ];
 
@@ -137,6 +143,50 @@ impl SqliteStore {
         })
     }
 
+    /// Reports in time order from `since`, after `after`, at most `limit`; `filter` narrows
+    /// the rows further (an `AND …` clause, or nothing).
+    async fn page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+        filter: &'static str,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        Self::with(&self.reader, move |conn| {
+            let (after_time, after_id) = match after {
+                Some((t, id)) => (t.0, id.0.to_vec()),
+                None => (i64::MIN, Vec::new()),
+            };
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
+                 WHERE time >= ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) {filter}
+                 ORDER BY time, id LIMIT ?4"
+            ))?;
+            let mut rows = stmt.query(params![since.0, after_time, after_id, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: Vec<u8> = row.get(0)?;
+                let id: [u8; 16] = id
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
+                let service: Option<String> = row.get(3)?;
+                let reporter: Vec<u8> = row.get(6)?;
+                let report = parse_row(
+                    row.get(1)?,
+                    &row.get::<_, String>(2)?,
+                    service.as_deref(),
+                    &row.get::<_, String>(4)?,
+                    &row.get::<_, String>(5)?,
+                    &reporter,
+                    &row.get::<_, String>(7)?,
+                )?;
+                out.push((ReportId(id), report));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn with<T: Send + 'static>(
         conn: &Arc<Mutex<Connection>>,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -153,15 +203,20 @@ impl SqliteStore {
     }
 }
 
-fn insert(conn: &mut Connection, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+fn insert(
+    conn: &mut Connection,
+    reports: &[Report],
+    live: Option<&[bool]>,
+) -> Result<Vec<ReportId>, StoreError> {
+    let live = live_column(reports.len(), live)?;
     let tx = conn.transaction()?;
     let mut ids = Vec::with_capacity(reports.len());
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (time, id) DO NOTHING",
+            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (time, id) DO NOTHING",
         )?;
-        for r in reports {
+        for (r, live) in reports.iter().zip(live) {
             let id = ReportId::of(r);
             stmt.execute(params![
                 &id.0[..],
@@ -172,6 +227,7 @@ fn insert(conn: &mut Connection, reports: &[Report]) -> Result<Vec<ReportId>, St
                 r.region.as_str(),
                 &r.reporter.0[..],
                 r.source.as_str(),
+                live,
             ])?;
             ids.push(id);
         }
@@ -201,7 +257,11 @@ fn select_incidents(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_reports(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
+    async fn insert_reports_with(
+        &self,
+        reports: &[Report],
+        live: Option<&[bool]>,
+    ) -> Result<Vec<ReportId>, StoreError> {
         // On a multi-threaded runtime, write in place (no copy of the batch); otherwise on
         // the blocking pool.
         if tokio::runtime::Handle::current().runtime_flavor()
@@ -212,22 +272,27 @@ impl Store for SqliteStore {
                 let mut guard = writer
                     .lock()
                     .map_err(|_| StoreError::Worker("a previous store call panicked".into()))?;
-                insert(&mut guard, reports)
+                insert(&mut guard, reports, live)
             });
         }
         let reports = reports.to_vec();
-        Self::with(&self.writer, move |conn| insert(conn, &reports)).await
+        let live = live.map(<[bool]>::to_vec);
+        Self::with(&self.writer, move |conn| {
+            insert(conn, &reports, live.as_deref())
+        })
+        .await
     }
 
     fn insert_reports_blocking(
         &self,
         reports: &[Report],
+        live: Option<&[bool]>,
     ) -> Option<Result<Vec<ReportId>, StoreError>> {
         Some(
             self.writer
                 .lock()
                 .map_err(|_| StoreError::Worker("a previous store call panicked".into()))
-                .and_then(|mut conn| insert(&mut conn, reports)),
+                .and_then(|mut conn| insert(&mut conn, reports, live)),
         )
     }
 
@@ -261,39 +326,17 @@ impl Store for SqliteStore {
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        Self::with(&self.reader, move |conn| {
-            let (after_time, after_id) = match after {
-                Some((t, id)) => (t.0, id.0.to_vec()),
-                None => (i64::MIN, Vec::new()),
-            };
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
-                 WHERE time >= ?1 AND (time > ?2 OR (time = ?2 AND id > ?3))
-                 ORDER BY time, id LIMIT ?4",
-            )?;
-            let mut rows = stmt.query(params![since.0, after_time, after_id, limit as i64])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let id: Vec<u8> = row.get(0)?;
-                let id: [u8; 16] = id
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("report id is not 16 bytes".into()))?;
-                let service: Option<String> = row.get(3)?;
-                let reporter: Vec<u8> = row.get(6)?;
-                let report = parse_row(
-                    row.get(1)?,
-                    &row.get::<_, String>(2)?,
-                    service.as_deref(),
-                    &row.get::<_, String>(4)?,
-                    &row.get::<_, String>(5)?,
-                    &reporter,
-                    &row.get::<_, String>(7)?,
-                )?;
-                out.push((ReportId(id), report));
-            }
-            Ok(out)
-        })
-        .await
+        self.page(since, after, limit, "").await
+    }
+
+    async fn warmup_page(
+        &self,
+        since: Timestamp,
+        after: Option<(Timestamp, ReportId)>,
+        limit: usize,
+    ) -> Result<Vec<(ReportId, Report)>, StoreError> {
+        self.page(since, after, limit, "AND (live IS NULL OR live = 1)")
+            .await
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {

@@ -175,9 +175,10 @@ store_test!(
             .collect();
         let store2 = store.clone();
         let copy = batch.clone();
-        let blocking = tokio::task::spawn_blocking(move || store2.insert_reports_blocking(&copy))
-            .await
-            .unwrap();
+        let blocking =
+            tokio::task::spawn_blocking(move || store2.insert_reports_blocking(&copy, None))
+                .await
+                .unwrap();
         match blocking {
             Some(ids) => {
                 let ids = ids.unwrap();
@@ -191,6 +192,90 @@ store_test!(
         assert_eq!(store.report_count().await.unwrap(), 20);
     }
 );
+
+/// All reports of a paged read from `since`.
+async fn all_pages(store: &dyn Store, warmup: bool) -> Vec<Report> {
+    let mut after = None;
+    let mut out = Vec::new();
+    loop {
+        let page = if warmup {
+            store.warmup_page(Timestamp(0), after, 2).await.unwrap()
+        } else {
+            store.reports_page(Timestamp(0), after, 2).await.unwrap()
+        };
+        let Some(last) = page.last() else { break };
+        after = Some((last.1.time, last.0));
+        out.extend(page.into_iter().map(|(_, r)| r));
+    }
+    out
+}
+
+store_test!(warmup_reads_what_live_detection_counted, |store: Arc<
+    dyn Store,
+>| async move {
+    let counted = report(600, "o2-de", 1);
+    let late = report(601, "o2-de", 2);
+    let imported = report(602, "o2-de", 3);
+    let live = [true, false];
+    store
+        .insert_reports_with(&[counted.clone(), late.clone()], Some(&live))
+        .await
+        .unwrap();
+    store
+        .insert_reports(std::slice::from_ref(&imported))
+        .await
+        .unwrap();
+    // Stored again (a retry): stored once, and its flag stays.
+    store
+        .insert_reports_with(std::slice::from_ref(&late), Some(&[true]))
+        .await
+        .unwrap();
+    assert_eq!(
+        all_pages(&*store, false).await,
+        [counted.clone(), late, imported.clone()]
+    );
+    assert_eq!(all_pages(&*store, true).await, [counted, imported]);
+    // One flag per report, or none.
+    let err = store
+        .insert_reports_with(&[report(700, "o2-de", 4)], Some(&[]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("one per report"), "{err}");
+    assert_eq!(store.report_count().await.unwrap(), 3);
+});
+
+#[tokio::test]
+async fn sqlite_store_of_the_previous_schema_is_migrated_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A store as the previous version left it: reports without the `live` column.
+        let conn = rusqlite::Connection::open(dir.path().join("radar.db")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version (version) VALUES (1), (2), (3), (4);
+             CREATE TABLE reports (seq INTEGER PRIMARY KEY, id BLOB NOT NULL, time INTEGER NOT NULL,
+                 provider TEXT NOT NULL, service TEXT, problem TEXT NOT NULL, region TEXT NOT NULL,
+                 reporter BLOB NOT NULL, source TEXT NOT NULL);
+             CREATE UNIQUE INDEX reports_time_id ON reports (time, id);",
+        )
+        .unwrap();
+        let r = report(42, "o2-de", 1);
+        conn.execute(
+            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source)
+             VALUES (?1, 42, 'o2-de', 'mobile-data', 'no-internet', 'DE-BY', ?2, 'web')",
+            rusqlite::params![&ReportId::of(&r).0[..], &r.reporter.0[..]],
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    // Reports from before the flag count at warm-up, as they always did.
+    assert_eq!(all_pages(&s, true).await, [report(42, "o2-de", 1)]);
+    s.insert_reports_with(&[report(43, "o2-de", 2)], Some(&[false]))
+        .await
+        .unwrap();
+    assert_eq!(all_pages(&s, true).await.len(), 1);
+    assert_eq!(s.report_count().await.unwrap(), 2);
+}
 
 #[tokio::test]
 async fn sqlite_survives_reopen() {

@@ -24,15 +24,21 @@
 //!    `P`, `P/Q`, `P/R` and `P/R/Q` only. All series of the topology exist from the start (an
 //!    unknown provider gets its series on its first report); each minute every series is closed,
 //!    also with a count of zero.
-//! 3. **Baseline.** 48 hourly buckets (24 hours × weekday/weekend, local time via
-//!    [`DetectorConfig::utc_offset_minutes`]) of expected distinct reporters per minute, as `f32`,
+//! 3. **Baseline.** 48 hourly buckets (24 hours × weekday/weekend, in the provider's local time:
+//!    [`Topology::time_zone`], so a bucket keeps its wall-clock hour across daylight-saving
+//!    changes) of expected distinct reporters per minute, as `f32`,
 //!    interpolated linearly between bucket centres. Each closed minute is learnt into its bucket
 //!    with rate `max(1/(n+k0), learn_min_alpha)` (n = minutes the bucket has seen, k0 =
 //!    `prior_weight`; the minimum gives a memory of about four days). *Cold start:* an unseen
 //!    bucket starts from the same hour of the other day type, else from a recent level (an EWMA
 //!    of all minutes with a memory of `1/level_alpha` minutes); the tested expectation carries a
 //!    margin that shrinks as the bucket matures: `λ·(1 + rate_slack + cold_rel·k0/(n+k0)) +
-//!    cold_z·sqrt(λ/(n+k0)) + cold_abs/(n+1)`; no alarms in a series' first `warmup_minutes`.
+//!    cold_z·sqrt(λ/(n+k0)) + cold_abs/(n+1)`. In a series' first `warmup_minutes` (a fresh
+//!    store, a new provider) the baseline is a guess from the last minutes, so only a strong
+//!    rise alarms: one whose excursion began after the series had seen `warmup_quiet_minutes`
+//!    (its first minutes always look like a rise from nothing) and whose excess reaches
+//!    `warmup_min_excess`, well above what a level misjudged from a few minutes explains. Such
+//!    an alarm's series then learns as any member of an episode does (barely).
 //!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning; a
 //!    series in alarm or in an open episode learns with weight `anomaly_weight` (0.02); one on a
 //!    notable excursion (score ≥ `suspect_score` on a mature bucket, or any upward excursion
@@ -118,8 +124,12 @@
 //! and the scoring rate for two million series.
 //!
 //! Everything is deterministic and free of IO and clocks: time comes in only through
-//! [`Report::time`] and [`Detector::advance_to`], and a minute is closed only once time has
-//! passed its end, so every decision at time t uses data with time ≤ t.
+//! [`Detector::advance_to`], which alone closes minutes, and a minute is closed only once time
+//! has passed its end, so every decision at time t uses data with time ≤ t. A report counts in
+//! its own minute, which must be the open one ([`Detector::observe`]): a report's own time never
+//! moves the detector's clock, so a report dated ahead cannot close minutes that others are
+//! still arriving for. A caller whose reports arrive out of order holds them per minute and
+//! feeds each minute before closing it (the server's detection stage does).
 
 mod series;
 
@@ -146,10 +156,20 @@ pub struct DetectorConfig {
     pub dedup_window_minutes: u32,
     /// Reports from one key to one provider within the window that make it a repeater.
     pub repeat_threshold: u32,
-    /// Local time offset used for the time-of-day / day-of-week profile.
-    pub utc_offset_minutes: i32,
-    /// A series raises no alarm in its first minutes.
+    /// Minutes a series needs before its baseline is trusted: until then only a strong rise
+    /// alarms (`warmup_quiet_minutes`, `warmup_min_excess`). Two hours: every bucket of the
+    /// hour has been seen once or twice, and the level has followed the daily ramp.
     pub warmup_minutes: u32,
+    /// During warm-up, only an excursion that began after the series had seen this many
+    /// minutes can alarm. A series that starts on a busy afternoon sees its first minutes as a
+    /// rise from nothing; a quarter of an hour gives the level a first estimate to rise from.
+    pub warmup_quiet_minutes: u32,
+    /// During warm-up, the excess of distinct reporters an alarm needs (instead of
+    /// `min_excess`). The baseline then rests on minutes, not days, so it can be off by the
+    /// hour-to-hour swing of a busy series; 40 reporters above the cold margins is far beyond
+    /// that for every series of the scenario suites, and a strong outage (dozens of reporters a
+    /// minute) still passes it within two or three minutes.
+    pub warmup_min_excess: f32,
     /// Expectation floor (reporters/minute), so a never-seen series is not infinitely surprised.
     pub min_rate: f32,
     /// Relative slack on the baseline for day-to-day variation.
@@ -217,8 +237,9 @@ impl Default for DetectorConfig {
         DetectorConfig {
             dedup_window_minutes: 60,
             repeat_threshold: 2,
-            utc_offset_minutes: 0,
             warmup_minutes: 120,
+            warmup_quiet_minutes: 15,
+            warmup_min_excess: 40.0,
             min_rate: 0.002,
             rate_slack: 0.15,
             cold_z: 2.0,
@@ -294,6 +315,19 @@ pub struct Episode {
 /// A series of a provider (service, region, problem; `None` = all) and its current score.
 pub type SeriesScore = (Option<ServiceId>, Option<RegionId>, Option<Problem>, f64);
 
+/// What [`Detector::observe`] did with a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Observed {
+    /// Counted in the open minute.
+    Counted,
+    /// Its reporter already counted for the provider in the window (or is a live repeater).
+    Duplicate,
+    /// Its minute is closed: not counted.
+    Late,
+    /// Its minute is not open yet: not counted (hold it and observe it when it is).
+    Early,
+}
+
 /// What changed in a call of [`Detector::advance_to`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum EpisodeChange {
@@ -324,6 +358,8 @@ struct Block {
     nr: usize,
     /// Minutes at which a key was flagged soon after it counted: the signature of a flood.
     quick_flags: Vec<i64>,
+    /// Index of the provider's time zone in [`Detector::zones`].
+    zone: usize,
 }
 
 impl Block {
@@ -485,7 +521,12 @@ pub struct Detector {
     open: Vec<OpenEpisode>,
     pending: Vec<EpisodeChange>,
     alarms: Vec<(usize, usize)>,
+    /// The distinct time zones of the providers, and the context of the minute being closed
+    /// in each: computed once per zone per minute, not per series.
+    zones: Vec<chrono_tz::Tz>,
+    zone_ctx: Vec<MinuteCtx>,
     late_reports: u64,
+    early_reports: u64,
     duplicate_reports: u64,
     counted_reports: u64,
 }
@@ -533,7 +574,10 @@ impl Detector {
             open: Vec::new(),
             pending: Vec::new(),
             alarms: Vec::new(),
+            zones: Vec::new(),
+            zone_ctx: Vec::new(),
             late_reports: 0,
+            early_reports: 0,
             duplicate_reports: 0,
             counted_reports: 0,
         };
@@ -544,15 +588,29 @@ impl Detector {
                 .iter()
                 .map(|s| service_techs(topology, s))
                 .collect();
-            d.add_block(p.id.clone(), ids, techs);
+            let tz = topology.time_zone(p.id.as_str());
+            d.add_block(p.id.clone(), ids, techs, tz);
         }
         d
     }
 
-    fn add_block(&mut self, id: ProviderId, services: Vec<ServiceId>, techs: Vec<Vec<String>>) {
+    fn add_block(
+        &mut self,
+        id: ProviderId,
+        services: Vec<ServiceId>,
+        techs: Vec<Vec<String>>,
+        tz: chrono_tz::Tz,
+    ) {
         if self.provider_index.contains_key(&id) {
             return;
         }
+        let zone = match self.zones.iter().position(|&z| z == tz) {
+            Some(z) => z,
+            None => {
+                self.zones.push(tz);
+                self.zones.len() - 1
+            }
+        };
         let block = Block {
             id: id.clone(),
             service_index: services
@@ -566,6 +624,7 @@ impl Detector {
             base: self.series.len(),
             nr: self.regions.len(),
             quick_flags: Vec::new(),
+            zone,
         };
         let n = block.len();
         self.series.resize(self.series.len() + n, Series::new());
@@ -577,10 +636,12 @@ impl Detector {
         &self.config
     }
 
-    /// Counts a report. Reports arrive in non-decreasing time order; a report older than the
-    /// last closed minute is counted as late and ignored. A report in a later minute closes the
-    /// minutes before it (their changes are returned by the next [`Detector::advance_to`]).
-    pub fn observe(&mut self, report: &Report) {
+    /// Counts a report in its minute, which must be the open one (the first minute not yet
+    /// closed; before the first call of [`Detector::advance_to`], the first report's minute
+    /// opens). A report of a closed minute is [`Observed::Late`], one of a later minute
+    /// [`Observed::Early`]; neither counts, and neither moves the clock: only
+    /// [`Detector::advance_to`] closes minutes.
+    pub fn observe(&mut self, report: &Report) -> Observed {
         let m = report.time.minute();
         if self.epoch.is_none() {
             self.epoch = Some(m);
@@ -588,15 +649,21 @@ impl Detector {
         }
         if m < self.next_close {
             self.late_reports += 1;
-            return;
+            return Observed::Late;
         }
         if m > self.next_close {
-            self.close_through(m);
+            self.early_reports += 1;
+            return Observed::Early;
         }
         let bi = match self.provider_index.get(&report.provider) {
             Some(&b) => b,
             None => {
-                self.add_block(report.provider.clone(), Vec::new(), Vec::new());
+                self.add_block(
+                    report.provider.clone(),
+                    Vec::new(),
+                    Vec::new(),
+                    chrono_tz::UTC,
+                );
                 self.blocks.len() - 1
             }
         };
@@ -634,7 +701,7 @@ impl Detector {
                     }
                     self.discount(bi, first, cell, m);
                 }
-                return;
+                return Observed::Duplicate;
             }
             Some(v) => {
                 // A new window. A live repeater does not count again; anyone else does.
@@ -645,7 +712,7 @@ impl Detector {
                 v.cell = cell;
                 if flagged {
                     self.duplicate_reports += 1;
-                    return;
+                    return Observed::Duplicate;
                 }
             }
             None => {
@@ -667,6 +734,13 @@ impl Detector {
         for &o in &offs[..n] {
             self.series[base + o].cur += 1;
         }
+        Observed::Counted
+    }
+
+    /// The open minute (absolute minute index): the first not yet closed. `None` before the
+    /// first report or [`Detector::advance_to`].
+    pub fn open_minute(&self) -> Option<i64> {
+        self.epoch.map(|_| self.next_close)
     }
 
     /// A reporter counted at minute `first` into the series of `cell` has just turned out to
@@ -711,7 +785,11 @@ impl Detector {
     fn close_minute(&mut self, m: i64) {
         let epoch = self.epoch.unwrap_or(m);
         let rel = (m - epoch).clamp(0, u32::MAX as i64) as u32;
-        let ctx = MinuteCtx::new(rel, m + i64::from(self.config.utc_offset_minutes));
+        self.zone_ctx.clear();
+        for &tz in &self.zones {
+            self.zone_ctx
+                .push(MinuteCtx::new(rel, series::local_minute(tz, m)));
+        }
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
         // Repeaters silent for a whole window are no longer granted an allowance.
@@ -744,8 +822,9 @@ impl Detector {
                 gap: self.series[base].quiet >= self.config.gap_expected,
                 inv_min_excess: 1.0 / min_excess.max(1e-3),
             };
+            let ctx = &self.zone_ctx[b.zone];
             for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
-                if s.step(&ctx, &self.params, &bctx).alarm {
+                if s.step(ctx, &self.params, &bctx).alarm {
                     self.alarms.push((bi, base + k));
                 }
             }
@@ -1295,6 +1374,10 @@ impl Detector {
     /// Reports ignored because their minute was already closed.
     pub fn late_reports(&self) -> u64 {
         self.late_reports
+    }
+    /// Reports ignored because their minute was not open yet.
+    pub fn early_reports(&self) -> u64 {
+        self.early_reports
     }
     /// Reports ignored because their reporter already counted for the provider in the window.
     pub fn duplicate_reports(&self) -> u64 {

@@ -35,6 +35,20 @@ fn bucket_of_hour(abs_hour: i64) -> usize {
     hour + if dow >= 5 { 24 } else { 0 }
 }
 
+/// Absolute minute `m` (minutes since 1970-01-01T00:00Z) on the wall clock of `tz`: what the
+/// daily profile is bucketed by, so a provider's 9 o'clock is the same bucket in summer and in
+/// winter time.
+pub(crate) fn local_minute(tz: chrono_tz::Tz, m: i64) -> i64 {
+    use chrono::{Offset, TimeZone};
+    match chrono::DateTime::from_timestamp(m.saturating_mul(60), 0) {
+        Some(t) => {
+            let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+            m + i64::from(offset.local_minus_utc()).div_euclid(60)
+        }
+        None => m,
+    }
+}
+
 impl MinuteCtx {
     /// `local_minute` is the absolute minute index (since the epoch) in local time.
     pub fn new(minute: u32, local_minute: i64) -> Self {
@@ -67,6 +81,8 @@ pub(crate) struct Params {
     pub inv_h: f32,
     pub instant_excess: f32,
     pub warmup: u32,
+    pub warmup_quiet: u32,
+    pub warmup_min_excess: f32,
     pub fast_alpha: f32,
     pub hot_ratio: f32,
     pub hot_abs: f32,
@@ -110,6 +126,8 @@ impl Params {
             inv_h: 1.0 / c.alarm_llr.max(1e-3),
             instant_excess: c.instant_excess,
             warmup: c.warmup_minutes,
+            warmup_quiet: c.warmup_quiet_minutes,
+            warmup_min_excess: c.warmup_min_excess,
             fast_alpha: c.fast_alpha.clamp(0.01, 1.0),
             hot_ratio: c.hot_ratio,
             hot_abs: c.hot_abs,
@@ -248,6 +266,15 @@ impl Series {
         (e0 + c.w1 * (e1 - e0)).max(0.0)
     }
 
+    /// Whether an anomalous excursion of a series still in warm-up is strong enough to alarm:
+    /// it began after the series had seen `warmup_quiet` minutes, and its excess reaches
+    /// `warmup_min_excess`.
+    #[inline]
+    fn cold_alarm(&self, c: &MinuteCtx, p: &Params, excess: f32) -> bool {
+        let since_onset = c.minute.saturating_sub(self.onset);
+        self.age.saturating_sub(since_onset) > p.warmup_quiet && excess >= p.warmup_min_excess
+    }
+
     /// Forgets the current excursion (after its episode closed).
     pub fn reset_excursion(&mut self) {
         self.cusum = 0.0;
@@ -326,7 +353,7 @@ impl Series {
                 // whose repeats have not arrived yet.
                 alarm = anomalous
                     && (excess >= p.instant_excess || self.onset != c.minute)
-                    && self.age > p.warmup;
+                    && (self.age > p.warmup || self.cold_alarm(c, p, excess));
             } else {
                 self.score = 0.0;
             }
@@ -338,7 +365,7 @@ impl Series {
         // episode; nothing while the provider's data is cut off.
         let weight = if gap {
             0.0
-        } else if self.age <= p.warmup {
+        } else if self.age <= p.warmup && !alarm && self.flags & MEMBER == 0 {
             1.0
         } else if anomalous || self.flags & MEMBER != 0 {
             p.anomaly_weight
@@ -390,5 +417,55 @@ impl Series {
 impl Default for Series {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Berlin;
+
+    /// The minute of a UTC time given as RFC 3339.
+    fn minute(t: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp() / 60
+    }
+
+    fn bucket(tz: chrono_tz::Tz, t: &str) -> usize {
+        MinuteCtx::new(0, local_minute(tz, minute(t))).upd
+    }
+
+    #[test]
+    fn a_local_hour_keeps_its_bucket_across_daylight_saving_changes() {
+        // Berlin: CET (UTC+1) until Sunday 31 March 2024 02:00, CEST (UTC+2) until Sunday
+        // 27 October 2024 03:00. 09:xx local time is bucket 9 on a weekday, 24 + 9 at weekends.
+        for (winter, summer) in [
+            ("2024-03-29T08:10:00Z", "2024-04-02T07:10:00Z"), // Fri / Tue 09:10 local
+            ("2024-03-30T08:59:00Z", "2024-03-31T07:59:00Z"), // Sat / the Sunday of the change
+            ("2024-10-28T08:00:00Z", "2024-10-25T07:00:00Z"), // Mon after / Fri before
+            ("2024-10-27T08:30:00Z", "2024-10-26T07:30:00Z"), // the Sunday of the change / Sat
+        ] {
+            let (w, s) = (bucket(Berlin, winter), bucket(Berlin, summer));
+            assert_eq!(w, s, "{winter} and {summer} are the same local hour");
+            assert_eq!(w % 24, 9, "{winter}");
+        }
+        assert_eq!(bucket(Berlin, "2024-03-29T08:10:00Z"), 9);
+        assert_eq!(bucket(Berlin, "2024-03-31T07:59:00Z"), 24 + 9);
+        // In UTC the same wall-clock hours fall into different buckets.
+        assert_ne!(
+            bucket(chrono_tz::UTC, "2024-03-29T08:10:00Z"),
+            bucket(chrono_tz::UTC, "2024-04-02T07:10:00Z")
+        );
+        // The weekend starts at local midnight: 23:30Z on a Friday in summer is Saturday.
+        assert_eq!(bucket(Berlin, "2024-06-07T23:30:00Z"), 24 + 1);
+        assert_eq!(bucket(chrono_tz::UTC, "2024-06-07T23:30:00Z"), 23);
+    }
+
+    #[test]
+    fn interpolation_brackets_follow_local_time() {
+        // The minute from 10:00 local on a summer weekday: its middle lies just past halfway
+        // between the bucket centres 09:30 and 10:30.
+        let c = MinuteCtx::new(0, local_minute(Berlin, minute("2024-06-04T08:00:00Z")));
+        assert_eq!((c.b0, c.b1, c.upd), (9, 10, 10));
+        assert!((c.w1 - 61.0 / 120.0).abs() < 1e-6, "{}", c.w1);
     }
 }

@@ -301,9 +301,12 @@ fn baseline_learns_daily_shape_without_false_alarms() {
     let p = ProviderId::parse("o2-de").unwrap();
     let bi = sim.det.provider_index[&p];
     let s = &sim.det.series[sim.det.blocks[bi].base];
+    // The simulated day follows UTC; the provider's buckets follow Berlin time.
+    let tz = sim.det.zones[sim.det.blocks[bi].zone];
+    assert_eq!(tz, chrono_tz::Europe::Berlin);
     for hour in [3i64, 8, 12, 15, 20] {
         let m = end + hour * 60 + 30;
-        let ctx = MinuteCtx::new(0, m);
+        let ctx = MinuteCtx::new(0, series::local_minute(tz, m));
         let got = f64::from(s.baseline(&ctx));
         let want = 3.0 * diurnal(m);
         assert!(
@@ -844,21 +847,26 @@ fn reporter_counts_once_per_window_and_late_reports_are_ignored() {
     d.observe(&mk(0, 1));
     d.observe(&mk(20, 2));
     assert_eq!(observed(&mut d, 60), 2.0);
-    d.observe(&mk(30, 3)); // late: minute 0 is closed
+    assert_eq!(d.observe(&mk(30, 3)), Observed::Late); // minute 0 is closed
     assert_eq!(d.late_reports(), 1);
     // Reporter 2 again within its window: a duplicate (and now a repeater).
+    d.advance_to(Timestamp(30 * 60));
     d.observe(&mk(30 * 60, 2));
     assert_eq!(observed(&mut d, 31 * 60), 0.0);
     // Reporter 1's window is over: it counts again.
+    d.advance_to(Timestamp(61 * 60));
     d.observe(&mk(61 * 60, 1));
     assert_eq!(observed(&mut d, 62 * 60), 1.0);
     // Reporter 2's window is over too, but a live repeater does not count again...
+    d.advance_to(Timestamp(70 * 60));
     d.observe(&mk(70 * 60, 2));
     assert_eq!(observed(&mut d, 71 * 60), 0.0);
     // ...until it has been silent for a whole window.
+    d.advance_to(Timestamp(200 * 60));
     d.observe(&mk(200 * 60, 2));
     assert_eq!(observed(&mut d, 201 * 60), 1.0);
     // Two reports in the same minute: the reporter is a repeater before the minute closes.
+    d.advance_to(Timestamp(210 * 60));
     d.observe(&mk(210 * 60, 4));
     d.observe(&mk(210 * 60 + 5, 4));
     assert_eq!(observed(&mut d, 211 * 60), 0.0);
@@ -883,4 +891,68 @@ fn deterministic() {
         (sim.det.episodes().to_vec(), sim.changes)
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn a_report_dated_ahead_neither_counts_nor_moves_the_clock() {
+    let mut d = Detector::new(&topo(), DetectorConfig::default());
+    let p = ProviderId::parse("o2-de").unwrap();
+    let mk = |t: i64, who: u8| Report {
+        time: Timestamp(t),
+        provider: p.clone(),
+        service: None,
+        problem: Problem::Other,
+        region: RegionId::parse("DE-BE").unwrap(),
+        reporter: ReporterKey([who; 16]),
+        source: Source::Web,
+    };
+    d.advance_to(Timestamp(600));
+    assert_eq!(d.open_minute(), Some(10));
+    // Five minutes ahead: refused as early; minute 10 stays open for the others.
+    assert_eq!(d.observe(&mk(15 * 60, 1)), Observed::Early);
+    assert_eq!(d.open_minute(), Some(10));
+    assert_eq!(d.observe(&mk(10 * 60 + 30, 2)), Observed::Counted);
+    assert_eq!(d.observe(&mk(10 * 60 + 40, 3)), Observed::Counted);
+    d.advance_to(Timestamp(11 * 60));
+    assert_eq!(d.provider_status(&p).unwrap().observed, 2.0);
+    assert_eq!((d.early_reports(), d.late_reports()), (1, 0));
+}
+
+/// A fresh detector (a fresh store) sees a quiet quarter of an hour, then a strong national
+/// outage: it alarms within a few minutes although its series are still in warm-up; the same
+/// quiet traffic alone, or a busy series from its very first minute, never alarms then.
+#[test]
+fn strong_outage_alarms_during_warm_up() {
+    let start = T0 + 2 * DAY + 10 * 60;
+    let onset = start + 20;
+    let mut sim = Sim::new(5);
+    sim.run(
+        start,
+        onset + 10,
+        &[
+            flat(0.5, start, onset + 10, normal_mix()),
+            flat(40.0, onset, onset + 10, normal_mix()),
+        ],
+    );
+    let e = sim.det.episodes().first().expect("the outage is detected");
+    assert!(
+        e.detected_at.0 <= (onset + 3) * 60,
+        "detected {} minutes after the onset:\n{}",
+        e.detected_at.0 / 60 - onset,
+        describe(&sim.det)
+    );
+    assert!(
+        e.services.iter().any(|s| s.as_str() == "mobile-data"),
+        "{}",
+        describe(&sim.det)
+    );
+
+    // A busy series from its first minute: its first climb is no outage.
+    let mut sim = Sim::new(6);
+    sim.run(
+        start,
+        start + 120,
+        &[flat(40.0, start, start + 120, normal_mix())],
+    );
+    assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
 }

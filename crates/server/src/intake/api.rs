@@ -1,6 +1,8 @@
 //! `POST /api/v1/reports`: one report, or `{"reports": [...]}` of up to 1000. A batch is all
-//! or nothing: one invalid report and nothing is stored. Answers `202 {"ids": [...]}` only
-//! once the reports are durable.
+//! or nothing: one invalid report and nothing is stored. Answers `202 {"ids": [...],
+//! "not_counted": [...]}` only once the reports are durable: `not_counted` lists the indexes
+//! (in request order) of the reports live detection does not count because their minute had
+//! already closed (dated more than about a minute back; see [`crate::detection`]).
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -11,10 +13,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use radar_core::intake::{validate, RawReport};
 use radar_core::{Report, ReporterKey, Source, Timestamp};
-use radar_store::ReportId;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use crate::intake::Receipt;
 use crate::problem::{InvalidParam, Problem};
 use crate::state::AppState;
 
@@ -127,10 +129,12 @@ impl Fields<'_> {
     }
 }
 
-/// The `202` body, `{"ids":["<32 hex digits>",...]}`, written directly.
-fn accepted_body(ids: &[ReportId]) -> Vec<u8> {
+/// The `202` body, `{"ids":["<32 hex digits>",...],"not_counted":[<index>,...]}`, written
+/// directly.
+fn accepted_body(receipt: &Receipt) -> Vec<u8> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(10 + ids.len() * 35);
+    let ids = &receipt.ids;
+    let mut out = Vec::with_capacity(30 + ids.len() * 35);
     out.extend_from_slice(b"{\"ids\":[");
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {
@@ -142,6 +146,15 @@ fn accepted_body(ids: &[ReportId]) -> Vec<u8> {
             out.push(HEX[(b & 15) as usize]);
         }
         out.push(b'"');
+    }
+    out.extend_from_slice(b"],\"not_counted\":[");
+    let mut first = true;
+    for (i, _) in receipt.counted.iter().enumerate().filter(|(_, &c)| !c) {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(i.to_string().as_bytes());
     }
     out.extend_from_slice(b"]}");
     out
@@ -226,13 +239,13 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Pr
 
 pub async fn post_reports(State(state): State<AppState>, req: Request) -> Response {
     match accept(&state, req).await {
-        Ok(ids) => (
+        Ok(receipt) => (
             StatusCode::ACCEPTED,
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             )],
-            accepted_body(&ids),
+            accepted_body(&receipt),
         )
             .into_response(),
         Err(p) => {
@@ -244,7 +257,7 @@ pub async fn post_reports(State(state): State<AppState>, req: Request) -> Respon
     }
 }
 
-async fn accept(state: &AppState, req: Request) -> Result<Vec<ReportId>, Problem> {
+async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -397,7 +410,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Vec<ReportId>, Problem
         return Err(p);
     }
     match state.intake.submit(reports).await {
-        Ok(ids) => Ok(ids),
+        Ok(receipt) => Ok(receipt),
         Err(e) => {
             tracing::error!(error = %e, "reports not stored");
             Err(Problem::unavailable(format!(

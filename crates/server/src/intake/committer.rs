@@ -15,13 +15,14 @@ use radar_core::Report;
 use radar_store::{ReportId, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Intake, IntakeError};
+use super::{Intake, IntakeError, Receipt};
+use crate::detection::Detection;
 use crate::metrics::Metrics;
 
 /// Most reports written in one transaction.
 const MAX_BATCH: usize = 8192;
 
-type Reply = oneshot::Sender<Result<Vec<ReportId>, IntakeError>>;
+type Reply = oneshot::Sender<Result<Receipt, IntakeError>>;
 
 enum Msg {
     Submit(Vec<Report>, Reply),
@@ -33,9 +34,6 @@ pub struct GroupCommitter {
     tx: mpsc::Sender<Msg>,
 }
 
-/// Receives every committed batch (detection).
-pub type CommitSink = mpsc::UnboundedSender<Vec<Report>>;
-
 impl GroupCommitter {
     /// Starts the writer thread. It ends when [`CommitterHandle::drain`] is called (or every
     /// `GroupCommitter` is dropped), after committing everything already queued. Must be called
@@ -43,7 +41,7 @@ impl GroupCommitter {
     pub fn start(
         store: Arc<dyn Store>,
         metrics: Arc<Metrics>,
-        sink: CommitSink,
+        detection: Arc<Detection>,
     ) -> std::io::Result<(GroupCommitter, CommitterHandle)> {
         let (tx, rx) = mpsc::channel::<Msg>(4096);
         let (done_tx, done) = oneshot::channel::<()>();
@@ -54,7 +52,7 @@ impl GroupCommitter {
                 Writer {
                     store,
                     metrics,
-                    sink,
+                    detection,
                     runtime,
                 }
                 .run(rx);
@@ -70,7 +68,7 @@ impl GroupCommitter {
 struct Writer {
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
-    sink: CommitSink,
+    detection: Arc<Detection>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -104,10 +102,12 @@ impl Writer {
         }
     }
 
-    fn insert(&self, reports: &[Report]) -> Result<Vec<ReportId>, StoreError> {
-        match self.store.insert_reports_blocking(reports) {
+    fn insert(&self, reports: &[Report], counted: &[bool]) -> Result<Vec<ReportId>, StoreError> {
+        match self.store.insert_reports_blocking(reports, Some(counted)) {
             Some(result) => result,
-            None => self.runtime.block_on(self.store.insert_reports(reports)),
+            None => self
+                .runtime
+                .block_on(self.store.insert_reports_with(reports, Some(counted))),
         }
     }
 
@@ -120,8 +120,12 @@ impl Writer {
             replies.push(reply);
             all.extend(reports);
         }
+        // Which reports live detection counts is decided now and stored with them; minutes do
+        // not close until the counted ones are held for detection (or the commit failed).
+        let admission = self.detection.admit();
+        let counted = admission.counted(&all);
         let started = Instant::now();
-        let result = self.insert(&all);
+        let result = self.insert(&all, &counted);
         let metrics = &self.metrics;
         metrics
             .commit_seconds
@@ -130,16 +134,21 @@ impl Writer {
         match result {
             Ok(ids) => {
                 metrics.reports_accepted.inc_by(all.len() as u64);
-                // Queued for detection before anyone is answered, so that whatever is
-                // acknowledged is seen by the next tick; queuing never blocks.
-                let _ = self.sink.send(all);
+                // Held for detection before anyone is answered, so that whatever is
+                // acknowledged as counted is counted.
+                admission.hold(all, &ids, &counted);
                 let mut ids = ids.into_iter();
+                let mut flags = counted.into_iter();
                 for (size, reply) in sizes.into_iter().zip(replies) {
-                    let mine: Vec<ReportId> = ids.by_ref().take(size).collect();
-                    let _ = reply.send(Ok(mine));
+                    let receipt = Receipt {
+                        ids: ids.by_ref().take(size).collect(),
+                        counted: flags.by_ref().take(size).collect(),
+                    };
+                    let _ = reply.send(Ok(receipt));
                 }
             }
             Err(e) => {
+                drop(admission);
                 tracing::error!(error = %e, reports = all.len(), "store commit failed; nothing of this batch was acknowledged");
                 metrics.reject("store-error", all.len() as u64);
                 for reply in replies {
@@ -169,9 +178,9 @@ impl CommitterHandle {
 
 #[async_trait]
 impl Intake for GroupCommitter {
-    async fn submit(&self, reports: Vec<Report>) -> Result<Vec<ReportId>, IntakeError> {
+    async fn submit(&self, reports: Vec<Report>) -> Result<Receipt, IntakeError> {
         if reports.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Receipt::default());
         }
         let (reply, answer) = oneshot::channel();
         self.tx

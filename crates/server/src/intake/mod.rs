@@ -15,7 +15,16 @@ use radar_store::ReportId;
 /// stream's acknowledgement. Either way `submit` returns only when the reports are durable.
 #[async_trait]
 pub trait Intake: Send + Sync + 'static {
-    async fn submit(&self, reports: Vec<Report>) -> Result<Vec<ReportId>, IntakeError>;
+    async fn submit(&self, reports: Vec<Report>) -> Result<Receipt, IntakeError>;
+}
+
+/// What became of submitted reports, in the order submitted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    pub ids: Vec<ReportId>,
+    /// Whether live detection counts each report: false when its minute had already closed
+    /// (see [`crate::detection`]); it is stored all the same.
+    pub counted: Vec<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use crate::helpers::{spawn_app_with, NOW};
 
 /// A quiet baseline: about one report every two minutes for O2, spread over regions, for the
 /// eight days before `NOW`.
-fn quiet_history() -> Vec<Report> {
+pub(crate) fn quiet_history() -> Vec<Report> {
     let regions = [
         "DE-BY", "DE-NW", "DE-BW", "DE-NI", "DE-HE", "DE-BE", "DE-SN", "DE-HH",
     ];
@@ -40,7 +40,7 @@ fn quiet_history() -> Vec<Report> {
     out
 }
 
-async fn o2_outages(app: &crate::helpers::TestApp) -> Vec<serde_json::Value> {
+pub(crate) async fn o2_outages(app: &crate::helpers::TestApp) -> Vec<serde_json::Value> {
     let v: serde_json::Value = app
         .get("/api/v1/providers/o2-de/outages")
         .await

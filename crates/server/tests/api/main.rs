@@ -6,3 +6,4 @@ mod incidents;
 mod intake;
 mod live_equals_replay;
 mod publish;
+mod time;
