@@ -15,6 +15,9 @@
 //!    fetchable as aliases. Its onset and detection time come from the earliest source; its
 //!    lifecycle and end from the operator (when the operator resolves it, it is over, and the
 //!    headline follows).
+//!    A declaration that names no service and no component (yet) claims the episodes of its
+//!    provider that it overlaps: correlation has nothing to go by, and such a declaration is
+//!    about what users see.
 //!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
 //!    links the two explicitly; that link holds whatever correlation says.
 //! 3. An episode that no declaration claims is an outage of its own, `ep-N`, suspected while
@@ -452,7 +455,21 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             .copied()
             .rfind(|&j| incidents[j].start <= e.start)
             .or_else(|| candidates.first().copied());
-        claimed[k] = best;
+        // A declaration that names no service and no component yet ("nationwide disruption",
+        // declared while the fault is still being located) gives correlation nothing to go by;
+        // it is about what users see, so it claims the episodes of its provider that it
+        // overlaps, unless it is planned maintenance.
+        let scopeless = || {
+            incidents.iter().position(|i| {
+                i.provider == e.provider
+                    && i.services.is_empty()
+                    && i.components.is_empty()
+                    && i.category != IncidentCategory::Maintenance
+                    && e.start.0 <= i.end.unwrap_or(now).0
+                    && e.end.unwrap_or(now).0 >= i.start.0 - LINK_LEAD_SECS
+            })
+        };
+        claimed[k] = best.or_else(scopeless);
     }
 
     // 3. Outages.

@@ -58,17 +58,92 @@ async fn may_2017_served_live_equals_replay() {
     let server = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
-    let legs = vec![Leg {
-        until: now,
-        step_secs: 3600,
-        pause: Duration::ZERO,
-    }];
-    let (r, e) = play(state, clock, pkg.reports.clone(), pkg.events.clone(), legs)
+    let client = reqwest::Client::new();
+    // Plays up to `until` (what was not played yet), then returns O2's provider entry.
+    let mut played = first.0 - 1;
+    let mut play_until = |until: i64| {
+        let reports: Vec<_> = pkg
+            .reports
+            .iter()
+            .filter(|r| r.time.0 > played && r.time.0 <= until)
+            .cloned()
+            .collect();
+        let events: Vec<_> = pkg
+            .events
+            .iter()
+            .filter(|e| e.time().0 > played && e.time().0 <= until)
+            .cloned()
+            .collect();
+        played = until;
+        let legs = vec![Leg {
+            until: Timestamp(until),
+            step_secs: 3600,
+            pause: Duration::ZERO,
+        }];
+        play(state.clone(), clock.clone(), reports, events, legs)
+    };
+    let o2 = |client: reqwest::Client, base: String| async move {
+        let v: Value = client
+            .get(format!("{base}/api/v1/providers"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "o2-de")
+            .unwrap()
+            .clone()
+    };
+    let service = |p: &Value, id: &str| -> String {
+        p["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap().0;
+
+    // 14 May: the CRM shutdown is O2's headline (customer service), the network is fine.
+    play_until(at("2017-05-14T12:00:00Z")).await.unwrap();
+    let p = o2(client.clone(), base.clone()).await;
+    assert_eq!(p["open"], serde_json::json!(["sec-1"]), "{p:#}");
+    assert_ne!(service(&p, "customer-service"), "operational", "{p:#}");
+    assert_eq!(service(&p, "mobile-data"), "operational", "{p:#}");
+    let page = client
+        .get(format!("{base}/providers/o2-de"))
+        .send()
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
-    assert_eq!((r, e), (pkg.reports.len(), pkg.events.len()));
+    assert!(!page.contains("No known problems"), "{page}");
+    // 17 May, 14:00: the LTE outage, detected and declared, is one outage.
+    play_until(at("2017-05-17T14:00:00Z")).await.unwrap();
+    let p = o2(client.clone(), base.clone()).await;
+    assert_eq!(p["open"], serde_json::json!(["sec-1", "net-1"]), "{p:#}");
+    assert_eq!(service(&p, "mobile-data"), "major-outage", "{p:#}");
+    // 17 May, 17:45: net-1 resolved by the operator: the network is green again at once,
+    // while reports are still decaying; customer service is still hampered by sec-1.
+    play_until(at("2017-05-17T17:45:00Z")).await.unwrap();
+    let p = o2(client.clone(), base.clone()).await;
+    assert_eq!(p["open"], serde_json::json!(["sec-1"]), "{p:#}");
+    assert_eq!(service(&p, "mobile-data"), "operational", "{p:#}");
+    assert_ne!(service(&p, "customer-service"), "operational", "{p:#}");
+    // The end of the package.
+    play_until(now.0).await.unwrap();
+    let p = o2(client.clone(), base.clone()).await;
+    assert_eq!(p["status"], "operational", "{p:#}");
 
-    let client = reqwest::Client::new();
     let served: Value = client
         .get(format!("{base}/api/v1/outages"))
         .send()
