@@ -122,6 +122,7 @@
 //! passed its end, so every decision at time t uses data with time ≤ t.
 
 mod series;
+mod validate;
 
 #[cfg(test)]
 mod tests;
