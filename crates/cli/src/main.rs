@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(cmd::serve::Args),
-    /// Start the server on a fresh embedded store with generated recent traffic.
+    /// Play the May 2017 week at O2 Germany into a server on a fresh embedded store.
     Demo(cmd::demo::Args),
     /// Import reports from reports.csv (scenario format) or JSONL into the store.
     Import(cmd::import::Args),

@@ -206,23 +206,60 @@ fn import_of_a_missing_file_says_so() {
     assert!(err.contains("/no/such/file.csv"), "{err}");
 }
 
-/// `radar demo` starts on a fresh store and begins the May 2017 story at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_starts_and_tells_the_story() {
+/// A running `radar demo`, killed when dropped (also when a test fails).
+struct Demo {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `radar demo` on port 0 in `cwd` and waits (at most two minutes: a debug build
+/// generates the May 2017 week first) for the line with its URL. Its output goes on being
+/// read, as a terminal would.
+fn demo(cwd: &Path) -> Demo {
     let mut child = radar()
         .args(["demo", "--listen", "127.0.0.1:0"])
+        .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("radar demo starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://"), "{line:?}");
-    // Keep reading what the demo prints, as a terminal would.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let client = reqwest::Client::new();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("Outage Radar demo: ") {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(std::time::Duration::from_secs(120));
+    let mut demo = Demo {
+        child,
+        url: String::new(),
+    };
+    demo.url = url.expect("radar demo printed its URL within two minutes");
+    assert!(demo.url.starts_with("http://"), "{}", demo.url);
+    demo
+}
+
+/// `radar demo` starts on a fresh store and begins the May 2017 story at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_starts_and_tells_the_story() {
+    let cwd = tempfile::tempdir().unwrap();
+    let demo = demo(cwd.path());
+    let url = demo.url.clone();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
     let mut found = false;
     for _ in 0..240 {
         if let Ok(resp) = client
@@ -247,8 +284,7 @@ async fn demo_starts_and_tells_the_story() {
         .text()
         .await
         .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(demo);
     assert!(
         found,
         "the declared CRM shutdown (sec-1) appeared within a minute"
@@ -259,4 +295,30 @@ async fn demo_starts_and_tells_the_story() {
     );
     // The headline names the customer-service problem, not "no known problems".
     assert!(page.contains("Problems with"), "{page}");
+}
+
+/// The May 2017 week is built into the binary: `radar demo` needs no scenario folder and
+/// serves O2's page when started in an empty folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_plays_from_an_empty_folder() {
+    let empty = tempfile::tempdir().unwrap();
+    let demo = demo(empty.path());
+    let resp = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .get(format!("{}/providers/o2-de", demo.url))
+        .send()
+        .await
+        .expect("the provider page answers");
+    let status = resp.status();
+    let page = resp.text().await.unwrap();
+    drop(demo);
+    assert_eq!(status.as_u16(), 200, "{page}");
+    assert!(page.contains("O2"), "{page}");
+    assert_eq!(
+        std::fs::read_dir(empty.path()).unwrap().count(),
+        0,
+        "the demo writes nothing into the current folder"
+    );
 }

@@ -36,7 +36,10 @@ use crate::eval::{Regions, Truth, TruthOutage};
 use crate::generate::{
     interp, pick, poisson, reporter_string, text, SOURCES, WEEKDAY_SHAPE, WEEKEND_SHAPE,
 };
-use crate::package::{write_package, ReportRow};
+use crate::package::{
+    from_contents, write_events_jsonl, write_package, write_reports_csv, Package, PackageError,
+    ReportRow,
+};
 
 /// The folder name of the package in the repository.
 pub const NAME: &str = "o2-2017-05";
@@ -824,6 +827,23 @@ impl May2017 {
         );
         out.push_str(README_TAIL);
         out
+    }
+
+    /// The package as [`crate::package::load`] reads it from the folder [`May2017::write`]
+    /// writes, made in memory: the files' contents are produced and checked as the loader
+    /// checks a folder, but nothing touches the disk. `radar demo` plays it, so an installed
+    /// binary needs no copy of the repository.
+    pub fn package(&self) -> Result<Package, PackageError> {
+        let mut reports = Vec::with_capacity(self.rows.len() * 96);
+        write_reports_csv(&mut reports, &self.rows).expect("writing to memory cannot fail");
+        let mut events = Vec::new();
+        write_events_jsonl(&mut events, &self.events).expect("writing to memory cannot fail");
+        from_contents(
+            Path::new(NAME),
+            &self.topology_toml,
+            &reports,
+            Some(&events),
+        )
     }
 
     /// Writes `topology.toml`, `reports.csv`, `events.jsonl`, `truth.json` and `README.md`.

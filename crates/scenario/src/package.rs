@@ -364,21 +364,66 @@ pub fn load(dir: &Path) -> Result<Package, PackageError> {
         list: Vec::new(),
         total: 0,
     };
-    let fail = |issues: Issues| PackageError {
-        dir: dir.to_path_buf(),
-        issues: issues.list,
-        total: issues.total,
-    };
     if !dir.is_dir() {
         issues.push(
             &dir.display().to_string(),
             None,
             "not a folder; a scenario package is a folder with topology.toml and reports.csv",
         );
-        return Err(fail(issues));
+        return Err(PackageError {
+            dir: dir.to_path_buf(),
+            issues: issues.list,
+            total: issues.total,
+        });
     }
+    let topology = read_text(dir, "topology.toml", &mut issues);
+    let reports =
+        std::fs::File::open(dir.join("reports.csv")).map(|f| BufReader::with_capacity(1 << 20, f));
+    let events_path = dir.join("events.jsonl");
+    let events = events_path
+        .exists()
+        .then(|| std::fs::File::open(&events_path).map(BufReader::new));
+    check(dir, issues, topology, reports, events)
+}
 
-    let topology = match read_text(dir, "topology.toml", &mut issues) {
+/// A package from the contents of its files (`events_jsonl` may be absent), validated
+/// exactly as [`load`] validates a folder; `dir` only names it in messages and in
+/// [`Package::dir`].
+pub fn from_contents(
+    dir: &Path,
+    topology_toml: &str,
+    reports_csv: &[u8],
+    events_jsonl: Option<&[u8]>,
+) -> Result<Package, PackageError> {
+    let issues = Issues {
+        list: Vec::new(),
+        total: 0,
+    };
+    check(
+        dir,
+        issues,
+        Some(topology_toml.to_owned()),
+        Ok(reports_csv),
+        events_jsonl.map(Ok),
+    )
+}
+
+/// Validates a package's contents, collecting every problem: `topology` is the text of
+/// `topology.toml` (None when it could not be read, already in `issues`), `reports_file` and
+/// `events_file` open readers of `reports.csv` and `events.jsonl` (None: no events file).
+fn check(
+    dir: &Path,
+    mut issues: Issues,
+    topology: Option<String>,
+    reports_file: std::io::Result<impl Read>,
+    events_file: Option<std::io::Result<impl BufRead>>,
+) -> Result<Package, PackageError> {
+    let fail = |issues: Issues| PackageError {
+        dir: dir.to_path_buf(),
+        issues: issues.list,
+        total: issues.total,
+    };
+    let topology = match topology {
         Some(text) => match Topology::from_toml("topology.toml", &text) {
             Ok(t) => Some(t),
             Err(errs) => {
@@ -396,10 +441,10 @@ pub fn load(dir: &Path) -> Result<Package, PackageError> {
     };
 
     let mut reports = Vec::new();
-    match std::fs::File::open(dir.join("reports.csv")) {
+    match reports_file {
         Err(e) => issues.push("reports.csv", None, format!("cannot read: {e}")),
         Ok(file) => {
-            let mut rows = CsvReports::new(BufReader::with_capacity(1 << 20, file), &topology);
+            let mut rows = CsvReports::new(file, &topology);
             let mut last: Option<(Timestamp, u64)> = None;
             while let Some((line, item)) = rows.next_with_line() {
                 match item {
@@ -426,14 +471,13 @@ pub fn load(dir: &Path) -> Result<Package, PackageError> {
     }
 
     let mut events = Vec::new();
-    let events_path = dir.join("events.jsonl");
-    if events_path.exists() {
-        match std::fs::File::open(&events_path) {
+    if let Some(events_file) = events_file {
+        match events_file {
             Err(e) => issues.push("events.jsonl", None, format!("cannot read: {e}")),
             Ok(file) => {
                 let mut incidents: BTreeSet<String> = BTreeSet::new();
                 let mut last: Option<Timestamp> = None;
-                for (i, line) in BufReader::new(file).lines().enumerate() {
+                for (i, line) in file.lines().enumerate() {
                     let n = i as u64 + 1;
                     let line = match line {
                         Ok(l) => l,

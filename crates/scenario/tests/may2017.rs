@@ -67,6 +67,19 @@ fn committed_package_is_what_the_generator_writes() {
 }
 
 #[test]
+fn package_built_in_memory_is_the_loaded_one() {
+    let (loaded, _) = committed();
+    let pkg = built().package().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pkg.dir, Path::new(may2017::NAME));
+    assert!(pkg.reports == loaded.reports, "reports differ");
+    assert_eq!(pkg.events, loaded.events);
+    assert_eq!(
+        format!("{:?}", pkg.topology),
+        format!("{:?}", loaded.topology)
+    );
+}
+
+#[test]
 fn package_has_the_story() {
     let (pkg, truth) = committed();
     let s = built();

@@ -85,9 +85,9 @@ fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Detection {
-    pub fn new(topology: &Topology) -> Detection {
+    pub fn new(topology: &Topology, config: DetectorConfig) -> Detection {
         Detection {
-            detector: Mutex::new(Detector::new(topology, DetectorConfig::default())),
+            detector: Mutex::new(Detector::new(topology, config)),
             gate: Mutex::new(Gate {
                 open: i64::MIN,
                 held: BTreeMap::new(),

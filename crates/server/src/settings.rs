@@ -1,29 +1,58 @@
-//! Typed settings: from a TOML file, then `RADAR_*` environment variables, then flags.
-//! Every problem is reported at once.
+//! Typed settings. Each setting is declared once: its name and meaning in [`Settings`], its
+//! default in `Default for Settings`; the `[detector]` table mirrors the core's
+//! [`DetectorConfig`] (meanings and defaults are the core's).
+//!
+//! Layers, later wins: the TOML file (`--config`), `RADAR_*` environment variables (a nested
+//! key with `__`: `RADAR_DETECTOR__MIN_EXCESS=15`), then command-line flags. figment reads the
+//! file and the environment and merges the layers. Before merging, every key of every layer
+//! is checked on its own, so every problem is reported at once, named as the user wrote it
+//! (`radar.toml: listen`, `RADAR_LISTEN`, `--listen`); unknown keys and unknown `RADAR_*`
+//! variables are errors. The detector's tunables are then range-checked together
+//! ([`DetectorConfig::validate`]).
+//!
+//! Secrets (the operator token, the database URL's password) are held in [`Secret`], which
+//! prints as `[redacted]`, and no error message repeats a secret's value.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::{Dict, Value};
+use figment::{Figment, Profile, Provider};
+use radar_core::detect::DetectorConfig;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug)]
+/// The server's settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Address to listen on.
+    #[serde(deserialize_with = "parse::address")]
     pub listen: SocketAddr,
-    /// Data directory (embedded store, secret key).
+    /// Data directory (embedded store, reporter secret).
+    #[serde(deserialize_with = "parse::path")]
     pub data: PathBuf,
     /// `postgres://…` to use PostgreSQL instead of the embedded store.
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// Topology file; the shipped German topology when absent.
+    #[serde(deserialize_with = "parse::some_path")]
     pub topology: Option<PathBuf>,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (at least 1024).
+    #[serde(deserialize_with = "parse::body_size")]
     pub max_body_bytes: usize,
     /// Trust the left-most `X-Forwarded-For` address (only behind a proxy you run).
     pub trust_forwarded_for: bool,
-    /// Bearer token for operator routes.
-    pub operator_token: Option<String>,
+    /// Bearer token for operator routes (at least 16 characters); the routes are disabled
+    /// without it.
+    #[serde(deserialize_with = "parse::operator_token")]
+    pub operator_token: Option<Secret>,
     /// Days of history replayed into the detector at start.
     pub warmup_days: u32,
+    /// The detector's tunables.
+    pub detector: DetectorSettings,
 }
 
 impl Default for Settings {
@@ -37,196 +66,562 @@ impl Default for Settings {
             trust_forwarded_for: false,
             operator_token: None,
             warmup_days: 8,
+            detector: DetectorSettings::default(),
         }
     }
 }
 
-/// One layer of settings: every field optional. File, environment and flags each give one.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Layer {
-    pub listen: Option<String>,
-    pub data: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub topology: Option<PathBuf>,
-    pub max_body_bytes: Option<usize>,
-    pub trust_forwarded_for: Option<bool>,
-    pub operator_token: Option<String>,
-    pub warmup_days: Option<u32>,
-}
+/// Declares the `[detector]` table: each listed field of [`DetectorConfig`] with its type, its
+/// default taken from `DetectorConfig::default()`.
+macro_rules! detector_settings {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// The `[detector]` table: the tunables of [`DetectorConfig`] (see there for what each
+        /// one means), defaults from `DetectorConfig::default()`.
+        #[derive(Clone, Debug, PartialEq, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct DetectorSettings {
+            $(pub $field: $ty,)*
+        }
 
-const ENV_KEYS: &[&str] = &[
-    "LISTEN",
-    "DATA",
-    "DATABASE_URL",
-    "TOPOLOGY",
-    "MAX_BODY_BYTES",
-    "TRUST_FORWARDED_FOR",
-    "OPERATOR_TOKEN",
-    "WARMUP_DAYS",
-];
-
-impl Layer {
-    /// Reads a settings file. Unknown keys are errors.
-    pub fn from_file(path: &Path) -> Result<Layer, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read settings file: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// Reads `RADAR_*` variables. Unknown `RADAR_*` names are errors, except the ones other
-    /// tools of the project use (`RADAR_REQUIRE_SERVICES`, `RADAR_TEST_*`, `RADAR_LOG`).
-    pub fn from_env(vars: impl Iterator<Item = (String, String)>) -> (Layer, Vec<String>) {
-        let mut l = Layer::default();
-        let mut errors = Vec::new();
-        for (k, v) in vars {
-            let Some(name) = k.strip_prefix("RADAR_") else {
-                continue;
-            };
-            if name == "REQUIRE_SERVICES" || name.starts_with("TEST_") || name == "LOG" {
-                continue;
-            }
-            let parse_num = |errors: &mut Vec<String>, what: &str| -> Option<u64> {
-                match v.parse::<u64>() {
-                    Ok(n) => Some(n),
-                    Err(_) => {
-                        errors.push(format!("{k}={v:?}: {what} must be a whole number"));
-                        None
-                    }
-                }
-            };
-            match name {
-                "LISTEN" => l.listen = Some(v.clone()),
-                "DATA" => l.data = Some(PathBuf::from(&v)),
-                "DATABASE_URL" => l.database_url = Some(v.clone()),
-                "TOPOLOGY" => l.topology = Some(PathBuf::from(&v)),
-                "MAX_BODY_BYTES" => {
-                    l.max_body_bytes = parse_num(&mut errors, "a size in bytes").map(|n| n as usize)
-                }
-                "WARMUP_DAYS" => {
-                    l.warmup_days = parse_num(&mut errors, "a number of days").map(|n| n as u32)
-                }
-                "OPERATOR_TOKEN" => l.operator_token = Some(v.clone()),
-                "TRUST_FORWARDED_FOR" => match v.as_str() {
-                    "1" | "true" => l.trust_forwarded_for = Some(true),
-                    "0" | "false" => l.trust_forwarded_for = Some(false),
-                    _ => errors.push(format!("{k}={v:?}: write true or false")),
-                },
-                _ => errors.push(format!(
-                    "unknown environment variable {k}; known: {}",
-                    ENV_KEYS
-                        .iter()
-                        .map(|k| format!("RADAR_{k}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+        impl Default for DetectorSettings {
+            fn default() -> Self {
+                let d = DetectorConfig::default();
+                DetectorSettings { $($field: d.$field,)* }
             }
         }
-        (l, errors)
-    }
+
+        impl DetectorSettings {
+            /// The detector's configuration. Every field is listed, so a new tunable of the
+            /// detector cannot be forgotten here.
+            pub fn to_config(&self) -> DetectorConfig {
+                DetectorConfig { $($field: self.$field,)* }
+            }
+        }
+    };
+}
+
+detector_settings! {
+    dedup_window_minutes: u32,
+    repeat_threshold: u32,
+    warmup_minutes: u32,
+    warmup_quiet_minutes: u32,
+    warmup_min_excess: f32,
+    min_rate: f32,
+    rate_slack: f32,
+    cold_z: f32,
+    cold_abs: f32,
+    cold_rel: f32,
+    prior_weight: f32,
+    rise_ratio: f32,
+    rise_abs: f32,
+    cusum_cap: f32,
+    alarm_llr: f32,
+    min_excess: f32,
+    flood_min_excess: f32,
+    flood_quick_flags: u32,
+    quick_repeat_minutes: u32,
+    instant_excess: f32,
+    learn_min_alpha: f32,
+    anomaly_weight: f32,
+    suspect_score: f32,
+    suspect_weight: f32,
+    gap_expected: f32,
+    level_alpha: f32,
+    winsor_z: f32,
+    fast_alpha: f32,
+    hot_ratio: f32,
+    hot_abs: f32,
+    quiet_minutes: u32,
+    merge_minutes: u32,
+    split_minutes: u32,
+    scope_llr: f32,
+    scope_min_excess: f32,
+    tech_min_expected: f32,
+}
+
+/// Prefix of the environment variables.
+const ENV_PREFIX: &str = "RADAR_";
+
+/// `RADAR_*` variables that are not settings: used by the tests, CI, logging and `--config`.
+fn not_a_setting(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key == "require_services" || key == "log" || key == "config" || key.starts_with("test_")
 }
 
 impl Settings {
-    /// Applies layers in order (later wins) and checks the result; all errors at once.
-    pub fn resolve(layers: &[Layer], mut errors: Vec<String>) -> Result<Settings, Vec<String>> {
-        let mut s = Settings::default();
-        for l in layers {
-            if let Some(v) = &l.listen {
-                match v.parse() {
-                    Ok(a) => s.listen = a,
-                    Err(_) => errors.push(format!(
-                        "listen: {v:?} is not an address; write host:port, e.g. 127.0.0.1:8080"
-                    )),
-                }
+    /// Reads the layers (the file if given, the environment, `flags`), checks them and
+    /// resolves them; every problem at once. `flags` serialises to a map of setting names;
+    /// absent (`None`) flags are left out.
+    pub fn load(file: Option<&Path>, flags: &impl Serialize) -> Result<Settings, Vec<String>> {
+        let mut layers = Vec::new();
+        let mut errors = Vec::new();
+        let read = [
+            file.map(Layer::file),
+            Some(Layer::env()),
+            Some(Layer::flags(flags)),
+        ];
+        for layer in read.into_iter().flatten() {
+            match layer {
+                Ok(l) => layers.push(l),
+                Err(e) => errors.push(e),
             }
-            if let Some(v) = &l.data {
-                s.data = v.clone();
+        }
+        Settings::resolve(layers, errors)
+    }
+
+    /// Applies layers in order (later wins) over the defaults after checking each key of each
+    /// layer, then range-checks the detector's tunables; all errors at once, `errors` first.
+    pub fn resolve(
+        mut layers: Vec<Layer>,
+        mut errors: Vec<String>,
+    ) -> Result<Settings, Vec<String>> {
+        for l in &mut layers {
+            l.keep_valid(&mut errors);
+        }
+        let merged = layers.iter().fold(Figment::new(), |fig, l| {
+            fig.merge(Serialized::defaults(l.data.clone()))
+        });
+        let settings = match merged.extract_lossy::<Settings>() {
+            Ok(s) => s,
+            Err(e) => {
+                // Each key was accepted on its own; this is not expected, but say so if it is.
+                errors.push(format!("settings: {}", e.kind));
+                return Err(errors);
             }
-            if let Some(v) = &l.database_url {
-                if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
-                    errors.push(format!(
-                        "database_url: {:?} is not a PostgreSQL URL; write postgres://user@host:5432/db (leave it unset for the embedded store)",
-                        v.split('@').next_back().unwrap_or("")
-                    ));
-                }
-                s.database_url = Some(v.clone());
-            }
-            if let Some(v) = &l.topology {
-                s.topology = Some(v.clone());
-            }
-            if let Some(v) = l.max_body_bytes {
-                if v < 1024 {
-                    errors.push(format!("max_body_bytes: {v} is too small; at least 1024"));
-                }
-                s.max_body_bytes = v;
-            }
-            if let Some(v) = l.trust_forwarded_for {
-                s.trust_forwarded_for = v;
-            }
-            if let Some(v) = &l.operator_token {
-                if v.len() < 16 {
-                    errors.push(
-                        "operator_token: too short; use at least 16 random characters".into(),
-                    );
-                }
-                s.operator_token = Some(v.clone());
-            }
-            if let Some(v) = l.warmup_days {
-                s.warmup_days = v;
+        };
+        if let Err(bad) = settings.detector_config().validate() {
+            for e in bad {
+                let path = ["detector".to_owned(), e.field.to_owned()];
+                let given = layers.iter().rev().find(|l| l.has(&path));
+                let name = match given {
+                    Some(l) => l.origin.name(&path),
+                    None => format!("detector.{} (default)", e.field),
+                };
+                errors.push(format!(
+                    "{name}: {} is out of range; allowed: {}",
+                    e.value, e.allowed
+                ));
             }
         }
         if errors.is_empty() {
-            Ok(s)
+            Ok(settings)
         } else {
             Err(errors)
         }
     }
 
-    /// Where the store lives: the database URL, or the data directory.
+    /// The detector's configuration from the `[detector]` table.
+    pub fn detector_config(&self) -> DetectorConfig {
+        self.detector.to_config()
+    }
+
+    /// Where the store lives: the database URL, or the data directory. The URL includes its
+    /// password: pass it to `radar_store::open` only, never to a log or a message (use
+    /// [`Settings::store_name`] there).
     pub fn store_target(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| self.data.display().to_string())
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => self.data.display().to_string(),
+        }
+    }
+
+    /// The store for logs and messages: the database URL without its password, or the data
+    /// directory.
+    pub fn store_name(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.to_string(),
+            None => self.data.display().to_string(),
+        }
+    }
+}
+
+/// Where a layer comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    File(PathBuf),
+    Env,
+    Flags,
+}
+
+impl Origin {
+    /// A key as the user wrote it in this layer: `radar.toml: detector.min_excess`,
+    /// `RADAR_DETECTOR__MIN_EXCESS`, `--listen`.
+    fn name(&self, path: &[String]) -> String {
+        match self {
+            Origin::File(p) => format!("{}: {}", p.display(), path.join(".")),
+            Origin::Env => format!("{ENV_PREFIX}{}", path.join("__").to_ascii_uppercase()),
+            Origin::Flags => format!("--{}", path.join("-").replace('_', "-")),
+        }
+    }
+}
+
+/// One layer of settings: the keys it sets.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    origin: Origin,
+    data: Dict,
+}
+
+impl Layer {
+    /// Reads a TOML settings file.
+    pub fn file(path: &Path) -> Result<Layer, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read settings file: {e}", path.display()))?;
+        Layer::toml(path, &text)
+    }
+
+    /// Parses TOML text as if read from `path`.
+    pub fn toml(path: &Path, text: &str) -> Result<Layer, String> {
+        match Toml::string(text).data() {
+            Ok(mut map) => Ok(Layer {
+                origin: Origin::File(path.to_owned()),
+                data: map.remove(&Profile::Default).unwrap_or_default(),
+            }),
+            // The TOML error quotes the offending line, which may hold a secret: say where
+            // and what only.
+            Err(_) => Err(match toml::from_str::<toml::Table>(text) {
+                Err(e) => {
+                    let at = e.span().map(|s| line_col(text, s.start));
+                    match at {
+                        Some((line, col)) => format!(
+                            "{}: line {line}, column {col}: {}",
+                            path.display(),
+                            e.message()
+                        ),
+                        None => format!("{}: {}", path.display(), e.message()),
+                    }
+                }
+                Ok(_) => format!("{}: not a settings file", path.display()),
+            }),
+        }
+    }
+
+    /// Reads the `RADAR_*` environment variables, except those that are not settings
+    /// (`RADAR_REQUIRE_SERVICES`, `RADAR_TEST_*`, `RADAR_LOG`, `RADAR_CONFIG`).
+    pub fn env() -> Result<Layer, String> {
+        let env = Env::prefixed(ENV_PREFIX)
+            .filter(|k| !not_a_setting(k.as_str()))
+            .split("__");
+        match env.data() {
+            Ok(mut map) => Ok(Layer {
+                origin: Origin::Env,
+                data: map.remove(&Profile::Default).unwrap_or_default(),
+            }),
+            Err(e) => Err(format!("environment: {}", e.kind)),
+        }
+    }
+
+    /// The command-line flags given: `flags` serialised, without absent (`None`) values.
+    pub fn flags(flags: &impl Serialize) -> Result<Layer, String> {
+        let data = match Value::serialize(flags) {
+            Ok(Value::Dict(_, d)) => d,
+            Ok(_) => return Err("flags: not a set of named flags".into()),
+            Err(e) => return Err(format!("flags: {}", e.kind)),
+        };
+        Ok(Layer {
+            origin: Origin::Flags,
+            data: data
+                .into_iter()
+                .filter(|(_, v)| !matches!(v, Value::Empty(..)))
+                .collect(),
+        })
+    }
+
+    fn has(&self, path: &[String]) -> bool {
+        let mut dict = &self.data;
+        for (i, key) in path.iter().enumerate() {
+            match dict.get(key) {
+                Some(_) if i + 1 == path.len() => return true,
+                Some(Value::Dict(_, d)) => dict = d,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Checks each key on its own (the `detector` table key by key), reports the bad ones
+    /// and keeps the good ones.
+    fn keep_valid(&mut self, errors: &mut Vec<String>) {
+        let mut kept = Dict::new();
+        for (key, value) in std::mem::take(&mut self.data) {
+            match value {
+                Value::Dict(tag, table) if key == "detector" => {
+                    let mut good = Dict::new();
+                    for (k, v) in table {
+                        let one = Dict::from([(k.clone(), v.clone())]);
+                        let path = [key.clone(), k.clone()];
+                        match check(Dict::from([(key.clone(), Value::Dict(tag, one))])) {
+                            Ok(()) => {
+                                good.insert(k, v);
+                            }
+                            Err(e) => errors.push(self.describe(&path, e)),
+                        }
+                    }
+                    kept.insert(key, Value::Dict(tag, good));
+                }
+                value => match check(Dict::from([(key.clone(), value.clone())])) {
+                    Ok(()) => {
+                        kept.insert(key, value);
+                    }
+                    Err(e) => errors.push(self.describe(&[key], e)),
+                },
+            }
+        }
+        self.data = kept;
+    }
+
+    /// The error message for a key: its name in this layer, then what is wrong.
+    fn describe(&self, path: &[String], e: figment::error::Kind) -> String {
+        let name = self.origin.name(path);
+        match e {
+            figment::error::Kind::UnknownField(_, known) => {
+                let known: Vec<String> = known
+                    .iter()
+                    .map(|k| match (&self.origin, path.len()) {
+                        (Origin::Env, 1) if *k == "detector" => format!("{ENV_PREFIX}DETECTOR__*"),
+                        (Origin::Env, 1) => format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()),
+                        _ => (*k).to_owned(),
+                    })
+                    .collect();
+                format!("{name}: unknown setting; known: {}", known.join(", "))
+            }
+            kind => format!("{name}: {kind}"),
+        }
+    }
+}
+
+/// Whether a map of one key deserialises into [`Settings`].
+fn check(one: Dict) -> Result<(), figment::error::Kind> {
+    Figment::from(Serialized::defaults(one))
+        .extract_lossy::<Settings>()
+        .map(drop)
+        .map_err(|e| e.kind)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+    (line, col)
+}
+
+/// A secret value: `Debug` and `Display` print `[redacted]`; the value is zeroed when dropped.
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// The value itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The value's bytes, for comparing digests.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.expose().as_bytes()
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(SecretString::from(s))
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(SecretString::from(s))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Reads text (an all-digit value from the environment arrives as a number) and never
+/// repeats the value in an error.
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        struct V;
+        impl<'a> de::Visitor<'a> for V {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret::from(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Secret, E> {
+                Ok(Secret::from(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Secret, E> {
+                Ok(Secret::from(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Secret, E> {
+                Err(E::custom("must be text, not a number (quote it)"))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Secret, E> {
+                Err(E::custom("must be text, not true or false"))
+            }
+            fn visit_map<A: de::MapAccess<'a>>(self, _: A) -> Result<Secret, A::Error> {
+                Err(de::Error::custom("must be text, not a table"))
+            }
+            fn visit_seq<A: de::SeqAccess<'a>>(self, _: A) -> Result<Secret, A::Error> {
+                Err(de::Error::custom("must be text, not a list"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A PostgreSQL URL. It prints with its password replaced by `[redacted]`.
+#[derive(Clone)]
+pub struct DatabaseUrl(Secret);
+
+impl DatabaseUrl {
+    /// Accepts `postgres://…` and `postgresql://…`.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        let url = DatabaseUrl(Secret::from(url));
+        if url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://") {
+            Ok(url)
+        } else {
+            Err(format!(
+                "{url} is not a PostgreSQL URL; write postgres://user@host:5432/db (leave it unset for the embedded store)"
+            ))
+        }
+    }
+
+    /// The URL with its password, for connecting only.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+/// The URL with the password of its user information (`user:password@`) and of a
+/// `password=` parameter replaced by `[redacted]`.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const R: &str = "[redacted]";
+        let url = self.expose();
+        let (scheme, rest) = match url.split_once("://") {
+            Some((s, r)) => (Some(s), r),
+            None => (None, url),
+        };
+        let (before_query, query) = match rest.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match before_query.find('/') {
+            Some(i) => before_query.split_at(i),
+            None => (before_query, ""),
+        };
+        if let Some(s) = scheme {
+            write!(f, "{s}://")?;
+        }
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => write!(f, "{user}:{R}@{host}")?,
+                None => write!(f, "{userinfo}@{host}")?,
+            },
+            None => f.write_str(authority)?,
+        }
+        f.write_str(path)?;
+        if let Some(q) = query {
+            f.write_str("?")?;
+            for (i, param) in q.split('&').enumerate() {
+                if i > 0 {
+                    f.write_str("&")?;
+                }
+                match param.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => write!(f, "{k}={R}")?,
+                    _ => f.write_str(param)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DatabaseUrl, D::Error> {
+        let url = Secret::deserialize(d)?;
+        DatabaseUrl::parse(url.expose()).map_err(de::Error::custom)
+    }
+}
+
+/// Field parsers with messages that say how to fix the value.
+mod parse {
+    use super::*;
+
+    /// Text; an all-digit value from the environment arrives as a number.
+    struct Text;
+    impl de::Visitor<'_> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("text")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+
+    pub fn address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+        let s = d.deserialize_any(Text)?;
+        s.parse().map_err(|_| {
+            de::Error::custom(format!(
+                "{s:?} is not an address; write host:port, e.g. 127.0.0.1:8080"
+            ))
+        })
+    }
+
+    pub fn path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        d.deserialize_any(Text).map(PathBuf::from)
+    }
+
+    pub fn some_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        path(d).map(Some)
+    }
+
+    pub fn body_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        let n = usize::deserialize(d)?;
+        if n < 1024 {
+            return Err(de::Error::custom(format!(
+                "{n} is too small; at least 1024"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn operator_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+        let token = Secret::deserialize(d)?;
+        if token.expose().chars().count() < 16 {
+            return Err(de::Error::custom(
+                "too short; use at least 16 random characters",
+            ));
+        }
+        Ok(Some(token))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn layers_override_in_order() {
-        let file: Layer = toml::from_str("listen = \"127.0.0.1:9000\"\nwarmup_days = 3").unwrap();
-        let (env, errs) = Layer::from_env(
-            vec![("RADAR_LISTEN".to_string(), "127.0.0.1:9001".to_string())].into_iter(),
-        );
-        let flags = Layer {
-            data: Some("/tmp/x".into()),
-            ..Layer::default()
-        };
-        let s = Settings::resolve(&[file, env, flags], errs).unwrap();
-        assert_eq!(s.listen.port(), 9001);
-        assert_eq!(s.warmup_days, 3);
-        assert_eq!(s.data, PathBuf::from("/tmp/x"));
-    }
-
-    #[test]
-    fn all_errors_at_once() {
-        let (env, errs) = Layer::from_env(
-            vec![
-                ("RADAR_LISTEN".to_string(), "nowhere".to_string()),
-                ("RADAR_COLOUR".to_string(), "blue".to_string()),
-                ("RADAR_WARMUP_DAYS".to_string(), "x".to_string()),
-                ("RADAR_DATABASE_URL".to_string(), "mysql://h/db".to_string()),
-            ]
-            .into_iter(),
-        );
-        let e = Settings::resolve(&[env], errs).unwrap_err();
-        assert_eq!(e.len(), 4, "{e:?}");
-    }
-
-    #[test]
-    fn unknown_file_key() {
-        assert!(toml::from_str::<Layer>("colour = 1").is_err());
-    }
-}
+mod tests;

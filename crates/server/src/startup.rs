@@ -70,7 +70,7 @@ impl Application {
             )
         })?;
         let metrics = Arc::new(Metrics::default());
-        let detection = Arc::new(Detection::new(&topology));
+        let detection = Arc::new(Detection::new(&topology, settings.detector_config()));
         let now = clock.now();
         let started = Instant::now();
         let warmed = detection

@@ -2,14 +2,20 @@
 //! the package's topology, and its reports and events played into the running server on a
 //! manual clock: 12–17 May at once, the afternoon of 17 May (the LTE outage) at two minutes
 //! per second, the rest of the week at an hour per second.
+//!
+//! The May 2017 week comes from the binary itself: the generator that wrote
+//! `scenarios/o2-2017-05` builds the same package in memory (a test checks that both are the
+//! same), so an installed `radar` plays it from any folder.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicI64;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 use radar_core::Timestamp;
+use radar_scenario::package::Package;
 use radar_server::playback::{play, Leg};
 use radar_server::settings::Settings;
 use radar_server::state::Clock;
@@ -25,17 +31,45 @@ macro_rules! say {
     }};
 }
 
-/// The package shipped in the repository.
-const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/o2-2017-05");
-
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Scenario package to play [default: the shipped May 2017 week]
+    /// Scenario package to play [default: the May 2017 week, built in]
     #[arg(long)]
     pub scenario: Option<PathBuf>,
+}
+
+/// The May 2017 week, generated in memory. A spinner shows when that takes more than a
+/// second (a debug build takes several).
+fn built_in() -> anyhow::Result<Package> {
+    let (done, wait) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(radar_scenario::may2017::build().package());
+    });
+    let built = match wait.recv_timeout(Duration::from_secs(1)) {
+        Ok(built) => built,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            bar.set_message("building the May 2017 week in memory");
+            if bar.is_hidden() {
+                say!("Building the May 2017 week in memory…");
+            }
+            bar.enable_steady_tick(Duration::from_millis(100));
+            let built = wait.recv();
+            bar.finish_and_clear();
+            built.context("the scenario generator failed")?
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            anyhow::bail!("the scenario generator failed")
+        }
+    };
+    built.map_err(|e| anyhow::anyhow!("the built-in May 2017 week does not load:\n{e}"))
 }
 
 fn at(s: &str) -> Timestamp {
@@ -49,12 +83,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.listen
         )
     })?;
-    let dir = args
-        .scenario
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(SHIPPED));
-    let pkg = radar_scenario::package::load(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot load the demo scenario {}:\n{e}", dir.display()))?;
+    let pkg = match &args.scenario {
+        Some(dir) => radar_scenario::package::load(dir).map_err(|e| {
+            anyhow::anyhow!("cannot load the demo scenario {}:\n{e}", dir.display())
+        })?,
+        None => built_in()?,
+    };
     let data = tempfile::Builder::new()
         .prefix("radar-demo-")
         .tempdir()

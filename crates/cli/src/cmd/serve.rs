@@ -3,50 +3,42 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use radar_server::settings::{Layer, Settings};
+use radar_server::settings::Settings;
 use radar_server::Application;
 
-#[derive(clap::Args, Debug)]
+/// The flags of `radar serve` (and of `radar import`, which opens the same store). Each flag
+/// is the setting of the same name; the settings' defaults and meanings are declared in
+/// `radar_server::settings`. Serialised, the flags given are the last settings layer.
+#[derive(clap::Args, Debug, serde::Serialize)]
 #[group(skip)]
 pub struct Args {
-    /// Address to listen on [default: 127.0.0.1:8080]
+    /// Address to listen on (setting `listen`)
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
-    /// Data directory for the embedded store and the reporter secret [default: ./radar-data]
+    /// Data directory for the embedded store and the reporter secret (setting `data`)
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PathBuf>,
-    /// Settings file (TOML); environment RADAR_* and flags override it
-    #[arg(long)]
+    /// Settings file (TOML); RADAR_* environment variables and flags override it
+    #[arg(long, env = "RADAR_CONFIG")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// PostgreSQL URL (postgres://…); without it the embedded SQLite store is used
+    /// PostgreSQL URL (postgres://…); without it the embedded SQLite store is used (setting
+    /// `database_url`)
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
-    /// Topology file (TOML); without it the shipped German topology is used
+    /// Topology file (TOML); without it the shipped German topology is used (setting
+    /// `topology`)
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub topology: Option<PathBuf>,
 }
 
 /// File, then environment, then flags; every error at once.
 pub fn settings(args: &Args) -> anyhow::Result<Settings> {
-    let mut layers = Vec::new();
-    let mut errors = Vec::new();
-    if let Some(path) = &args.config {
-        match Layer::from_file(path) {
-            Ok(l) => layers.push(l),
-            Err(e) => errors.push(e),
-        }
-    }
-    let (env, env_errors) = Layer::from_env(std::env::vars());
-    layers.push(env);
-    errors.extend(env_errors);
-    layers.push(Layer {
-        listen: args.listen.clone(),
-        data: args.data.clone(),
-        database_url: args.database_url.clone(),
-        topology: args.topology.clone(),
-        ..Layer::default()
-    });
-    Settings::resolve(&layers, errors)
+    Settings::load(args.config.as_deref(), args)
         .map_err(|errs| anyhow::anyhow!("invalid settings:\n  {}", errs.join("\n  ")))
 }
 

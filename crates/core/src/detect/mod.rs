@@ -132,6 +132,8 @@
 //! feeds each minute before closing it (the server's detection stage does).
 
 mod series;
+mod validate;
+pub use validate::ConfigError;
 
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,7 @@ pub async fn spawn_app_with(dir: tempfile::TempDir, history: &[radar_core::Repor
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.path().to_path_buf(),
         max_body_bytes: 256 * 1024,
-        operator_token: Some(OPERATOR_TOKEN.to_owned()),
+        operator_token: Some(OPERATOR_TOKEN.into()),
         ..Settings::default()
     };
     let store = radar_store::open(&dir.path().display().to_string())
