@@ -7,7 +7,8 @@ use maud::html;
 use radar_core::correlate::{Relation, Verdict};
 
 use crate::explain::outages::product_view;
-use crate::publish::pages::{incident_block, language, layout, PageQuery};
+use crate::publish::local_time;
+use crate::publish::pages::{language, layout, outage_block, PageQuery};
 use crate::state::AppState;
 
 pub async fn incident_page(
@@ -58,18 +59,22 @@ pub async fn incident_page(
         (_, Verdict::Unrelated) => "Unrelated",
         (_, Verdict::Undetermined) => "Undetermined",
     };
+    let tz = st.topology.time_zone(me.provider.as_str());
+    let now = lv.view.now;
     let body = html! {
         h1 { (provider_name) ": " (me.id) }
         p { small { a href="?lang=de" { "Deutsch" } " · " a href="?lang=en" { "English" } } }
+        (outage_block(&st, me, lang, lv.view.now))
         @if let Some(inc) = &me.incident {
-            (incident_block(inc, lang))
             h2 { "Timeline" }
-            ul { @for t in &inc.timeline { li { (t.time()) " " (serde_json::to_string(t).unwrap_or_default()) } } }
+            ul { @for t in &inc.timeline { li { (local_time::date_time(t.time(), tz, lang, now)) ": " (timeline_sentence(t, lang)) } } }
         }
         @if me.is_detected() {
             div.box {
                 p { strong { (if lang == "de" { "Aus Nutzermeldungen erkannt" } else { "Detected from user reports" }) } }
-                p { "Since " (me.start) " (detected " (me.detected_at) ")" @if let Some(end) = me.end { ", ended " (end) } }
+                p { (if lang == "de" { "Erste Meldungen " } else { "First reports " }) (local_time::date_time(me.start, tz, lang, now))
+                    (if lang == "de" { ", erkannt " } else { ", detected " }) (local_time::date_time(me.detected_at, tz, lang, now))
+                    @if let Some(end) = me.end { (if lang == "de" { ", vorbei " } else { ", over " }) (local_time::date_time(end, tz, lang, now)) } }
                 p { "Services: " (me.services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
                     " · technologies: " (me.technologies.join(", "))
                     " · problems: " (me.problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
@@ -95,4 +100,20 @@ pub async fn incident_page(
         }
     };
     Html(layout(&me.id, body).into_string()).into_response()
+}
+
+/// One timeline entry as a sentence.
+fn timeline_sentence(t: &radar_core::incident::TimelineEntry, lang: &str) -> String {
+    use radar_core::incident::TimelineEntry as T;
+    let de = lang == "de";
+    match t {
+        T::Declared { state, .. } if de => format!("gemeldet, Stand: {state}"),
+        T::Declared { state, .. } => format!("declared, state: {state}"),
+        T::StateChanged { from, to, .. } if de => format!("Stand von {from} auf {to}"),
+        T::StateChanged { from, to, .. } => format!("state changed from {from} to {to}"),
+        T::Updated { fields, .. } if de => format!("geändert: {}", fields.join(", ")),
+        T::Updated { fields, .. } => format!("updated: {}", fields.join(", ")),
+        T::Statement { .. } if de => "neue Mitteilung".to_owned(),
+        T::Statement { .. } => "new statement".to_owned(),
+    }
 }

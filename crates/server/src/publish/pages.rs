@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::explain::outages::product_view;
 use crate::publish::api::known_provider;
+use crate::publish::local_time;
 use crate::state::AppState;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1b1f24}\
@@ -69,8 +70,8 @@ fn scope(st: &AppState, o: &Outage) -> String {
     parts.join(" · ")
 }
 
-/// The headline of a provider in words.
-fn headline_text(st: &AppState, h: &ProviderStatus) -> String {
+/// The headline of a provider in words: "Problems with Mobile internet since 14:49, 2 h 10 min".
+fn headline_text(st: &AppState, h: &ProviderStatus, lang: &str, now: Timestamp) -> String {
     let names: Vec<String> = h
         .affected
         .iter()
@@ -80,18 +81,28 @@ fn headline_text(st: &AppState, h: &ProviderStatus) -> String {
                 .map_or_else(|| s.to_string(), |x| x.name.clone())
         })
         .collect();
-    let what = if names.is_empty() {
-        "Problems".to_owned()
-    } else {
-        format!("Problems with {}", names.join(", "))
+    let de = lang == "de";
+    let what = match (names.is_empty(), de) {
+        (true, false) => "Problems".to_owned(),
+        (true, true) => "Probleme".to_owned(),
+        (false, false) => format!("Problems with {}", names.join(", ")),
+        (false, true) => format!("Probleme mit {}", names.join(", ")),
     };
     match h.since {
-        Some(t) => format!("{what} since {t}"),
+        Some(t) => format!(
+            "{what} {}",
+            local_time::since(t, now, st.topology.time_zone(h.provider.as_str()), lang)
+        ),
         None => what,
     }
 }
 
-pub async fn overview(State(st): State<AppState>) -> Response {
+pub async fn overview(
+    State(st): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let lang = language(q.lang.as_deref(), &headers);
     let lv = match product_view(&st).await {
         Ok(v) => v,
         Err(p) => return p.into_response(),
@@ -106,7 +117,7 @@ pub async fn overview(State(st): State<AppState>) -> Response {
                     td { a href={ "/providers/" (p.id) } { (p.name) } }
                     td {
                         @match lv.view.provider(&p.id) {
-                            Some(h) if h.level != Level::Operational => { span.bad { (headline_text(&st, h)) } }
+                            Some(h) if h.level != Level::Operational => { span.bad { (headline_text(&st, h, lang, lv.view.now)) } }
                             _ => { span.ok { "No known problems" } }
                         }
                     }
@@ -146,23 +157,42 @@ pub fn language(query: Option<&str>, headers: &axum::http::HeaderMap) -> &'stati
         .unwrap_or("en")
 }
 
-/// A declared incident as a block: title, state, scope, statements, workaround, expected end.
-pub fn incident_block(inc: &radar_core::incident::Incident, lang: &str) -> Markup {
+/// One outage as a block: what (the operator's title, else "detected from user reports"),
+/// its state, since when (local time of the provider, and how long), where, the workaround
+/// while it applies, the expected end, and the statements, newest first.
+pub fn outage_block(st: &AppState, o: &Outage, lang: &str, now: Timestamp) -> Markup {
     let t = |x: &radar_core::event::LocalizedText| x.get(lang).unwrap_or("").to_owned();
+    let tz = st.topology.time_zone(o.provider.as_str());
+    let de = lang == "de";
     html! {
         div.box {
-            p { strong { (t(&inc.title)) } " — " (inc.category) ", " span class=(if inc.is_open() { "bad" } else { "ok" }) { (inc.state) } }
-            p { "Since " (inc.start)
-                @if let Some(e) = inc.expected_end { " · expected end " (e) }
-                @if let Some(e) = inc.end { " · ended " (e) } }
-            @if !inc.services.is_empty() || !inc.components.is_empty() {
-                p { "Affects: "
-                    (inc.services.iter().map(|s| s.as_str()).chain(inc.components.iter().map(|c| c.component.as_str())).collect::<Vec<_>>().join(", "))
-                    @match &inc.regions { None => " (all regions)", Some(r) => { " (" (r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")) ")" } } }
+            p {
+                strong {
+                    @match &o.incident {
+                        Some(inc) => { (t(&inc.title)) }
+                        None => { (if de { "Aus Nutzermeldungen erkannt" } else { "Detected from user reports" }) }
+                    }
+                }
+                " — " span class=(if o.is_open() { "bad" } else { "ok" }) { (o.state) }
             }
-            @if let Some(w) = inc.workaround().filter(|_| inc.is_open()) { p.ok { (if lang == "de" { "Abhilfe: " } else { "Workaround: " }) (t(w)) } }
-            @for s in inc.statements.iter().rev() { p { small { (s.time) } " " (t(&s.text)) } }
-            p { a href={ "/incidents/" (inc.id) "?lang=" (lang) } { "Details and related incidents" } }
+            p {
+                @match o.end {
+                    None => { (local_time::since(o.start, now, tz, lang)) }
+                    Some(end) => {
+                        (local_time::date_time(o.start, tz, lang, now)) " – " (local_time::date_time(end, tz, lang, now))
+                        " (" (local_time::duration(end.0 - o.start.0, lang)) ")"
+                    }
+                }
+                @if let Some(e) = o.incident.as_ref().and_then(|i| i.expected_end).filter(|_| o.is_open()) {
+                    " · " (if de { "erwartetes Ende " } else { "expected end " }) (local_time::date_time(e, tz, lang, now))
+                }
+            }
+            p { (scope(st, o)) }
+            @if let Some(inc) = &o.incident {
+                @if let Some(w) = inc.workaround().filter(|_| o.is_open()) { p.ok { (if de { "Abhilfe: " } else { "Workaround: " }) (t(w)) } }
+                @for s in inc.statements.iter().rev() { p { small { (local_time::date_time(s.time, tz, lang, now)) } " " (t(&s.text)) } }
+            }
+            p { a href={ "/incidents/" (o.id) "?lang=" (lang) } { (if de { "Details und Zusammenhänge" } else { "Details and related incidents" }) } }
         }
     }
 }
@@ -232,6 +262,7 @@ pub async fn render_provider(
         .provider(provider.as_str())
         .expect("checked provider");
     let now = st.clock.now();
+    let tz = st.topology.time_zone(provider.as_str());
     let since = Timestamp((now.0 / 900 - 95) * 900);
     // A store failure leaves the rest of the page (and the report form) working, with a note.
     let mut unavailable: Vec<&str> = Vec::new();
@@ -282,24 +313,15 @@ pub async fn render_provider(
         }
         div.box {
             @match headline {
-                Some(h) if h.level != Level::Operational => { p.bad { (headline_text(st, h)) } }
-                _ => { p.ok { "No known problems right now." } }
+                Some(h) if h.level != Level::Operational => { p.bad { (headline_text(st, h, lang, now)) } }
+                _ => { p.ok { (if lang == "de" { "Derzeit keine bekannten Probleme." } else { "No known problems right now." }) } }
             }
         }
         @if !open.is_empty() {
             h2 { "Current outages" }
             p { small { a href={ "?lang=de" } { "Deutsch" } " · " a href={ "?lang=en" } { "English" } } }
             @for o in &open {
-                @match &o.incident {
-                    Some(inc) => { (incident_block(inc, lang)) }
-                    None => {
-                        div.box {
-                            p { strong { "Detected from user reports" } " — " span.bad { (o.state) } }
-                            p { "Since " (o.start) ": " (scope(st, o)) }
-                            p { a href={ "/incidents/" (o.id) "?lang=" (lang) } { "Details and related incidents" } }
-                        }
-                    }
-                }
+                (outage_block(st, o, lang, now))
             }
         }
         h2 { "Reports, last 24 hours" }
@@ -309,7 +331,7 @@ pub async fn render_provider(
             table {
                 tr { th { "From" } th { "To" } th { "Scope" } th { "" } }
                 @for o in &recent {
-                    tr { td { (o.start) } td { (o.end.map(|t| t.to_string()).unwrap_or_default()) } td { (scope(st, o)) }
+                    tr { td { (local_time::date_time(o.start, tz, lang, now)) } td { (o.end.map(|t| local_time::date_time(t, tz, lang, now)).unwrap_or_default()) } td { (scope(st, o)) }
                          td { a href={ "/incidents/" (o.id) "?lang=" (lang) } { (o.id) } } }
                 }
             }
