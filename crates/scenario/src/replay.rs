@@ -108,6 +108,9 @@ pub fn replay_with(
     let mut boundary = (first.minute() + 1) * 60;
     let advance = |det: &mut Detector, boundary: i64, events_seen: &mut usize| {
         while *events_seen < pkg.events.len() && pkg.events[*events_seen].time().0 <= boundary {
+            if let Event::Incident(inc) = &pkg.events[*events_seen] {
+                det.declare_incident(inc, &pkg.topology);
+            }
             *events_seen += 1;
         }
         det.advance_to(Timestamp(boundary));

@@ -224,3 +224,58 @@ fn replay_finds_both_outages() {
         lte_det.root_component, lte.root_correct, crm_det.root_component, crm.root_correct
     );
 }
+
+#[test]
+fn crm_shutdown_is_one_long_customer_service_episode() {
+    let (pkg, _) = committed();
+    let out = replay(pkg);
+    let hour = 3600;
+    // Detected episodes of O2's customer service that overlap the shutdown, in order.
+    let eps: Vec<_> = out
+        .episodes
+        .iter()
+        .filter(|e| e.provider.as_str() == "o2-de")
+        .filter(|e| e.services.iter().any(|s| s.as_str() == "customer-service"))
+        .filter(|e| e.end.is_none_or(|t| t.0 > may2017::CRM_START) && e.start.0 < may2017::CRM_END)
+        .collect();
+    for e in &eps {
+        println!(
+            "episode {}: {:?} {} .. {}, detected {}",
+            e.id,
+            e.services,
+            e.start,
+            e.end.map_or("open".into(), |t| t.to_string()),
+            e.detected_at
+        );
+    }
+    let first = eps.first().expect("the shutdown is detected from reports");
+    assert!(
+        (first.start.0 - may2017::CRM_START).abs() <= 2 * hour,
+        "onset {} is not near the shutdown",
+        first.start
+    );
+    // Covered from its onset to its end, without gaps of more than an hour, in a few episodes.
+    assert!(eps.len() <= 3, "{} fragments", eps.len());
+    let mut covered_to = first.start.0;
+    for e in &eps {
+        assert!(
+            e.start.0 <= covered_to + hour,
+            "gap before episode {}",
+            e.id
+        );
+        covered_to = covered_to.max(e.end.map_or(i64::MAX, |t| t.0));
+    }
+    assert!(
+        covered_to >= may2017::CRM_END - 2 * hour,
+        "covered only to {}",
+        radar_core::Timestamp(covered_to)
+    );
+    // It is explained by the declared security incident on the CRM system.
+    let det = out
+        .detections
+        .outages
+        .iter()
+        .find(|d| d.id == format!("ep-{}", first.id))
+        .unwrap();
+    assert_eq!(det.root_component.as_deref(), Some("crm-dsl"), "{det:?}");
+}

@@ -137,6 +137,10 @@ detector_settings! {
     scope_llr: f32,
     scope_min_excess: f32,
     tech_min_expected: f32,
+    slow_rise_ratio: f32,
+    slow_min_minutes: u32,
+    slow_memory_minutes: u32,
+    slow_floor_share: f32,
 }
 
 /// Prefix of the environment variables.

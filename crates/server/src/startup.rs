@@ -73,11 +73,19 @@ impl Application {
         let detection = Arc::new(Detection::new(&topology, settings.detector_config()));
         let now = clock.now();
         let started = Instant::now();
+        let declared = store
+            .incidents()
+            .await
+            .context("cannot read stored incidents to warm up detection")?
+            .iter()
+            .flat_map(|s| crate::explain::incidents::declarations_of(&s.incident, &topology))
+            .collect();
         let warmed = detection
             .warm_up(
                 &*store,
                 Timestamp(now.0 - settings.warmup_days as i64 * 86_400),
                 now,
+                declared,
             )
             .await
             .context("cannot read stored reports to warm up detection")?;

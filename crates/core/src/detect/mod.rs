@@ -45,7 +45,12 @@
 //!    while its provider has an open episode) with `suspect_weight` (0.25); and nothing is
 //!    learnt while the provider's data looks cut off (empty minutes at provider level that
 //!    should have held `gap_expected` reports). So an outage does not become tomorrow's
-//!    baseline, and neither does a data gap.
+//!    baseline, and neither does a data gap. *Declared incidents:* the harness passes every
+//!    operator-declared incident to [`Detector::declare`] (or [`Detector::declare_incident`])
+//!    with the services that depend on its components; while it is open, every series of
+//!    those services learns with `anomaly_weight`, so a long outage the operator already
+//!    announced (a customer system down for days) is not learnt as the new normal before the
+//!    reports prove it.
 //! 4. **Change detection and score.** Counts are Poisson-like, so they are tested as such (this
 //!    copes with sparse night-time data where the baseline is near zero). A one-sided Poisson
 //!    CUSUM for a rise to `max(rise_ratio·λ, λ + rise_abs)` finds the onset of an excursion (the
@@ -57,6 +62,21 @@
 //!    That is an *alarm*; an excursion of a single minute alarms only with an excess of at
 //!    least `instant_excess` (a one-minute burst may be a flood whose repeats are still to
 //!    come).
+//!    *Slow test.* The CUSUM above looks for at least `rise_abs` more reporters *a minute*, so
+//!    a modest rise sustained for days (callers who cannot be helped while a customer system
+//!    is down: a few more an hour) never starts an excursion. Beside it runs a second Poisson
+//!    CUSUM for a purely relative rise to `slow_rise_ratio·l` (a sustained rise below about
+//!    `(ρ − 1)/ln ρ` times the expectation, 1.44 for ρ = 2, drifts back to zero, so day-to-day
+//!    variation does not accumulate). Its expectation `l` is the tested one without the
+//!    absolute cold-start term `cold_abs/(n+1)` (a per-minute guard a long window does not
+//!    need), and at least `slow_floor_share` of the series' mean rate over the last day (night
+//!    baselines are small and night traffic bursty: at night it takes a rise that would count
+//!    in the daytime). Over its excursion the evidence is scored as above (GLR against `l`,
+//!    excess after the repeater allowance against `min_excess`), and it alarms once the
+//!    excursion is at least `slow_min_minutes` old (anything shorter is the minute test's).
+//!    Its onset is where that excursion left zero. While a declared incident affects the
+//!    series, the excursion does not end: it runs from the declaration on (a known change
+//!    point), so the evidence of a weekend's few calls adds to Monday's.
 //! 5. **Episodes.** An alarming series joins an open episode of its provider or opens a new
 //!    episode. A series with a service joins the episode an alarm already attached that
 //!    service to; else one that shows the service above baseline (see 6), or one opened less
@@ -76,7 +96,9 @@
 //!    that shows in mobile data first and in DSL minutes later; the call surge at the hotline
 //!    during a network outage). A series without a service joins the newest episode (one with
 //!    neither service nor region: the first episode of that episode's split group, see below,
-//!    while it is open). Onset = earliest CUSUM onset of the members.
+//!    while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
+//!    only opens an episode or, when it is a declaration's, moves it; otherwise it is too
+//!    rough to).
 //!    *Split by region:* a series with a region that would join episode E joins instead the
 //!    episode of E's *split group* (E and the episodes split off it) that has a member series
 //!    in that region. Failing that, its rise is a separate fault of its own — a new episode of
@@ -96,6 +118,15 @@
 //!    the others carry the group's other faults too), and closes only after `quiet_minutes`
 //!    without that; its end is the end of the last elevated minute. Members' excursions are
 //!    reset on close.
+//!    *Slow episodes* (opened by the slow test) also stay open while a member by the slow
+//!    test is still elevated: its count over about the last `slow_memory_minutes` (decaying
+//!    sums, started from its excursion's at the alarm) exceeds the expectation, so a quiet
+//!    night keeps the evening's verdict; or its declared incident is still open. In an episode
+//!    opened by the minute test, slow members do not keep it open (a sharp outage ends when
+//!    its sharp rises do), and when it closes the slow excursions of the other series of its
+//!    services and of the service-less series are reset (the slow test must not find its
+//!    tail again). A slow episode does not count as an open episode for the learning rule
+//!    of 3 (a modest rise of one service says nothing about the provider's other series).
 //! 6. **Scope.** For every series of the provider an open episode keeps observed and expected
 //!    sums since it opened; a series is above baseline when its excess is at least
 //!    `scope_min_excess` and its log-likelihood ratio at least `scope_llr`. Services, regions and
@@ -118,8 +149,8 @@
 //!    quiet yields `lte`.
 //!
 //! # State
-//! A series is about 300 bytes (`repr(C)` [`series::Series`]: the 48-bucket `f32` profile, a
-//! `u8` maturity per bucket and a dozen scalars); the reporter window adds one hash-map entry
+//! A series is about 330 bytes (`repr(C)` [`series::Series`]: the 48-bucket `f32` profile, a
+//! `u8` maturity per bucket and about twenty scalars); the reporter window adds one hash-map entry
 //! per reporter active in the last window. `examples/detect_bench.rs` measures bytes per series
 //! and the scoring rate for two million series.
 //!
@@ -142,11 +173,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::event::{IncidentEvent, IncidentState};
 use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::{Problem, Report, Timestamp};
-use crate::topology::Topology;
+use crate::topology::{ComponentRef, Topology};
 
-use series::{poisson_llr, BlockCtx, MinuteCtx, Params, Series, HOT, MEMBER};
+use series::{poisson_llr, BlockCtx, MinuteCtx, Params, Series, DECLARED, HOT, MEMBER, SLOW};
 
 /// Number of problem types (series per region/service are created for each).
 const NQ: usize = Problem::ALL.len();
@@ -199,6 +231,17 @@ pub struct DetectorConfig {
     pub quick_repeat_minutes: u32,
     /// Excess at which an alarm needs no second minute of confirmation.
     pub instant_excess: f32,
+    /// Slow test: the rise its CUSUM looks for, as a ratio to the expectation (a sustained
+    /// rise below about `(ρ − 1)/ln ρ` times it drifts back to zero), and the shortest
+    /// excursion it may alarm on.
+    pub slow_rise_ratio: f32,
+    pub slow_min_minutes: u32,
+    /// A member by the slow test is still elevated while its count over about this many
+    /// minutes exceeds the expectation (long enough to carry an evening over the night).
+    pub slow_memory_minutes: u32,
+    /// The slow test expects at least this share of the series' mean rate over the last day
+    /// (night hours need a rise that would count in the daytime).
+    pub slow_floor_share: f32,
     /// Minimum learning rate of a baseline bucket.
     pub learn_min_alpha: f32,
     /// Learning weight while a series is anomalous (0 = learn nothing).
@@ -257,6 +300,10 @@ impl Default for DetectorConfig {
             flood_quick_flags: 2,
             quick_repeat_minutes: 10,
             instant_excess: 30.0,
+            slow_rise_ratio: 2.0,
+            slow_min_minutes: 60,
+            slow_memory_minutes: 480,
+            slow_floor_share: 0.25,
             learn_min_alpha: 1.0 / 240.0,
             anomaly_weight: 0.02,
             suspect_score: 0.2,
@@ -484,6 +531,9 @@ struct OpenEpisode {
     block: usize,
     opened: i64,
     last_hot: i64,
+    /// Opened by the slow test: its members by that test keep it open too (in an episode
+    /// opened by the minute test they do not: a sharp outage ends when its sharp rises do).
+    slow: bool,
     members: Vec<usize>,
     /// Services attached by alarms.
     attached: Vec<bool>,
@@ -527,6 +577,8 @@ pub struct Detector {
     /// in each: computed once per zone per minute, not per series.
     zones: Vec<chrono_tz::Tz>,
     zone_ctx: Vec<MinuteCtx>,
+    /// Open declared incidents: block, incident id, indexes of the services they affect.
+    declared: Vec<(usize, String, Vec<usize>)>,
     late_reports: u64,
     early_reports: u64,
     duplicate_reports: u64,
@@ -578,6 +630,7 @@ impl Detector {
             alarms: Vec::new(),
             zones: Vec::new(),
             zone_ctx: Vec::new(),
+            declared: Vec::new(),
             late_reports: 0,
             early_reports: 0,
             duplicate_reports: 0,
@@ -636,6 +689,72 @@ impl Detector {
 
     pub fn config(&self) -> &DetectorConfig {
         &self.config
+    }
+
+    /// An operator declared incident `id` of `provider` open (`open`), or resolved it, naming
+    /// the `services` that depend on its components (empty on a later line of an open
+    /// incident: keep those named before). Until it is resolved, every series of those
+    /// services learns with the anomaly weight and keeps a slow excursion open from the
+    /// declaration on (a known change point; module doc, 3 and 4). Pure: it only marks series.
+    pub fn declare(&mut self, provider: &ProviderId, id: &str, services: &[ServiceId], open: bool) {
+        let Some(&bi) = self.provider_index.get(provider) else {
+            return;
+        };
+        let b = &self.blocks[bi];
+        let idx: Vec<usize> = services
+            .iter()
+            .filter_map(|s| b.service_index.get(s).copied())
+            .collect();
+        let known = self.declared.iter().position(|d| d.0 == bi && d.1 == id);
+        match (known, open) {
+            (Some(k), true) if !idx.is_empty() => self.declared[k].2 = idx,
+            (Some(_), true) => {}
+            (Some(k), false) => {
+                self.declared.remove(k);
+            }
+            (None, true) if !idx.is_empty() => self.declared.push((bi, id.to_owned(), idx)),
+            (None, _) => {}
+        }
+        let minute = (self.next_close - self.epoch.unwrap_or(self.next_close)).max(0) as u32;
+        let b = &self.blocks[bi];
+        for s in 0..b.ns {
+            let on = self.declared.iter().any(|d| d.0 == bi && d.2.contains(&s));
+            let offs = std::iter::once(b.off_s(s))
+                .chain((0..b.nr).map(|r| b.off_sr(s, r)))
+                .chain((0..NQ).map(|q| b.off_sq(s, q)));
+            for o in offs {
+                let se = &mut self.series[b.base + o];
+                if on && se.flags & DECLARED == 0 {
+                    se.flags |= DECLARED;
+                    se.open_slow(minute);
+                } else if !on {
+                    se.flags &= !DECLARED;
+                }
+            }
+        }
+    }
+
+    /// [`Detector::declare`] for an `incident` line of `events.jsonl` or the operator API:
+    /// the services are those of its provider that depend on one of its components; it is
+    /// open until its state is `resolved`.
+    pub fn declare_incident(&mut self, incident: &IncidentEvent, topology: &Topology) {
+        let wanted: Vec<ComponentRef> = incident
+            .components
+            .iter()
+            .map(|c| c.resolve(&incident.provider))
+            .collect();
+        let services: Vec<ServiceId> = topology
+            .services_of(incident.provider.as_str())
+            .filter(|s| {
+                topology
+                    .service_closure(s)
+                    .iter()
+                    .any(|c| wanted.contains(c))
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        let open = incident.state != IncidentState::Resolved;
+        self.declare(&incident.provider, incident.id.as_str(), &services, open);
     }
 
     /// Counts a report in its minute, which must be the open one (the first minute not yet
@@ -756,8 +875,13 @@ impl Detector {
             let s = &mut self.series[base + o];
             if first == m && first >= self.next_close {
                 s.cur = s.cur.saturating_sub(1);
-            } else if s.cusum > 0.0 && i64::from(s.onset) <= rel {
-                s.allow += 1.0;
+            } else {
+                if s.cusum > 0.0 && i64::from(s.onset) <= rel {
+                    s.allow += 1.0;
+                }
+                if s.slow > 0.0 && i64::from(s.slow_onset) <= rel {
+                    s.slow_allow += 1.0;
+                }
             }
         }
     }
@@ -814,7 +938,8 @@ impl Detector {
             } else {
                 self.config.min_excess
             };
-            let in_episode = self.open.iter().any(|o| o.block == bi);
+            // A slow episode (a modest rise of some series) says nothing about the others.
+            let in_episode = self.open.iter().any(|o| o.block == bi && !o.slow);
             let base = b.base;
             let len = b.len();
             // A run of empty minutes at provider level that should have held many reports is
@@ -855,7 +980,9 @@ impl Detector {
                     .iter()
                     .any(|&i| b.key(i - b.base).region.is_some());
             if ep.members.iter().any(|&i| {
-                self.series[i].flags & HOT != 0
+                let f = self.series[i].flags;
+                f & HOT != 0
+                    && (ep.slow || f & SLOW == 0)
                     && (!regional_members || b.key(i - b.base).region.is_some())
             }) {
                 ep.last_hot = m;
@@ -949,7 +1076,10 @@ impl Detector {
                         ep.attached[s] = true;
                     }
                     let e = &mut self.episodes[ep.idx];
-                    if onset < e.start {
+                    // The slow test's onset is too rough to move an episode's, unless it is
+                    // a declaration's (a known change point).
+                    let f = self.series[i].flags;
+                    if onset < e.start && (f & SLOW == 0 || f & DECLARED != 0) {
                         e.start = onset;
                     }
                     touched.push(k);
@@ -984,6 +1114,7 @@ impl Detector {
                         block: bi,
                         opened: m,
                         last_hot: m,
+                        slow: self.series[i].flags & SLOW != 0,
                         members: vec![i],
                         foreign: vec![false; attached.len()],
                         attached,
@@ -1012,6 +1143,22 @@ impl Detector {
                 e.end = Some(end.max(e.start));
                 for &i in &ep.members {
                     self.series[i].reset_excursion();
+                }
+                // A sharp outage is over: the slow test must not find it again in the series
+                // of its services (and the service-less ones) that did not join it.
+                if !ep.slow {
+                    let b = &self.blocks[ep.block];
+                    let services = &self.episodes[ep.idx].services;
+                    for o in 0..b.len() {
+                        let of_episode = b
+                            .key(o)
+                            .service
+                            .is_none_or(|s| services.contains(&b.services[s]));
+                        let se = &mut self.series[b.base + o];
+                        if of_episode && se.flags & (MEMBER | DECLARED) == 0 {
+                            se.reset_slow();
+                        }
+                    }
                 }
                 self.pending.push(EpisodeChange::Closed(id));
                 continue;

@@ -1,4 +1,4 @@
-//! One count series: its seasonal baseline, its change detector and its score, in ~300 bytes.
+//! One count series: its seasonal baseline, its change detectors and its score, in ~330 bytes.
 //!
 //! The step that closes a minute ([`Series::step`]) is the hot loop of the detector; it does no
 //! allocation, and it computes a logarithm or an exponential only when the series has counts or
@@ -11,8 +11,14 @@ pub(crate) const BUCKETS: usize = 48;
 
 /// The series belongs to an open episode (its counts are anomalous; the baseline learns little).
 pub(crate) const MEMBER: u8 = 1;
+/// The series joined its episode on the slow test: it stays elevated while that test's
+/// excursion lives and still passes the alarm threshold.
+pub(crate) const SLOW: u8 = 2;
 /// The smoothed rate is above the "still elevated" line (keeps episodes open).
 pub(crate) const HOT: u8 = 4;
+/// An open declared incident affects the series' service: its slow excursion stays open
+/// and its baseline learns with the anomaly weight.
+pub(crate) const DECLARED: u8 = 8;
 
 /// Everything about the minute being closed that is the same for every series.
 #[derive(Clone, Copy, Debug)]
@@ -80,6 +86,13 @@ pub(crate) struct Params {
     pub cusum_cap: f32,
     pub inv_h: f32,
     pub instant_excess: f32,
+    /// Slow test: increment `x·ln ρ − (ρ − 1)·l` for a rise to ρ = `slow_rise_ratio`.
+    pub slow_ln: f32,
+    pub slow_drift: f32,
+    pub slow_min_minutes: u32,
+    /// Per-minute decay of the recent sums (`1 / slow_memory_minutes`).
+    pub recent_alpha: f32,
+    pub slow_floor_share: f32,
     pub warmup: u32,
     pub warmup_quiet: u32,
     pub warmup_min_excess: f32,
@@ -125,6 +138,11 @@ impl Params {
             cusum_cap: c.cusum_cap.max(c.alarm_llr),
             inv_h: 1.0 / c.alarm_llr.max(1e-3),
             instant_excess: c.instant_excess,
+            slow_ln: c.slow_rise_ratio.max(1.01).ln(),
+            slow_drift: c.slow_rise_ratio.max(1.01) - 1.0,
+            slow_min_minutes: c.slow_min_minutes,
+            recent_alpha: 1.0 / c.slow_memory_minutes.max(1) as f32,
+            slow_floor_share: c.slow_floor_share.max(0.0),
             warmup: c.warmup_minutes,
             warmup_quiet: c.warmup_quiet_minutes,
             warmup_min_excess: c.warmup_min_excess,
@@ -191,6 +209,8 @@ pub(crate) struct Series {
     pub seen: [u8; BUCKETS],
     /// Recent level (slow EWMA of all minutes): the prior for buckets not yet seen.
     pub level: f32,
+    /// Mean rate over about the last day (EWMA, learnt like the baseline).
+    pub daily: f32,
     /// Fast EWMA of the observed count: "still elevated".
     pub fast: f32,
     /// One-sided Poisson CUSUM.
@@ -208,8 +228,20 @@ pub(crate) struct Series {
     pub score: f32,
     /// Observed distinct count of the last closed minute.
     pub last_x: f32,
-    /// Minute (epoch-relative) at which the CUSUM last left zero: the onset estimate.
+    /// Minute (epoch-relative) at which the CUSUM last left zero: the onset estimate (of the
+    /// slow test's excursion when that test raised the alarm).
     pub onset: u32,
+    /// Slow test: a Poisson CUSUM for a rise to `slow_rise_ratio` times the expectation, the
+    /// minute it last left zero, and observed count, repeater allowance and expectation since.
+    pub slow: f32,
+    pub slow_onset: u32,
+    pub slow_x: f32,
+    pub slow_allow: f32,
+    pub slow_l: f32,
+    /// Observed count and slow-test expectation over the last `slow_memory_minutes` or so
+    /// (exponentially decaying sums: quiet nights keep the evening's ratio).
+    pub recent_x: f32,
+    pub recent_l: f32,
     /// Distinct reporters counted in the minute that is still open.
     pub cur: u32,
     /// Closed minutes since the series was created (saturating).
@@ -225,6 +257,7 @@ impl Series {
             profile: [0.0; BUCKETS],
             seen: [0; BUCKETS],
             level: 0.0,
+            daily: 0.0,
             fast: 0.0,
             cusum: 0.0,
             sum_x: 0.0,
@@ -235,6 +268,13 @@ impl Series {
             score: 0.0,
             last_x: 0.0,
             onset: 0,
+            slow: 0.0,
+            slow_onset: 0,
+            slow_x: 0.0,
+            slow_allow: 0.0,
+            slow_l: 0.0,
+            recent_x: 0.0,
+            recent_l: 0.0,
             cur: 0,
             age: 0,
             quiet: 0.0,
@@ -281,7 +321,39 @@ impl Series {
         self.sum_x = 0.0;
         self.allow = 0.0;
         self.sum_l = 0.0;
-        self.flags &= !MEMBER;
+        self.reset_slow();
+        self.flags &= !(MEMBER | SLOW);
+    }
+
+    /// Forgets the slow test's excursion.
+    pub fn reset_slow(&mut self) {
+        self.slow = 0.0;
+        self.slow_x = 0.0;
+        self.slow_allow = 0.0;
+        self.slow_l = 0.0;
+    }
+
+    /// Opens a slow excursion at `minute` unless one is already open (a declared incident
+    /// is a known change point; an excursion that began before it keeps its onset).
+    pub fn open_slow(&mut self, minute: u32) {
+        if self.slow <= 0.0 {
+            self.slow = f32::MIN_POSITIVE;
+            self.slow_onset = minute;
+            self.slow_x = 0.0;
+            self.slow_allow = 0.0;
+            self.slow_l = 0.0;
+        }
+    }
+
+    /// Evidence of the slow excursion, as a score in [0, 1] (0.5 = alarm threshold).
+    #[inline]
+    fn slow_score(&self, p: &Params, inv_min_excess: f32) -> f32 {
+        let xa = self.slow_x - self.slow_allow;
+        let excess = xa - self.slow_l;
+        if self.slow <= 0.0 || excess <= 0.0 {
+            return 0.0;
+        }
+        squash(poisson_llr(xa, self.slow_l), p.inv_h).min(squash(excess, inv_min_excess))
     }
 
     /// Closes one minute: scores the count accumulated in `cur` against the baseline, updates
@@ -358,6 +430,52 @@ impl Series {
                 self.score = 0.0;
             }
         }
+
+        // The slow test: the same evidence over a CUSUM excursion for a relative rise only
+        // (no absolute step, and without the absolute cold-start term, which a long window
+        // does not need), so a modest rise sustained for hours passes. While a declared
+        // incident affects the series the excursion stays open from the declaration on.
+        // At night the expectation is at least a share of the day's mean rate: night
+        // baselines are small and night traffic is bursty, so a long window there needs a
+        // rise that would count in the daytime too.
+        let ls = (lt - p.cold_abs * p.inv_n1[n]).max(p.slow_floor_share * self.daily);
+        let mut q = self.slow - p.slow_drift * ls;
+        if x > 0.0 {
+            q += x * p.slow_ln;
+        }
+        self.recent_x += x - p.recent_alpha * self.recent_x;
+        self.recent_l += ls - p.recent_alpha * self.recent_l;
+        if q <= 0.0 && self.flags & DECLARED == 0 {
+            self.reset_slow();
+        } else {
+            if self.slow <= 0.0 {
+                self.slow_onset = c.minute;
+                self.slow_x = 0.0;
+                self.slow_allow = 0.0;
+                self.slow_l = 0.0;
+            }
+            self.slow = q.clamp(f32::MIN_POSITIVE, p.cusum_cap);
+            self.slow_x += x;
+            self.slow_l += ls;
+        }
+        let slow_score = self.slow_score(p, inv_min_excess);
+        if slow_score > self.score {
+            self.score = slow_score;
+            // Only an excursion of an hour or more: anything shorter is the minute test's,
+            // with its rules for bursts.
+            if slow_score >= 0.5 && c.minute - self.slow_onset >= p.slow_min_minutes {
+                anomalous = true;
+                if !alarm && self.age > p.warmup && self.flags & MEMBER == 0 {
+                    alarm = true;
+                    self.onset = self.slow_onset;
+                    self.flags |= SLOW;
+                    // From here on "still elevated" is judged on recent counts, which start
+                    // as those of the excursion.
+                    self.recent_x = self.slow_x - self.slow_allow;
+                    self.recent_l = self.slow_l;
+                }
+            }
+        }
         let step = Step { alarm };
         // How much this minute may teach the baseline: nothing much while anomalous or part
         // of an episode; less while on a notable excursion (once the bucket is learnt well
@@ -367,7 +485,7 @@ impl Series {
             0.0
         } else if self.age <= p.warmup && !alarm && self.flags & MEMBER == 0 {
             1.0
-        } else if anomalous || self.flags & MEMBER != 0 {
+        } else if anomalous || self.flags & (MEMBER | DECLARED) != 0 {
             p.anomaly_weight
         } else if (self.score >= p.suspect_score && p.prior_share[n] < 0.25)
             || (in_episode && self.cusum > 0.0)
@@ -392,9 +510,16 @@ impl Series {
         w: f32,
         step: Step,
     ) -> Step {
-        // "Still elevated": a fast EWMA above a line over the baseline.
+        // "Still elevated": a fast EWMA above a line over the baseline; for a member by the
+        // slow test, the recent count above the recent expectation, or its declared incident
+        // still open (a weekend's few calls do not end what the operator says goes on).
         self.fast += p.fast_alpha * (x - self.fast);
-        if self.fast >= lt * p.hot_ratio + p.hot_abs {
+        let hot = if self.flags & SLOW != 0 {
+            self.recent_x > self.recent_l || self.flags & DECLARED != 0
+        } else {
+            self.fast >= lt * p.hot_ratio + p.hot_abs
+        };
+        if hot {
             self.flags |= HOT;
         } else {
             self.flags &= !HOT;
@@ -410,6 +535,8 @@ impl Series {
         self.seen[b] = self.seen[b].saturating_add(1);
         let la = (1.0 / self.age as f32).max(p.level_alpha) * w;
         self.level += la * (xu - self.level);
+        let da = (1.0 / self.age as f32).max(1.0 / 1440.0) * w;
+        self.daily += da * (xu - self.daily);
         step
     }
 }

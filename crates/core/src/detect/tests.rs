@@ -956,3 +956,109 @@ fn strong_outage_alarms_during_warm_up() {
     );
     assert!(sim.det.episodes().is_empty(), "{}", describe(&sim.det));
 }
+
+/// Extra "no internet" DSL reports, `rate` per minute between 07:00 and 19:00 of every day
+/// in [start, end): a modest rise in business hours, like callers of a broken system.
+fn business_hours(rate: f64, start: i64, end: i64) -> Source_ {
+    Source_ {
+        start,
+        end,
+        rate: Box::new(move |m| {
+            let h = m.rem_euclid(DAY) / 60;
+            if (7..19).contains(&h) {
+                rate
+            } else {
+                0.0
+            }
+        }),
+        mix: fault("dsl", vec![("DE-BY", 3.0), ("DE-NW", 4.0), ("DE-BE", 1.0)]),
+    }
+}
+
+#[test]
+fn long_modest_rise_is_one_episode_from_its_onset() {
+    // A week of history, then DSL reports about double for three days (business hours only):
+    // far below what the minute test looks for (two more reporters a minute).
+    let onset = T0 + 7 * DAY + 9 * 60;
+    let stop = onset + 2 * DAY + 8 * 60;
+    let end = T0 + 11 * DAY;
+    let sources = || [baseline(2.0, T0, end), business_hours(0.7, onset, stop)];
+    let mut sim = Sim::new(21);
+    sim.run(T0, end, &sources());
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    assert_eq!(
+        e.services,
+        [ServiceId::parse("dsl").unwrap()],
+        "{}",
+        describe(&sim.det)
+    );
+    assert!(
+        (e.start.0 - onset * 60).abs() <= 3600 && e.detected_at.0 - onset * 60 <= 6 * 3600,
+        "{}",
+        describe(&sim.det)
+    );
+    let end_t = e.end.expect("closed").0;
+    assert!(
+        end_t >= stop * 60 - 3600 && end_t <= stop * 60 + 16 * 3600,
+        "{}",
+        describe(&sim.det)
+    );
+
+    // The minute test alone finds it only the next day, in pieces.
+    let cfg = DetectorConfig {
+        slow_min_minutes: u32::MAX,
+        ..DetectorConfig::default()
+    };
+    let mut sim = Sim::with(21, cfg);
+    sim.run(T0, end, &sources());
+    let eps = sim.det.episodes();
+    assert!(
+        eps.len() > 1 && eps[0].detected_at.0 - onset * 60 > 12 * 3600,
+        "{}",
+        describe(&sim.det)
+    );
+}
+
+#[test]
+fn declared_incident_sets_the_onset_and_keeps_the_baseline() {
+    // The rise begins when the operator declares an incident on DSL, two days into the data.
+    let onset = T0 + 2 * DAY + 16 * 60;
+    let stop = onset + 4 * DAY;
+    let end = stop + DAY;
+    let sources = [baseline(2.0, T0, end), business_hours(0.7, onset, stop)];
+    let p = ProviderId::parse("o2-de").unwrap();
+    let dsl = ServiceId::parse("dsl").unwrap();
+    let mut sim = Sim::new(22);
+    sim.run(T0, onset, &sources);
+    sim.det
+        .declare(&p, "crm-1", std::slice::from_ref(&dsl), true);
+    // Later lines of the same incident may name no components: it stays as it was.
+    sim.det.declare(&p, "crm-1", &[], true);
+    sim.run(onset, stop - 12 * 60, &sources);
+    // Its baseline has not learnt the rise: at noon it expects the normal DSL rate.
+    let noon = stop - 12 * 60;
+    let st = sim.det.series_status(&p, Some(&dsl), None, None).unwrap();
+    let normal = 2.0 * 0.2 * diurnal(noon);
+    assert!(
+        (st.expected - normal).abs() < 0.25 * normal,
+        "expected {:.2}, normal {normal:.2}",
+        st.expected
+    );
+    sim.run(stop - 12 * 60, stop, &sources);
+    sim.det.declare(&p, "crm-1", &[], false);
+    sim.run(stop, end, &sources);
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    assert!(e.services.contains(&dsl), "{}", describe(&sim.det));
+    // From the declaration on, or from a little earlier if the rise showed before it.
+    assert!(
+        e.start.0 <= onset * 60 && onset * 60 - e.start.0 <= 1800,
+        "{}",
+        describe(&sim.det)
+    );
+    let end_t = e.end.expect("closed after the resolution").0;
+    assert!(end_t >= stop * 60 - 3600, "{}", describe(&sim.det));
+}

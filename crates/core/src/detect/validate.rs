@@ -126,6 +126,11 @@ impl DetectorConfig {
         }
         c.real("min_excess", self.min_excess, Above(0.0));
         c.real("warmup_min_excess", self.warmup_min_excess, Above(0.0));
+        // The slow test looks for a relative rise: a ratio at or below 1 is no rise.
+        c.real("slow_rise_ratio", self.slow_rise_ratio, AtLeast(1.01));
+        c.count("slow_min_minutes", self.slow_min_minutes, 1, "");
+        c.count("slow_memory_minutes", self.slow_memory_minutes, 1, "");
+        c.real("slow_floor_share", self.slow_floor_share, AtLeast(0.0));
         c.real("flood_min_excess", self.flood_min_excess, Above(0.0));
         c.real("instant_excess", self.instant_excess, AtLeast(0.0));
         c.real("learn_min_alpha", self.learn_min_alpha, Within(0.0, 1.0));
@@ -198,6 +203,20 @@ mod tests {
                 "quiet_minutes",
                 DetectorConfig {
                     quiet_minutes: 0,
+                    ..d()
+                },
+            ),
+            (
+                "slow_rise_ratio",
+                DetectorConfig {
+                    slow_rise_ratio: 1.0,
+                    ..d()
+                },
+            ),
+            (
+                "slow_floor_share",
+                DetectorConfig {
+                    slow_floor_share: -0.5,
                     ..d()
                 },
             ),

@@ -15,6 +15,7 @@ use radar_store::{StoreError, StoredIncident};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::detection::Declared;
 use crate::intake::api::{read_body, require_json};
 use crate::problem::{InvalidParam, Problem};
 use crate::state::AppState;
@@ -314,6 +315,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
             ),
             other => store_problem(other),
         })?;
+    st.detection.declare(declared_now(&inc, &st.topology, now));
     let location = format!("/api/v1/incidents/{}", inc.id);
     Ok((
         StatusCode::CREATED,
@@ -361,6 +363,8 @@ pub async fn patch(
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
+    st.detection
+        .declare(declared_now(&incident, &st.topology, st.clock.now()));
     Ok(Json(IncidentOut {
         incident: &incident,
         version,
@@ -513,6 +517,23 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
         }
     }
     book.apply(event, &st.topology).map_err(incident_problem)?;
+    if let Event::Incident(e) = event {
+        // The same declaration `radar replay` passes to its detector for this line.
+        st.detection.declare(Declared {
+            time: e.time,
+            provider: e.provider.clone(),
+            id: e.id.to_string(),
+            services: radar_core::view::services_depending_on(
+                &st.topology,
+                &e.provider,
+                &e.components
+                    .iter()
+                    .map(|c| c.resolve(&e.provider))
+                    .collect::<Vec<_>>(),
+            ),
+            open: e.state != IncidentState::Resolved,
+        });
+    }
     if let Some(id) = incident_id {
         if let Some(inc) = book.incidents.get(&id) {
             st.store
@@ -528,4 +549,48 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
             .map_err(store_problem)?;
     }
     Ok(())
+}
+
+/// What detection is told of an incident as it stands at `time`: the services whose
+/// baselines must not learn while it is open (its own list, else those that depend on its
+/// components).
+pub fn declared_now(
+    inc: &Incident,
+    topology: &radar_core::topology::Topology,
+    time: Timestamp,
+) -> Declared {
+    let services = if inc.services.is_empty() {
+        radar_core::view::services_depending_on(topology, &inc.provider, &inc.components)
+    } else {
+        inc.services.clone()
+    };
+    Declared {
+        time,
+        provider: inc.provider.clone(),
+        id: inc.id.to_string(),
+        services,
+        open: inc.is_open(),
+    }
+}
+
+/// The declarations of a stored incident along its timeline (declared, state changes), for
+/// warm-up at start. Each carries the incident's current services: the ones it named at the
+/// time are not kept.
+pub fn declarations_of(inc: &Incident, topology: &radar_core::topology::Topology) -> Vec<Declared> {
+    use radar_core::incident::TimelineEntry;
+    let now = declared_now(inc, topology, inc.start);
+    inc.timeline
+        .iter()
+        .filter_map(|t| match t {
+            TimelineEntry::Declared { time, state }
+            | TimelineEntry::StateChanged {
+                time, to: state, ..
+            } => Some(Declared {
+                time: *time,
+                open: *state != IncidentState::Resolved,
+                ..now.clone()
+            }),
+            _ => None,
+        })
+        .collect()
 }
