@@ -32,7 +32,8 @@
 //! Services: the declaration's, else the provider's services that depend on the declared
 //! components, plus those of its episodes. Regions ([`RegionSet`]): the declaration's, else its
 //! episodes', else where probes of its components failed while it was open, else all regions
-//! of the provider's country.
+//! of the provider's country. An outage of customer service alone is national: one hotline
+//! serves the whole country, and a region without complaints only had fewer callers.
 //!
 //! # Headline
 //! A service is affected while an open outage names it (national: major outage, regional:
@@ -344,6 +345,16 @@ impl ProductView {
     }
 }
 
+/// An episode of the customer-service service alone. Customer service is one hotline for the
+/// whole country: a region missing from its reports had fewer callers, not a working
+/// hotline, so such an outage is everywhere the provider is.
+fn is_hotline_only(e: &Episode) -> bool {
+    !e.services.is_empty()
+        && e.services
+            .iter()
+            .all(|s| s.as_str() == correlate::CUSTOMER_SERVICE)
+}
+
 /// Services (of `provider`) whose dependency closure contains one of `components`.
 pub fn services_depending_on(
     topology: &Topology,
@@ -504,7 +515,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         let regions = match &i.regions {
             Some(l) => RegionSet::from_list(l, topology, &i.provider),
             None if !members.is_empty() => {
-                if national {
+                if national || members.iter().all(|e| is_hotline_only(e)) {
                     RegionSet::All
                 } else {
                     RegionSet::from_list(&region_list, topology, &i.provider)
@@ -595,7 +606,11 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             components: Vec::new(),
             technologies: e.technologies.clone(),
             problems: e.problems.clone(),
-            regions: RegionSet::from_list(&e.regions, topology, &e.provider),
+            regions: if is_hotline_only(e) {
+                RegionSet::All
+            } else {
+                RegionSet::from_list(&e.regions, topology, &e.provider)
+            },
             start: e.start,
             detected_at: e.detected_at,
             end: e.end,
