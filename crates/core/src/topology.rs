@@ -784,6 +784,23 @@ impl Topology {
             .filter(move |c| c.provider.as_str() == provider)
     }
 
+    /// The services of `provider` whose dependency closure contains one of `components`: the
+    /// services a fault of those components takes down.
+    pub fn services_depending_on(
+        &self,
+        provider: &ProviderId,
+        components: &[ComponentRef],
+    ) -> Vec<ServiceId> {
+        self.services_of(provider.as_str())
+            .filter(|s| {
+                self.service_closure(s)
+                    .iter()
+                    .any(|c| components.contains(c))
+            })
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
     /// Every component a service depends on, directly or transitively (no duplicates,
     /// nearest first).
     pub fn service_closure(&self, s: &Service) -> Vec<ComponentRef> {

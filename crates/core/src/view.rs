@@ -355,32 +355,13 @@ fn is_hotline_only(e: &Episode) -> bool {
             .all(|s| s.as_str() == correlate::CUSTOMER_SERVICE)
 }
 
-/// Services (of `provider`) whose dependency closure contains one of `components`.
-pub fn services_depending_on(
-    topology: &Topology,
-    provider: &ProviderId,
-    components: &[ComponentRef],
-) -> Vec<ServiceId> {
-    let wanted: BTreeSet<&ComponentRef> = components.iter().collect();
-    topology
-        .services_of(provider.as_str())
-        .filter(|s| {
-            topology
-                .service_closure(s)
-                .iter()
-                .any(|c| wanted.contains(c))
-        })
-        .map(|s| s.id.clone())
-        .collect()
-}
-
 /// The services a declared incident affects: its own list, else those that depend on its
 /// components.
 fn declared_services(topology: &Topology, i: &Incident) -> Vec<ServiceId> {
     if !i.services.is_empty() {
         i.services.clone()
     } else {
-        services_depending_on(topology, &i.provider, &i.components)
+        topology.services_depending_on(&i.provider, &i.components)
     }
 }
 

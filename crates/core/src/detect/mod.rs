@@ -743,16 +743,7 @@ impl Detector {
             .iter()
             .map(|c| c.resolve(&incident.provider))
             .collect();
-        let services: Vec<ServiceId> = topology
-            .services_of(incident.provider.as_str())
-            .filter(|s| {
-                topology
-                    .service_closure(s)
-                    .iter()
-                    .any(|c| wanted.contains(c))
-            })
-            .map(|s| s.id.clone())
-            .collect();
+        let services = topology.services_depending_on(&incident.provider, &wanted);
         let open = incident.state != IncidentState::Resolved;
         self.declare(&incident.provider, incident.id.as_str(), &services, open);
     }

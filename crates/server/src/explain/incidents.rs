@@ -523,8 +523,7 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
             time: e.time,
             provider: e.provider.clone(),
             id: e.id.to_string(),
-            services: radar_core::view::services_depending_on(
-                &st.topology,
+            services: st.topology.services_depending_on(
                 &e.provider,
                 &e.components
                     .iter()
@@ -560,7 +559,7 @@ pub fn declared_now(
     time: Timestamp,
 ) -> Declared {
     let services = if inc.services.is_empty() {
-        radar_core::view::services_depending_on(topology, &inc.provider, &inc.components)
+        topology.services_depending_on(&inc.provider, &inc.components)
     } else {
         inc.services.clone()
     };
