@@ -12,12 +12,13 @@ use radar_core::incident::{Declaration, Incident, IncidentError, Update, Window}
 use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
 use radar_store::{StoreError, StoredIncident};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::detection::Declared;
 use crate::intake::api::{read_body, require_json};
 use crate::problem::{InvalidParam, Problem};
+use crate::publish::wire::OutageOut;
 use crate::state::AppState;
 
 /// Checks `Authorization: Bearer …` against the configured operator token.
@@ -203,19 +204,36 @@ fn new_incident_id(now: Timestamp) -> IncidentId {
     IncidentId::parse(&format!("inc-{day}-{:02x}{:02x}{:02x}", r[0], r[1], r[2])).expect("valid id")
 }
 
+/// A stored incident by its id, or by the id of a detected outage folded into it.
 async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
-    st.store
-        .incident(id)
-        .await
-        .map_err(store_problem)?
-        .ok_or_else(|| Problem::not_found(format!("no declared incident {id:?}")))
+    if let Some(s) = st.store.incident(id).await.map_err(store_problem)? {
+        return Ok(s);
+    }
+    let lv = crate::explain::outages::product_view(st).await?;
+    let declared = lv
+        .view
+        .outage(id)
+        .filter(|o| o.is_declared())
+        .map(|o| o.id.clone());
+    match declared {
+        Some(real) => st
+            .store
+            .incident(&real)
+            .await
+            .map_err(store_problem)?
+            .ok_or_else(|| Problem::not_found(format!("no declared incident {id:?}"))),
+        None => Err(Problem::not_found(format!(
+            "no declared incident {id:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\""
+        ))),
+    }
 }
 
-#[derive(Serialize)]
-pub struct IncidentOut<'a> {
-    #[serde(flatten)]
-    pub incident: &'a Incident,
-    pub version: i64,
+/// The answer to a write: the outage as the product view now shows it (the same object as
+/// `GET /api/v1/incidents/{id}`).
+async fn written(st: &AppState, id: &str) -> Result<Json<OutageOut>, Problem> {
+    let lv = crate::explain::outages::product_view(st).await?;
+    let o = lv.view.outage(id).ok_or_else(Problem::internal)?;
+    Ok(Json(lv.wire(o)))
 }
 
 pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
@@ -302,8 +320,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
         true,
     )
     .map_err(incident_problem)?;
-    let version = st
-        .store
+    st.store
         .put_incident(&inc, None)
         .await
         .map_err(|e| match e {
@@ -320,10 +337,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(IncidentOut {
-            incident: &inc,
-            version,
-        }),
+        written(&st, inc.id.as_str()).await?,
     )
         .into_response())
 }
@@ -358,18 +372,13 @@ pub async fn patch(
             true,
         )
         .map_err(incident_problem)?;
-    let version = st
-        .store
+    st.store
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
     st.detection
         .declare(declared_now(&incident, &st.topology, st.clock.now()));
-    Ok(Json(IncidentOut {
-        incident: &incident,
-        version,
-    })
-    .into_response())
+    Ok(written(&st, incident.id.as_str()).await?.into_response())
 }
 
 pub async fn add_statement(
@@ -385,17 +394,13 @@ pub async fn add_statement(
     incident
         .add_statement(input.text, input.workaround, st.clock.now(), true)
         .map_err(incident_problem)?;
-    let version = st
-        .store
+    st.store
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
     Ok((
         StatusCode::CREATED,
-        Json(IncidentOut {
-            incident: &incident,
-            version,
-        }),
+        written(&st, incident.id.as_str()).await?,
     )
         .into_response())
 }

@@ -184,6 +184,19 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
     assert_eq!(v["invalid-params"][0]["name"], "confirms", "{v:#}");
     // Resolved by the operator: over, and the headline follows at once, while reports may
     // still be decaying.
+    // A PATCH through the detected outage's id reaches the declaration.
+    let resp = app
+        .operator(reqwest::Method::PATCH, &format!("/api/v1/incidents/{id}"))
+        .json(&json!({ "state": "identified" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        (v["id"].as_str(), v["state"].as_str()),
+        (Some("net-7"), Some("identified"))
+    );
     for state in ["resolved"] {
         let resp = app
             .operator(reqwest::Method::PATCH, "/api/v1/incidents/net-7")

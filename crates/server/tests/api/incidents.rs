@@ -27,7 +27,8 @@ async fn declare_update_and_state_through_the_lifecycle() {
     assert_eq!(resp.headers()["location"], "/api/v1/incidents/sec-1");
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["state"], "identified");
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["origin"], "declared");
+    assert_eq!(v["declared"]["version"], 1);
 
     let resp = app
         .operator(Method::POST, "/api/v1/incidents/sec-1/statements")
