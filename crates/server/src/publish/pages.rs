@@ -72,28 +72,43 @@ fn scope(st: &AppState, o: &Outage) -> String {
 
 /// The headline of a provider in words: "Problems with Mobile internet since 14:49, 2 h 10 min".
 fn headline_text(st: &AppState, h: &ProviderStatus, lang: &str, now: Timestamp) -> String {
-    let names: Vec<String> = h
-        .affected
+    let de = lang == "de";
+    let tz = st.topology.time_zone(h.provider.as_str());
+    // Affected services grouped by since when: the newest problem first, then older ones
+    // ("… since 14:49, 1 h; Customer service since 12 May 17:59, 5 d").
+    let mut groups: Vec<(Option<Timestamp>, Vec<String>)> = Vec::new();
+    for ss in h.services.iter().filter(|s| s.level != Level::Operational) {
+        let name = st
+            .topology
+            .service(h.provider.as_str(), ss.service.as_str())
+            .map_or_else(|| ss.service.to_string(), |x| x.name.clone());
+        match groups.iter_mut().find(|g| g.0 == ss.since) {
+            Some(g) => g.1.push(name),
+            None => groups.push((ss.since, vec![name])),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    let parts: Vec<String> = groups
         .iter()
-        .map(|s| {
-            st.topology
-                .service(h.provider.as_str(), s.as_str())
-                .map_or_else(|| s.to_string(), |x| x.name.clone())
+        .map(|(since, names)| {
+            let names = names.join(", ");
+            match since {
+                Some(t) => format!("{names} {}", local_time::since(*t, now, tz, lang)),
+                None => names,
+            }
         })
         .collect();
-    let de = lang == "de";
-    let what = match (names.is_empty(), de) {
-        (true, false) => "Problems".to_owned(),
-        (true, true) => "Probleme".to_owned(),
-        (false, false) => format!("Problems with {}", names.join(", ")),
-        (false, true) => format!("Probleme mit {}", names.join(", ")),
-    };
-    match h.since {
-        Some(t) => format!(
-            "{what} {}",
-            local_time::since(t, now, st.topology.time_zone(h.provider.as_str()), lang)
-        ),
-        None => what,
+    match (parts.is_empty(), de) {
+        (true, false) => match h.since {
+            Some(t) => format!("Problems {}", local_time::since(t, now, tz, lang)),
+            None => "Problems".to_owned(),
+        },
+        (true, true) => match h.since {
+            Some(t) => format!("Probleme {}", local_time::since(t, now, tz, lang)),
+            None => "Probleme".to_owned(),
+        },
+        (false, false) => format!("Problems with {}", parts.join("; ")),
+        (false, true) => format!("Probleme mit {}", parts.join("; ")),
     }
 }
 
