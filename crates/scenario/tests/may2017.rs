@@ -270,12 +270,16 @@ fn crm_shutdown_is_one_long_customer_service_episode() {
         "covered only to {}",
         radar_core::Timestamp(covered_to)
     );
-    // It is explained by the declared security incident on the CRM system.
+    // It is the declared security incident on the CRM system: one outage, sec-1, with the
+    // episode's onset and the operator's end.
+    let o = out.view.outage(&format!("ep-{}", first.id)).unwrap();
+    assert_eq!(o.id, "sec-1");
+    assert!(o.start <= first.start, "{:?}", o.start);
     let det = out
         .detections
         .outages
         .iter()
-        .find(|d| d.id == format!("ep-{}", first.id))
+        .find(|d| d.id == "sec-1")
         .unwrap();
     assert_eq!(det.root_component.as_deref(), Some("crm-dsl"), "{det:?}");
 }
