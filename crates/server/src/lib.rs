@@ -5,6 +5,7 @@
 
 pub mod detection;
 pub mod explain;
+pub mod guard;
 pub mod intake;
 pub mod metrics;
 pub mod playback;

@@ -49,8 +49,20 @@ pub struct Settings {
     /// without it.
     #[serde(deserialize_with = "parse::operator_token")]
     pub operator_token: Option<Secret>,
+    /// Bearer token for `/metrics` (at least 16 characters); without it, `/metrics` answers
+    /// loopback clients only.
+    #[serde(deserialize_with = "parse::operator_token")]
+    pub metrics_token: Option<Secret>,
     /// Days of history replayed into the detector at start.
     pub warmup_days: u32,
+    /// Seconds a client may take to send a request's headers (also while a kept-alive
+    /// connection waits for its next request); slow or idle connections are closed.
+    #[serde(deserialize_with = "parse::seconds")]
+    pub header_timeout_secs: u64,
+    /// Seconds one request may take, body included; a body announced but not sent is answered
+    /// 408.
+    #[serde(deserialize_with = "parse::seconds")]
+    pub request_timeout_secs: u64,
     /// The detector's tunables.
     pub detector: DetectorSettings,
 }
@@ -65,7 +77,10 @@ impl Default for Settings {
             max_body_bytes: 1 << 20,
             trust_forwarded_for: false,
             operator_token: None,
+            metrics_token: None,
             warmup_days: 8,
+            header_timeout_secs: 10,
+            request_timeout_secs: 30,
             detector: DetectorSettings::default(),
         }
     }
@@ -611,6 +626,16 @@ mod parse {
         if n < 1024 {
             return Err(de::Error::custom(format!(
                 "{n} is too small; at least 1024"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let n = u64::deserialize(d)?;
+        if !(1..=3600).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 3600 seconds"
             )));
         }
         Ok(n)

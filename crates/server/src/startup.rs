@@ -152,20 +152,84 @@ impl Application {
                 let _ = tokio::task::spawn_blocking(move || detection.tick(now)).await;
             }
         });
+        let header_timeout = Duration::from_secs(state.settings.header_timeout_secs);
         let app = router(state);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed")?;
+        serve(listener, app, header_timeout, shutdown).await?;
         tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
         committer.drain().await.context("committer failed")?;
         tracing::info!("stopped; all pending writes flushed");
         Ok(())
     }
+}
+
+/// Accepts connections until `shutdown`, serving each with HTTP/1.1 or HTTP/2 under the
+/// header-read timeout (a client slow to send its headers, or a kept-alive connection idle that
+/// long, is disconnected instead of held forever); then stops accepting and waits for the
+/// requests in flight.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::Service;
+
+    let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = match make.call(peer).await {
+            Ok(s) => s,
+            Err(never) => match never {},
+        };
+        let hyper_svc =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut svc = svc.clone();
+                async move { svc.call(req.map(axum::body::Body::new)).await }
+            });
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // The first bytes, before the protocol is known, fall under the header timeout
+            // too: a connection that sends nothing is closed.
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc)
+                .into_owned();
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -212,6 +276,15 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::same_origin,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.settings.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn(crate::guard::security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }
@@ -235,7 +308,16 @@ async fn readyz(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(st): State<AppState>) -> Response {
+async fn metrics(State(st): State<AppState>, req: Request) -> Response {
+    if !crate::guard::metrics_allowed(&st, req.headers(), crate::guard::peer(&req)) {
+        return crate::problem::Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "metrics-restricted",
+            "Metrics are for operators",
+            "send the metrics token as Authorization: Bearer <token>, or ask from the machine itself",
+        )
+        .into_response();
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -253,7 +335,7 @@ async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "(unmatched)".to_owned());
-    let method = req.method().to_string();
+    let method = crate::guard::method_label(req.method()).to_owned();
     let started = Instant::now();
     let resp = next.run(req).await;
     st.metrics

@@ -33,13 +33,23 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
 
 /// A server whose store already holds `history` before it starts (detection warms up on it).
 pub async fn spawn_app_with(dir: tempfile::TempDir, history: &[radar_core::Report]) -> TestApp {
-    let settings = Settings {
+    spawn_app_tuned(dir, history, |_| {}).await
+}
+
+/// [`spawn_app_with`] with settings changed by `tune` first.
+pub async fn spawn_app_tuned(
+    dir: tempfile::TempDir,
+    history: &[radar_core::Report],
+    tune: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.path().to_path_buf(),
         max_body_bytes: 256 * 1024,
         operator_token: Some(OPERATOR_TOKEN.into()),
         ..Settings::default()
     };
+    tune(&mut settings);
     let store = radar_store::open(&dir.path().display().to_string())
         .await
         .unwrap();
