@@ -15,11 +15,23 @@ use crate::event::{
     LocalizedText,
 };
 use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::intake::echo;
 use crate::report::Timestamp;
 use crate::topology::{ComponentRef, Topology};
 
 /// Languages every public text must have.
 pub const REQUIRED_LANGUAGES: &[&str] = &["de", "en"];
+/// Most characters of a title, per language.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Most characters of a statement's text or workaround, per language.
+pub const MAX_TEXT_CHARS: usize = 5000;
+/// Most languages of one public text.
+pub const MAX_LANGUAGES: usize = 8;
+/// The earliest time an incident, a maintenance window or a probe may carry:
+/// 2000-01-01T00:00:00Z.
+pub const EARLIEST_TIME: Timestamp = Timestamp(946_684_800);
+/// How far after now an expected end or a maintenance window may lie.
+pub const MAX_AHEAD_SECS: i64 = 366 * 86_400;
 
 /// A public statement, optionally with a workaround.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,11 +175,53 @@ pub fn check_transition(
     })
 }
 
+/// Whether a text says nothing: only whitespace and invisible format characters (zero-width
+/// spaces and joiners, word joiner, byte order mark, bidirectional marks, soft hyphen).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c,
+                '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+                | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+                | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+    })
+}
+
+/// Checks the size of a public text: at most [`MAX_LANGUAGES`] languages and `max_chars`
+/// characters in each, none of them blank ([`is_blank`]).
+pub fn check_size(field: &str, t: &LocalizedText, max_chars: usize) -> Result<(), IncidentError> {
+    if t.0.len() > MAX_LANGUAGES {
+        return Err(IncidentError::invalid(
+            field,
+            format!(
+                "has {} languages; at most {MAX_LANGUAGES} are allowed",
+                t.0.len()
+            ),
+        ));
+    }
+    for (lang, s) in &t.0 {
+        let n = s.chars().count();
+        if n > max_chars {
+            return Err(IncidentError::invalid(
+                format!("{field}.{lang}"),
+                format!("has {n} characters; at most {max_chars} are allowed"),
+            ));
+        }
+        if is_blank(s) {
+            return Err(IncidentError::invalid(
+                format!("{field}.{lang}"),
+                "is empty (only spaces or invisible characters); write the text or leave the language out",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks that a public text has every required language and no empty text.
 pub fn check_text(field: &str, t: &LocalizedText) -> Result<(), IncidentError> {
     for lang in REQUIRED_LANGUAGES {
         match t.0.get(*lang) {
-            Some(s) if !s.trim().is_empty() => {}
+            Some(s) if !is_blank(s) => {}
             _ => {
                 return Err(IncidentError::invalid(
                     format!("{field}.{lang}"),
@@ -177,6 +231,51 @@ pub fn check_text(field: &str, t: &LocalizedText) -> Result<(), IncidentError> {
                     ),
                 ))
             }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a time an operator sent lies between [`EARLIEST_TIME`] and [`MAX_AHEAD_SECS`]
+/// after `now` (the API checks start, expected end, maintenance window and probe times with
+/// its clock; scenario events carry their own).
+pub fn check_time(field: &str, t: Timestamp, now: Timestamp) -> Result<(), IncidentError> {
+    let latest = Timestamp(now.0 + MAX_AHEAD_SECS);
+    if t < EARLIEST_TIME {
+        return Err(IncidentError::invalid(
+            field,
+            format!("{t} lies before {EARLIEST_TIME}; send the real time (UTC, RFC 3339)"),
+        ));
+    }
+    if t > latest {
+        return Err(IncidentError::invalid(
+            field,
+            format!("{t} lies more than a year after now ({now}); the latest allowed is {latest}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a list the operator sent: no more entries than `known` can hold, no duplicates.
+fn check_list(field: &str, list: &[String], known: usize) -> Result<(), IncidentError> {
+    if list.len() > known {
+        return Err(IncidentError::invalid(
+            field,
+            format!(
+                "has {} entries; at most {known} (as many as the topology knows) are allowed",
+                list.len()
+            ),
+        ));
+    }
+    for (i, x) in list.iter().enumerate() {
+        if let Some(j) = list[..i].iter().position(|y| y == x) {
+            return Err(IncidentError::invalid(
+                format!("{field}[{i}]"),
+                format!(
+                    "{:?} is listed twice (also {field}[{j}]); name each once",
+                    echo(x)
+                ),
+            ));
         }
     }
     Ok(())
@@ -230,6 +329,11 @@ fn resolve_services(
     provider: &ProviderId,
     raw: &[String],
 ) -> Result<Vec<ServiceId>, IncidentError> {
+    check_list(
+        "services",
+        raw,
+        topology.services_of(provider.as_str()).count(),
+    )?;
     raw.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -244,7 +348,8 @@ fn resolve_services(
                     IncidentError::invalid(
                         format!("services[{i}]"),
                         format!(
-                            "{provider} has no service {s:?}; its services: {}",
+                            "{provider} has no service {:?}; its services: {}",
+                            echo(s),
                             known.join(", ")
                         ),
                     )
@@ -258,6 +363,7 @@ fn resolve_components(
     provider: &ProviderId,
     raw: &[String],
 ) -> Result<Vec<ComponentRef>, IncidentError> {
+    check_list("components", raw, topology.components.len())?;
     raw.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -270,7 +376,8 @@ fn resolve_components(
                 IncidentError::invalid(
                     format!("components[{i}]"),
                     format!(
-                        "unknown component {s:?}; components of {provider}: {} (or provider:component)",
+                        "unknown component {:?}; components of {provider}: {} (or provider:component)",
+                        echo(s),
                         known.join(", ")
                     ),
                 )
@@ -284,6 +391,7 @@ fn resolve_regions(
     raw: &Option<Vec<String>>,
 ) -> Result<Option<Vec<RegionId>>, IncidentError> {
     let Some(list) = raw else { return Ok(None) };
+    check_list("regions", list, topology.regions.len())?;
     list.iter()
         .enumerate()
         .map(|(i, r)| {
@@ -294,7 +402,8 @@ fn resolve_regions(
                     IncidentError::invalid(
                         format!("regions[{i}]"),
                         format!(
-                            "unknown region {r:?}; use region ids such as DE-BY, or \"*\" for all"
+                            "unknown region {:?}; use region ids such as DE-BY, or \"*\" for all",
+                            echo(r)
                         ),
                     )
                 })
@@ -334,6 +443,7 @@ impl Incident {
         let title = d.title.ok_or_else(|| {
             IncidentError::invalid("title", "is required, e.g. {\"de\": \"…\", \"en\": \"…\"}")
         })?;
+        check_size("title", &title, MAX_TITLE_CHARS)?;
         if strict_texts {
             check_text("title", &title)?;
         }
@@ -389,8 +499,11 @@ impl Incident {
         if let Some(to) = u.state {
             check_transition(self.id.as_str(), self.state, to)?;
         }
-        if let (Some(t), true) = (&u.title, strict_texts) {
-            check_text("title", t)?;
+        if let Some(t) = &u.title {
+            check_size("title", t, MAX_TITLE_CHARS)?;
+            if strict_texts {
+                check_text("title", t)?;
+            }
         }
         let services = match &u.services {
             Some(s) => Some(resolve_services(topology, &self.provider, s)?),
@@ -453,6 +566,10 @@ impl Incident {
         now: Timestamp,
         strict_texts: bool,
     ) -> Result<(), IncidentError> {
+        check_size("text", &text, MAX_TEXT_CHARS)?;
+        if let Some(w) = &workaround {
+            check_size("workaround", w, MAX_TEXT_CHARS)?;
+        }
         if strict_texts {
             check_text("text", &text)?;
             if let Some(w) = &workaround {
@@ -773,6 +890,172 @@ mod tests {
         // A line that re-opens a resolved incident is refused like an API call would be.
         let reopen: Event = serde_json::from_str(r#"{"time":"2017-05-25T09:00:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","state":"monitoring"}"#).unwrap();
         assert!(book.apply(&reopen, &topo).is_err());
+    }
+
+    fn base() -> Declaration {
+        Declaration {
+            provider: Some(ProviderId::parse("o2-de").unwrap()),
+            category: Some(IncidentCategory::Network),
+            title: Some(text("LTE-Störung", "LTE outage")),
+            services: vec!["mobile-data".into()],
+            ..Declaration::default()
+        }
+    }
+
+    fn declare_err(d: Declaration) -> String {
+        Incident::declare(d, &germany::topology(), NOW, unreachable_id, true)
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// 2026-11-17T12:00:00Z.
+    const NOW: Timestamp = Timestamp(1_795_435_200);
+
+    #[test]
+    fn texts_have_size_limits() {
+        let err = declare_err(Declaration {
+            title: Some(text("a", &"é".repeat(MAX_TITLE_CHARS + 1))),
+            ..base()
+        });
+        assert_eq!(err, "title.en: has 201 characters; at most 200 are allowed");
+        let ok = text("a", &"é".repeat(MAX_TITLE_CHARS));
+        assert!(Incident::declare(
+            Declaration {
+                title: Some(ok),
+                ..base()
+            },
+            &germany::topology(),
+            NOW,
+            unreachable_id,
+            true
+        )
+        .is_ok());
+        let mut many = text("a", "b");
+        for lang in ["fr", "it", "es", "pl", "nl", "cs", "da"] {
+            many.0.insert(lang.into(), "x".into());
+        }
+        assert_eq!(
+            declare_err(Declaration {
+                title: Some(many),
+                ..base()
+            }),
+            "title: has 9 languages; at most 8 are allowed"
+        );
+        let mut inc = declared(Confirmed);
+        let long = text(&"x".repeat(MAX_TEXT_CHARS + 1), "y");
+        let err = inc
+            .add_statement(long.clone(), None, NOW, true)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "text.de: has 5001 characters; at most 5000 are allowed"
+        );
+        let err = inc
+            .add_statement(text("a", "b"), Some(long), NOW, true)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("workaround.de: has 5001"),
+            "{err}"
+        );
+        assert!(inc.statements.is_empty());
+        let err = inc
+            .update(
+                Update {
+                    title: Some(text("a", &"b".repeat(500))),
+                    ..Update::default()
+                },
+                &germany::topology(),
+                NOW,
+                true,
+            )
+            .unwrap_err();
+        assert!(err.to_string().starts_with("title.en: has 500"), "{err}");
+    }
+
+    #[test]
+    fn invisible_texts_are_empty() {
+        for blank in [
+            " ",
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}",
+            "\u{2060}\u{FEFF}",
+            "\u{3000}\t\n",
+            "\u{00A0}\u{200B}",
+        ] {
+            assert!(is_blank(blank), "{blank:?}");
+            let err = declare_err(Declaration {
+                title: Some(text("LTE", blank)),
+                ..base()
+            });
+            assert!(err.starts_with("title.en: "), "{blank:?}: {err}");
+            let mut inc = declared(Confirmed);
+            let err = inc
+                .add_statement(text(blank, "x"), None, NOW, true)
+                .unwrap_err();
+            assert!(err.to_string().starts_with("text.de: "), "{err}");
+        }
+        assert!(!is_blank("a\u{200B}"));
+    }
+
+    #[test]
+    fn lists_are_bounded_and_without_duplicates() {
+        let topo = germany::topology();
+        let err = declare_err(Declaration {
+            services: vec!["mobile-data".into(), "dsl".into(), "mobile-data".into()],
+            ..base()
+        });
+        assert!(
+            err.starts_with("services[2]: \"mobile-data\" is listed twice (also services[0])"),
+            "{err}"
+        );
+        let err = declare_err(Declaration {
+            regions: Some(vec!["DE-BY".into(); 2]),
+            ..base()
+        });
+        assert!(err.starts_with("regions[1]: "), "{err}");
+        let err = declare_err(Declaration {
+            regions: Some(
+                (0..topo.regions.len() + 1)
+                    .map(|i| format!("DE-{i}"))
+                    .collect(),
+            ),
+            ..base()
+        });
+        assert_eq!(
+            err,
+            format!(
+                "regions: has {} entries; at most {} (as many as the topology knows) are allowed",
+                topo.regions.len() + 1,
+                topo.regions.len()
+            )
+        );
+        let err = declare_err(Declaration {
+            components: vec!["x".repeat(100_000)],
+            ..base()
+        });
+        assert!(err.len() < 2000, "{}", err.len());
+    }
+
+    #[test]
+    fn times_lie_in_a_sane_range() {
+        let err = check_time("start", Timestamp(0), NOW)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("start: 1970-01-01T00:00:00Z lies before 2000"),
+            "{err}"
+        );
+        let err = check_time("expected_end", Timestamp(NOW.0 + 2 * 365 * 86_400), NOW)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("expected_end: ") && err.contains("more than a year"),
+            "{err}"
+        );
+        assert!(check_time("x", Timestamp(NOW.0 + 30 * 86_400), NOW).is_ok());
+        assert!(check_time("x", EARLIEST_TIME, NOW).is_ok());
+        assert!(check_time("x", Timestamp(NOW.0 + MAX_AHEAD_SECS), NOW).is_ok());
+        assert!(check_time("x", Timestamp(NOW.0 + MAX_AHEAD_SECS + 1), NOW).is_err());
     }
 
     #[test]

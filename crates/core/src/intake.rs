@@ -9,6 +9,38 @@ use crate::topology::Topology;
 /// How far in the future a report time may lie.
 pub const MAX_FUTURE_SECS: i64 = 5 * 60;
 
+/// Most characters of a client's value that an error message repeats.
+pub const ECHO_CHARS: usize = 200;
+
+/// A client's value as error messages repeat it: whole when it has at most [`ECHO_CHARS`]
+/// characters, else its first [`ECHO_CHARS`] (cut on a character boundary), `…` and the
+/// length of what was sent. Every message that quotes client input goes through this, so an
+/// error is never much larger than the question.
+pub fn echo(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => value.to_owned(),
+        Some((cut, _)) => format!(
+            "{}… ({} characters in all)",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}
+
+/// `message` about `value` with every verbatim copy of a long `value` replaced by its
+/// [`echo`]; a message still too long (the value was quoted with escapes) is cut as a whole.
+pub fn bounded(value: &str, message: String) -> String {
+    if value.len() <= ECHO_CHARS || !message.contains(value) && message.len() <= 4 * ECHO_CHARS {
+        return message;
+    }
+    let m = message.replace(value, &echo(value));
+    if m.chars().count() > 4 * ECHO_CHARS {
+        echo(&m)
+    } else {
+        m
+    }
+}
+
 /// Report fields as they arrive, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct RawReport<'a> {
@@ -40,8 +72,11 @@ fn fe(
 ) -> FieldError {
     FieldError {
         field,
-        value: value.map(str::to_owned),
-        message,
+        value: value.map(echo),
+        message: match value {
+            Some(v) => bounded(v, message),
+            None => message,
+        },
         reason,
     }
 }
@@ -118,18 +153,37 @@ pub fn validate(
         raw.region.filter(|s| !s.is_empty()),
         raw.postcode.filter(|s| !s.is_empty()),
     ) {
-        (Some(r), _) => RegionId::parse(r)
-            .ok()
-            .filter(|id| topology.region(id.as_str()).is_some())
-            .ok_or_else(|| {
-                let known: Vec<&str> = topology.regions.iter().map(|r| r.id.as_str()).collect();
-                fe(
-                    "region",
-                    Some(r),
-                    "unknown-region",
-                    format!("unknown region {r:?}; known regions: {}", known.join(", ")),
-                )
-            })?,
+        (Some(r), pc) => {
+            let id = RegionId::parse(r)
+                .ok()
+                .filter(|id| topology.region(id.as_str()).is_some())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = topology.regions.iter().map(|r| r.id.as_str()).collect();
+                    fe(
+                        "region",
+                        Some(r),
+                        "unknown-region",
+                        format!("unknown region {r:?}; known regions: {}", known.join(", ")),
+                    )
+                })?;
+            // A postcode sent with the region must be one and lie in it.
+            if let Some(pc) = pc {
+                let at = postcodes
+                    .lookup(pc)
+                    .map_err(|e| fe("postcode", Some(pc), "unknown-postcode", e.to_string()))?;
+                if at != id {
+                    return Err(fe(
+                        "postcode",
+                        Some(pc),
+                        "postcode-outside-region",
+                        format!(
+                            "postcode {pc} lies in {at}, not in region {id}; send the region the postcode lies in, or only one of the two"
+                        ),
+                    ));
+                }
+            }
+            id
+        }
         (None, Some(pc)) => {
             let id = postcodes
                 .lookup(pc)
@@ -195,4 +249,101 @@ pub fn validate(
         reporter,
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::germany;
+
+    fn check(raw: RawReport<'_>) -> Result<Report, FieldError> {
+        let now = Timestamp(1_795_435_200);
+        validate(
+            &raw,
+            &germany::topology(),
+            &germany::postcodes(),
+            now,
+            Timestamp(now.0 - 86_400),
+            Source::Api,
+            ReporterKey([0; 16]),
+        )
+    }
+
+    fn raw<'a>(region: Option<&'a str>, postcode: Option<&'a str>) -> RawReport<'a> {
+        RawReport {
+            provider: Some("o2-de"),
+            problem: Some("no-internet"),
+            region,
+            postcode,
+            ..RawReport::default()
+        }
+    }
+
+    #[test]
+    fn echo_keeps_short_values_and_cuts_long_ones_on_a_char_boundary() {
+        assert_eq!(echo("80331"), "80331");
+        let exact = "x".repeat(ECHO_CHARS);
+        assert_eq!(echo(&exact), exact);
+        let long = "ä".repeat(1_000_000);
+        let e = echo(&long);
+        assert!(e.starts_with(&"ä".repeat(ECHO_CHARS)), "{}", &e[..10]);
+        assert!(e.ends_with("… (1000000 characters in all)"), "{e}");
+        assert_eq!(
+            e.chars().count(),
+            ECHO_CHARS + "… (1000000 characters in all)".len() - 2
+        );
+    }
+
+    #[test]
+    fn a_huge_invalid_value_gives_a_small_error() {
+        let huge = "q".repeat(1 << 20);
+        let e = check(RawReport {
+            provider: Some(&huge),
+            ..raw(Some("DE-BY"), None)
+        })
+        .unwrap_err();
+        assert_eq!(e.field, "provider");
+        assert!(e.value.as_ref().unwrap().len() < 300, "{:?}", e.value);
+        assert!(e.message.len() < 1000, "{}", e.message);
+        assert!(e.message.contains("1048576 characters"), "{}", e.message);
+        assert!(e.message.contains("known providers"), "{}", e.message);
+        // Quoted with escapes, the value is not found verbatim: the message is cut whole.
+        let quotes = "\"".repeat(1 << 20);
+        let e = check(raw(Some(&quotes), None)).unwrap_err();
+        assert_eq!(e.field, "region");
+        assert!(e.message.len() < 1000, "{}", e.message.len());
+    }
+
+    #[test]
+    fn a_postcode_with_a_region_must_lie_in_it() {
+        assert_eq!(
+            check(raw(Some("DE-BY"), Some("80331")))
+                .unwrap()
+                .region
+                .as_str(),
+            "DE-BY"
+        );
+        let e = check(raw(Some("DE-BE"), Some("80331"))).unwrap_err();
+        assert_eq!((e.field, e.reason), ("postcode", "postcode-outside-region"));
+        assert!(
+            e.message.contains("lies in DE-BY, not in region DE-BE"),
+            "{}",
+            e.message
+        );
+        let e = check(raw(Some("DE-BY"), Some("8033"))).unwrap_err();
+        assert_eq!(e.field, "postcode");
+        // Without a region the postcode decides; without a postcode the region.
+        assert_eq!(
+            check(raw(None, Some("80331"))).unwrap().region.as_str(),
+            "DE-BY"
+        );
+        assert_eq!(
+            check(raw(Some("DE-BE"), None)).unwrap().region.as_str(),
+            "DE-BE"
+        );
+        assert_eq!(
+            check(raw(Some("DE-BE"), Some(""))).unwrap().region.as_str(),
+            "DE-BE"
+        );
+    }
 }
