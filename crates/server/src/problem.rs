@@ -4,6 +4,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// How every error repeats a client's value: at most
+/// [`radar_core::intake::ECHO_CHARS`] characters, then `…` and the length sent.
+pub use radar_core::intake::echo;
+
 /// One invalid field, possibly of one report in a batch.
 #[derive(Clone, Debug, Serialize)]
 pub struct InvalidParam {
@@ -12,7 +16,7 @@ pub struct InvalidParam {
     pub index: Option<usize>,
     /// The field, e.g. `provider`.
     pub name: String,
-    /// The value sent, if any.
+    /// The value sent, if any, as [`echo`] repeats it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// What is wrong and what is allowed.

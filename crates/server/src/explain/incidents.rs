@@ -8,7 +8,7 @@ use axum::Json;
 use radar_core::event::{
     ComponentStatus, IncidentCategory, IncidentId, IncidentState, LocalizedText,
 };
-use radar_core::incident::{Declaration, Incident, IncidentError, Update, Window};
+use radar_core::incident::{check_time, Declaration, Incident, IncidentError, Update, Window};
 use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
 use radar_store::{StoreError, StoredIncident};
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::detection::Declared;
 use crate::intake::api::{read_body, require_json};
-use crate::problem::{InvalidParam, Problem};
+use crate::problem::{echo, InvalidParam, Problem};
 use crate::publish::wire::OutageOut;
 use crate::state::AppState;
 
@@ -60,7 +60,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
             StatusCode::BAD_REQUEST,
             "malformed-json",
             "Malformed JSON",
-            e.to_string(),
+            echo(&e.to_string()),
         )
     })
 }
@@ -102,6 +102,26 @@ fn incident_problem(e: IncidentError) -> Problem {
     }
 }
 
+/// Refuses times an operator sent outside the sane range of [`check_time`] (from 2000 to a
+/// year after the server's now), naming the field.
+fn check_times<const N: usize>(
+    times: [(&str, Option<Timestamp>); N],
+    now: Timestamp,
+) -> Result<(), Problem> {
+    for (field, t) in times {
+        if let Some(t) = t {
+            check_time(field, t, now).map_err(|e| {
+                let mut p = incident_problem(e);
+                if let Some(ip) = p.invalid_params.first_mut() {
+                    ip.value = Some(t.to_string());
+                }
+                p
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn store_problem(e: StoreError) -> Problem {
     match e {
         StoreError::Conflict { .. } => {
@@ -129,7 +149,8 @@ impl RegionsIn {
             RegionsIn::All(s) => Err(incident_problem(IncidentError::Invalid {
                 field: "regions".into(),
                 message: format!(
-                    "{s:?}: write \"*\" for all regions or a list such as [\"DE-BY\"]"
+                    "{:?}: write \"*\" for all regions or a list such as [\"DE-BY\"]",
+                    echo(&s)
                 ),
             })),
             RegionsIn::List(l) => Ok(Some(l)),
@@ -221,9 +242,10 @@ async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
             .incident(&real)
             .await
             .map_err(store_problem)?
-            .ok_or_else(|| Problem::not_found(format!("no declared incident {id:?}"))),
+            .ok_or_else(|| Problem::not_found(format!("no declared incident {:?}", echo(id)))),
         None => Err(Problem::not_found(format!(
-            "no declared incident {id:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\""
+            "no declared incident {:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\"",
+            echo(id)
         ))),
     }
 }
@@ -252,6 +274,18 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
         }));
     }
     let now = st.clock.now();
+    check_times(
+        [
+            ("start", input.start),
+            ("expected_end", input.expected_end),
+            (
+                "maintenance.start",
+                input.maintenance.as_ref().map(|w| w.start),
+            ),
+            ("maintenance.end", input.maintenance.as_ref().map(|w| w.end)),
+        ],
+        now,
+    )?;
     let regions_given = input.regions.is_some();
     let mut regions = match input.regions {
         Some(r) => r.resolve()?,
@@ -273,7 +307,8 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
             .filter(|o| !o.is_declared())
             .ok_or_else(|| {
                 bad(format!(
-                    "{target:?} is not a detected outage waiting for a declaration; see /api/v1/outages (origin \"detected\")"
+                    "{:?} is not a detected outage waiting for a declaration; see /api/v1/outages (origin \"detected\")",
+                    echo(target)
                 ))
             })?;
         if o.provider != input.provider {
@@ -348,6 +383,10 @@ pub async fn patch(
     req: Request,
 ) -> Result<Response, Problem> {
     let input: IncidentPatch = operator_input(&st, req).await?;
+    check_times(
+        [("expected_end", input.expected_end.flatten())],
+        st.clock.now(),
+    )?;
     let StoredIncident {
         mut incident,
         version,
@@ -421,7 +460,9 @@ pub async fn put_component_status(
         .filter(|r| st.topology.component(r).is_some())
         .ok_or_else(|| {
             Problem::not_found(format!(
-                "no component {component:?} of provider {provider:?} in the topology"
+                "no component {:?} of provider {:?} in the topology",
+                echo(&component),
+                echo(&provider)
             ))
         })?;
     let now = st.clock.now();
@@ -451,6 +492,12 @@ pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Resp
     let input: ProbeIn = operator_input(&st, req).await?;
     let now = st.clock.now();
     let time = input.time.unwrap_or(now);
+    check_times([("time", input.time)], now).map_err(|mut p| {
+        p.type_uri = "/problems/invalid-probe".into();
+        p.title = "Invalid probe result".into();
+        p.reason = "invalid-probe";
+        p
+    })?;
     if time.0 > now.0 + radar_core::intake::MAX_FUTURE_SECS {
         let mut p = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,13 +2,13 @@
 //! component statuses and failed probes, put together by the core's [`radar_core::view`] — the
 //! same function `radar replay` writes `detections.json` from — and the read API over it.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use radar_core::view::{self, ProductView, RelationError};
 use radar_core::Timestamp;
 
-use crate::problem::Problem;
+use crate::problem::{echo, InvalidParam, Problem};
 use crate::publish::api::known_provider;
 use crate::publish::wire::{
     IncidentsOut, OutageOut, OutagesOut, RelationOut, RootCandidateOut, RootCausesOut,
@@ -119,36 +119,185 @@ pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Pro
 
 fn no_outage(id: &str) -> Problem {
     Problem::not_found(format!(
-        "no outage or incident {id:?}; see /api/v1/outages for the ids (declared incidents keep \
-         their own ids, detected outages are ep-N)"
+        "no outage or incident {:?}; see /api/v1/outages for the ids (declared incidents keep \
+         their own ids, detected outages are ep-N)",
+        echo(id)
     ))
 }
 
-/// `GET /api/v1/outages`: every outage, oldest first.
-pub async fn outages(State(st): State<AppState>) -> Result<Json<OutagesOut>, Problem> {
+/// Outages in one answer when the request does not say.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Most outages in one answer.
+pub const MAX_LIMIT: usize = 1000;
+
+/// One page of a list: the list's own envelope plus `next`, the cursor for the following
+/// page (`?after=<next>`), or null on the last page.
+#[derive(serde::Serialize)]
+pub struct Paged<T> {
+    #[serde(flatten)]
+    pub list: T,
+    pub next: Option<String>,
+}
+
+/// What a list request asks for: `?limit=` (1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`]),
+/// `?after=` (a cursor from `next`) and `?state=open|all` (default `all`). Other parameters
+/// are ignored.
+#[derive(Debug, PartialEq)]
+pub struct PageQuery {
+    pub limit: usize,
+    /// Start and id of the last outage of the previous page.
+    pub after: Option<(Timestamp, String)>,
+    pub open_only: bool,
+}
+
+fn bad_param(name: &str, value: &str, reason: String) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-parameter",
+        "Invalid query parameter",
+        format!("{name}: {reason}"),
+    );
+    p.invalid_params.push(InvalidParam {
+        index: None,
+        name: name.to_owned(),
+        value: Some(echo(value)),
+        reason,
+    });
+    p
+}
+
+/// The cursor of an outage: opaque to clients, `<start in Unix seconds>~<id>` inside. The
+/// lists are ordered by start, then id, so a page continues after it.
+fn cursor(o: &view::Outage) -> String {
+    format!("{}~{}", o.start.0, o.id)
+}
+
+impl PageQuery {
+    pub fn parse(query: Option<&str>) -> Result<PageQuery, Problem> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-parameter",
+                    "Invalid query parameter",
+                    format!("the query string cannot be read: {}", echo(&e.to_string())),
+                )
+            })?;
+        let mut q = PageQuery {
+            limit: DEFAULT_LIMIT,
+            after: None,
+            open_only: false,
+        };
+        for (k, v) in &pairs {
+            match k.as_str() {
+                "limit" => {
+                    q.limit = v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            bad_param(
+                                "limit",
+                                v,
+                                format!("must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"),
+                            )
+                        })?
+                }
+                "after" => {
+                    let parsed = v
+                        .split_once('~')
+                        .and_then(|(t, id)| Some((Timestamp(t.parse().ok()?), id)))
+                        .filter(|(_, id)| !id.is_empty());
+                    let (t, id) = parsed.ok_or_else(|| {
+                        bad_param(
+                            "after",
+                            v,
+                            "is not a cursor; send the \"next\" of the previous page as it is"
+                                .into(),
+                        )
+                    })?;
+                    q.after = Some((t, id.to_owned()));
+                }
+                "state" => {
+                    q.open_only = match v.as_str() {
+                        "open" => true,
+                        "all" => false,
+                        _ => return Err(bad_param("state", v, "must be open or all".into())),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+
+    /// One page of `outages` (in the view's order: start, then id).
+    pub fn page<'a>(
+        &self,
+        outages: impl Iterator<Item = &'a view::Outage>,
+    ) -> (Vec<&'a view::Outage>, Option<String>) {
+        let mut rest = outages
+            .filter(|o| !self.open_only || o.is_open())
+            .filter(|o| match &self.after {
+                Some((t, id)) => (o.start, o.id.as_str()) > (*t, id.as_str()),
+                None => true,
+            });
+        let page: Vec<_> = rest.by_ref().take(self.limit).collect();
+        let next = match (page.last(), rest.next()) {
+            (Some(last), Some(_)) => Some(cursor(last)),
+            _ => None,
+        };
+        (page, next)
+    }
+}
+
+/// `GET /api/v1/outages`: the outages, oldest first, a page at a time ([`PageQuery`]).
+pub async fn outages(
+    State(st): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Paged<OutagesOut>>, Problem> {
+    let q = PageQuery::parse(query.as_deref())?;
     let lv = product_view(&st).await?;
-    Ok(Json(OutagesOut {
-        outages: lv.view.outages.iter().map(|o| lv.wire(o)).collect(),
+    let (page, next) = q.page(lv.view.outages.iter());
+    Ok(Json(Paged {
+        list: OutagesOut {
+            outages: page.into_iter().map(|o| lv.wire(o)).collect(),
+        },
+        next,
     }))
 }
 
-/// `GET /api/v1/providers/{id}/outages`.
+/// `GET /api/v1/providers/{id}/outages`: as `/api/v1/outages`, for one provider.
 pub async fn provider_outages(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<OutagesOut>, Problem> {
+    RawQuery(query): RawQuery,
+) -> Result<Json<Paged<OutagesOut>>, Problem> {
     let provider = known_provider(&st, &id)?;
+    let q = PageQuery::parse(query.as_deref())?;
     let lv = product_view(&st).await?;
-    Ok(Json(OutagesOut {
-        outages: lv.view.outages_of(&provider).map(|o| lv.wire(o)).collect(),
+    let (page, next) = q.page(lv.view.outages_of(&provider));
+    Ok(Json(Paged {
+        list: OutagesOut {
+            outages: page.into_iter().map(|o| lv.wire(o)).collect(),
+        },
+        next,
     }))
 }
 
 /// `GET /api/v1/incidents`: the same outages as `/api/v1/outages`, under `incidents`.
-pub async fn incidents(State(st): State<AppState>) -> Result<Json<IncidentsOut>, Problem> {
+pub async fn incidents(
+    State(st): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Paged<IncidentsOut>>, Problem> {
+    let q = PageQuery::parse(query.as_deref())?;
     let lv = product_view(&st).await?;
-    Ok(Json(IncidentsOut {
-        incidents: lv.view.outages.iter().map(|o| lv.wire(o)).collect(),
+    let (page, next) = q.page(lv.view.outages.iter());
+    Ok(Json(Paged {
+        list: IncidentsOut {
+            incidents: page.into_iter().map(|o| lv.wire(o)).collect(),
+        },
+        next,
     }))
 }
 

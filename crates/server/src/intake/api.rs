@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::intake::Receipt;
-use crate::problem::{InvalidParam, Problem};
+use crate::problem::{echo, InvalidParam, Problem};
 use crate::state::AppState;
 
 /// Most reports in one request.
@@ -204,25 +204,46 @@ fn bad_request(reason: &'static str, title: &str, detail: impl Into<String>) -> 
     Problem::new(StatusCode::BAD_REQUEST, reason, title, detail)
 }
 
-/// Refuses a request whose `Content-Type` is not `application/json` (parameters allowed).
+/// Refuses a request whose `Content-Type` is not `application/json` in UTF-8 (parameters
+/// allowed; a `charset` other than UTF-8 is refused).
 pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = ctype.split(';').next().unwrap_or("").trim();
-    if mime.eq_ignore_ascii_case("application/json") {
-        return Ok(());
+    let mut parts = ctype.split(';');
+    let mime = parts.next().unwrap_or("").trim();
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"'));
+    let shown = if ctype.is_empty() {
+        "(none)".to_owned()
+    } else {
+        echo(ctype)
+    };
+    let refuse = |detail: String| {
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported content type",
+            detail,
+        ))
+    };
+    if !mime.eq_ignore_ascii_case("application/json") {
+        return refuse(format!(
+            "Content-Type {shown:?} is not accepted here; send UTF-8 JSON as application/json"
+        ));
     }
-    Err(Problem::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported-media-type",
-        "Unsupported content type",
-        format!(
-            "Content-Type {:?} is not accepted here; send application/json",
-            if ctype.is_empty() { "(none)" } else { ctype }
-        ),
-    ))
+    match charset {
+        Some(c) if !c.eq_ignore_ascii_case("utf-8") && !c.eq_ignore_ascii_case("utf8") => {
+            refuse(format!(
+                "Content-Type {shown:?}: charset {:?} is not accepted; UTF-8 JSON is expected (application/json or application/json; charset=utf-8)",
+                echo(c)
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Reads the body up to the configured limit.
@@ -270,7 +291,8 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
             "malformed-json",
             "Malformed JSON",
             format!(
-                "the body is not a valid report: {e}. Send one report object or {{\"reports\": [...]}}"
+                "the body is not a valid report: {}. Send one report object or {{\"reports\": [...]}}",
+                echo(&e.to_string())
             ),
         )
     })?;

@@ -5,6 +5,7 @@ mod guard;
 mod helpers;
 mod incidents;
 mod intake;
+mod limits;
 mod live_equals_replay;
 mod publish;
 mod time;
