@@ -166,8 +166,12 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError>;
 
-    /// Number of stored reports.
+    /// Number of stored reports (counts every row: not for health checks).
     async fn report_count(&self) -> Result<u64, StoreError>;
+
+    /// A cheap round trip to the store, for readiness checks: its cost does not grow with the
+    /// data.
+    async fn ping(&self) -> Result<(), StoreError>;
 
     /// Creates (`expected_version: None`) or replaces (`Some(v)`, only if the stored version is
     /// still `v`) an incident. Returns the new version; a mismatch is [`StoreError::Conflict`].

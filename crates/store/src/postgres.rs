@@ -305,6 +305,11 @@ impl Store for PostgresStore {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.reader.query_one("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
     async fn put_incident(
         &self,
         incident: &Incident,

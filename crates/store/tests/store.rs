@@ -85,6 +85,17 @@ fn report(t: i64, provider: &str, reporter: u8) -> Report {
     }
 }
 
+store_test!(ping_answers_on_an_empty_and_a_filled_store, |store: Arc<
+    dyn Store,
+>| async move {
+    store.ping().await.unwrap();
+    store
+        .insert_reports(&[report(60, "o2-de", 1)])
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+});
+
 store_test!(insert_and_count, |store: Arc<dyn Store>| async move {
     let t0 = 1_494_950_400; // 2017-05-16T16:00:00Z, a minute boundary
     let batch = vec![
