@@ -599,6 +599,16 @@ impl Incident {
     pub fn is_open(&self) -> bool {
         self.state != IncidentState::Resolved
     }
+
+    /// The services it affects: its own list, else those of its provider that depend on its
+    /// components.
+    pub fn affected_services(&self, topology: &Topology) -> Vec<ServiceId> {
+        if self.services.is_empty() {
+            topology.services_depending_on(&self.provider, &self.components)
+        } else {
+            self.services.clone()
+        }
+    }
 }
 
 /// Incidents and component statuses folded from events, in time order: the one path by which

@@ -355,16 +355,6 @@ fn is_hotline_only(e: &Episode) -> bool {
             .all(|s| s.as_str() == correlate::CUSTOMER_SERVICE)
 }
 
-/// The services a declared incident affects: its own list, else those that depend on its
-/// components.
-fn declared_services(topology: &Topology, i: &Incident) -> Vec<ServiceId> {
-    if !i.services.is_empty() {
-        i.services.clone()
-    } else {
-        topology.services_depending_on(&i.provider, &i.components)
-    }
-}
-
 /// When the product first showed a declared incident: its first timeline entry.
 fn declared_at(i: &Incident) -> Timestamp {
     i.timeline.first().map_or(i.start, |t| t.time())
@@ -378,7 +368,7 @@ fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
             category: i.category,
             cause: None,
         },
-        services: declared_services(topology, i),
+        services: i.affected_services(topology),
         components: i.components.clone(),
         regions: i.regions.clone(),
         technologies: Vec::new(),
@@ -387,6 +377,12 @@ fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
         end: i.end,
         failed_probes: Vec::new(),
     }
+}
+
+/// Whether an episode overlaps a declaration: from [`LINK_LEAD_SECS`] before its start to its
+/// end (or now, while open).
+fn overlaps(e: &Episode, i: &Incident, now: Timestamp) -> bool {
+    e.start.0 <= i.end.unwrap_or(now).0 && e.end.unwrap_or(now).0 >= i.start.0 - LINK_LEAD_SECS
 }
 
 fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
@@ -435,8 +431,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             .filter(|(j, i)| {
                 i.provider == e.provider
                     && groups[ne + j].group == groups[k].group
-                    && e.start.0 <= i.end.unwrap_or(now).0
-                    && e.end.unwrap_or(now).0 >= i.start.0 - LINK_LEAD_SECS
+                    && overlaps(e, i, now)
             })
             .map(|(j, _)| j)
             .collect();
@@ -457,8 +452,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
                     && i.services.is_empty()
                     && i.components.is_empty()
                     && i.category != IncidentCategory::Maintenance
-                    && e.start.0 <= i.end.unwrap_or(now).0
-                    && e.end.unwrap_or(now).0 >= i.start.0 - LINK_LEAD_SECS
+                    && overlaps(e, i, now)
             })
         };
         claimed[k] = best.or_else(scopeless);
@@ -467,12 +461,11 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     // 3. Outages.
     let mut outages: Vec<Outage> = Vec::new();
     for (j, i) in incidents.iter().enumerate() {
-        let members: Vec<&Episode> = inp
+        let members: Vec<(usize, &Episode)> = inp
             .episodes
             .iter()
             .enumerate()
             .filter(|(k, _)| claimed[*k] == Some(j))
-            .map(|(_, e)| e)
             .collect();
         let a = &groups[ne + j];
         let mut view = views[ne + j].clone();
@@ -480,10 +473,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         let mut problems: Vec<Problem> = Vec::new();
         let mut region_list: Vec<RegionId> = Vec::new();
         let mut national = false;
-        for (k, e) in inp.episodes.iter().enumerate() {
-            if claimed[k] != Some(j) {
-                continue;
-            }
+        for &(k, e) in &members {
             push_unique(&mut view.services, &e.services);
             push_unique(&mut technologies, &e.technologies);
             push_unique(&mut problems, &e.problems);
@@ -496,7 +486,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         let regions = match &i.regions {
             Some(l) => RegionSet::from_list(l, topology, &i.provider),
             None if !members.is_empty() => {
-                if national || members.iter().all(|e| is_hotline_only(e)) {
+                if national || members.iter().all(|(_, e)| is_hotline_only(e)) {
                     RegionSet::All
                 } else {
                     RegionSet::from_list(&region_list, topology, &i.provider)
@@ -521,31 +511,24 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         view.technologies = technologies.clone();
         let share = 1.0 / problems.len().max(1) as f64;
         view.problems = problems.iter().map(|p| (*p, share)).collect();
-        let start = members
-            .iter()
-            .map(|e| e.start)
-            .chain([i.start])
-            .min()
-            .unwrap_or(i.start);
+        let start = members.iter().map(|(_, e)| e.start).fold(i.start, Ord::min);
         let detected_at = members
             .iter()
-            .map(|e| e.detected_at)
-            .chain([declared_at(i)])
-            .min()
-            .unwrap_or(i.start);
+            .map(|(_, e)| e.detected_at)
+            .fold(declared_at(i), Ord::min);
         let root_candidates = rank_root_causes(&view, topology);
         let mut summary = declared_summary(i);
-        for e in &members {
+        for (_, e) in &members {
             let d = describe(e);
             summary.en.push_str(&format!(" {}", d.en));
             summary.de.push_str(&format!(" {}", d.de));
         }
         outages.push(Outage {
             id: i.id.to_string(),
-            aliases: members.iter().map(|e| episode_id(e)).collect(),
+            aliases: members.iter().map(|(_, e)| episode_id(e)).collect(),
             provider: i.provider.clone(),
             incident: Some((*i).clone()),
-            episodes: members.iter().map(|e| (*e).clone()).collect(),
+            episodes: members.iter().map(|(_, e)| (*e).clone()).collect(),
             category: Some(i.category),
             state: i.state,
             services: view.services.clone(),
@@ -757,7 +740,7 @@ pub fn local_name(provider: &ProviderId, c: &ComponentRef) -> String {
     }
 }
 
-/// Statuses by component, latest first — a convenience for callers that fold events.
+/// The statuses of an [`crate::incident::IncidentBook`] as [`Inputs::components`] takes them.
 pub fn component_list(
     m: &BTreeMap<ComponentRef, (ComponentStatus, Timestamp)>,
 ) -> Vec<(ComponentRef, ComponentStatus, Timestamp)> {

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use radar_core::detect::{Detector, DetectorConfig, Episode};
+use radar_core::detect::{Declared, Detector, DetectorConfig, Episode};
 use radar_core::event::Event;
 use radar_core::incident::{Incident, IncidentBook};
 use radar_core::topology::{ComponentRef, Topology};
@@ -95,11 +95,13 @@ pub fn replay_with(
         return ReplayOutput {
             detections: Detections::default(),
             episodes: Vec::new(),
-            view: ProductView {
-                now: Timestamp(0),
-                outages: Vec::new(),
-                providers: Vec::new(),
-            },
+            view: product_view(
+                &[],
+                &IncidentBook::default(),
+                &[],
+                &pkg.topology,
+                Timestamp(0),
+            ),
             stats,
         };
     };
@@ -109,7 +111,7 @@ pub fn replay_with(
     let advance = |det: &mut Detector, boundary: i64, events_seen: &mut usize| {
         while *events_seen < pkg.events.len() && pkg.events[*events_seen].time().0 <= boundary {
             if let Event::Incident(inc) = &pkg.events[*events_seen] {
-                det.declare_incident(inc, &pkg.topology);
+                det.declare_at(Declared::of_event(inc, &pkg.topology));
             }
             *events_seen += 1;
         }

@@ -20,9 +20,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use radar_core::detect::{Detector, DetectorConfig, Episode, SeriesStatus};
+use radar_core::detect::{Declared, Detector, DetectorConfig, Episode, SeriesStatus};
 use radar_core::topology::Topology;
-use radar_core::{ProviderId, Report, ServiceId, Timestamp};
+use radar_core::{ProviderId, Report, Timestamp};
 use radar_store::{ReportId, Store};
 
 /// Seconds a minute stays open after it ends: the reorder window. A report committed within a
@@ -40,43 +40,6 @@ struct Gate {
     open: i64,
     /// Reports counted for live detection whose minute is still open, by minute.
     held: BTreeMap<i64, Vec<(ReportId, Report)>>,
-    /// Declared incidents not yet passed to the detector, in time order.
-    declared: Vec<Declared>,
-}
-
-/// An operator's declaration (or resolution) of an incident, as the detector takes it: the
-/// services whose baselines must not learn while it is open ([`Detector::declare`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Declared {
-    pub time: Timestamp,
-    pub provider: ProviderId,
-    pub id: String,
-    /// Empty on a later line of an open incident: the services named before stay.
-    pub services: Vec<ServiceId>,
-    pub open: bool,
-}
-
-/// Closes minutes up to `to` (exclusive, as [`Detector::advance_to`]), passing each due
-/// declaration to the detector just before the minute that contains its time closes — the
-/// order `radar replay` keeps (an event at time t is taken in before the minute ending at the
-/// first boundary ≥ t is closed), so live, warm-up and replay agree.
-fn close_to(d: &mut Detector, declared: &mut Vec<Declared>, to: Timestamp) -> usize {
-    let mut changes = 0;
-    while let Some(first) = declared.first() {
-        let boundary = first.time.0.div_euclid(60) * 60
-            + if first.time.0.rem_euclid(60) == 0 {
-                0
-            } else {
-                60
-            };
-        if boundary > to.0 {
-            break;
-        }
-        changes += d.advance_to(Timestamp(boundary - 60)).len();
-        let x = declared.remove(0);
-        d.declare(&x.provider, &x.id, &x.services, x.open);
-    }
-    changes + d.advance_to(to).len()
 }
 
 pub struct Detection {
@@ -128,16 +91,14 @@ impl Detection {
             gate: Mutex::new(Gate {
                 open: i64::MIN,
                 held: BTreeMap::new(),
-                declared: Vec::new(),
             }),
         }
     }
 
-    /// Takes in a declaration; it reaches the detector when its minute closes.
+    /// Takes in a declaration; the detector applies it when its minute closes
+    /// ([`Detector::declare_at`]), as in replay.
     pub fn declare(&self, x: Declared) {
-        let mut gate = relock(&self.gate);
-        let at = gate.declared.partition_point(|y| y.time <= x.time);
-        gate.declared.insert(at, x);
+        self.lock().declare_at(x);
     }
 
     /// Starts admitting a batch (see [`Admission`]).
@@ -161,13 +122,13 @@ impl Detection {
         let mut d = self.lock();
         let mut changes = 0;
         for (m, mut reports) in due {
-            changes += close_to(&mut d, &mut gate.declared, Timestamp(m * 60));
+            changes += d.advance_to(Timestamp(m * 60)).len();
             reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
             for (_, r) in &reports {
                 d.observe(r);
             }
         }
-        changes += close_to(&mut d, &mut gate.declared, Timestamp(target * 60));
+        changes += d.advance_to(Timestamp(target * 60)).len();
         gate.open = gate.open.max(d.open_minute().unwrap_or(target));
         if changes > 0 {
             tracing::info!(changes, "outage episodes changed");
@@ -217,7 +178,7 @@ impl Detection {
             for (id, r) in page {
                 let m = r.time.minute();
                 if m < target {
-                    close_to(&mut d, &mut gate.declared, Timestamp(m * 60));
+                    d.advance_to(Timestamp(m * 60));
                     d.observe(&r);
                 } else {
                     gate.held.entry(m).or_default().push((id, r));
@@ -227,7 +188,7 @@ impl Detection {
         }
         let mut gate = relock(&self.gate);
         let mut d = self.lock();
-        close_to(&mut d, &mut gate.declared, Timestamp(target * 60));
+        d.advance_to(Timestamp(target * 60));
         gate.open = d.open_minute().unwrap_or(target);
         Ok(n)
     }

@@ -23,6 +23,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::problem::Problem;
+use crate::settings::Secret;
 use crate::state::AppState;
 
 /// The policy for every response. Inline styles are allowed (the pages' one style sheet is
@@ -96,17 +97,23 @@ pub async fn same_origin(State(st): State<AppState>, req: Request, next: Next) -
     next.run(req).await
 }
 
+/// Whether the request carries `Authorization: Bearer <expected>`. Digests are compared, so
+/// the comparison takes the same time wherever the tokens differ.
+pub fn bearer_is(headers: &HeaderMap, expected: &Secret) -> bool {
+    use sha2::{Digest, Sha256};
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| {
+            Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
+        })
+}
+
 /// `/metrics` for operators: the bearer `metrics_token` when one is set, else loopback clients.
 pub fn metrics_allowed(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
     match &st.settings.metrics_token {
-        Some(token) => headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| {
-                use sha2::{Digest, Sha256};
-                Sha256::digest(given.as_bytes()) == Sha256::digest(token.expose().as_bytes())
-            }),
+        Some(token) => bearer_is(headers, token),
         None => peer.is_some_and(|p| p.ip().is_loopback()),
     }
 }

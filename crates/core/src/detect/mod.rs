@@ -46,8 +46,10 @@
 //!    learnt while the provider's data looks cut off (empty minutes at provider level that
 //!    should have held `gap_expected` reports). So an outage does not become tomorrow's
 //!    baseline, and neither does a data gap. *Declared incidents:* the harness passes every
-//!    operator-declared incident to [`Detector::declare`] (or [`Detector::declare_incident`])
-//!    with the services that depend on its components; while it is open, every series of
+//!    operator-declared incident ([`Declared`]: the services that depend on its components)
+//!    to [`Detector::declare_at`], which takes it in just before the minute of its time closes
+//!    — so a replay, a live server and a restarted one agree whenever the declaration arrived;
+//!    while it is open, every series of
 //!    those services learns with `anomaly_weight`, so a long outage the operator already
 //!    announced (a customer system down for days) is not learnt as the new normal before the
 //!    reports prove it.
@@ -175,6 +177,7 @@ use serde::Serialize;
 
 use crate::event::{IncidentEvent, IncidentState};
 use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::incident::Incident;
 use crate::report::{Problem, Report, Timestamp};
 use crate::topology::{ComponentRef, Topology};
 
@@ -320,6 +323,48 @@ impl Default for DetectorConfig {
             scope_llr: 8.0,
             scope_min_excess: 3.0,
             tech_min_expected: 5.0,
+        }
+    }
+}
+
+/// An operator's declaration (or resolution) of an incident, as detection takes it: the
+/// services whose baselines must not learn while it is open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declared {
+    pub time: Timestamp,
+    pub provider: ProviderId,
+    pub id: String,
+    /// Empty on a later line of an open incident: the services named before stay.
+    pub services: Vec<ServiceId>,
+    pub open: bool,
+}
+
+impl Declared {
+    /// An `incident` line of `events.jsonl`: the services that depend on its components; open
+    /// until its state is `resolved`.
+    pub fn of_event(e: &IncidentEvent, topology: &Topology) -> Declared {
+        let components: Vec<ComponentRef> = e
+            .components
+            .iter()
+            .map(|c| c.resolve(&e.provider))
+            .collect();
+        Declared {
+            time: e.time,
+            provider: e.provider.clone(),
+            id: e.id.to_string(),
+            services: topology.services_depending_on(&e.provider, &components),
+            open: e.state != IncidentState::Resolved,
+        }
+    }
+
+    /// A declared incident as it stands, at `time`.
+    pub fn of_incident(i: &Incident, topology: &Topology, time: Timestamp) -> Declared {
+        Declared {
+            time,
+            provider: i.provider.clone(),
+            id: i.id.to_string(),
+            services: i.affected_services(topology),
+            open: i.is_open(),
         }
     }
 }
@@ -579,6 +624,8 @@ pub struct Detector {
     zone_ctx: Vec<MinuteCtx>,
     /// Open declared incidents: block, incident id, indexes of the services they affect.
     declared: Vec<(usize, String, Vec<usize>)>,
+    /// Declarations not taken in yet, in time order ([`Detector::declare_at`]).
+    incoming: Vec<Declared>,
     late_reports: u64,
     early_reports: u64,
     duplicate_reports: u64,
@@ -631,6 +678,7 @@ impl Detector {
             zones: Vec::new(),
             zone_ctx: Vec::new(),
             declared: Vec::new(),
+            incoming: Vec::new(),
             late_reports: 0,
             early_reports: 0,
             duplicate_reports: 0,
@@ -734,18 +782,13 @@ impl Detector {
         }
     }
 
-    /// [`Detector::declare`] for an `incident` line of `events.jsonl` or the operator API:
-    /// the services are those of its provider that depend on one of its components; it is
-    /// open until its state is `resolved`.
-    pub fn declare_incident(&mut self, incident: &IncidentEvent, topology: &Topology) {
-        let wanted: Vec<ComponentRef> = incident
-            .components
-            .iter()
-            .map(|c| c.resolve(&incident.provider))
-            .collect();
-        let services = topology.services_depending_on(&incident.provider, &wanted);
-        let open = incident.state != IncidentState::Resolved;
-        self.declare(&incident.provider, incident.id.as_str(), &services, open);
+    /// Takes in a declaration at its time: it is applied ([`Detector::declare`]) just before
+    /// the minute that contains its time closes (an event at time t before the minute ending
+    /// at the first minute boundary ≥ t), or before the next minute closes if that one has
+    /// already closed.
+    pub fn declare_at(&mut self, d: Declared) {
+        let at = self.incoming.partition_point(|x| x.time <= d.time);
+        self.incoming.insert(at, d);
     }
 
     /// Counts a report in its minute, which must be the open one (the first minute not yet
@@ -894,6 +937,10 @@ impl Detector {
     fn close_through(&mut self, until: i64) {
         while self.next_close < until {
             let m = self.next_close;
+            let due = self.incoming.partition_point(|d| d.time.0 <= (m + 1) * 60);
+            for d in self.incoming.drain(..due).collect::<Vec<_>>() {
+                self.declare(&d.provider, &d.id, &d.services, d.open);
+            }
             self.close_minute(m);
             self.next_close = m + 1;
         }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use radar_core::detect::Declared;
 use radar_core::event::{
     ComponentStatus, IncidentCategory, IncidentId, IncidentState, LocalizedText,
 };
@@ -13,9 +14,7 @@ use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
 use radar_store::{StoreError, StoredIncident};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use crate::detection::Declared;
 use crate::intake::api::{read_body, require_json};
 use crate::problem::{echo, InvalidParam, Problem};
 use crate::publish::wire::OutageOut;
@@ -31,14 +30,7 @@ pub fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
             "no operator token is configured; set operator_token (or RADAR_OPERATOR_TOKEN) to enable these routes",
         ));
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    // Compare digests so the comparison takes the same time wherever the tokens differ.
-    let ok =
-        given.is_some_and(|g| Sha256::digest(g.as_bytes()) == Sha256::digest(expected.as_bytes()));
-    if ok {
+    if crate::guard::bearer_is(headers, expected) {
         Ok(())
     } else {
         Err(Problem::new(
@@ -231,23 +223,20 @@ async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
         return Ok(s);
     }
     let lv = crate::explain::outages::product_view(st).await?;
-    let declared = lv
-        .view
+    lv.view
         .outage(id)
-        .filter(|o| o.is_declared())
-        .map(|o| o.id.clone());
-    match declared {
-        Some(real) => st
-            .store
-            .incident(&real)
-            .await
-            .map_err(store_problem)?
-            .ok_or_else(|| Problem::not_found(format!("no declared incident {:?}", echo(id)))),
-        None => Err(Problem::not_found(format!(
-            "no declared incident {:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\"",
-            echo(id)
-        ))),
-    }
+        .and_then(|o| {
+            Some(StoredIncident {
+                incident: o.incident.clone()?,
+                version: *lv.versions.get(&o.id)?,
+            })
+        })
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no declared incident {:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\"",
+                echo(id)
+            ))
+        })
 }
 
 /// The answer to a write: the outage as the product view now shows it (the same object as
@@ -367,7 +356,8 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
             ),
             other => store_problem(other),
         })?;
-    st.detection.declare(declared_now(&inc, &st.topology, now));
+    st.detection
+        .declare(Declared::of_incident(&inc, &st.topology, now));
     let location = format!("/api/v1/incidents/{}", inc.id);
     Ok((
         StatusCode::CREATED,
@@ -415,8 +405,11 @@ pub async fn patch(
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
-    st.detection
-        .declare(declared_now(&incident, &st.topology, st.clock.now()));
+    st.detection.declare(Declared::of_incident(
+        &incident,
+        &st.topology,
+        st.clock.now(),
+    ));
     Ok(written(&st, incident.id.as_str()).await?.into_response())
 }
 
@@ -563,7 +556,12 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
     let mut book = IncidentBook::default();
     let mut version = None;
     if let Some(id) = &incident_id {
-        if let Ok(stored) = find(st, id.as_str()).await {
+        if let Some(stored) = st
+            .store
+            .incident(id.as_str())
+            .await
+            .map_err(store_problem)?
+        {
             version = Some(stored.version);
             book.incidents.insert(id.clone(), stored.incident);
         }
@@ -571,19 +569,7 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
     book.apply(event, &st.topology).map_err(incident_problem)?;
     if let Event::Incident(e) = event {
         // The same declaration `radar replay` passes to its detector for this line.
-        st.detection.declare(Declared {
-            time: e.time,
-            provider: e.provider.clone(),
-            id: e.id.to_string(),
-            services: st.topology.services_depending_on(
-                &e.provider,
-                &e.components
-                    .iter()
-                    .map(|c| c.resolve(&e.provider))
-                    .collect::<Vec<_>>(),
-            ),
-            open: e.state != IncidentState::Resolved,
-        });
+        st.detection.declare(Declared::of_event(e, &st.topology));
     }
     if let Some(id) = incident_id {
         if let Some(inc) = book.incidents.get(&id) {
@@ -602,34 +588,12 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
     Ok(())
 }
 
-/// What detection is told of an incident as it stands at `time`: the services whose
-/// baselines must not learn while it is open (its own list, else those that depend on its
-/// components).
-pub fn declared_now(
-    inc: &Incident,
-    topology: &radar_core::topology::Topology,
-    time: Timestamp,
-) -> Declared {
-    let services = if inc.services.is_empty() {
-        topology.services_depending_on(&inc.provider, &inc.components)
-    } else {
-        inc.services.clone()
-    };
-    Declared {
-        time,
-        provider: inc.provider.clone(),
-        id: inc.id.to_string(),
-        services,
-        open: inc.is_open(),
-    }
-}
-
 /// The declarations of a stored incident along its timeline (declared, state changes), for
 /// warm-up at start. Each carries the incident's current services: the ones it named at the
 /// time are not kept.
 pub fn declarations_of(inc: &Incident, topology: &radar_core::topology::Topology) -> Vec<Declared> {
     use radar_core::incident::TimelineEntry;
-    let now = declared_now(inc, topology, inc.start);
+    let now = Declared::of_incident(inc, topology, inc.start);
     inc.timeline
         .iter()
         .filter_map(|t| match t {
