@@ -149,12 +149,11 @@ pub fn validate(
     let problem = Problem::parse(problem_raw)
         .map_err(|m| fe("problem", Some(problem_raw), "unknown-problem", m))?;
 
-    let region = match (
-        raw.region.filter(|s| !s.is_empty()),
-        raw.postcode.filter(|s| !s.is_empty()),
-    ) {
-        (Some(r), pc) => {
-            let id = RegionId::parse(r)
+    let region_raw = raw.region.filter(|s| !s.is_empty());
+    let postcode_raw = raw.postcode.filter(|s| !s.is_empty());
+    let region = region_raw
+        .map(|r| {
+            RegionId::parse(r)
                 .ok()
                 .filter(|id| topology.region(id.as_str()).is_some())
                 .ok_or_else(|| {
@@ -165,29 +164,31 @@ pub fn validate(
                         "unknown-region",
                         format!("unknown region {r:?}; known regions: {}", known.join(", ")),
                     )
-                })?;
-            // A postcode sent with the region must be one and lie in it.
-            if let Some(pc) = pc {
-                let at = postcodes
-                    .lookup(pc)
-                    .map_err(|e| fe("postcode", Some(pc), "unknown-postcode", e.to_string()))?;
-                if at != id {
-                    return Err(fe(
-                        "postcode",
-                        Some(pc),
-                        "postcode-outside-region",
-                        format!(
-                            "postcode {pc} lies in {at}, not in region {id}; send the region the postcode lies in, or only one of the two"
-                        ),
-                    ));
-                }
-            }
-            id
-        }
-        (None, Some(pc)) => {
-            let id = postcodes
+                })
+        })
+        .transpose()?;
+    let located = postcode_raw
+        .map(|pc| {
+            postcodes
                 .lookup(pc)
-                .map_err(|e| fe("postcode", Some(pc), "unknown-postcode", e.to_string()))?;
+                .map(|id| (pc, id))
+                .map_err(|e| fe("postcode", Some(pc), "unknown-postcode", e.to_string()))
+        })
+        .transpose()?;
+    let region = match (region, located) {
+        // A postcode sent with the region must lie in it.
+        (Some(id), Some((pc, at))) if at != id => {
+            return Err(fe(
+                "postcode",
+                Some(pc),
+                "postcode-outside-region",
+                format!(
+                    "postcode {pc} lies in {at}, not in region {id}; send the region the postcode lies in, or only one of the two"
+                ),
+            ));
+        }
+        (Some(id), _) => id,
+        (None, Some((pc, id))) => {
             if topology.region(id.as_str()).is_none() {
                 return Err(fe(
                     "postcode",

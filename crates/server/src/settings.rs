@@ -47,11 +47,11 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Bearer token for operator routes (at least 16 characters); the routes are disabled
     /// without it.
-    #[serde(deserialize_with = "parse::operator_token")]
+    #[serde(deserialize_with = "parse::token")]
     pub operator_token: Option<Secret>,
     /// Bearer token for `/metrics` (at least 16 characters); without it, `/metrics` answers
     /// loopback clients only.
-    #[serde(deserialize_with = "parse::operator_token")]
+    #[serde(deserialize_with = "parse::token")]
     pub metrics_token: Option<Secret>,
     /// Days of history replayed into the detector at start.
     pub warmup_days: u32,
@@ -641,7 +641,7 @@ mod parse {
         Ok(n)
     }
 
-    pub fn operator_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    pub fn token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
         let token = Secret::deserialize(d)?;
         if token.expose().chars().count() < 16 {
             return Err(de::Error::custom(

@@ -25,7 +25,9 @@ pub struct ViewCache(std::sync::Mutex<Option<(CacheKey, std::sync::Arc<LiveView>
 pub struct CacheKey {
     minute: i64,
     episodes: Vec<radar_core::detect::Episode>,
-    incidents: Vec<(radar_core::incident::Incident, i64)>,
+    incidents: Vec<radar_core::incident::Incident>,
+    /// The stored version of each incident, in the same order.
+    versions: Vec<i64>,
     components: Vec<(
         radar_core::topology::ComponentRef,
         radar_core::event::ComponentStatus,
@@ -85,10 +87,8 @@ pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Pro
     let key = CacheKey {
         minute: now.minute(),
         episodes,
-        incidents: stored
-            .into_iter()
-            .map(|s| (s.incident, s.version))
-            .collect(),
+        versions: stored.iter().map(|s| s.version).collect(),
+        incidents: stored.into_iter().map(|s| s.incident).collect(),
         components,
         failed,
     };
@@ -101,13 +101,13 @@ pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Pro
     let versions = key
         .incidents
         .iter()
+        .zip(&key.versions)
         .map(|(i, v)| (i.id.to_string(), *v))
         .collect();
-    let incidents: Vec<_> = key.incidents.iter().map(|(i, _)| i.clone()).collect();
     let view = view::build(view::Inputs {
         topology: &st.topology,
         episodes: &key.episodes,
-        incidents: &incidents,
+        incidents: &key.incidents,
         components: &key.components,
         failed_probes: &key.failed,
         now,
@@ -251,18 +251,32 @@ impl PageQuery {
     }
 }
 
+/// One page of the view's outages (all of them, or one provider's) as wire objects, and the
+/// cursor of the next page.
+async fn page_of(
+    st: &AppState,
+    provider: Option<&radar_core::ProviderId>,
+    query: Option<&str>,
+) -> Result<(Vec<OutageOut>, Option<String>), Problem> {
+    let q = PageQuery::parse(query)?;
+    let lv = product_view(st).await?;
+    let (page, next) = q.page(
+        lv.view
+            .outages
+            .iter()
+            .filter(|o| provider.is_none_or(|p| &o.provider == p)),
+    );
+    Ok((page.into_iter().map(|o| lv.wire(o)).collect(), next))
+}
+
 /// `GET /api/v1/outages`: the outages, oldest first, a page at a time ([`PageQuery`]).
 pub async fn outages(
     State(st): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Paged<OutagesOut>>, Problem> {
-    let q = PageQuery::parse(query.as_deref())?;
-    let lv = product_view(&st).await?;
-    let (page, next) = q.page(lv.view.outages.iter());
+    let (outages, next) = page_of(&st, None, query.as_deref()).await?;
     Ok(Json(Paged {
-        list: OutagesOut {
-            outages: page.into_iter().map(|o| lv.wire(o)).collect(),
-        },
+        list: OutagesOut { outages },
         next,
     }))
 }
@@ -274,13 +288,9 @@ pub async fn provider_outages(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Paged<OutagesOut>>, Problem> {
     let provider = known_provider(&st, &id)?;
-    let q = PageQuery::parse(query.as_deref())?;
-    let lv = product_view(&st).await?;
-    let (page, next) = q.page(lv.view.outages_of(&provider));
+    let (outages, next) = page_of(&st, Some(&provider), query.as_deref()).await?;
     Ok(Json(Paged {
-        list: OutagesOut {
-            outages: page.into_iter().map(|o| lv.wire(o)).collect(),
-        },
+        list: OutagesOut { outages },
         next,
     }))
 }
@@ -290,13 +300,9 @@ pub async fn incidents(
     State(st): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Paged<IncidentsOut>>, Problem> {
-    let q = PageQuery::parse(query.as_deref())?;
-    let lv = product_view(&st).await?;
-    let (page, next) = q.page(lv.view.outages.iter());
+    let (incidents, next) = page_of(&st, None, query.as_deref()).await?;
     Ok(Json(Paged {
-        list: IncidentsOut {
-            incidents: page.into_iter().map(|o| lv.wire(o)).collect(),
-        },
+        list: IncidentsOut { incidents },
         next,
     }))
 }

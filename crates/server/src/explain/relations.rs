@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
-use radar_core::correlate::{Relation, Verdict};
+use radar_core::correlate::{relate, Relation, Verdict};
 
 use crate::explain::outages::product_view;
 use crate::publish::local_time;
@@ -38,7 +38,7 @@ pub async fn incident_page(
     let relations: Vec<Relation> = lv
         .view
         .contemporaries(me)
-        .filter_map(|o| lv.view.relation(&me.id, &o.id, &st.topology).ok())
+        .map(|o| relate(&me.view, &o.view, &st.topology))
         .collect();
     let roots = &me.root_candidates[..me.root_candidates.len().min(3)];
     let provider_name = st

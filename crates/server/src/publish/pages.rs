@@ -35,6 +35,17 @@ pub fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A service's name from the topology, else its id.
+fn service_name(
+    st: &AppState,
+    provider: &radar_core::ProviderId,
+    s: &radar_core::ServiceId,
+) -> String {
+    st.topology
+        .service(provider.as_str(), s.as_str())
+        .map_or_else(|| s.to_string(), |x| x.name.clone())
+}
+
 /// Services, technologies and regions of an outage, in a line.
 fn scope(st: &AppState, o: &Outage) -> String {
     let mut parts = Vec::new();
@@ -42,11 +53,7 @@ fn scope(st: &AppState, o: &Outage) -> String {
         parts.push(
             o.services
                 .iter()
-                .map(|s| {
-                    st.topology
-                        .service(o.provider.as_str(), s.as_str())
-                        .map_or_else(|| s.to_string(), |x| x.name.clone())
-                })
+                .map(|s| service_name(st, &o.provider, s))
                 .collect::<Vec<_>>()
                 .join(", "),
         );
@@ -78,10 +85,7 @@ fn headline_text(st: &AppState, h: &ProviderStatus, lang: &str, now: Timestamp) 
     // ("… since 14:49, 1 h; Customer service since 12 May 17:59, 5 d").
     let mut groups: Vec<(Option<Timestamp>, Vec<String>)> = Vec::new();
     for ss in h.services.iter().filter(|s| s.level != Level::Operational) {
-        let name = st
-            .topology
-            .service(h.provider.as_str(), ss.service.as_str())
-            .map_or_else(|| ss.service.to_string(), |x| x.name.clone());
+        let name = service_name(st, &h.provider, &ss.service);
         match groups.iter_mut().find(|g| g.0 == ss.since) {
             Some(g) => g.1.push(name),
             None => groups.push((ss.since, vec![name])),
@@ -98,17 +102,17 @@ fn headline_text(st: &AppState, h: &ProviderStatus, lang: &str, now: Timestamp) 
             }
         })
         .collect();
-    match (parts.is_empty(), de) {
-        (true, false) => match h.since {
-            Some(t) => format!("Problems {}", local_time::since(t, now, tz, lang)),
-            None => "Problems".to_owned(),
-        },
-        (true, true) => match h.since {
-            Some(t) => format!("Probleme {}", local_time::since(t, now, tz, lang)),
-            None => "Probleme".to_owned(),
-        },
-        (false, false) => format!("Problems with {}", parts.join("; ")),
-        (false, true) => format!("Probleme mit {}", parts.join("; ")),
+    let (problems, with) = if de {
+        ("Probleme", "mit")
+    } else {
+        ("Problems", "with")
+    };
+    if !parts.is_empty() {
+        return format!("{problems} {with} {}", parts.join("; "));
+    }
+    match h.since {
+        Some(t) => format!("{problems} {}", local_time::since(t, now, tz, lang)),
+        None => problems.to_owned(),
     }
 }
 
@@ -308,9 +312,10 @@ pub async fn render_provider(
         }
     };
     let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
-    let empty = Vec::new();
-    let outages: &Vec<Outage> = lv.as_ref().map_or(&empty, |v| &v.view.outages);
-    let mine: Vec<&Outage> = outages.iter().filter(|o| &o.provider == provider).collect();
+    let mine: Vec<&Outage> = lv
+        .as_ref()
+        .map(|v| v.view.outages_of(provider).collect())
+        .unwrap_or_default();
     let headline = lv.as_ref().and_then(|v| v.view.provider(provider));
     let open: Vec<&Outage> = mine.iter().copied().filter(|o| o.is_open()).collect();
     let recent: Vec<&Outage> = mine
