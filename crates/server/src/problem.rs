@@ -54,6 +54,24 @@ impl Problem {
         }
     }
 
+    /// A query parameter that cannot be used: 400 `bad-query`, naming the parameter, the
+    /// value (shortened by [`echo`]) and what is allowed.
+    pub fn bad_query(name: &str, value: &str, detail: String, reason: String) -> Self {
+        let mut p = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid query parameter",
+            format!("{name}: {detail}"),
+        );
+        p.invalid_params.push(InvalidParam {
+            index: None,
+            name: name.to_owned(),
+            value: Some(echo(value)),
+            reason,
+        });
+        p
+    }
+
     pub fn internal() -> Self {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,7 +8,7 @@ use axum::Json;
 use radar_core::view::{self, ProductView, RelationError};
 use radar_core::Timestamp;
 
-use crate::problem::{echo, InvalidParam, Problem};
+use crate::problem::{echo, Problem};
 use crate::publish::api::known_provider;
 use crate::publish::wire::{
     IncidentsOut, OutageOut, OutagesOut, RelationOut, RootCandidateOut, RootCausesOut,
@@ -151,19 +151,7 @@ pub struct PageQuery {
 }
 
 fn bad_param(name: &str, value: &str, reason: String) -> Problem {
-    let mut p = Problem::new(
-        StatusCode::BAD_REQUEST,
-        "invalid-parameter",
-        "Invalid query parameter",
-        format!("{name}: {reason}"),
-    );
-    p.invalid_params.push(InvalidParam {
-        index: None,
-        name: name.to_owned(),
-        value: Some(echo(value)),
-        reason,
-    });
-    p
+    Problem::bad_query(name, value, reason.clone(), reason)
 }
 
 /// The cursor of an outage: opaque to clients, `<start in Unix seconds>~<id>` inside. The
@@ -178,7 +166,7 @@ impl PageQuery {
             .map_err(|e| {
                 Problem::new(
                     StatusCode::BAD_REQUEST,
-                    "invalid-parameter",
+                    "bad-query",
                     "Invalid query parameter",
                     format!("the query string cannot be read: {}", echo(&e.to_string())),
                 )

@@ -6,7 +6,7 @@ use axum::Json;
 use radar_core::{ProviderId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::problem::{InvalidParam, Problem};
+use crate::problem::Problem;
 use crate::publish::wire::{ProviderOut, ProvidersOut};
 use crate::state::AppState;
 
@@ -62,19 +62,12 @@ const MAX_RANGE_SECS: i64 = 31 * 86_400;
 
 fn time_param(name: &str, v: &str) -> Result<Timestamp, Problem> {
     Timestamp::parse_rfc3339(v).map_err(|m| {
-        let mut p = Problem::new(
-            StatusCode::BAD_REQUEST,
-            "bad-query",
-            "Invalid query parameter",
-            format!("{name}: {m}"),
-        );
-        p.invalid_params.push(InvalidParam {
-            index: None,
-            name: name.into(),
-            value: Some(v.into()),
-            reason: "an RFC 3339 time, e.g. 2017-05-17T13:00:00Z".into(),
-        });
-        p
+        Problem::bad_query(
+            name,
+            v,
+            m,
+            "an RFC 3339 time, e.g. 2017-05-17T13:00:00Z".into(),
+        )
     })
 }
 
