@@ -15,8 +15,12 @@ fn radar() -> Command {
 }
 
 /// Starts `radar serve` on port 0 and returns the child and its base URL.
+/// The operator token: the kill -9 writers post as a trusted relay (not rate-limited).
+const RELAY_TOKEN: &str = "relay-token-for-cli-tests";
+
 fn serve(data: &Path) -> (Child, String) {
     let mut child = radar()
+        .env("RADAR_OPERATOR_TOKEN", RELAY_TOKEN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .stdout(Stdio::piped())
@@ -57,6 +61,7 @@ async fn kill_9_loses_no_acknowledged_report() {
                 });
                 let resp = match client
                     .post(format!("{url}/api/v1/reports"))
+                    .bearer_auth(RELAY_TOKEN)
                     .json(&body)
                     .send()
                     .await

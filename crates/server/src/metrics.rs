@@ -35,6 +35,9 @@ pub struct Metrics {
     pub reports_rejected: Family<ReasonLabels, Counter>,
     pub commit_batch_reports: Histogram,
     pub commit_seconds: Histogram,
+    /// Anonymous reports refused by the per-network rate limit, and the requests that held them.
+    pub limited_reports: Counter,
+    pub limited_requests: Counter,
 }
 
 impl Default for Metrics {
@@ -48,6 +51,18 @@ impl Default for Metrics {
         let reports_rejected = Family::<ReasonLabels, Counter>::default();
         let commit_batch_reports = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        let limited_reports = Counter::default();
+        let limited_requests = Counter::default();
+        registry.register(
+            "abuse_rate_limited_reports",
+            "Anonymous reports refused by the per-network rate limit (429)",
+            limited_reports.clone(),
+        );
+        registry.register(
+            "abuse_rate_limited_requests",
+            "Requests refused by the per-network rate limit (429)",
+            limited_requests.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -86,6 +101,8 @@ impl Default for Metrics {
             reports_rejected,
             commit_batch_reports,
             commit_seconds,
+            limited_reports,
+            limited_requests,
         }
     }
 }
@@ -97,6 +114,12 @@ impl Metrics {
                 reason: reason.to_owned(),
             })
             .inc_by(n);
+    }
+
+    /// One request of `n` reports refused by the rate limit.
+    pub fn rate_limited(&self, n: u64) {
+        self.limited_reports.inc_by(n);
+        self.limited_requests.inc();
     }
 
     pub fn encode(&self) -> String {

@@ -35,6 +35,9 @@ pub struct Problem {
     /// Short reason for metrics; not serialised.
     #[serde(skip)]
     pub reason: &'static str,
+    /// Seconds after which a retry may succeed, sent as `Retry-After`; not serialised.
+    #[serde(skip)]
+    pub retry_after: Option<std::num::NonZeroU32>,
 }
 
 impl Problem {
@@ -51,6 +54,7 @@ impl Problem {
             detail: detail.into(),
             invalid_params: Vec::new(),
             reason,
+            retry_after: None,
         }
     }
 
@@ -99,11 +103,17 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs.get()));
+        }
+        response
     }
 }

@@ -43,8 +43,17 @@ pub struct Settings {
     /// Largest request body accepted, in bytes (at least 1024).
     #[serde(deserialize_with = "parse::body_size")]
     pub max_body_bytes: usize,
-    /// Trust the left-most `X-Forwarded-For` address (only behind a proxy you run).
+    /// Take the client address from `X-Forwarded-For` (only behind proxies you run): the
+    /// `forwarded_hops`-th entry from the right, the one your outermost proxy appended.
     pub trust_forwarded_for: bool,
+    /// Proxies of yours in front of the server, each appending to `X-Forwarded-For` (at
+    /// least 1); entries further left are the client's own claims and are ignored.
+    pub forwarded_hops: u32,
+    /// Anonymous reports one network (/24, /48) may send per minute; 0 turns the limit off.
+    /// Clients with the operator token are not limited.
+    pub reports_per_minute: u32,
+    /// Anonymous reports one network may send at once (the bucket the rate refills).
+    pub report_burst: u32,
     /// Bearer token for operator routes (at least 16 characters); the routes are disabled
     /// without it.
     #[serde(deserialize_with = "parse::token")]
@@ -76,6 +85,9 @@ impl Default for Settings {
             topology: None,
             max_body_bytes: 1 << 20,
             trust_forwarded_for: false,
+            forwarded_hops: 1,
+            reports_per_minute: 10,
+            report_burst: 20,
             operator_token: None,
             metrics_token: None,
             warmup_days: 8,

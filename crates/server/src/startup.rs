@@ -100,7 +100,12 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let limiter = Arc::new(crate::intake::limit::Limiter::new(
+            settings.reports_per_minute,
+            settings.report_burst,
+        ));
         let state = AppState::new(AppInner {
+            limiter,
             settings: Arc::new(settings),
             topology: Arc::new(topology),
             postcodes: Arc::new(germany::postcodes()),
@@ -144,8 +149,13 @@ impl Application {
         let ticker = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(1));
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut ticks: u64 = 0;
             loop {
                 every.tick().await;
+                ticks += 1;
+                if ticks.is_multiple_of(60) {
+                    ticker_state.limiter.prune();
+                }
                 let now = ticker_state.clock.now();
                 // Closing minutes may wait for a commit in flight: off the async workers.
                 let detection = ticker_state.detection.clone();
@@ -266,6 +276,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(incidents::put_component_status),
         )
         .route("/api/v1/probes", post(incidents::post_probe))
+        .route("/api/v1/abuse", get(incidents::abuse))
         .route("/api/v1/incidents/{a}/relation/{b}", get(outages::relation))
         .route(
             "/api/v1/incidents/{id}/root-causes",

@@ -55,6 +55,8 @@ pub struct AppInner {
     pub intake: Arc<dyn Intake>,
     pub detection: Arc<Detection>,
     pub secret: ReporterSecret,
+    /// Per-network rate limits on anonymous reports, and the abuse book.
+    pub limiter: Arc<crate::intake::limit::Limiter>,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
     /// The last product view built (see `explain::outages`).

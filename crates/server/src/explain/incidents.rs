@@ -609,3 +609,18 @@ pub fn declarations_of(inc: &Incident, topology: &radar_core::topology::Topology
         })
         .collect()
 }
+
+/// `GET /api/v1/abuse` (operator): networks refused by the per-network rate limit, most refused
+/// reports first, each named by a keyed hash (never its address), with the limits in force.
+pub async fn abuse(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = authorize(&st, &headers) {
+        return p.into_response();
+    }
+    Json(serde_json::json!({
+        "reports_per_minute": st.settings.reports_per_minute,
+        "report_burst": st.settings.report_burst,
+        "networks_tracked": st.limiter.tracked(),
+        "refused": st.limiter.book(),
+    }))
+    .into_response()
+}

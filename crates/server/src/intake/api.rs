@@ -16,6 +16,7 @@ use radar_core::{Report, ReporterKey, Source, Timestamp};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use crate::intake::identity::Client;
 use crate::intake::Receipt;
 use crate::problem::{echo, InvalidParam, Problem};
 use crate::state::AppState;
@@ -174,30 +175,36 @@ impl ReportJson {
     }
 }
 
-/// The address the reporter key is computed from; never stored or logged.
-pub fn client_material(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-) -> (String, String) {
-    let forwarded = if state.settings.trust_forwarded_for {
-        headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_owned())
-    } else {
-        None
+/// Takes `n` anonymous reports from the client's network's allowance, or refuses the request
+/// with 429 and `Retry-After` and enters the network in the abuse book.
+pub fn admit(state: &AppState, client: &Client, n: usize, now: Timestamp) -> Result<(), Problem> {
+    let network = client.network();
+    let Err(refused) = state.limiter.check(&network, n) else {
+        return Ok(());
     };
-    let addr = forwarded
-        .or_else(|| peer.map(|p| p.ip().to_string()))
-        .unwrap_or_default();
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (addr, ua)
+    let tag = state.secret.network_tag(now, &network);
+    tracing::warn!(network = %tag, reports = n, "reports refused: rate limit");
+    state.metrics.rate_limited(n as u64);
+    state.limiter.record(tag, n as u64, now);
+    let burst = state.limiter.burst();
+    let detail = if refused.too_many_at_once {
+        format!(
+            "{n} reports at once is more than one network may send ({burst}); send fewer per request, or relay them as a trusted client with the operator token"
+        )
+    } else {
+        format!(
+            "too many reports from your network; retry in {} s",
+            refused.retry_after_secs
+        )
+    };
+    let mut p = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many reports",
+        detail,
+    );
+    p.retry_after = std::num::NonZeroU32::new(refused.retry_after_secs.clamp(1, u32::MAX as u64) as u32);
+    Err(p)
 }
 
 fn bad_request(reason: &'static str, title: &str, detail: impl Into<String>) -> Problem {
@@ -361,24 +368,37 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
 
     let now = state.clock.now();
     let oldest = Timestamp(now.0 - MAX_AGE_SECS);
+    let trusted = state
+        .settings
+        .operator_token
+        .as_ref()
+        .is_some_and(|t| crate::guard::bearer_is(&parts.headers, t));
+    let client = Client::of(&state.settings, &parts.headers, peer);
+    if !trusted {
+        admit(state, &client, batch.len(), now)?;
+    }
     let header_token = parts
         .headers
         .get("x-reporter-token")
         .and_then(|v| v.to_str().ok())
         .filter(|t| !t.is_empty());
-    let mut client_key: Option<ReporterKey> = None;
     let mut reports: Vec<Report> = Vec::with_capacity(batch.len());
     let mut errors = Vec::new();
+    let mut last: Option<(Option<&str>, ReporterKey)> = None;
     for (i, item) in batch.iter().enumerate() {
-        let key = match text(&item.reporter_token)
+        let token = text(&item.reporter_token)
             .filter(|t| !t.is_empty())
-            .or(header_token)
-        {
-            Some(token) => state.secret.for_token(now, token),
-            None => *client_key.get_or_insert_with(|| {
-                let (addr, ua) = client_material(state, &parts.headers, peer);
-                state.secret.for_client(now, &addr, &ua)
-            }),
+            .or(header_token);
+        let key = match last {
+            Some((t, k)) if t == token => k,
+            _ => {
+                let k = match token {
+                    Some(token) if trusted => state.secret.for_token(now, token),
+                    _ => state.secret.for_client(now, &client, token),
+                };
+                last = Some((token, k));
+                k
+            }
         };
         match validate(
             &item.raw(),

@@ -9,7 +9,8 @@ use radar_core::intake::{validate, RawReport};
 use radar_core::{Source, Timestamp};
 use serde::Deserialize;
 
-use crate::intake::api::{client_material, read_body};
+use crate::intake::api::{admit, read_body};
+use crate::intake::identity::Client;
 use crate::publish::api::known_provider;
 use crate::publish::pages::render_provider;
 use crate::state::AppState;
@@ -71,8 +72,21 @@ pub async fn post_form(
         }
     };
     let now = st.clock.now();
-    let (addr, ua) = client_material(&st, &parts.headers, peer);
-    let key = st.secret.for_client(now, &addr, &ua);
+    let client = Client::of(&st.settings, &parts.headers, peer);
+    if let Err(p) = admit(&st, &client, 1, now) {
+        let wait = p.retry_after.map_or(60, |w| w.get());
+        let mut page = fail(
+            format!(
+                "Too many reports came from your network just now; please try again in {wait} seconds."
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        return page;
+    }
+    let key = st.secret.for_client(now, &client, None);
     let raw = RawReport {
         provider: Some(provider.as_str()),
         service: fields.service.as_deref(),

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod committer;
 pub mod form;
+pub mod identity;
+pub mod limit;
 pub mod reporter;
 
 use async_trait::async_trait;

@@ -1,5 +1,6 @@
-//! Reporter keys: HMAC-SHA256 under a secret that rotates daily, over the client address and
-//! user agent, or over a client-supplied token. The address itself is never stored or logged.
+//! Reporter keys: HMAC-SHA256 under a secret that rotates daily, over the client's network and
+//! a slot in it ([`crate::intake::identity`]), or over a trusted client's token. The address
+//! itself is never stored or logged.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -85,12 +86,20 @@ impl ReporterSecret {
         ReporterKey::derive(&self.day_key(now), format!("token\n{token}").as_bytes())
     }
 
-    /// The key for a client address and user agent (stable within a day).
-    pub fn for_client(&self, now: Timestamp, addr: &str, user_agent: &str) -> ReporterKey {
-        ReporterKey::derive(
-            &self.day_key(now),
-            format!("client\n{addr}\n{user_agent}").as_bytes(),
-        )
+    /// A key for `material` under today's key, in the domain `what` (see
+    /// [`crate::intake::identity`]).
+    pub(crate) fn keyed(&self, now: Timestamp, what: &[u8], material: &[u8]) -> ReporterKey {
+        let mut m = Vec::with_capacity(what.len() + 1 + material.len());
+        m.extend_from_slice(what);
+        m.push(b'\n');
+        m.extend_from_slice(material);
+        ReporterKey::derive(&self.day_key(now), &m)
+    }
+
+    /// A keyed 64-bit number of `parts` (to pick a slot).
+    pub(crate) fn tag(&self, now: Timestamp, parts: &[&[u8]]) -> u64 {
+        let k = self.keyed(now, b"tag", &parts.concat()).0;
+        u64::from_le_bytes(k[..8].try_into().expect("16-byte key"))
     }
 }
 
@@ -101,12 +110,11 @@ mod tests {
     #[test]
     fn rotates_daily_and_hides_address() {
         let s = ReporterSecret::random();
-        let a = s.for_client(Timestamp(10), "203.0.113.7", "ua");
-        let b = s.for_client(Timestamp(20), "203.0.113.7", "ua");
-        let c = s.for_client(Timestamp(86_400 + 10), "203.0.113.7", "ua");
+        let a = s.for_token(Timestamp(10), "t");
+        let b = s.for_token(Timestamp(20), "t");
+        let c = s.for_token(Timestamp(86_400 + 10), "t");
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert!(!a.to_hex().contains("203"));
         assert_ne!(
             s.for_token(Timestamp(10), "t"),
             s.for_token(Timestamp(10), "u")

@@ -81,13 +81,37 @@ pub async fn spawn_app_tuned(
 }
 
 impl TestApp {
+    /// Posts reports as a trusted client (the operator token: a relay of many users, whose
+    /// per-report tokens are kept and who is not rate-limited). Anonymous clients: [`Self::post_anonymous`].
     pub async fn post_json(&self, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/reports", self.base))
+            .bearer_auth(OPERATOR_TOKEN)
             .json(body)
             .send()
             .await
             .unwrap()
+    }
+
+    /// Posts reports as an anonymous client, optionally behind a proxy that forwarded for
+    /// `forwarded_for`, with `user_agent` if given.
+    pub async fn post_anonymous(
+        &self,
+        body: &serde_json::Value,
+        forwarded_for: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/reports", self.base))
+            .json(body);
+        if let Some(f) = forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        if let Some(ua) = user_agent {
+            req = req.header("user-agent", ua);
+        }
+        req.send().await.unwrap()
     }
 
     /// A request with the operator token.

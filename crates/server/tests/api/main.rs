@@ -1,5 +1,6 @@
 //! HTTP-level tests of the server: one binary, every test with its own server and store.
 
+mod abuse;
 mod detection;
 mod guard;
 mod helpers;
