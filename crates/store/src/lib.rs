@@ -73,6 +73,31 @@ pub(crate) fn region_from_str(s: &str) -> Result<RegionId, StoreError> {
     RegionId::parse(s).map_err(|e| StoreError::Corrupt(format!("in the store: {e}")))
 }
 
+/// The whole minutes `[first, end)` (minute numbers, `time / 60`) that overlap `[since, until)`.
+pub(crate) fn minute_range(since: Timestamp, until: Timestamp) -> (i64, i64) {
+    (since.0.div_euclid(60), (until.0 + 59).div_euclid(60))
+}
+
+/// New reports of one commit per provider and minute: (reports, new distinct reporters).
+#[derive(Default)]
+pub(crate) struct MinuteTally(pub std::collections::BTreeMap<(String, i64), (i64, i64)>);
+
+impl MinuteTally {
+    pub fn add(&mut self, provider: &str, minute: i64, new_reporter: bool) {
+        let add = (1, i64::from(new_reporter));
+        let key = (provider.to_owned(), minute);
+        match self.0.get_mut(&key) {
+            Some(e) => {
+                e.0 += add.0;
+                e.1 += add.1;
+            }
+            None => {
+                self.0.insert(key, add);
+            }
+        }
+    }
+}
+
 /// Reports counted in one minute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MinuteCount {
@@ -140,7 +165,9 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
-    /// Per-minute counts for a provider in `[since, until)`, minutes without reports omitted.
+    /// Per-minute counts for a provider: every whole minute that overlaps `[since, until)`,
+    /// minutes without reports omitted. Kept as reports commit, so this reads one row per
+    /// minute, never the reports themselves.
     async fn minute_counts(
         &self,
         provider: &ProviderId,

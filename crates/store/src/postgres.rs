@@ -70,11 +70,36 @@ CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
 -- seen by live detection (imported). Warm-up counts 1 and NULL.
 ALTER TABLE reports ADD COLUMN live SMALLINT;
 "#,
+    r#"
+-- Per-minute counts kept as reports commit (see the SQLite store).
+CREATE TABLE minute_reporters (
+    provider TEXT NOT NULL,
+    minute   BIGINT NOT NULL,
+    reporter BYTEA NOT NULL,
+    PRIMARY KEY (provider, minute, reporter)
+);
+CREATE TABLE minute_counts (
+    provider  TEXT NOT NULL,
+    minute    BIGINT NOT NULL,
+    reports   BIGINT NOT NULL,
+    reporters BIGINT NOT NULL,
+    PRIMARY KEY (provider, minute)
+);
+INSERT INTO minute_reporters (provider, minute, reporter)
+    SELECT DISTINCT provider, div(time, 60), reporter FROM reports;
+INSERT INTO minute_counts (provider, minute, reports, reporters)
+    SELECT provider, div(time, 60), count(*), count(DISTINCT reporter) FROM reports
+    GROUP BY provider, div(time, 60);
+"#,
 ];
+
+/// Reader connections, used in turn (one connection runs one query at a time).
+const READERS: usize = 4;
 
 pub struct PostgresStore {
     writer: Mutex<Client>,
-    reader: Client,
+    readers: Vec<Client>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreError> {
@@ -121,7 +146,7 @@ impl PostgresStore {
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<StoredIncident>, StoreError> {
         let sql = format!("SELECT doc, version FROM incidents {filter} ORDER BY start, id");
-        let rows = self.reader.query(&sql, params).await?;
+        let rows = self.reader().query(&sql, params).await?;
         rows.iter()
             .map(|r| stored_incident(r.get(0), r.get(1)))
             .collect()
@@ -141,7 +166,7 @@ impl PostgresStore {
             None => (i64::MIN, Vec::new()),
         };
         let rows = self
-            .reader
+            .reader()
             .query(
                 &format!(
                     "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
@@ -181,12 +206,24 @@ impl PostgresStore {
                 .await?;
         }
         let mut writer = connect_one(url, schema).await?;
-        let reader = connect_one(url, schema).await?;
         migrate(&mut writer).await?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(connect_one(url, schema).await?);
+        }
         Ok(PostgresStore {
             writer: Mutex::new(writer),
-            reader,
+            readers,
+            next_reader: Default::default(),
         })
+    }
+
+    /// The next reader connection in turn.
+    fn reader(&self) -> &Client {
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.readers[i % self.readers.len()]
     }
 }
 
@@ -242,11 +279,31 @@ impl Store for PostgresStore {
         let source: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
+        // The new reports (those not stored before), who of them is new in their minute, and
+        // the per-minute counts, in one statement.
         tx.execute(
-            "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
-             SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::int2[])
-             ORDER BY 2
-             ON CONFLICT (time, id) DO NOTHING",
+            "WITH ins AS (
+                 INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::int2[])
+                 ORDER BY 2
+                 ON CONFLICT (time, id) DO NOTHING
+                 RETURNING provider, div(time, 60) AS minute, reporter
+             ), rep AS (
+                 INSERT INTO minute_reporters (provider, minute, reporter)
+                 SELECT DISTINCT provider, minute, reporter FROM ins
+                 ON CONFLICT DO NOTHING
+                 RETURNING provider, minute
+             ), tally AS (
+                 SELECT provider, minute, count(*) AS reports FROM ins GROUP BY provider, minute
+             ), fresh AS (
+                 SELECT provider, minute, count(*) AS reporters FROM rep GROUP BY provider, minute
+             )
+             INSERT INTO minute_counts (provider, minute, reports, reporters)
+             SELECT t.provider, t.minute, t.reports, coalesce(f.reporters, 0)
+             FROM tally t LEFT JOIN fresh f USING (provider, minute)
+             ON CONFLICT (provider, minute) DO UPDATE
+             SET reports = minute_counts.reports + excluded.reports,
+                 reporters = minute_counts.reporters + excluded.reporters",
             &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source, &live],
         )
         .await?;
@@ -260,12 +317,13 @@ impl Store for PostgresStore {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<MinuteCount>, StoreError> {
+        let (first, end) = crate::minute_range(since, until);
         let rows = self
-            .reader
+            .reader()
             .query(
-                "SELECT div(time, 60)::int8 AS m, count(*)::int8, count(DISTINCT reporter)::int8 FROM reports
-                 WHERE provider = $1 AND time >= $2 AND time < $3 GROUP BY m ORDER BY m",
-                &[&provider.as_str(), &since.0, &until.0],
+                "SELECT minute, reports, reporters FROM minute_counts
+                 WHERE provider = $1 AND minute >= $2 AND minute < $3 ORDER BY minute",
+                &[&provider.as_str(), &first, &end],
             )
             .await?;
         Ok(rows
@@ -299,14 +357,14 @@ impl Store for PostgresStore {
 
     async fn report_count(&self) -> Result<u64, StoreError> {
         let row = self
-            .reader
+            .reader()
             .query_one("SELECT count(*)::int8 FROM reports", &[])
             .await?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.reader.query_one("SELECT 1", &[]).await?;
+        self.reader().query_one("SELECT 1", &[]).await?;
         Ok(())
     }
 
@@ -389,7 +447,7 @@ impl Store for PostgresStore {
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
         let rows = self
-            .reader
+            .reader()
             .query(
                 "SELECT comp_provider, component, region, time FROM probes
                  WHERE ok = 0 AND time >= $1 AND time <= $2 ORDER BY time",
@@ -433,7 +491,7 @@ impl Store for PostgresStore {
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError> {
         let rows = self
-            .reader
+            .reader()
             .query(
                 "SELECT provider, component, status, time FROM component_status ORDER BY provider, component",
                 &[],

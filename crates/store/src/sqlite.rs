@@ -74,11 +74,38 @@ CREATE INDEX probes_failed_time ON probes (time) WHERE ok = 0;
 -- seen by live detection (imported). Warm-up counts 1 and NULL.
 ALTER TABLE reports ADD COLUMN live SMALLINT;
 "#,
+    r#"
+-- Per-minute counts kept as reports commit, so reading a month of counts reads one row per
+-- minute instead of every report. minute_reporters holds who reported in each minute (to
+-- count distinct reporters exactly when a report arrives).
+CREATE TABLE minute_reporters (
+    provider TEXT NOT NULL,
+    minute   INTEGER NOT NULL,
+    reporter BLOB NOT NULL,
+    PRIMARY KEY (provider, minute, reporter)
+) WITHOUT ROWID;
+CREATE TABLE minute_counts (
+    provider  TEXT NOT NULL,
+    minute    INTEGER NOT NULL,
+    reports   INTEGER NOT NULL,
+    reporters INTEGER NOT NULL,
+    PRIMARY KEY (provider, minute)
+) WITHOUT ROWID;
+INSERT INTO minute_reporters (provider, minute, reporter)
+    SELECT DISTINCT provider, time / 60, reporter FROM reports;
+INSERT INTO minute_counts (provider, minute, reports, reporters)
+    SELECT provider, time / 60, count(*), count(DISTINCT reporter) FROM reports
+    GROUP BY provider, time / 60;
+"#,
 ];
+
+/// Reader connections: reads run in parallel (WAL), none waits for another's scan.
+const READERS: usize = 4;
 
 pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Arc<Mutex<Connection>>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -135,11 +162,16 @@ impl SqliteStore {
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer)?;
         migrate(&mut writer)?;
-        let reader = Connection::open(path).map_err(open_err)?;
-        configure(&reader)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open(path).map_err(open_err)?;
+            configure(&reader)?;
+            readers.push(Arc::new(Mutex::new(reader)));
+        }
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers),
+            next_reader: Default::default(),
         })
     }
 
@@ -152,7 +184,7 @@ impl SqliteStore {
         limit: usize,
         filter: &'static str,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        Self::with(&self.reader, move |conn| {
+        self.read(move |conn| {
             let (after_time, after_id) = match after {
                 Some((t, id)) => (t.0, id.0.to_vec()),
                 None => (i64::MIN, Vec::new()),
@@ -187,6 +219,30 @@ impl SqliteStore {
         .await
     }
 
+    /// Runs `f` on a reader connection: a free one if there is one, else the next in turn.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = self.readers.clone();
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let n = readers.len();
+            let free = (0..n).find_map(|i| readers[(start + i) % n].try_lock().ok());
+            let mut guard = match free {
+                Some(g) => g,
+                None => readers[start % n]
+                    .lock()
+                    .map_err(|_| StoreError::Worker("a previous store call panicked".into()))?,
+            };
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+
     async fn with<T: Send + 'static>(
         conn: &Arc<Mutex<Connection>>,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -216,9 +272,14 @@ fn insert(
             "INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (time, id) DO NOTHING",
         )?;
+        let mut reporter_stmt = tx.prepare_cached(
+            "INSERT INTO minute_reporters (provider, minute, reporter) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+        )?;
+        let mut minutes = crate::MinuteTally::default();
         for (r, live) in reports.iter().zip(live) {
             let id = ReportId::of(r);
-            stmt.execute(params![
+            let new = stmt.execute(params![
                 &id.0[..],
                 r.time.0,
                 r.provider.as_str(),
@@ -229,7 +290,24 @@ fn insert(
                 r.source.as_str(),
                 live,
             ])?;
+            if new == 1 {
+                let minute = r.time.0.div_euclid(60);
+                let new_reporter = reporter_stmt.execute(params![
+                    r.provider.as_str(),
+                    minute,
+                    &r.reporter.0[..]
+                ])?;
+                minutes.add(r.provider.as_str(), minute, new_reporter == 1);
+            }
             ids.push(id);
+        }
+        let mut count_stmt = tx.prepare_cached(
+            "INSERT INTO minute_counts (provider, minute, reports, reporters) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (provider, minute) DO UPDATE
+             SET reports = reports + excluded.reports, reporters = reporters + excluded.reporters",
+        )?;
+        for ((provider, minute), (n, distinct)) in minutes.0 {
+            count_stmt.execute(params![provider, minute, n, distinct])?;
         }
     }
     tx.commit()?;
@@ -303,12 +381,13 @@ impl Store for SqliteStore {
         until: Timestamp,
     ) -> Result<Vec<MinuteCount>, StoreError> {
         let provider = provider.as_str().to_owned();
-        Self::with(&self.reader, move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT time / 60 AS m, count(*), count(DISTINCT reporter) FROM reports
-                 WHERE provider = ?1 AND time >= ?2 AND time < ?3 GROUP BY m ORDER BY m",
+                "SELECT minute, reports, reporters FROM minute_counts
+                 WHERE provider = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute",
             )?;
-            let rows = stmt.query_map(params![provider, since.0, until.0], |r| {
+            let (first, end) = crate::minute_range(since, until);
+            let rows = stmt.query_map(params![provider, first, end], |r| {
                 Ok(MinuteCount {
                     minute: Timestamp(r.get::<_, i64>(0)? * 60),
                     reports: r.get::<_, i64>(1)? as u64,
@@ -340,14 +419,14 @@ impl Store for SqliteStore {
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {
-        Self::with(&self.reader, |conn| {
+        self.read(|conn| {
             Ok(conn.query_row("SELECT count(*) FROM reports", [], |r| r.get::<_, i64>(0))? as u64)
         })
         .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        Self::with(&self.reader, |conn| {
+        self.read(|conn| {
             conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
             Ok(())
         })
@@ -395,23 +474,19 @@ impl Store for SqliteStore {
     }
 
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
-        Self::with(&self.reader, |conn| select_incidents(conn, "", [])).await
+        self.read(|conn| select_incidents(conn, "", [])).await
     }
 
     async fn incident(&self, id: &str) -> Result<Option<StoredIncident>, StoreError> {
         let id = id.to_owned();
-        Self::with(&self.reader, move |conn| {
-            Ok(select_incidents(conn, "WHERE id = ?1", [id])?.pop())
-        })
-        .await
+        self.read(move |conn| Ok(select_incidents(conn, "WHERE id = ?1", [id])?.pop()))
+            .await
     }
 
     async fn incidents_of(&self, provider: &ProviderId) -> Result<Vec<StoredIncident>, StoreError> {
         let provider = provider.as_str().to_owned();
-        Self::with(&self.reader, move |conn| {
-            select_incidents(conn, "WHERE provider = ?1", [provider])
-        })
-        .await
+        self.read(move |conn| select_incidents(conn, "WHERE provider = ?1", [provider]))
+            .await
     }
 
     async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError> {
@@ -440,7 +515,7 @@ impl Store for SqliteStore {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
-        Self::with(&self.reader, move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT comp_provider, component, region, time FROM probes
                  WHERE ok = 0 AND time >= ?1 AND time <= ?2 ORDER BY time",
@@ -483,7 +558,7 @@ impl Store for SqliteStore {
     async fn component_statuses(
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, radar_core::Timestamp)>, StoreError> {
-        Self::with(&self.reader, |conn| {
+        self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT provider, component, status, time FROM component_status ORDER BY provider, component",
             )?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use radar_core::{
     Problem, ProviderId, RegionId, Report, ReporterKey, ServiceId, Source, Timestamp,
 };
-use radar_store::{postgres::PostgresStore, sqlite::SqliteStore, ReportId, Store};
+use radar_store::{postgres::PostgresStore, sqlite::SqliteStore, MinuteCount, ReportId, Store};
 
 fn pg_url() -> String {
     std::env::var("RADAR_TEST_DATABASE_URL")
@@ -122,6 +122,76 @@ store_test!(insert_and_count, |store: Arc<dyn Store>| async move {
     assert_eq!(counts[0].reporters, 2);
     assert_eq!(counts[1].reports, 1);
 });
+
+store_test!(
+    minute_counts_kept_at_commit_match_the_reports,
+    |store: Arc<dyn Store>| async move {
+        // Batches that overlap in minutes and repeat reporters, a report sent twice in one
+        // batch, a whole batch sent again, two providers, and a minute far in the past.
+        let t0 = 1_800_000_000 - 1_800_000_000 % 60;
+        let mut all: Vec<Report> = Vec::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for b in 0..12 {
+            let mut batch: Vec<Report> = (0..40)
+                .map(|_| {
+                    let provider = if next(4) == 0 { "telekom-de" } else { "o2-de" };
+                    report(t0 + next(300) as i64, provider, next(9) as u8)
+                })
+                .collect();
+            batch.push(batch[0].clone());
+            if b == 5 {
+                batch.push(report(1_000_000_000, "o2-de", 3));
+            }
+            store.insert_reports(&batch).await.unwrap();
+            if b % 4 == 0 {
+                store.insert_reports(&batch).await.unwrap();
+            }
+            all.extend(batch);
+        }
+        all.sort_by_key(|r| (r.time, ReportId::of(r)));
+        all.dedup_by_key(|r| ReportId::of(r));
+        for provider in ["o2-de", "telekom-de"] {
+            let p = ProviderId::parse(provider).unwrap();
+            let mut expected: std::collections::BTreeMap<
+                i64,
+                (u64, std::collections::BTreeSet<u8>),
+            > = Default::default();
+            for r in all.iter().filter(|r| r.provider == p) {
+                let e = expected.entry(r.time.0.div_euclid(60) * 60).or_default();
+                e.0 += 1;
+                e.1.insert(r.reporter.0[0]);
+            }
+            let got = store
+                .minute_counts(&p, Timestamp(0), Timestamp(t0 + 3600))
+                .await
+                .unwrap();
+            let want: Vec<MinuteCount> = expected
+                .into_iter()
+                .map(|(m, (n, who))| MinuteCount {
+                    minute: Timestamp(m),
+                    reports: n,
+                    reporters: who.len() as u64,
+                })
+                .collect();
+            assert_eq!(got, want, "{provider}");
+        }
+        // A range that starts and ends inside minutes covers those whole minutes.
+        let p = ProviderId::parse("o2-de").unwrap();
+        let part = store
+            .minute_counts(&p, Timestamp(t0 + 61), Timestamp(t0 + 121))
+            .await
+            .unwrap();
+        assert!(part
+            .iter()
+            .all(|c| c.minute.0 == t0 + 60 || c.minute.0 == t0 + 120));
+    }
+);
 
 store_test!(idempotent_inserts, |store: Arc<dyn Store>| async move {
     let batch: Vec<Report> = (0..50)
@@ -286,6 +356,23 @@ async fn sqlite_store_of_the_previous_schema_is_migrated_at_open() {
         .unwrap();
     assert_eq!(all_pages(&s, true).await.len(), 1);
     assert_eq!(s.report_count().await.unwrap(), 2);
+    // The per-minute counts include the report stored before they were kept.
+    let counts = s
+        .minute_counts(
+            &ProviderId::parse("o2-de").unwrap(),
+            Timestamp(0),
+            Timestamp(120),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        [MinuteCount {
+            minute: Timestamp(0),
+            reports: 2,
+            reporters: 2
+        }]
+    );
 }
 
 #[tokio::test]

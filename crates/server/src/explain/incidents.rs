@@ -356,6 +356,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
             ),
             other => store_problem(other),
         })?;
+    st.view_cache.invalidate();
     st.detection
         .declare(Declared::of_incident(&inc, &st.topology, now));
     let location = format!("/api/v1/incidents/{}", inc.id);
@@ -405,6 +406,7 @@ pub async fn patch(
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
+    st.view_cache.invalidate();
     st.detection.declare(Declared::of_incident(
         &incident,
         &st.topology,
@@ -430,6 +432,7 @@ pub async fn add_statement(
         .put_incident(&incident, Some(version))
         .await
         .map_err(store_problem)?;
+    st.view_cache.invalidate();
     Ok((
         StatusCode::CREATED,
         written(&st, incident.id.as_str()).await?,
@@ -463,6 +466,7 @@ pub async fn put_component_status(
         .put_component_status(&r, input.status, now)
         .await
         .map_err(store_problem)?;
+    st.view_cache.invalidate();
     Ok(Json(serde_json::json!({"provider": r.provider, "component": r.component, "status": input.status, "time": now})).into_response())
 }
 
@@ -550,7 +554,9 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
         Event::Statement(s) => Some(s.incident.clone()),
         Event::Component(_) => None,
         Event::Probe(p) => {
-            return st.store.insert_probe(p).await.map_err(store_problem);
+            st.store.insert_probe(p).await.map_err(store_problem)?;
+            st.view_cache.invalidate();
+            return Ok(());
         }
     };
     let mut book = IncidentBook::default();
@@ -577,6 +583,7 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
                 .put_incident(inc, version)
                 .await
                 .map_err(store_problem)?;
+            st.view_cache.invalidate();
         }
     }
     for (component, (status, at)) in &book.components {
@@ -584,6 +591,7 @@ pub async fn apply_event(st: &AppState, event: &radar_core::event::Event) -> Res
             .put_component_status(component, *status, *at)
             .await
             .map_err(store_problem)?;
+        st.view_cache.invalidate();
     }
     Ok(())
 }

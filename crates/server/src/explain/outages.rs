@@ -2,6 +2,8 @@
 //! component statuses and failed probes, put together by the core's [`radar_core::view`] — the
 //! same function `radar replay` writes `detections.json` from — and the read API over it.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -15,16 +17,35 @@ use crate::publish::wire::{
 };
 use crate::state::AppState;
 
-/// The inputs of the last view built and the view, so that a read with the same inputs in the
-/// same minute does not correlate everything again (correlation is quadratic in the number of
-/// outages). The inputs are compared, not versioned, so a change by another node is seen too.
-#[derive(Default)]
-pub struct ViewCache(std::sync::Mutex<Option<(CacheKey, std::sync::Arc<LiveView>)>>);
+/// How long a snapshot of the stored inputs (incidents, component statuses, failed probes) is
+/// shared by every reader before the store is read again. Writes through this node drop the
+/// snapshot at once ([`ViewCache::invalidate`]); a change made by another node is seen within
+/// this time.
+pub const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_millis(500);
 
-#[derive(PartialEq)]
-pub struct CacheKey {
-    minute: i64,
-    episodes: Vec<radar_core::detect::Episode>,
+/// What readers share: a snapshot of the stored inputs, and the last view built with the
+/// inputs it was built from, so that a read with the same inputs in the same minute neither
+/// reads the store nor correlates everything again (correlation is quadratic in the number of
+/// outages).
+#[derive(Default)]
+pub struct ViewCache {
+    /// Bumped by every write through this node; a snapshot read across a write is not kept.
+    generation: std::sync::atomic::AtomicU64,
+    stored: std::sync::Mutex<Option<(std::time::Instant, Arc<StoredInputs>)>>,
+    view: std::sync::Mutex<Option<(CacheKey, Arc<LiveView>)>>,
+}
+
+impl ViewCache {
+    /// Drops the snapshot of stored inputs: the next read goes to the store.
+    pub fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// The stored inputs of the view, read together.
+pub struct StoredInputs {
     incidents: Vec<radar_core::incident::Incident>,
     /// The stored version of each incident, in the same order.
     versions: Vec<i64>,
@@ -33,7 +54,23 @@ pub struct CacheKey {
         radar_core::event::ComponentStatus,
         Timestamp,
     )>,
+    /// Failed probes from `failed_since` on.
     failed: Vec<radar_store::FailedProbe>,
+    failed_since: i64,
+}
+
+struct CacheKey {
+    minute: i64,
+    episodes: Vec<radar_core::detect::Episode>,
+    stored: Arc<StoredInputs>,
+}
+
+impl PartialEq for CacheKey {
+    fn eq(&self, o: &Self) -> bool {
+        self.minute == o.minute
+            && Arc::ptr_eq(&self.stored, &o.stored)
+            && self.episodes == o.episodes
+    }
 }
 
 /// The view with the stored incident versions (for `PATCH`).
@@ -48,9 +85,45 @@ impl LiveView {
     }
 }
 
-/// The product view as of now (from the cache when nothing changed this minute).
-pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Problem> {
-    let now = st.clock.now();
+/// Where failed probes matter from: a lead before the earliest episode or incident.
+fn probes_needed_from(
+    episodes: &[radar_core::detect::Episode],
+    incidents: &[radar_core::incident::Incident],
+) -> Option<i64> {
+    episodes
+        .iter()
+        .map(|e| e.start.0)
+        .chain(incidents.iter().map(|i| i.start.0))
+        .min()
+        .map(|first| first - radar_core::correlate::PROBE_LEAD_SECS)
+}
+
+/// The shared snapshot of stored inputs, read again when it is older than [`SNAPSHOT_TTL`],
+/// was invalidated, or lacks probes the episodes now need.
+async fn stored_inputs(
+    st: &AppState,
+    episodes: &[radar_core::detect::Episode],
+    now: Timestamp,
+) -> Result<Arc<StoredInputs>, Problem> {
+    {
+        let cached = st
+            .view_cache
+            .stored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((at, s)) = cached.as_ref() {
+            let covered = probes_needed_from(episodes, &s.incidents)
+                .is_none_or(|need| need >= s.failed_since);
+            if at.elapsed() < SNAPSHOT_TTL && covered {
+                return Ok(s.clone());
+            }
+        }
+    }
+    let read_at = std::time::Instant::now();
+    let generation = st
+        .view_cache
+        .generation
+        .load(std::sync::atomic::Ordering::SeqCst);
     let unavailable = |what: &str, e: radar_store::StoreError| {
         tracing::error!(error = %e, "cannot read {what}");
         Problem::unavailable(format!(
@@ -67,52 +140,75 @@ pub async fn product_view(st: &AppState) -> Result<std::sync::Arc<LiveView>, Pro
         .component_statuses()
         .await
         .map_err(|e| unavailable("component statuses", e))?;
-    let episodes = st.detection.episodes(None);
-    let first = episodes
-        .iter()
-        .map(|e| e.start.0)
-        .chain(stored.iter().map(|s| s.incident.start.0))
-        .min();
-    let failed = match first {
-        Some(first) => st
-            .store
-            .failed_probes(
-                Timestamp(first - radar_core::correlate::PROBE_LEAD_SECS),
-                now,
-            )
-            .await
-            .map_err(|e| unavailable("probe results", e))?,
-        None => Vec::new(),
+    let (versions, incidents): (Vec<i64>, Vec<_>) =
+        stored.into_iter().map(|s| (s.version, s.incident)).unzip();
+    let (failed, failed_since) = match probes_needed_from(episodes, &incidents) {
+        Some(since) => (
+            st.store
+                .failed_probes(Timestamp(since), Timestamp(now.0.max(since) + 366 * 86_400))
+                .await
+                .map_err(|e| unavailable("probe results", e))?,
+            since,
+        ),
+        None => (Vec::new(), i64::MAX),
     };
+    let s = Arc::new(StoredInputs {
+        incidents,
+        versions,
+        components,
+        failed,
+        failed_since,
+    });
+    let mut cached = st
+        .view_cache
+        .stored
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if st
+        .view_cache
+        .generation
+        .load(std::sync::atomic::Ordering::SeqCst)
+        == generation
+    {
+        *cached = Some((read_at, s.clone()));
+    }
+    Ok(s)
+}
+
+/// The product view as of now (from the cache when nothing changed this minute).
+pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
+    let now = st.clock.now();
+    let episodes = st.detection.episodes(None);
+    let stored = stored_inputs(st, &episodes, now).await?;
     let key = CacheKey {
         minute: now.minute(),
         episodes,
-        versions: stored.iter().map(|s| s.version).collect(),
-        incidents: stored.into_iter().map(|s| s.incident).collect(),
-        components,
-        failed,
+        stored,
     };
-    let mut cache = st.view_cache.0.lock().unwrap_or_else(|p| p.into_inner());
+    let mut cache = st.view_cache.view.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((k, v)) = cache.as_ref() {
         if *k == key {
             return Ok(v.clone());
         }
     }
-    let versions = key
+    let s = &key.stored;
+    let versions = s
         .incidents
         .iter()
-        .zip(&key.versions)
+        .zip(&s.versions)
         .map(|(i, v)| (i.id.to_string(), *v))
         .collect();
+    // Probes dated ahead of the clock are not known yet.
+    let failed: Vec<_> = s.failed.iter().filter(|p| p.2 <= now).cloned().collect();
     let view = view::build(view::Inputs {
         topology: &st.topology,
         episodes: &key.episodes,
-        incidents: &key.incidents,
-        components: &key.components,
-        failed_probes: &key.failed,
+        incidents: &s.incidents,
+        components: &s.components,
+        failed_probes: &failed,
         now,
     });
-    let lv = std::sync::Arc::new(LiveView { view, versions });
+    let lv = Arc::new(LiveView { view, versions });
     *cache = Some((key, lv.clone()));
     Ok(lv)
 }
