@@ -128,7 +128,7 @@ store_test!(
     |store: Arc<dyn Store>| async move {
         // Batches that overlap in minutes and repeat reporters, a report sent twice in one
         // batch, a whole batch sent again, two providers, and a minute far in the past.
-        let t0 = 1_800_000_000 - 1_800_000_000 % 60;
+        let t0 = 1_800_000_020 - 20; // a minute boundary
         let mut all: Vec<Report> = Vec::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |n: u64| {
