@@ -115,6 +115,7 @@ impl Application {
             secret,
             metrics,
             clock,
+            heavy_reads: tokio::sync::Semaphore::new(1),
             view_cache: Default::default(),
         });
         Ok(Application {

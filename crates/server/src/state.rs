@@ -59,6 +59,8 @@ pub struct AppInner {
     pub limiter: Arc<crate::intake::limit::Limiter>,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    /// Heavy reads (months of per-minute counts) run one at a time (see `publish::api`).
+    pub heavy_reads: tokio::sync::Semaphore,
     /// The last product view built (see `explain::outages`).
     pub view_cache: crate::explain::outages::ViewCache,
 }

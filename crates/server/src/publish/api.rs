@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use radar_core::{ProviderId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -71,11 +72,16 @@ fn time_param(name: &str, v: &str) -> Result<Timestamp, Problem> {
     })
 }
 
+/// Ranges longer than this are heavy reads (thousands of minutes): they are served one at a
+/// time (`AppState::heavy_reads`) and serialised off the async workers, so that a few clients
+/// asking for months of counts over and over cannot slow every other page down.
+const HEAVY_RANGE_SECS: i64 = 6 * 3600;
+
 pub async fn report_counts(
     State(st): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<CountsOut>, Problem> {
+) -> Result<axum::response::Response, Problem> {
     let provider = known_provider(&st, &id)?;
     let Query(q) = query.map_err(|e| {
         Problem::new(
@@ -104,6 +110,16 @@ pub async fn report_counts(
             ),
         ));
     }
+    let heavy = until.0 - since.0 > HEAVY_RANGE_SECS;
+    let _permit = match heavy {
+        true => Some(
+            st.heavy_reads
+                .acquire()
+                .await
+                .map_err(|_| Problem::unavailable("the server is shutting down"))?,
+        ),
+        false => None,
+    };
     let counts = st
         .store
         .minute_counts(&provider, since, until)
@@ -112,7 +128,7 @@ pub async fn report_counts(
             tracing::error!(error = %e, "minute counts failed");
             Problem::internal()
         })?;
-    Ok(Json(CountsOut {
+    let out = CountsOut {
         provider: provider.to_string(),
         since,
         until,
@@ -124,5 +140,21 @@ pub async fn report_counts(
                 reporters: c.reporters,
             })
             .collect(),
-    }))
+    };
+    let body = if heavy {
+        tokio::task::spawn_blocking(move || serde_json::to_vec(&out))
+            .await
+            .map_err(|_| Problem::internal())?
+    } else {
+        serde_json::to_vec(&out)
+    }
+    .map_err(|_| Problem::internal())?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
