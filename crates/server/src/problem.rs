@@ -35,6 +35,9 @@ pub struct Problem {
     /// Short reason for metrics; not serialised.
     #[serde(skip)]
     pub reason: &'static str,
+    /// Seconds for a `Retry-After` header; not serialised.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -51,6 +54,7 @@ impl Problem {
             detail: detail.into(),
             invalid_params: Vec::new(),
             reason,
+            retry_after: None,
         }
     }
 
@@ -90,6 +94,27 @@ impl Problem {
         )
     }
 
+    /// The store cannot write (full disk, read-only data directory or database): 503
+    /// `store-unavailable` with `Retry-After`. `what` says what was not stored. Reads still
+    /// work, which the detail says too.
+    pub fn store_unavailable(kind: radar_store::Unwritable, what: &str) -> Self {
+        use radar_store::Unwritable;
+        let (why, retry) = match kind {
+            Unwritable::Full => ("the server's storage is full", 60),
+            Unwritable::ReadOnly => ("the server's storage is read-only", 300),
+        };
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "Storage unavailable",
+            format!(
+                "{what} not stored: {why}. Nothing was changed; reading still works. Retry after {retry} seconds; the operator has been alerted in the log"
+            ),
+        );
+        p.retry_after = Some(retry);
+        p
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
@@ -99,11 +124,16 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let mut resp = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        resp
     }
 }

@@ -16,7 +16,7 @@ use radar_core::{Report, ReporterKey, Source, Timestamp};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::intake::Receipt;
+use crate::intake::{IntakeError, Receipt};
 use crate::problem::{echo, InvalidParam, Problem};
 use crate::state::AppState;
 
@@ -433,6 +433,17 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     }
     match state.intake.submit(reports).await {
         Ok(receipt) => Ok(receipt),
+        Err(IntakeError::Unwritable(kind, e)) => {
+            tracing::warn!(error = %e, "reports not stored: the store cannot write");
+            Err(Problem::store_unavailable(
+                kind,
+                if single {
+                    "The report was"
+                } else {
+                    "The reports were"
+                },
+            ))
+        }
         Err(e) => {
             tracing::error!(error = %e, "reports not stored");
             Err(Problem::unavailable(format!(

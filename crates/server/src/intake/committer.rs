@@ -151,8 +151,13 @@ impl Writer {
                 drop(admission);
                 tracing::error!(error = %e, reports = all.len(), "store commit failed; nothing of this batch was acknowledged");
                 metrics.reject("store-error", all.len() as u64);
+                let message = e.to_string();
                 for reply in replies {
-                    let _ = reply.send(Err(IntakeError::Store(e.to_string())));
+                    let err = match e.unwritable() {
+                        Some(kind) => IntakeError::Unwritable(kind, message.clone()),
+                        None => IntakeError::Store(message.clone()),
+                    };
+                    let _ = reply.send(Err(err));
                 }
             }
         }

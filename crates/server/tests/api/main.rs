@@ -9,3 +9,4 @@ mod limits;
 mod live_equals_replay;
 mod publish;
 mod time;
+mod unwritable;
