@@ -37,7 +37,7 @@ pub struct Problem {
     pub reason: &'static str,
     /// Seconds for a `Retry-After` header; not serialised.
     #[serde(skip)]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u16>,
 }
 
 impl Problem {
