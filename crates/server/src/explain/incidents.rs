@@ -120,7 +120,7 @@ fn store_problem(e: StoreError) -> Problem {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
         }
         ref other if other.unwritable().is_some() => {
-            tracing::warn!(error = %other, "incident store operation failed: the store cannot write");
+            tracing::debug!(error = %other, "incident store operation failed: the store cannot write");
             Problem::store_unavailable(other.unwritable().expect("checked"), "The change was")
         }
         other => {

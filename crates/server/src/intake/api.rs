@@ -434,7 +434,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     match state.intake.submit(reports).await {
         Ok(receipt) => Ok(receipt),
         Err(IntakeError::Unwritable(kind, e)) => {
-            tracing::warn!(error = %e, "reports not stored: the store cannot write");
+            tracing::debug!(error = %e, "reports not stored: the store cannot write");
             Err(Problem::store_unavailable(
                 kind,
                 if single {
