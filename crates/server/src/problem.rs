@@ -108,7 +108,7 @@ impl Problem {
             "store-unavailable",
             "Storage unavailable",
             format!(
-                "{what} not stored: {why}. Nothing was changed; reading still works. Retry after {retry} seconds; the operator has been alerted in the log"
+                "{what} not stored: {why}. Nothing was changed; reading still works. Retry after {retry} seconds"
             ),
         );
         p.retry_after = Some(retry);

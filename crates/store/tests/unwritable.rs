@@ -76,7 +76,7 @@ async fn sqlite_opened_read_only_reads_and_refuses_writes() {
 }
 
 #[test]
-fn a_read_only_directory_without_a_store_is_an_error_naming_it() {
+fn a_data_directory_that_cannot_be_created_is_an_error_naming_it() {
     // Running as root, permissions do not stop writes; a path under a file stands in for a
     // directory that cannot be created.
     let dir = tempfile::tempdir().unwrap();
@@ -115,4 +115,40 @@ async fn postgres_read_only_transactions_are_read_only_errors() {
         .into();
     assert_eq!(err.unwritable(), Some(Unwritable::ReadOnly), "{err:?}");
     assert!(err.to_string().contains("read-only"), "{err}");
+}
+
+/// Stands in for a data directory that cannot be written (tests run as root, so permissions
+/// do not stop writes): the write check's probe file cannot be created where a directory of
+/// its name is in the way.
+fn block_writes(dir: &std::path::Path) {
+    std::fs::create_dir(dir.join(format!(".radar-write-check-{}", std::process::id()))).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_that_cannot_be_written_opens_its_store_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_dir(dir.path()).unwrap();
+    store.insert_reports(&batch(0, 5)).await.unwrap();
+    drop(store);
+    block_writes(dir.path());
+    let store = SqliteStore::open_dir(dir.path()).unwrap();
+    assert!(store.read_only());
+    assert_eq!(store.report_count().await.unwrap(), 5);
+    let err = store.insert_reports(&batch(5, 1)).await.unwrap_err();
+    assert_eq!(err.unwritable(), Some(Unwritable::ReadOnly), "{err:?}");
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_written_and_holds_no_store_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    block_writes(dir.path());
+    let err = SqliteStore::open_dir(dir.path()).err().unwrap().to_string();
+    assert!(
+        err.contains(&dir.path().display().to_string())
+            && err.contains("cannot be written")
+            && err.contains("holds no store")
+            && err.contains("--data"),
+        "{err}"
+    );
+    assert!(!dir.path().join("radar.db").exists());
 }
