@@ -178,6 +178,9 @@ pub(super) async fn restore(
     let mut client = connect_one(url, schema).await?;
     let tx = client.transaction().await?;
     tx.batch_execute(MIGRATION_LOCK).await?;
+    // Recreating the schema notes tables that already exist; not news for the user.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")
+        .await?;
 
     let existing = table_names(&tx).await?;
     if !existing.is_empty() {
