@@ -29,6 +29,12 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Import reports from reports.csv (scenario format) or JSONL into the store.
     Import(cmd::import::Args),
+    /// Back up the store into a new directory while the server runs (snapshot, manifest,
+    /// checksums).
+    Backup(cmd::backup::Args),
+    /// Restore a backup into an empty store (--force replaces a store's data); stop the server
+    /// first.
+    Restore(cmd::restore::Args),
     /// Score the detector on a NAB data folder and write NAB result files.
     Nab(cmd::nab::Args),
     /// Replay a scenario package in virtual time and write detections.json.
@@ -63,6 +69,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Backup(a) => cmd::backup::run(a),
+        Command::Restore(a) => cmd::restore::run(a),
         Command::Nab(a) => cmd::nab::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -139,6 +139,116 @@ async fn kill_9_loses_no_acknowledged_report() {
     child.wait().unwrap();
 }
 
+/// `radar backup` of a store a running server writes to, then `radar restore` into a new data
+/// directory: the restored store holds what was acknowledged before the backup; restoring
+/// again needs `--force`; a damaged backup is refused, naming the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_of_a_running_server_restores_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, backup, restored) = (
+        dir.path().join("data"),
+        dir.path().join("backup"),
+        dir.path().join("restored"),
+    );
+    let (mut child, url) = serve(&data);
+    let client = reqwest::Client::new();
+    let post = |i: usize| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let body = serde_json::json!({
+                "provider": "o2-de", "service": "mobile-data", "problem": "no-internet",
+                "postcode": "80331", "reporter_token": format!("r{i}")
+            });
+            let resp = client
+                .post(format!("{url}/api/v1/reports"))
+                .bearer_auth(RELAY_TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 202);
+            let v: serde_json::Value = resp.json().await.unwrap();
+            v["ids"][0].as_str().unwrap().to_owned()
+        }
+    };
+    let mut acked = std::collections::BTreeSet::new();
+    for i in 0..40 {
+        acked.insert(post(i).await);
+    }
+    let out = radar()
+        .arg("backup")
+        .arg(&backup)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("40 reports"), "{text}");
+    // The server goes on; what it stores now is not in the backup.
+    for i in 40..50 {
+        post(i).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let restore = |target: &Path, force: bool| {
+        let mut c = radar();
+        c.arg("restore").arg(&backup).arg("--data").arg(target);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let out = restore(&restored, false);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = SqliteStore::open_dir(&restored).unwrap();
+    let page = store
+        .reports_page(radar_core::Timestamp(0), None, 1000)
+        .await
+        .unwrap();
+    let ids: std::collections::BTreeSet<String> = page.iter().map(|(id, _)| id.to_hex()).collect();
+    assert_eq!(ids, acked);
+    drop(store);
+
+    let out = restore(&restored, false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reports: 40 rows") && err.contains("--force"),
+        "{err}"
+    );
+    let out = restore(&restored, true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let db = backup.join("radar.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 0x80;
+    std::fs::write(&db, &bytes).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let out = restore(&elsewhere, false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("radar.db") && err.contains("damaged") && err.contains("checksum"),
+        "{err}"
+    );
+    assert!(!elsewhere.join("radar.db").exists());
+}
+
 #[test]
 fn import_is_idempotent_and_reports_rejected_lines() {
     let dir = tempfile::tempdir().unwrap();

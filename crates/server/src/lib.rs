@@ -14,6 +14,7 @@ pub mod publish;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod store_health;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -94,6 +94,27 @@ impl Problem {
         )
     }
 
+    /// The store cannot write (full disk, read-only data directory or database): 503
+    /// `store-unavailable` with `Retry-After`. `what` says what was not stored. Reads still
+    /// work, which the detail says too.
+    pub fn store_unavailable(kind: radar_store::Unwritable, what: &str) -> Self {
+        use radar_store::Unwritable;
+        let (why, retry) = match kind {
+            Unwritable::Full => ("the server's storage is full", 60),
+            Unwritable::ReadOnly => ("the server's storage is read-only", 300),
+        };
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "Storage unavailable",
+            format!(
+                "{what} not stored: {why}. Nothing was changed; reading still works. Retry after {retry} seconds"
+            ),
+        );
+        p.retry_after = std::num::NonZeroU32::new(retry);
+        p
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }

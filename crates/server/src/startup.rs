@@ -26,6 +26,7 @@ use crate::metrics::{Metrics, RouteLabels, RouteOnly};
 use crate::publish;
 use crate::settings::Settings;
 use crate::state::{AppInner, AppState, Clock};
+use crate::store_health::{StoreHealth, Tracked};
 
 pub struct Application {
     listener: TcpListener,
@@ -69,6 +70,14 @@ impl Application {
                 settings.data.display()
             )
         })?;
+        let store_health = Arc::new(StoreHealth::new(store.read_only()));
+        if store.read_only() {
+            tracing::warn!(
+                store = %settings.store_name(),
+                "the store is read-only: pages and reads are served, every write answers 503 store-unavailable"
+            );
+        }
+        let store: Arc<dyn Store> = Arc::new(Tracked::new(store, store_health.clone()));
         let metrics = Arc::new(Metrics::default());
         let detection = Arc::new(Detection::new(&topology, settings.detector_config()));
         let now = clock.now();
@@ -110,6 +119,7 @@ impl Application {
             topology: Arc::new(topology),
             postcodes: Arc::new(germany::postcodes()),
             store,
+            store_health,
             intake: Arc::new(committer),
             detection,
             secret,
@@ -311,10 +321,22 @@ async fn not_found(req: Request) -> Response {
 }
 
 /// Ready when the store answers a trivial query (not a count: that grows with the data and
-/// would make the health check the slowest request under load).
+/// would make the health check the slowest request under load). A store that answers but
+/// cannot write (full, read-only) is still ready — reads are served — and says it is degraded:
+/// 200 with `degraded: …` in the body and the `Radar-Degraded` header.
 async fn readyz(State(st): State<AppState>) -> Response {
     match st.store.ping().await {
-        Ok(_) => "ready".into_response(),
+        Ok(_) => match st.store_health.unwritable() {
+            None => "ready".into_response(),
+            Some(kind) => (
+                [("radar-degraded", format!("store-{}", kind.as_str()))],
+                format!(
+                    "degraded: the store is {}; reads are served, writes answer 503 store-unavailable",
+                    kind.as_str()
+                ),
+            )
+                .into_response(),
+        },
         Err(e) => {
             tracing::warn!(error = %e, "store not ready");
             crate::problem::Problem::unavailable("the store is not reachable").into_response()

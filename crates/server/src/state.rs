@@ -52,6 +52,8 @@ pub struct AppInner {
     pub topology: Arc<Topology>,
     pub postcodes: Arc<PostcodeMap>,
     pub store: Arc<dyn Store>,
+    /// Whether the store can write, as the last write found it (see `store_health`).
+    pub store_health: Arc<crate::store_health::StoreHealth>,
     pub intake: Arc<dyn Intake>,
     pub detection: Arc<Detection>,
     pub secret: ReporterSecret,

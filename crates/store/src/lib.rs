@@ -15,6 +15,7 @@ use radar_core::topology::ComponentRef;
 use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use sha2::{Digest, Sha256};
 
+pub mod backup;
 pub mod postgres;
 pub mod sqlite;
 
@@ -44,13 +45,7 @@ impl ReportId {
         ReportId(id)
     }
     pub fn to_hex(self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(32);
-        for b in self.0 {
-            s.push(HEX[(b >> 4) as usize] as char);
-            s.push(HEX[(b & 15) as usize] as char);
-        }
-        s
+        hex(&self.0)
     }
 }
 
@@ -110,9 +105,17 @@ pub struct MinuteCount {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("PostgreSQL: {0}")]
-    Postgres(#[from] tokio_postgres::Error),
+    Postgres(tokio_postgres::Error),
+    /// The store cannot grow: the disk (or the database's size limit) is full. Nothing of the
+    /// failed write was stored; reads still work.
+    #[error("the store is full ({0}): nothing was written; free disk space where the store lives, then retry")]
+    Full(String),
+    /// The store can be read but not written: a read-only data directory or file, a store
+    /// opened read-only, or a PostgreSQL server in read-only mode. Nothing was written.
+    #[error("the store is read-only ({0}): nothing was written; make the store writable and restart, then retry")]
+    ReadOnly(String),
     #[error("cannot open the store at {path}: {message}")]
     Open { path: String, message: String },
     #[error("stored data is not valid: {0}")]
@@ -121,6 +124,62 @@ pub enum StoreError {
     Worker(String),
     #[error("incident {id} was changed by someone else meanwhile (expected version {expected:?}); reload and retry")]
     Conflict { id: String, expected: Option<i64> },
+}
+
+/// Why a store cannot write at the moment (see [`StoreError::unwritable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwritable {
+    /// The disk, or the database's size limit, is full.
+    Full,
+    /// The data directory, the database file or the database server is read-only.
+    ReadOnly,
+}
+
+impl Unwritable {
+    /// A short name for logs, metrics and problem details: `full`, `read-only`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unwritable::Full => "full",
+            Unwritable::ReadOnly => "read-only",
+        }
+    }
+}
+
+impl StoreError {
+    /// `Some` when the store is unable to write at all (full, read-only), as opposed to a
+    /// failure of this one operation: the caller should answer "unavailable, retry later",
+    /// and reads keep working.
+    pub fn unwritable(&self) -> Option<Unwritable> {
+        match self {
+            StoreError::Full(_) => Some(Unwritable::Full),
+            StoreError::ReadOnly(_) => Some(Unwritable::ReadOnly),
+            _ => None,
+        }
+    }
+}
+
+/// Driver errors, with "the disk is full" and "the database is read-only" told apart.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full(format!("SQLite: {e}")),
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly(format!("SQLite: {e}")),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> StoreError {
+        use tokio_postgres::error::SqlState;
+        match e.code() {
+            Some(c) if *c == SqlState::DISK_FULL => StoreError::Full(format!("PostgreSQL: {e}")),
+            Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
+                StoreError::ReadOnly(format!("PostgreSQL: {e}"))
+            }
+            _ => StoreError::Postgres(e),
+        }
+    }
 }
 
 /// A stored incident and its version (for optimistic concurrency between nodes).
@@ -243,12 +302,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;
+
+    /// Whether this store was opened read-only (its data directory cannot be written): reads
+    /// work, every write fails with [`StoreError::ReadOnly`].
+    fn read_only(&self) -> bool {
+        false
+    }
 }
 
 /// Opens the store a URL names: `postgres://…` or `postgresql://…` selects PostgreSQL,
 /// anything else is a directory for the embedded SQLite store.
 pub async fn open(target: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+    if is_postgres_url(target) {
         Ok(Arc::new(
             postgres::PostgresStore::connect(target, None).await?,
         ))
@@ -257,6 +322,22 @@ pub async fn open(target: &str) -> Result<Arc<dyn Store>, StoreError> {
             std::path::Path::new(target),
         )?))
     }
+}
+
+/// Whether a store target names PostgreSQL (else it is a data directory).
+pub fn is_postgres_url(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
+
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// Columns as stored: text for ids and vocabularies, which keeps the tables readable.

@@ -102,7 +102,7 @@ pub struct PostgresStore {
     next_reader: std::sync::atomic::AtomicUsize,
 }
 
-async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreError> {
+pub(crate) async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreError> {
     let mut config: tokio_postgres::Config =
         url.parse()
             .map_err(|e: tokio_postgres::Error| StoreError::Open {
@@ -125,7 +125,7 @@ async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreErr
 }
 
 /// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -230,8 +230,22 @@ impl PostgresStore {
 async fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     // Serialise concurrent migrations from several nodes.
-    tx.batch_execute("SELECT pg_advisory_xact_lock(7240211)")
-        .await?;
+    tx.batch_execute(MIGRATION_LOCK).await?;
+    migrate_to(&tx, MIGRATIONS.len()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The migrations, for backups (a restore recreates the schema of the backup's version).
+pub(crate) fn migrations() -> &'static [&'static str] {
+    MIGRATIONS
+}
+
+/// Applies the migrations up to version `to` in `tx` (the caller holds the migration lock).
+pub(crate) async fn migrate_to(
+    tx: &tokio_postgres::Transaction<'_>,
+    to: usize,
+) -> Result<(), StoreError> {
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         .await?;
     let current: Option<i32> = tx
@@ -245,7 +259,7 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
             MIGRATIONS.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(to).skip(current) {
         tx.batch_execute(sql).await?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
@@ -253,9 +267,11 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
+
+/// The lock that serialises migrations (and restores) between nodes.
+pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7240211)";
 
 #[async_trait]
 impl Store for PostgresStore {

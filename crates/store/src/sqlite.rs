@@ -83,14 +83,14 @@ CREATE TABLE minute_reporters (
     minute   INTEGER NOT NULL,
     reporter BLOB NOT NULL,
     PRIMARY KEY (provider, minute, reporter)
-) WITHOUT ROWID;
+);
 CREATE TABLE minute_counts (
     provider  TEXT NOT NULL,
     minute    INTEGER NOT NULL,
     reports   INTEGER NOT NULL,
     reporters INTEGER NOT NULL,
     PRIMARY KEY (provider, minute)
-) WITHOUT ROWID;
+);
 INSERT INTO minute_reporters (provider, minute, reporter)
     SELECT DISTINCT provider, time / 60, reporter FROM reports;
 INSERT INTO minute_counts (provider, minute, reports, reporters)
@@ -106,9 +106,29 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Arc<Mutex<Connection>>>>,
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
+    read_only: bool,
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
+/// [`READERS`] connections made by `open`.
+fn reader_pool(
+    open: impl Fn() -> Result<Connection, StoreError>,
+) -> Result<Arc<Vec<Arc<Mutex<Connection>>>>, StoreError> {
+    let mut readers = Vec::with_capacity(READERS);
+    for _ in 0..READERS {
+        readers.push(Arc::new(Mutex::new(open()?)));
+    }
+    Ok(Arc::new(readers))
+}
+
+/// The migrations, for backups (a restore recreates the schema of the backup's version).
+pub(crate) fn migrations() -> &'static [&'static str] {
+    MIGRATIONS
+}
+
+/// The store's file in its data directory.
+pub(crate) const DB_FILE: &str = "radar.db";
+
+pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -145,13 +165,38 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `DIR/radar.db`.
+    /// Opens (creating if needed) `DIR/radar.db`. A directory that cannot be written but
+    /// holds a store is opened read-only, with a warning: reads work, writes fail with
+    /// [`StoreError::ReadOnly`]. One that cannot be written and holds no store is an error.
     pub fn open_dir(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
             path: dir.display().to_string(),
-            message: e.to_string(),
+            message: format!("{e}; create the directory, or point --data elsewhere"),
         })?;
-        SqliteStore::open_file(&dir.join("radar.db"))
+        let db = dir.join(DB_FILE);
+        match crate::backup::dir_writable(dir) {
+            Ok(()) => SqliteStore::open_file(&db),
+            Err(e) if db.is_file() => {
+                tracing::warn!(
+                    dir = %dir.display(), error = %e,
+                    "the data directory cannot be written: the store is open READ-ONLY; reads work, \
+                     every write answers 503 until the directory is writable and radar restarts"
+                );
+                SqliteStore::open_file_read_only(&db)
+            }
+            Err(e) => Err(StoreError::Open {
+                path: dir.display().to_string(),
+                message: format!(
+                    "the directory cannot be written ({e}) and holds no store yet; make it \
+                     writable, or point --data at a writable directory"
+                ),
+            }),
+        }
+    }
+
+    /// Opens `DIR/radar.db` read-only; see [`SqliteStore::open_file_read_only`].
+    pub fn open_dir_read_only(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_file_read_only(&dir.join(DB_FILE))
     }
 
     pub fn open_file(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -161,18 +206,78 @@ impl SqliteStore {
         };
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer)?;
-        migrate(&mut writer)?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
+        match migrate(&mut writer) {
+            Ok(()) => {}
+            // A database file that cannot be written (its own permissions) is served read-only.
+            Err(StoreError::ReadOnly(e)) => {
+                tracing::warn!(
+                    path = %path.display(), error = %e,
+                    "the store file cannot be written: it is open READ-ONLY; reads work, every \
+                     write answers 503 until the file is writable and radar restarts"
+                );
+                drop(writer);
+                return SqliteStore::open_file_read_only(path);
+            }
+            Err(e) => return Err(e),
+        }
+        let readers = reader_pool(|| {
             let reader = Connection::open(path).map_err(open_err)?;
             configure(&reader)?;
-            readers.push(Arc::new(Mutex::new(reader)));
-        }
+            Ok(reader)
+        })?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
-            readers: Arc::new(readers),
+            readers,
             next_reader: Default::default(),
+            read_only: false,
         })
+    }
+
+    /// Opens an existing store without writing to it (`SQLITE_OPEN_READ_ONLY`, `query_only`):
+    /// reads work, every write fails with [`StoreError::ReadOnly`]. The store must be at this
+    /// program's schema version, since it cannot be migrated.
+    pub fn open_file_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let writer = read_only_connection(path)?;
+        let version: Option<i64> = writer
+            .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                message: format!("not a radar store ({e})"),
+            })?;
+        let version = version.unwrap_or(0) as usize;
+        if version != MIGRATIONS.len() {
+            return Err(StoreError::Open {
+                path: path.display().to_string(),
+                message: format!(
+                    "the store is read-only and has schema version {version}, but this radar \
+                     needs version {}; make it writable so that it can be migrated, or use the \
+                     radar version that wrote it",
+                    MIGRATIONS.len()
+                ),
+            });
+        }
+        let readers = reader_pool(|| read_only_connection(path))?;
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            next_reader: Default::default(),
+            read_only: true,
+        })
+    }
+
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count`; a cap below the pages in
+    /// use caps it at its current size; `None` lifts the cap to SQLite's maximum): a write that
+    /// needs more space fails with [`StoreError::Full`], as on a full disk. Returns the page
+    /// count in use. For tests of a full disk, and for operators
+    /// who want a hard size limit.
+    pub fn limit_pages(&self, pages: Option<u64>) -> Result<u64, StoreError> {
+        let conn = self
+            .writer
+            .lock()
+            .map_err(|_| StoreError::Worker("a previous store call panicked".into()))?;
+        let limit = pages.unwrap_or(0xFFFF_FFFE).max(1);
+        conn.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |_| Ok(()))?;
+        Ok(conn.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Reports in time order from `since`, after `after`, at most `limit`; `filter` narrows
@@ -579,4 +684,56 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// A connection that only reads: `SQLITE_OPEN_READ_ONLY` and `query_only`. A WAL database
+/// needs its `-shm` file; when that cannot be created either (a read-only directory after a
+/// clean shutdown), the file is opened as immutable, which needs no `-shm`.
+pub(crate) fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let open_err = |e: rusqlite::Error| StoreError::Open {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if !path.is_file() {
+        return Err(StoreError::Open {
+            path: path.display().to_string(),
+            message: "no such store file; check --data".into(),
+        });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let check = |conn: Connection| -> Result<Connection, rusqlite::Error> {
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+        Ok(conn)
+    };
+    let conn = match Connection::open_with_flags(path, flags).and_then(check) {
+        Ok(c) => c,
+        Err(_) => {
+            Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                .and_then(check)
+                .map_err(open_err)?
+        }
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// `file:PATH?immutable=1`, the path escaped for a URI.
+pub(crate) fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }

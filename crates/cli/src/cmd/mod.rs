@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
+pub mod backup;
 pub mod demo;
 pub mod eval;
 pub mod import;
 pub mod nab;
 pub mod replay;
+pub mod restore;
 pub mod serve;
 pub mod simulate;

@@ -119,6 +119,10 @@ fn store_problem(e: StoreError) -> Problem {
         StoreError::Conflict { .. } => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
         }
+        ref other if other.unwritable().is_some() => {
+            tracing::debug!(error = %other, "incident store operation failed: the store cannot write");
+            Problem::store_unavailable(other.unwritable().expect("checked"), "The change was")
+        }
         other => {
             tracing::error!(error = %other, "incident store operation failed");
             Problem::unavailable("the incident could not be stored; retry later")

@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::intake::identity::Client;
-use crate::intake::Receipt;
+use crate::intake::{IntakeError, Receipt};
 use crate::problem::{echo, InvalidParam, Problem};
 use crate::state::AppState;
 
@@ -454,6 +454,17 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     }
     match state.intake.submit(reports).await {
         Ok(receipt) => Ok(receipt),
+        Err(IntakeError::Unwritable(kind, e)) => {
+            tracing::debug!(error = %e, "reports not stored: the store cannot write");
+            Err(Problem::store_unavailable(
+                kind,
+                if single {
+                    "The report was"
+                } else {
+                    "The reports were"
+                },
+            ))
+        }
         Err(e) => {
             tracing::error!(error = %e, "reports not stored");
             Err(Problem::unavailable(format!(

@@ -149,10 +149,30 @@ impl Writer {
             }
             Err(e) => {
                 drop(admission);
-                tracing::error!(error = %e, reports = all.len(), "store commit failed; nothing of this batch was acknowledged");
-                metrics.reject("store-error", all.len() as u64);
+                match e.unwritable() {
+                    // Said once when it begins (store_health), counted on every batch.
+                    Some(kind) => {
+                        tracing::debug!(error = %e, reports = all.len(), "store cannot write; nothing of this batch was acknowledged");
+                        metrics.reject(
+                            match kind {
+                                radar_store::Unwritable::Full => "store-full",
+                                radar_store::Unwritable::ReadOnly => "store-read-only",
+                            },
+                            all.len() as u64,
+                        );
+                    }
+                    None => {
+                        tracing::error!(error = %e, reports = all.len(), "store commit failed; nothing of this batch was acknowledged");
+                        metrics.reject("store-error", all.len() as u64);
+                    }
+                }
+                let message = e.to_string();
                 for reply in replies {
-                    let _ = reply.send(Err(IntakeError::Store(e.to_string())));
+                    let err = match e.unwritable() {
+                        Some(kind) => IntakeError::Unwritable(kind, message.clone()),
+                        None => IntakeError::Store(message.clone()),
+                    };
+                    let _ = reply.send(Err(err));
                 }
             }
         }

@@ -119,6 +119,7 @@ pub async fn post_form(
         Ok(_) => Redirect::to(&format!("/providers/{provider}?reported=1")).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "form report not stored");
+            // Full or read-only storage: the same page (the reader can do nothing about it).
             fail(
                 "Your report could not be stored right now; please try again in a minute.".into(),
                 StatusCode::SERVICE_UNAVAILABLE,

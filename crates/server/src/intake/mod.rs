@@ -33,6 +33,9 @@ pub struct Receipt {
 pub enum IntakeError {
     #[error("the store could not commit: {0}")]
     Store(String),
+    /// The store cannot write at all (full, read-only); nothing was stored.
+    #[error("the store cannot write ({kind}): {msg}", kind = .0.as_str(), msg = .1)]
+    Unwritable(radar_store::Unwritable, String),
     #[error("the server is shutting down")]
     ShuttingDown,
 }

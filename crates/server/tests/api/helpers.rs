@@ -42,13 +42,7 @@ pub async fn spawn_app_tuned(
     history: &[radar_core::Report],
     tune: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let mut settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data: dir.path().to_path_buf(),
-        max_body_bytes: 256 * 1024,
-        operator_token: Some(OPERATOR_TOKEN.into()),
-        ..Settings::default()
-    };
+    let mut settings = test_settings(&dir);
     tune(&mut settings);
     let store = radar_store::open(&dir.path().display().to_string())
         .await
@@ -56,6 +50,26 @@ pub async fn spawn_app_tuned(
     for chunk in history.chunks(5000) {
         store.insert_reports(chunk).await.unwrap();
     }
+    spawn_app_over(dir, settings, store).await
+}
+
+/// Default test settings for a server on `dir`.
+pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: dir.path().to_path_buf(),
+        max_body_bytes: 256 * 1024,
+        operator_token: Some(OPERATOR_TOKEN.into()),
+        ..Settings::default()
+    }
+}
+
+/// A server over a store the test opened itself (e.g. read-only, or one it limits).
+pub async fn spawn_app_over(
+    dir: tempfile::TempDir,
+    settings: Settings,
+    store: Arc<dyn radar_store::Store>,
+) -> TestApp {
     let clock = Arc::new(AtomicI64::new(NOW));
     let app = Application::build_with(
         settings,

@@ -10,3 +10,4 @@ mod limits;
 mod live_equals_replay;
 mod publish;
 mod time;
+mod unwritable;
