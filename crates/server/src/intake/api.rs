@@ -68,7 +68,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 /// One report as it arrives in a request, borrowing from the body.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Fields<'a> {
+pub struct Fields<'a> {
     #[serde(borrow)]
     provider: Option<Text<'a>>,
     #[serde(borrow)]
@@ -116,7 +116,7 @@ fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
 }
 
 impl Fields<'_> {
-    fn raw(&self) -> RawReport<'_> {
+    pub fn raw(&self) -> RawReport<'_> {
         RawReport {
             provider: text(&self.provider),
             service: text(&self.service),
@@ -126,6 +126,74 @@ impl Fields<'_> {
             time: text(&self.time),
             source: text(&self.source),
         }
+    }
+}
+
+/// The reports of a `POST /api/v1/reports` body, before validation, borrowing from the body.
+pub struct Batch<'a> {
+    pub reports: Vec<Fields<'a>>,
+    /// The body was one report object (not `{"reports": [...]}`): errors name no index.
+    pub single: bool,
+}
+
+impl Fields<'_> {
+    /// The client's `reporter_token`, if it sent one.
+    pub fn reporter_token(&self) -> Option<&str> {
+        text(&self.reporter_token)
+    }
+}
+
+/// Reads a body as the handler does (JSON syntax, one report or `{"reports": [...]}`), with
+/// no state: the handler's first step, kept apart for tests and the fuzz targets. The batch
+/// size is checked by the caller.
+pub fn parse_body(bytes: &[u8]) -> Result<Batch<'_>, Problem> {
+    let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        bad_request(
+            "malformed-json",
+            "Malformed JSON",
+            format!(
+                "the body is not a valid report: {}. Send one report object or {{\"reports\": [...]}}",
+                echo(&e.to_string())
+            ),
+        )
+    })?;
+    match env.reports {
+        Some(list) => {
+            let top_level = [
+                &env.provider,
+                &env.service,
+                &env.problem,
+                &env.region,
+                &env.postcode,
+                &env.time,
+                &env.source,
+                &env.reporter_token,
+            ];
+            if top_level.iter().any(|f| f.is_some()) {
+                return Err(bad_request(
+                    "malformed-json",
+                    "Malformed JSON",
+                    "a body with \"reports\" may not also have report fields at the top level",
+                ));
+            }
+            Ok(Batch {
+                reports: list,
+                single: false,
+            })
+        }
+        None => Ok(Batch {
+            reports: vec![Fields {
+                provider: env.provider,
+                service: env.service,
+                problem: env.problem,
+                region: env.region,
+                postcode: env.postcode,
+                time: env.time,
+                source: env.source,
+                reporter_token: env.reporter_token,
+            }],
+            single: true,
+        }),
     }
 }
 
@@ -286,51 +354,10 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     let (parts, body) = req.into_parts();
     require_json(&parts.headers)?;
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
-    let env: Envelope<'_> = serde_json::from_slice(&bytes).map_err(|e| {
-        bad_request(
-            "malformed-json",
-            "Malformed JSON",
-            format!(
-                "the body is not a valid report: {}. Send one report object or {{\"reports\": [...]}}",
-                echo(&e.to_string())
-            ),
-        )
-    })?;
-    let (batch, single) = match env.reports {
-        Some(list) => {
-            let top_level = [
-                &env.provider,
-                &env.service,
-                &env.problem,
-                &env.region,
-                &env.postcode,
-                &env.time,
-                &env.source,
-                &env.reporter_token,
-            ];
-            if top_level.iter().any(|f| f.is_some()) {
-                return Err(bad_request(
-                    "malformed-json",
-                    "Malformed JSON",
-                    "a body with \"reports\" may not also have report fields at the top level",
-                ));
-            }
-            (list, false)
-        }
-        None => (
-            vec![Fields {
-                provider: env.provider,
-                service: env.service,
-                problem: env.problem,
-                region: env.region,
-                postcode: env.postcode,
-                time: env.time,
-                source: env.source,
-                reporter_token: env.reporter_token,
-            }],
-            true,
-        ),
-    };
+    let Batch {
+        reports: batch,
+        single,
+    } = parse_body(&bytes)?;
     if batch.is_empty() {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod committer;
 pub mod form;
+pub mod import;
 pub mod reporter;
 
 use async_trait::async_trait;
