@@ -326,6 +326,23 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Pr
     })
 }
 
+/// `POST /api/v1/reports`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(("X-Reporter-Token" = Option<String>, Header, description = "An opaque token that keys the reporter instead of address and user agent (a report's own `reporter_token` wins)")),
+    request_body(content = crate::openapi::ReportsIn, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Stored durably", body = crate::openapi::ReportsAccepted),
+        (status = 400, description = "`malformed-json`: not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-report` (each field at fault in `invalid-params`, with the report's `index` in a batch), `empty-batch` or `batch-too-large`; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the reports were not stored; retry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn post_reports(State(state): State<AppState>, req: Request) -> Response {
     match accept(&state, req).await {
         Ok(receipt) => (

@@ -7,5 +7,6 @@ mod incidents;
 mod intake;
 mod limits;
 mod live_equals_replay;
+mod openapi;
 mod publish;
 mod time;
