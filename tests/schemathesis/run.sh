@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 
 examples="${1:-30}"
 version=4.32.5
-venv="${SCHEMATHESIS_VENV:-$HOME/.cache/outage-radar/schemathesis-venv}"
+venv=$(realpath -m "${SCHEMATHESIS_VENV:-$HOME/.cache/outage-radar/schemathesis-venv}")
 if ! "$venv/bin/st" --version 2>/dev/null | grep -qF "$version"; then
   echo "installing schemathesis $version into $venv"
   python3 -m venv "$venv"
@@ -72,12 +72,23 @@ set +e
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --workers 1 \
   --header "Authorization: Bearer $token" \
-  --no-color)
-rc=$?
+  --no-color) | tee "$work/st.log"
+rc=${PIPESTATUS[0]}
 set -e
-echo "schemathesis: exit $rc after $(($(date +%s) - started)) s"
+# The cases as one closing line, "schemathesis: N passed, M failed" (its own summary reads
+# "G generated, G passed" or "G generated, F found U unique failures[, E errored][, S skipped]").
+cases=$(grep -E '^ *[0-9]+ generated' "$work/st.log" | tail -n1 || true)
+count() { sed -n "s/.*\b\([0-9][0-9]*\) $1.*/\1/p" <<<"$cases" | head -n1; }
+generated=$(count generated)
+found=$(count found)
+errored=$(count errored)
+skipped=$(count skipped)
+failed=$((${found:-0} + ${errored:-0}))
+passed=$((${generated:-0} - failed - ${skipped:-0}))
+echo "schemathesis took $(($(date +%s) - started)) s, exit $rc"
 if [ "$rc" -ne 0 ]; then
   echo "---- the end of the server's log:"
   tail -n 40 "$work/serve.log"
 fi
+echo "schemathesis: $passed passed, $failed failed"
 exit "$rc"
