@@ -136,13 +136,6 @@ pub struct Batch<'a> {
     pub single: bool,
 }
 
-impl Fields<'_> {
-    /// The client's `reporter_token`, if it sent one.
-    pub fn reporter_token(&self) -> Option<&str> {
-        text(&self.reporter_token)
-    }
-}
-
 /// Reads a body as the handler does (JSON syntax, one report or `{"reports": [...]}`), with
 /// no state: the handler's first step, kept apart for tests and the fuzz targets. The batch
 /// size is checked by the caller.
