@@ -826,8 +826,15 @@ impl Topology {
 
     /// Region population weights, normalised to sum 1 (uniform if no populations are given).
     pub fn region_weights(&self) -> Vec<(RegionId, f64)> {
-        let total: u64 = self.regions.iter().filter_map(|r| r.population).sum();
-        if total == 0 {
+        // Summed as floats: populations are any non-negative number a file gives, and a few
+        // huge ones overflow an integer sum.
+        let total: f64 = self
+            .regions
+            .iter()
+            .filter_map(|r| r.population)
+            .map(|p| p as f64)
+            .sum();
+        if total == 0.0 {
             let n = self.regions.len().max(1) as f64;
             return self
                 .regions
@@ -837,12 +844,7 @@ impl Topology {
         }
         self.regions
             .iter()
-            .map(|r| {
-                (
-                    r.id.clone(),
-                    r.population.unwrap_or(0) as f64 / total as f64,
-                )
-            })
+            .map(|r| (r.id.clone(), r.population.unwrap_or(0) as f64 / total))
             .collect()
     }
 }
@@ -1109,5 +1111,27 @@ depends_on = ["a"]
         let errs = Topology::from_toml("u.toml", "\nfoo = 1\n").unwrap_err();
         assert_eq!(errs.0[0].line, 2);
         assert_eq!(errs.0[0].key, "foo");
+    }
+
+    /// Populations as large as a file may write them (saturated to u64::MAX) overflowed the
+    /// integer sum of `region_weights`: a panic with overflow checks, weights that do not sum
+    /// to 1 without. The `topology_toml` fuzz target's invariant catches it
+    /// (`fuzz/seeds/topology_toml/huge-populations.toml`).
+    #[test]
+    fn region_weights_of_huge_populations_still_sum_to_one() {
+        let t = Topology::from_toml(
+            "t.toml",
+            "[[regions]]\nid = \"DE-BY\"\nname = \"B\"\npopulation = 1e300\n\
+             [[regions]]\nid = \"DE-BE\"\nname = \"C\"\npopulation = 1e300\n\
+             [[regions]]\nid = \"DE-HH\"\nname = \"H\"\n",
+        )
+        .unwrap();
+        let w = t.region_weights();
+        assert_eq!(w.len(), 3);
+        assert!(
+            (w[0].1 - 0.5).abs() < 1e-12 && (w[1].1 - 0.5).abs() < 1e-12,
+            "{w:?}"
+        );
+        assert_eq!(w[2].1, 0.0);
     }
 }

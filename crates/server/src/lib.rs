@@ -8,6 +8,7 @@ pub mod explain;
 pub mod guard;
 pub mod intake;
 pub mod metrics;
+pub mod openapi;
 pub mod playback;
 pub mod problem;
 pub mod publish;

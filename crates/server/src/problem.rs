@@ -9,7 +9,7 @@ use serde::Serialize;
 pub use radar_core::intake::echo;
 
 /// One invalid field, possibly of one report in a batch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InvalidParam {
     /// Index of the report in the batch, when the request held several.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,9 +23,12 @@ pub struct InvalidParam {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// An RFC 9457 problem: `type` names the kind of error (`/problems/<reason>`), `detail` says
+/// what to do, `invalid-params` lists the fields at fault.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(examples("/problems/not-found"))]
     pub type_uri: String,
     pub title: String,
     pub status: u16,

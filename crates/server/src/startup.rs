@@ -258,6 +258,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(publish::pages::overview))
         .route("/providers/{id}", get(publish::pages::provider_page))
         .route("/providers/{id}/report", post(form::post_form))
+        .route("/api/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/v1/reports", post(api::post_reports))
         .route("/api/v1/providers", get(publish::api::providers))
         .route(
@@ -276,7 +277,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/incidents/{id}",
-            get(outages::one).patch(incidents::patch),
+            get(outages::incident).patch(incidents::patch),
         )
         .route(
             "/api/v1/incidents/{id}/statements",

@@ -2,15 +2,14 @@
 //! Idempotent: a report already stored is not stored again.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use radar_core::intake::{validate, RawReport};
 use radar_core::topology::germany;
-use radar_core::{Report, ReporterKey, Source, Timestamp};
-use radar_server::intake::api::ReportJson;
+use radar_core::{Report, Timestamp};
+use radar_server::intake::import::read_reports_jsonl;
 
 use crate::cmd::serve;
 
@@ -92,45 +91,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         _ => {
             let postcodes = germany::postcodes();
-            for (i, line) in BufReader::new(reader).lines().enumerate() {
-                let lineno = i as u64 + 1;
-                let line = line.with_context(|| {
+            let now = Timestamp(chrono_now());
+            for (lineno, item) in
+                read_reports_jsonl(BufReader::new(reader), &topology, &postcodes, now)
+            {
+                let parsed = item.with_context(|| {
                     format!("{}: cannot read line {lineno}", args.file.display())
                 })?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let json: ReportJson = match serde_json::from_str(&line) {
-                    Ok(j) => j,
-                    Err(e) => {
-                        reject(lineno, format!("not a report object: {e}"));
-                        continue;
-                    }
-                };
-                if json.time.is_none() {
-                    reject(
-                        lineno,
-                        "time: is required in imports (RFC 3339, e.g. 2017-05-17T13:02:11Z)".into(),
-                    );
-                    continue;
-                }
-                let key = match &json.reporter_token {
-                    Some(t) => ReporterKey::derive(b"radar-import", t.as_bytes()),
-                    None => ReporterKey::derive(b"radar-import-line", line.as_bytes()),
-                };
-                let raw: RawReport = json.raw();
-                let now = Timestamp(chrono_now());
-                match validate(
-                    &raw,
-                    &topology,
-                    &postcodes,
-                    now,
-                    Timestamp(i64::MIN),
-                    Source::Api,
-                    key,
-                ) {
+                match parsed {
                     Ok(r) => reports.push(r),
-                    Err(e) => reject(lineno, e.to_string()),
+                    Err(msg) => reject(lineno, msg),
                 }
             }
         }

@@ -13,7 +13,8 @@ use radar_core::incident::{check_time, Declaration, Incident, IncidentError, Upd
 use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
 use radar_store::{StoreError, StoredIncident};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::intake::api::{read_body, require_json};
 use crate::problem::{echo, InvalidParam, Problem};
@@ -154,27 +155,40 @@ impl RegionsIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowIn {
+    #[schema(value_type = crate::openapi::Time)]
     start: Timestamp,
+    #[schema(value_type = crate::openapi::Time)]
     end: Timestamp,
 }
 
-#[derive(Debug, Deserialize)]
+/// A declaration. Without `id` the server makes one (`inc-<day>-<hex>`).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentIn {
+    #[schema(value_type = Option<crate::openapi::Id>)]
     id: Option<IncidentId>,
+    #[schema(value_type = crate::openapi::Id)]
     provider: ProviderId,
+    #[schema(value_type = crate::openapi::IncidentCategory)]
     category: IncidentCategory,
+    #[schema(value_type = Option<crate::openapi::IncidentState>)]
     state: Option<IncidentState>,
+    #[schema(value_type = crate::openapi::PublicText)]
     title: LocalizedText,
+    /// Service ids of the provider.
     #[serde(default)]
     services: Vec<String>,
+    /// Component ids of the provider, or `provider:component`.
     #[serde(default)]
     components: Vec<String>,
+    #[schema(value_type = Option<crate::openapi::Regions>)]
     regions: Option<RegionsIn>,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     start: Option<Timestamp>,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     expected_end: Option<Timestamp>,
     maintenance: Option<WindowIn>,
     /// A detected outage (`ep-N`) this declaration is for: its services, regions and onset
@@ -182,15 +196,20 @@ pub struct IncidentIn {
     confirms: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A change: absent fields stay as they are; `expected_end: null` clears it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentPatch {
+    #[schema(value_type = Option<crate::openapi::IncidentState>)]
     state: Option<IncidentState>,
+    #[schema(value_type = Option<crate::openapi::PublicText>)]
     title: Option<LocalizedText>,
     services: Option<Vec<String>>,
     components: Option<Vec<String>>,
+    #[schema(value_type = Option<crate::openapi::Regions>)]
     regions: Option<RegionsIn>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<crate::openapi::Time>)]
     expected_end: Option<Option<Timestamp>>,
 }
 
@@ -201,17 +220,33 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
     Option::<Timestamp>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatementIn {
+    #[schema(value_type = crate::openapi::PublicText)]
     text: LocalizedText,
+    #[schema(value_type = Option<crate::openapi::PublicText>)]
     workaround: Option<LocalizedText>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusIn {
+    #[schema(value_type = crate::openapi::ComponentStatus)]
     status: ComponentStatus,
+}
+
+/// A component's status as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusOut {
+    #[schema(value_type = crate::openapi::Id)]
+    pub provider: ProviderId,
+    #[schema(value_type = crate::openapi::Id)]
+    pub component: ComponentId,
+    #[schema(value_type = crate::openapi::ComponentStatus)]
+    pub status: ComponentStatus,
+    #[schema(value_type = crate::openapi::Time)]
+    pub time: Timestamp,
 }
 
 fn new_incident_id(now: Timestamp) -> IncidentId {
@@ -251,6 +286,26 @@ async fn written(st: &AppState, id: &str) -> Result<Json<OutageOut>, Problem> {
     Ok(Json(lv.wire(o)))
 }
 
+/// `POST /api/v1/incidents`: declares an incident.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    tag = "operator",
+    security(("operator" = [])),
+    request_body(content = IncidentIn, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Declared: the outage as the API now shows it", body = OutageOut,
+         headers(("Location" = String, description = "/api/v1/incidents/{id}"))),
+        (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: an incident with this id exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-incident`: a field names what the topology does not have, a time is out of range, or `confirms` names no detected outage of the provider", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
     let input: IncidentIn = operator_input(&st, req).await?;
     if let Some(id) = input
@@ -372,6 +427,27 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
         .into_response())
 }
 
+/// `PATCH /api/v1/incidents/{id}`: changes a declared incident.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/incidents/{id}",
+    tag = "operator",
+    security(("operator" = [])),
+    params(("id" = String, Path, description = "Incident id, or the id of an outage folded into it", example = "net-1")),
+    request_body(content = IncidentPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed: the outage as the API now shows it", body = OutageOut),
+        (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no declared incident with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition`: the state cannot change so; `conflict`: changed by another request meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-incident`: a field names what the topology does not have, or a time is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn patch(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -419,6 +495,27 @@ pub async fn patch(
     Ok(written(&st, incident.id.as_str()).await?.into_response())
 }
 
+/// `POST /api/v1/incidents/{id}/statements`: a public statement on a declared incident.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/statements",
+    tag = "operator",
+    security(("operator" = [])),
+    params(("id" = String, Path, description = "Incident id, or the id of an outage folded into it", example = "net-1")),
+    request_body(content = StatementIn, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added: the outage as the API now shows it", body = OutageOut),
+        (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no declared incident with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition`: the incident is closed; `conflict`: changed by another request meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-incident`: the statement cannot be added", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn add_statement(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -444,6 +541,26 @@ pub async fn add_statement(
         .into_response())
 }
 
+/// `PUT /api/v1/components/{provider}/{id}/status`: the declared status of one component.
+#[utoipa::path(
+    put,
+    path = "/api/v1/components/{provider}/{id}/status",
+    tag = "operator",
+    security(("operator" = [])),
+    params(("provider" = String, Path, description = "Provider id", example = "o2-de"), ("id" = String, Path, description = "Component id", example = "ran-lte")),
+    request_body(content = StatusIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = StatusOut),
+        (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such component of the provider in the topology", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn put_component_status(
     State(st): State<AppState>,
     Path((provider, component)): Path<(String, String)>,
@@ -471,23 +588,51 @@ pub async fn put_component_status(
         .await
         .map_err(store_problem)?;
     st.view_cache.invalidate();
-    Ok(Json(serde_json::json!({"provider": r.provider, "component": r.component, "status": input.status, "time": now})).into_response())
+    Ok(Json(StatusOut {
+        provider: r.provider,
+        component: r.component,
+        status: input.status,
+        time: now,
+    })
+    .into_response())
 }
 
 /// A probe result as the operator API takes it (`time` defaults to now).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeIn {
+    #[schema(value_type = crate::openapi::Id)]
     provider: ProviderId,
     /// A component of `provider`, or another provider's as `provider:component`.
+    #[schema(value_type = crate::openapi::ComponentName)]
     component: radar_core::event::ComponentName,
+    #[schema(value_type = crate::openapi::RegionId)]
     region: radar_core::RegionId,
     ok: bool,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     time: Option<Timestamp>,
 }
 
 /// `POST /api/v1/probes`: one probe result. Failed probes become evidence for the root cause
 /// and the relations of the incidents they fall into.
+#[utoipa::path(
+    post,
+    path = "/api/v1/probes",
+    tag = "operator",
+    security(("operator" = [])),
+    request_body(content = ProbeIn, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored: the probe result as an `events.jsonl` line", body = crate::openapi::ProbeOut),
+        (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-probe`: unknown component or region, or a time out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
     use radar_core::event::{Event, ProbeEvent};
     let input: ProbeIn = operator_input(&st, req).await?;
@@ -622,17 +767,41 @@ pub fn declarations_of(inc: &Incident, topology: &radar_core::topology::Topology
         .collect()
 }
 
+/// The operator's view of abuse: the limits in force and the networks refused.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AbuseOut {
+    /// Anonymous reports one network may send per minute (0: no limit).
+    pub reports_per_minute: u32,
+    /// Anonymous reports one network may send at once.
+    pub report_burst: u32,
+    /// Networks with a rate-limit bucket in memory.
+    pub networks_tracked: usize,
+    /// Networks refused, most refused reports first.
+    pub refused: Vec<crate::intake::limit::AbuseEntry>,
+}
+
 /// `GET /api/v1/abuse` (operator): networks refused by the per-network rate limit, most refused
 /// reports first, each named by a keyed hash (never its address), with the limits in force.
+#[utoipa::path(
+    get,
+    path = "/api/v1/abuse",
+    tag = "operator",
+    security(("operator" = [])),
+    responses(
+        (status = 200, description = "The limits and the networks refused", body = AbuseOut),
+        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`operator-api-disabled`: no operator token is configured", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn abuse(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(p) = authorize(&st, &headers) {
         return p.into_response();
     }
-    Json(serde_json::json!({
-        "reports_per_minute": st.settings.reports_per_minute,
-        "report_burst": st.settings.report_burst,
-        "networks_tracked": st.limiter.tracked(),
-        "refused": st.limiter.book(),
-    }))
+    Json(AbuseOut {
+        reports_per_minute: st.settings.reports_per_minute,
+        report_burst: st.settings.report_burst,
+        networks_tracked: st.limiter.tracked(),
+        refused: st.limiter.book(),
+    })
     .into_response()
 }

@@ -228,7 +228,7 @@ pub const MAX_LIMIT: usize = 1000;
 
 /// One page of a list: the list's own envelope plus `next`, the cursor for the following
 /// page (`?after=<next>`), or null on the last page.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Paged<T> {
     #[serde(flatten)]
     pub list: T,
@@ -244,6 +244,22 @@ pub struct PageQuery {
     /// Start and id of the last outage of the previous page.
     pub after: Option<(Timestamp, String)>,
     pub open_only: bool,
+}
+
+/// The query parameters of the lists, as [`PageQuery::parse`] reads them (for the API
+/// document; other parameters are ignored).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// Outages per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    /// The `next` of the previous page, as it is.
+    after: Option<String>,
+    /// `open` (only open outages) or `all` (default).
+    #[param(pattern = "^(open|all)$")]
+    state: Option<String>,
 }
 
 fn bad_param(name: &str, value: &str, reason: String) -> Problem {
@@ -354,6 +370,17 @@ async fn page_of(
 }
 
 /// `GET /api/v1/outages`: the outages, oldest first, a page at a time ([`PageQuery`]).
+#[utoipa::path(
+    get,
+    path = "/api/v1/outages",
+    tag = "read",
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of the outages (detected, declared or both), oldest first", body = Paged<OutagesOut>),
+        (status = 400, description = "`bad-query`: `limit`, `after` or `state` cannot be used", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn outages(
     State(st): State<AppState>,
     RawQuery(query): RawQuery,
@@ -366,6 +393,18 @@ pub async fn outages(
 }
 
 /// `GET /api/v1/providers/{id}/outages`: as `/api/v1/outages`, for one provider.
+#[utoipa::path(
+    get,
+    path = "/api/v1/providers/{id}/outages",
+    tag = "read",
+    params(("id" = String, Path, description = "Provider id", example = "o2-de"), PageParams),
+    responses(
+        (status = 200, description = "One page of the provider's outages, oldest first", body = Paged<OutagesOut>),
+        (status = 400, description = "`bad-query`: `limit`, `after` or `state` cannot be used", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such provider", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn provider_outages(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -380,6 +419,17 @@ pub async fn provider_outages(
 }
 
 /// `GET /api/v1/incidents`: the same outages as `/api/v1/outages`, under `incidents`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "read",
+    params(PageParams),
+    responses(
+        (status = 200, description = "The same page as /api/v1/outages, under `incidents`", body = Paged<IncidentsOut>),
+        (status = 400, description = "`bad-query`: `limit`, `after` or `state` cannot be used", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn incidents(
     State(st): State<AppState>,
     RawQuery(query): RawQuery,
@@ -391,7 +441,18 @@ pub async fn incidents(
     }))
 }
 
-/// `GET /api/v1/incidents/{id}` (also `/api/v1/outages/{id}`): one outage by id or alias.
+/// `GET /api/v1/outages/{id}`: one outage by id or alias.
+#[utoipa::path(
+    get,
+    path = "/api/v1/outages/{id}",
+    tag = "read",
+    params(("id" = String, Path, description = "Outage id (`ep-N` for a detected one) or alias", example = "net-1")),
+    responses(
+        (status = 200, description = "The outage", body = OutageOut),
+        (status = 404, description = "`not-found`: no outage or incident with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn one(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -401,7 +462,35 @@ pub async fn one(
     Ok(Json(lv.wire(o)))
 }
 
+/// `GET /api/v1/incidents/{id}`: as `/api/v1/outages/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "read",
+    params(("id" = String, Path, description = "Incident id, or the id (`ep-N`) or alias of any outage", example = "net-1")),
+    responses(
+        (status = 200, description = "The outage", body = OutageOut),
+        (status = 404, description = "`not-found`: no outage or incident with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn incident(st: State<AppState>, id: Path<String>) -> Result<Json<OutageOut>, Problem> {
+    one(st, id).await
+}
+
 /// `GET /api/v1/incidents/{a}/relation/{b}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{a}/relation/{b}",
+    tag = "read",
+    params(("a" = String, Path, description = "An outage id or alias", example = "net-1"), ("b" = String, Path, description = "Another outage id or alias", example = "net-2")),
+    responses(
+        (status = 200, description = "Whether the two outages are related, how sure, and the evidence", body = RelationOut),
+        (status = 404, description = "`not-found`: one of the two is no outage", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`same-outage`: both name the same outage", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn relation(
     State(st): State<AppState>,
     Path((a, b)): Path<(String, String)>,
@@ -420,6 +509,17 @@ pub async fn relation(
 }
 
 /// `GET /api/v1/incidents/{id}/root-causes`: the outage's likely root components, best first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/root-causes",
+    tag = "read",
+    params(("id" = String, Path, description = "An outage id or alias", example = "net-1")),
+    responses(
+        (status = 200, description = "Likely root components, best first, with the reasons", body = RootCausesOut),
+        (status = 404, description = "`not-found`: no outage or incident with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn root_causes(
     State(st): State<AppState>,
     Path(id): Path<String>,

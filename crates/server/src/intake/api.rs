@@ -69,7 +69,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 /// One report as it arrives in a request, borrowing from the body.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Fields<'a> {
+pub struct Fields<'a> {
     #[serde(borrow)]
     provider: Option<Text<'a>>,
     #[serde(borrow)]
@@ -117,7 +117,7 @@ fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
 }
 
 impl Fields<'_> {
-    fn raw(&self) -> RawReport<'_> {
+    pub fn raw(&self) -> RawReport<'_> {
         RawReport {
             provider: text(&self.provider),
             service: text(&self.service),
@@ -127,6 +127,67 @@ impl Fields<'_> {
             time: text(&self.time),
             source: text(&self.source),
         }
+    }
+}
+
+/// The reports of a `POST /api/v1/reports` body, before validation, borrowing from the body.
+pub struct Batch<'a> {
+    pub reports: Vec<Fields<'a>>,
+    /// The body was one report object (not `{"reports": [...]}`): errors name no index.
+    pub single: bool,
+}
+
+/// Reads a body as the handler does (JSON syntax, one report or `{"reports": [...]}`), with
+/// no state: the handler's first step, kept apart for tests and the fuzz targets. The batch
+/// size is checked by the caller.
+pub fn parse_body(bytes: &[u8]) -> Result<Batch<'_>, Problem> {
+    let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        bad_request(
+            "malformed-json",
+            "Malformed JSON",
+            format!(
+                "the body is not a valid report: {}. Send one report object or {{\"reports\": [...]}}",
+                echo(&e.to_string())
+            ),
+        )
+    })?;
+    match env.reports {
+        Some(list) => {
+            let top_level = [
+                &env.provider,
+                &env.service,
+                &env.problem,
+                &env.region,
+                &env.postcode,
+                &env.time,
+                &env.source,
+                &env.reporter_token,
+            ];
+            if top_level.iter().any(|f| f.is_some()) {
+                return Err(bad_request(
+                    "malformed-json",
+                    "Malformed JSON",
+                    "a body with \"reports\" may not also have report fields at the top level",
+                ));
+            }
+            Ok(Batch {
+                reports: list,
+                single: false,
+            })
+        }
+        None => Ok(Batch {
+            reports: vec![Fields {
+                provider: env.provider,
+                service: env.service,
+                problem: env.problem,
+                region: env.region,
+                postcode: env.postcode,
+                time: env.time,
+                source: env.source,
+                reporter_token: env.reporter_token,
+            }],
+            single: true,
+        }),
     }
 }
 
@@ -266,6 +327,25 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, Pr
     })
 }
 
+/// `POST /api/v1/reports`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(("X-Reporter-Token" = Option<String>, Header, description = "An opaque token that keys the reporter instead of address and user agent (a report's own `reporter_token` wins)")),
+    request_body(content = crate::openapi::ReportsIn, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Stored durably", body = crate::openapi::ReportsAccepted),
+        (status = 400, description = "`malformed-json`: not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid-report` (each field at fault in `invalid-params`, with the report's `index` in a batch), `empty-batch` or `batch-too-large`; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: more anonymous reports from this network (/24, /48) than `report_burst` at once or `reports_per_minute`; nothing was stored; `Retry-After` says when to retry. Clients with the operator token are not limited", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "`unavailable` or `store-unavailable` (storage full or read-only): the reports were not stored; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn post_reports(State(state): State<AppState>, req: Request) -> Response {
     match accept(&state, req).await {
         Ok(receipt) => (
@@ -294,51 +374,10 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
     let (parts, body) = req.into_parts();
     require_json(&parts.headers)?;
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
-    let env: Envelope<'_> = serde_json::from_slice(&bytes).map_err(|e| {
-        bad_request(
-            "malformed-json",
-            "Malformed JSON",
-            format!(
-                "the body is not a valid report: {}. Send one report object or {{\"reports\": [...]}}",
-                echo(&e.to_string())
-            ),
-        )
-    })?;
-    let (batch, single) = match env.reports {
-        Some(list) => {
-            let top_level = [
-                &env.provider,
-                &env.service,
-                &env.problem,
-                &env.region,
-                &env.postcode,
-                &env.time,
-                &env.source,
-                &env.reporter_token,
-            ];
-            if top_level.iter().any(|f| f.is_some()) {
-                return Err(bad_request(
-                    "malformed-json",
-                    "Malformed JSON",
-                    "a body with \"reports\" may not also have report fields at the top level",
-                ));
-            }
-            (list, false)
-        }
-        None => (
-            vec![Fields {
-                provider: env.provider,
-                service: env.service,
-                problem: env.problem,
-                region: env.region,
-                postcode: env.postcode,
-                time: env.time,
-                source: env.source,
-                reporter_token: env.reporter_token,
-            }],
-            true,
-        ),
-    };
+    let Batch {
+        reports: batch,
+        single,
+    } = parse_body(&bytes)?;
     if batch.is_empty() {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -38,7 +38,7 @@ pub struct Limiter {
 }
 
 /// A network that was refused for sending too much.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AbuseEntry {
     /// The network as a keyed hash with its prefix length (`ipv4/24:…`, `ipv6/48:…`).
     pub network: String,
@@ -46,8 +46,11 @@ pub struct AbuseEntry {
     pub refused_reports: u64,
     /// Requests refused for this network.
     pub refused_requests: u64,
-    /// First and last refusal (server time).
+    /// First refusal (server time).
+    #[schema(value_type = crate::openapi::Time)]
     pub first: Timestamp,
+    /// Last refusal (server time).
+    #[schema(value_type = crate::openapi::Time)]
     pub last: Timestamp,
 }
 

@@ -5,6 +5,7 @@ pub mod api;
 pub mod committer;
 pub mod form;
 pub mod identity;
+pub mod import;
 pub mod limit;
 pub mod reporter;
 

@@ -12,6 +12,15 @@ use crate::publish::wire::{ProviderOut, ProvidersOut};
 use crate::state::AppState;
 
 /// `GET /api/v1/providers`: every provider with its headline status and its services'.
+#[utoipa::path(
+    get,
+    path = "/api/v1/providers",
+    tag = "read",
+    responses(
+        (status = 200, description = "Every provider with its headline status and its services'", body = ProvidersOut),
+        (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn providers(State(st): State<AppState>) -> Result<Json<ProvidersOut>, Problem> {
     let lv = crate::explain::outages::product_view(&st).await?;
     Ok(Json(ProvidersOut {
@@ -36,24 +45,34 @@ pub fn known_provider(st: &AppState, id: &str) -> Result<ProviderId, Problem> {
         })
 }
 
-#[derive(Deserialize)]
+/// `?since=&until=`: RFC 3339 times, at most 31 days apart (default: the hour up to a minute
+/// from now).
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
+    /// Start (inclusive); default: an hour before `until`.
+    #[param(value_type = Option<crate::openapi::Time>)]
     since: Option<String>,
+    /// End (exclusive); default: a minute from now.
+    #[param(value_type = Option<crate::openapi::Time>)]
     until: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MinuteOut {
+    #[schema(value_type = crate::openapi::Time)]
     pub minute: Timestamp,
     pub reports: u64,
     pub reporters: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CountsOut {
     pub provider: String,
+    #[schema(value_type = crate::openapi::Time)]
     pub since: Timestamp,
+    #[schema(value_type = crate::openapi::Time)]
     pub until: Timestamp,
     pub minutes: Vec<MinuteOut>,
 }
@@ -77,6 +96,19 @@ fn time_param(name: &str, v: &str) -> Result<Timestamp, Problem> {
 /// asking for months of counts over and over cannot slow every other page down.
 const HEAVY_RANGE_SECS: i64 = 6 * 3600;
 
+/// `GET /api/v1/providers/{id}/reports`: reports and distinct reporters per minute.
+#[utoipa::path(
+    get,
+    path = "/api/v1/providers/{id}/reports",
+    tag = "read",
+    params(("id" = String, Path, description = "Provider id", example = "o2-de"), RangeQuery),
+    responses(
+        (status = 200, description = "Reports and distinct reporters per minute that has any", body = CountsOut),
+        (status = 400, description = "`bad-query`: an unknown parameter, a time that is not RFC 3339, or a range that is empty or longer than 31 days", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such provider", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: the store failed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn report_counts(
     State(st): State<AppState>,
     Path(id): Path<String>,

@@ -9,13 +9,14 @@ use radar_core::topology::{ComponentRef, Topology};
 use radar_core::view::{Outage, ProviderStatus, RegionSet};
 use radar_core::Timestamp;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Rounds to three decimals: more is noise to a reader and bytes on the wire.
 pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TextOut {
     pub de: String,
     pub en: String,
@@ -30,11 +31,14 @@ impl From<&correlate::Explanation> for TextOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StatementOut {
+    #[schema(value_type = crate::openapi::Time)]
     pub time: Timestamp,
+    #[schema(value_type = crate::openapi::LocalizedText)]
     pub text: LocalizedText,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::openapi::LocalizedText>)]
     pub workaround: Option<LocalizedText>,
 }
 
@@ -49,11 +53,14 @@ impl From<&Statement> for StatementOut {
 }
 
 /// What the detector saw of an outage.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DetectedOut {
     pub id: String,
+    #[schema(value_type = crate::openapi::Time)]
     pub start: Timestamp,
+    #[schema(value_type = crate::openapi::Time)]
     pub detected_at: Timestamp,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     pub end: Option<Timestamp>,
     /// Distinct reporters per minute at the peak, and the baseline then.
     pub peak_rate: f64,
@@ -62,41 +69,53 @@ pub struct DetectedOut {
 }
 
 /// What the operator declared of an outage.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeclaredOut {
+    #[schema(value_type = crate::openapi::IncidentCategory)]
     pub category: String,
+    #[schema(value_type = crate::openapi::LocalizedText)]
     pub title: LocalizedText,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     pub expected_end: Option<Timestamp>,
     /// The incident record's version, for `PATCH` with optimistic concurrency.
     pub version: Option<i64>,
     /// Statements, newest first.
     pub statements: Vec<StatementOut>,
     /// What happened to the record, oldest first (each entry with its `kind`).
+    #[schema(value_type = Vec<crate::openapi::Tagged>)]
     pub timeline: Vec<serde_json::Value>,
     /// The current workaround, while the outage is open.
+    #[schema(value_type = Option<crate::openapi::LocalizedText>)]
     pub workaround: Option<LocalizedText>,
 }
 
 /// One outage: detected, declared, or both.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OutageOut {
     pub id: String,
     /// Other ids this outage answers to (episodes folded into a declaration).
     pub aliases: Vec<String>,
     pub provider: String,
     /// `detected`, `declared` or `detected+declared`.
+    #[schema(value_type = String, pattern = "^(detected|declared|detected\\+declared)$")]
     pub origin: &'static str,
+    #[schema(value_type = crate::openapi::IncidentState)]
     pub state: String,
     /// `operational` … `major-outage` while open; `operational` once over.
+    #[schema(value_type = crate::openapi::Level)]
     pub level: String,
     pub services: Vec<String>,
     pub components: Vec<String>,
     pub technologies: Vec<String>,
     pub problems: Vec<String>,
     /// `"*"` (every region of the provider's country) or a list of region ids.
+    #[schema(value_type = crate::openapi::Regions)]
     pub regions: RegionSet,
+    #[schema(value_type = crate::openapi::Time)]
     pub start: Timestamp,
+    #[schema(value_type = crate::openapi::Time)]
     pub detected_at: Timestamp,
+    #[schema(value_type = Option<crate::openapi::Time>)]
     pub end: Option<Timestamp>,
     pub cause_group: String,
     pub root_component: Option<String>,
@@ -175,35 +194,40 @@ impl OutageOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OutagesOut {
     pub outages: Vec<OutageOut>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct IncidentsOut {
     pub incidents: Vec<OutageOut>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ServiceOut {
     pub id: String,
     pub name: String,
     pub technologies: Vec<String>,
+    #[schema(value_type = crate::openapi::Level)]
     pub status: String,
     /// Open outages that name this service.
     pub outages: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProviderOut {
     pub id: String,
     pub name: String,
+    /// `telecom` or `online-service`.
+    #[schema(pattern = "^(telecom|online-service)$")]
     pub kind: String,
     pub country: String,
     /// The worst status of its services (or of an open outage naming none).
+    #[schema(value_type = crate::openapi::Level)]
     pub status: String,
     /// Start of its oldest open outage.
+    #[schema(value_type = Option<crate::openapi::Time>)]
     pub since: Option<Timestamp>,
     /// Number of open outages.
     pub open_outages: usize,
@@ -246,13 +270,13 @@ impl ProviderOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProvidersOut {
     pub providers: Vec<ProviderOut>,
 }
 
 /// One piece of relation evidence; `kind` names it once.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum EvidenceOut {
     DependencyPath {
@@ -263,6 +287,7 @@ pub enum EvidenceOut {
     },
     /// `reason`: `disjoint-closures` or `contradicted-shared`.
     NoDependencyPath {
+        #[schema(value_type = String, pattern = "^(disjoint-closures|contradicted-shared)$")]
         reason: &'static str,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         shared: Vec<String>,
@@ -415,11 +440,12 @@ impl From<&Evidence> for EvidenceOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RelationOut {
     pub a: String,
     pub b: String,
     /// `related`, `unrelated` or `undetermined`.
+    #[schema(pattern = "^(related|unrelated|undetermined)$")]
     pub verdict: String,
     /// In [0, 1]: how strongly the evidence supports the verdict.
     pub confidence: f64,
@@ -445,16 +471,17 @@ impl From<&Relation> for RelationOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RootCandidateOut {
     pub component: String,
     pub name: Option<String>,
     pub score: f64,
     /// Why, as structured reasons (each with its `kind`).
+    #[schema(value_type = Vec<crate::openapi::Tagged>)]
     pub reasons: Vec<serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RootCausesOut {
     pub incident: String,
     pub candidates: Vec<RootCandidateOut>,

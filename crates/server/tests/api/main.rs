@@ -8,6 +8,7 @@ mod incidents;
 mod intake;
 mod limits;
 mod live_equals_replay;
+mod openapi;
 mod publish;
 mod time;
 mod unwritable;
