@@ -393,10 +393,54 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
     }
 }
 
+/// A regional episode with the regions where probes of a component its services need failed
+/// during it added: a failing probe is evidence that its region is affected, also where few
+/// reports came in (a national episode, without regions, stays as it is).
+fn with_probed_regions(
+    e: &Episode,
+    failed: &[(ComponentRef, RegionId, Timestamp)],
+    topology: &Topology,
+    now: Timestamp,
+) -> Episode {
+    let mut e = e.clone();
+    if e.regions.is_empty() {
+        return e;
+    }
+    let needed: BTreeSet<ComponentRef> = e
+        .services
+        .iter()
+        .filter_map(|s| topology.service(e.provider.as_str(), s.as_str()))
+        .flat_map(|s| topology.service_closure(s))
+        .collect();
+    let end = e.end.unwrap_or(now);
+    for (c, r, t) in failed {
+        if t.0 >= e.start.0 - correlate::PROBE_LEAD_SECS
+            && *t <= end
+            && needed.contains(c)
+            && !e.regions.contains(r)
+        {
+            e.regions.push(r.clone());
+        }
+    }
+    let order: Vec<&RegionId> = topology.regions.iter().map(|r| &r.id).collect();
+    e.regions
+        .sort_by_key(|r| order.iter().position(|x| *x == r).unwrap_or(usize::MAX));
+    e
+}
+
 /// Builds the product view.
 pub fn build(inp: Inputs<'_>) -> ProductView {
     let topology = inp.topology;
     let now = inp.now;
+    let episodes: Vec<Episode> = inp
+        .episodes
+        .iter()
+        .map(|e| with_probed_regions(e, inp.failed_probes, topology, now))
+        .collect();
+    let inp = Inputs {
+        episodes: &episodes,
+        ..inp
+    };
     let mut incidents: Vec<&Incident> = inp.incidents.iter().collect();
     incidents.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
 

@@ -61,6 +61,19 @@ pub const CORRELATION_KINDS: &[&str] = &[
     "same-provider-concurrent",
 ];
 
+/// Scenario kinds that reproduce misses reported on packages of an independent generator
+/// (issue 9); [`generate`] accepts these besides [`KINDS`] and [`CORRELATION_KINDS`], and
+/// `bench/scenario-compare` scores them. They are kept out of the fixed suites so that the
+/// suites' recorded figures stay comparable.
+/// - `coincident-unrelated`: an online service's national outage with spill-over at one
+///   telecom (mobile data, "no internet"/"login"), while two unrelated faults of the other
+///   telecoms start within minutes: a regional DSL fault with failing access probes and a
+///   national mobile-voice fault ("no calls", "no signal").
+/// - `national-sparse`: a national fault of one telecom whose reports come mostly from the
+///   populous Länder (small Länder get few reports), with probes of its root failing in six
+///   Länder.
+pub const STRESS_KINDS: &[&str] = &["coincident-unrelated", "national-sparse"];
+
 /// The generated topology with one cross-provider dependency: 1&1's mobile core runs on O2's
 /// (`1und1-de:mobile-core` depends on `o2-de:mobile-core`), so an O2 core fault cascades.
 pub fn topology_toml_mvno() -> String {
@@ -405,14 +418,19 @@ impl Scenario {
 /// Generates one scenario. Errors only for an unknown kind or fewer than 2 days.
 pub fn generate(cfg: &GenConfig) -> Result<Scenario, String> {
     let kind = match &cfg.kind {
-        Some(k) if KINDS.contains(&k.as_str()) || CORRELATION_KINDS.contains(&k.as_str()) => {
+        Some(k)
+            if KINDS.contains(&k.as_str())
+                || CORRELATION_KINDS.contains(&k.as_str())
+                || STRESS_KINDS.contains(&k.as_str()) =>
+        {
             k.clone()
         }
         Some(k) => {
             return Err(format!(
-                "unknown scenario kind {k:?}; known kinds: {}, {}",
+                "unknown scenario kind {k:?}; known kinds: {}, {}, {}",
                 KINDS.join(", "),
-                CORRELATION_KINDS.join(", ")
+                CORRELATION_KINDS.join(", "),
+                STRESS_KINDS.join(", ")
             ))
         }
         None => KINDS[(cfg.seed % KINDS.len() as u64) as usize].to_owned(),
@@ -445,6 +463,11 @@ struct Plan {
     ramp_secs: i64,
     /// Listed in the truth (spill-over is, background-only effects are not).
     in_truth: bool,
+    /// Problem mix of its reports; None = the service's usual outage mix.
+    problems: Option<&'static [(&'static str, f64)]>,
+    /// Reports per region ∝ population^`region_skew` (1 = by population; above 1 the small
+    /// regions get fewer reports than their population share).
+    region_skew: f64,
 }
 
 struct Gen {
@@ -704,6 +727,8 @@ impl Gen {
             intensity,
             ramp_secs,
             in_truth: true,
+            problems: None,
+            region_skew: 1.0,
         });
         cause
     }
@@ -930,6 +955,8 @@ impl Gen {
                         intensity: 10.0,
                         ramp_secs: 120,
                         in_truth: true,
+                        problems: None,
+                        region_skew: 1.0,
                     });
                 }
             }
@@ -961,6 +988,8 @@ impl Gen {
                     intensity: 25.0,
                     ramp_secs: 120,
                     in_truth: true,
+                    problems: None,
+                    region_skew: 1.0,
                 });
             }
             "security-network" => {
@@ -986,6 +1015,8 @@ impl Gen {
                     intensity: 1.5,
                     ramp_secs: 300,
                     in_truth: false,
+                    problems: None,
+                    region_skew: 1.0,
                 });
             }
             "same-region" => {
@@ -1020,6 +1051,8 @@ impl Gen {
                 let m2 = self.rng.gen_range(120..240);
                 self.lte_with_probes(p, t2, m2);
             }
+            "coincident-unrelated" => self.plan_coincident(day),
+            "national-sparse" => self.plan_national_sparse(day),
             "mixed" => {
                 let sub =
                     ["national", "regional", "lte", "blip", "spillover"][self.rng.gen_range(0..5)];
@@ -1057,8 +1090,128 @@ impl Gen {
                 intensity: 3.0,
                 ramp_secs: 180,
                 in_truth: true,
+                problems: None,
+                region_skew: 1.0,
             });
         }
+    }
+
+    /// An online service's outage with spill-over at one telecom, and two unrelated faults of
+    /// the other two telecoms starting within minutes of it (see [`STRESS_KINDS`]).
+    fn plan_coincident(&mut self, day: u32) {
+        let t = self.rand_time(day, 9.0, 19.0);
+        let m = self.rng.gen_range(90..180);
+        let cause = self.outage(
+            "online-1",
+            "whatsapp",
+            &["messaging"],
+            None,
+            t,
+            m,
+            "messaging",
+            15.0,
+            120,
+        );
+        let mut telecoms = BIG_TELECOMS.to_vec();
+        for i in (1..telecoms.len()).rev() {
+            let j = self.rng.gen_range(0..=i);
+            telecoms.swap(i, j);
+        }
+        let (spill, fixed, voice) = (telecoms[0], telecoms[1], telecoms[2]);
+        let lag = self.rng.gen_range(2..6) * 60;
+        self.add(Plan {
+            id: "spill-1".into(),
+            provider: spill,
+            services: vec!["mobile-data"],
+            regions: None,
+            start: t + lag,
+            end: (t + m * 60).min(self.end - 1800),
+            cause,
+            root: Some("whatsapp:messaging".into()),
+            intensity: 3.0,
+            ramp_secs: 180,
+            in_truth: true,
+            problems: Some(&[
+                ("no-internet", 0.6),
+                ("login", 0.25),
+                ("slow-internet", 0.15),
+            ]),
+            region_skew: 1.0,
+        });
+        // A regional fixed-internet fault, probes of the access network failing there.
+        let mut regions: Vec<&'static str> = Vec::new();
+        let n = self.rng.gen_range(1..=2);
+        while regions.len() < n {
+            let r = self.big_region();
+            if !regions.contains(&r) {
+                regions.push(r);
+            }
+        }
+        regions.sort_unstable();
+        let t_fixed = t + self.rng.gen_range(-5..10) * 60;
+        let m_fixed = self.rng.gen_range(60..150);
+        self.outage(
+            "fixed-1",
+            fixed,
+            &["dsl"],
+            Some(regions.clone()),
+            t_fixed,
+            m_fixed,
+            "dsl-access",
+            15.0,
+            180,
+        );
+        self.probes_in(
+            fixed,
+            "dsl-access",
+            t_fixed,
+            t_fixed + m_fixed * 60,
+            &regions,
+        );
+        // A national mobile-voice fault: calls and SMS, not the internet.
+        let t_voice = t + self.rng.gen_range(-5..10) * 60;
+        let m_voice = self.rng.gen_range(60..150);
+        self.outage(
+            "voice-1",
+            voice,
+            &["mobile-voice"],
+            None,
+            t_voice,
+            m_voice,
+            "voice-core",
+            8.0,
+            180,
+        );
+        if let Some(p) = self.plans.last_mut() {
+            p.problems = Some(&[("no-calls", 0.6), ("no-signal", 0.25), ("no-sms", 0.15)]);
+        }
+    }
+
+    /// A national fault whose reports come mostly from the populous Länder, probes of its root
+    /// failing in six Länder (see [`STRESS_KINDS`]).
+    fn plan_national_sparse(&mut self, day: u32) {
+        let p = self.telecom();
+        let t = self.rand_time(day, 8.0, 18.0);
+        let m = self.rng.gen_range(120..300);
+        let (services, root): (&[&'static str], &str) = if self.rng.gen_bool(0.5) {
+            (&["mobile-data", "mobile-voice"], "mobile-core")
+        } else {
+            (&["mobile-data", "mobile-voice", "dsl"], "ip-backbone")
+        };
+        self.outage("national-1", p, services, None, t, m, root, 5.0, 300);
+        if let Some(plan) = self.plans.last_mut() {
+            plan.region_skew = 1.8;
+        }
+        let mut probed: Vec<&'static str> = Vec::new();
+        while probed.len() < 6 {
+            let r = REGIONS[self.rng.gen_range(0..REGIONS.len())].0;
+            if !probed.contains(&r) {
+                probed.push(r);
+            }
+        }
+        probed.sort_unstable();
+        let end = (t + m * 60).min(self.end - 1800);
+        self.probes_in(p, root, t, end, &probed);
     }
 
     /// A declared security incident that takes the CRM (and so customer service) down.
@@ -1117,14 +1270,33 @@ impl Gen {
             intensity: 0.1,
             ramp_secs: 3600,
             in_truth: true,
+            problems: None,
+            region_skew: 1.0,
         });
     }
 
     /// Probe events: hourly successes on three regions, failures every 5 minutes while down.
     fn probes(&mut self, provider: &'static str, component: &str, down_from: i64, down_to: i64) {
+        self.probes_in(
+            provider,
+            component,
+            down_from,
+            down_to,
+            &["DE-BY", "DE-NW", "DE-BE"],
+        );
+    }
+
+    /// Probe events as [`Gen::probes`], in the given regions.
+    fn probes_in(
+        &mut self,
+        provider: &'static str,
+        component: &str,
+        down_from: i64,
+        down_to: i64,
+        regions: &[&'static str],
+    ) {
         let pid = ProviderId::parse(provider).expect("valid id");
         let comp = ComponentName::parse(component).expect("valid id");
-        let regions = ["DE-BY", "DE-NW", "DE-BE"];
         let mut t = self.start + 1800;
         while t < self.end {
             let down = t >= down_from + 240 && t < down_to;
@@ -1133,7 +1305,7 @@ impl Gen {
             } else {
                 3600
             };
-            for r in regions {
+            for &r in regions {
                 self.events.push(Event::Probe(ProbeEvent {
                     time: Timestamp(t),
                     provider: pid.clone(),
@@ -1383,8 +1555,14 @@ impl Gen {
         let plans = self.plans.clone();
         for p in &plans {
             let regions: Vec<(&'static str, f64)> = match &p.regions {
-                None => REGIONS.iter().map(|r| (r.0, r.2 as f64)).collect(),
-                Some(list) => list.iter().map(|r| (*r, region_weight(r))).collect(),
+                None => REGIONS
+                    .iter()
+                    .map(|r| (r.0, (r.2 as f64).powf(p.region_skew)))
+                    .collect(),
+                Some(list) => list
+                    .iter()
+                    .map(|r| (*r, region_weight(r).powf(p.region_skew)))
+                    .collect(),
             };
             let share: f64 = match &p.regions {
                 None => 1.0,
@@ -1411,7 +1589,11 @@ impl Gen {
                     } else {
                         p.services[self.rng.gen_range(0..p.services.len())]
                     };
-                    let problem = pick(&mut self.rng, outage_problems(service));
+                    let mix = match p.problems {
+                        Some(m) if !service.is_empty() => m,
+                        _ => outage_problems(service),
+                    };
+                    let problem = pick(&mut self.rng, mix);
                     let region = pick_cum(&mut self.rng, &region_cum);
                     self.emit(t, p.provider, service, problem, region);
                 }
@@ -1514,7 +1696,7 @@ mod tests {
 
     #[test]
     fn every_kind_generates_a_valid_package() {
-        for kind in KINDS.iter().chain(CORRELATION_KINDS) {
+        for kind in KINDS.iter().chain(CORRELATION_KINDS).chain(STRESS_KINDS) {
             let s = generate(&GenConfig {
                 seed: 3,
                 kind: Some((*kind).into()),
@@ -1606,6 +1788,65 @@ mod tests {
             s.truth.outages.iter().map(|o| o.cause.as_str()).collect();
         assert_eq!(s.truth.outages.len(), 4);
         assert_eq!(causes.len(), 1);
+    }
+
+    #[test]
+    fn coincident_faults_have_causes_of_their_own() {
+        let s = generate(&GenConfig {
+            seed: 2,
+            kind: Some("coincident-unrelated".into()),
+            days: 2,
+            volume: 1.0,
+        })
+        .unwrap();
+        let cause = |id: &str| {
+            s.truth
+                .outages
+                .iter()
+                .find(|o| o.id == id)
+                .map(|o| o.cause.clone())
+                .unwrap()
+        };
+        assert_eq!(s.truth.outages.len(), 4);
+        assert_eq!(cause("online-1"), cause("spill-1"));
+        assert_ne!(cause("fixed-1"), cause("online-1"));
+        assert_ne!(cause("voice-1"), cause("online-1"));
+        assert_ne!(cause("voice-1"), cause("fixed-1"));
+        let voice = s.truth.outages.iter().find(|o| o.id == "voice-1").unwrap();
+        let voice_reports: Vec<_> = s
+            .rows
+            .iter()
+            .filter(|r| {
+                r.provider == voice.provider.as_str()
+                    && r.service.as_deref() == Some("mobile-voice")
+                    && r.time >= voice.start
+                    && r.time < voice.end
+            })
+            .collect();
+        assert!(voice_reports.len() > 100);
+        // Calls, signal and SMS only: the background mix of mobile voice has no "no internet".
+        assert!(voice_reports.iter().all(|r| r.problem != "no-internet"));
+    }
+
+    #[test]
+    fn national_sparse_probes_fail_in_six_regions() {
+        let s = generate(&GenConfig {
+            seed: 2,
+            kind: Some("national-sparse".into()),
+            days: 2,
+            volume: 1.0,
+        })
+        .unwrap();
+        let failed: std::collections::BTreeSet<String> = s
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Probe(p) if !p.ok => Some(p.region.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failed.len(), 6);
+        assert!(matches!(s.truth.outages[0].regions, Regions::All));
     }
 
     #[test]

@@ -338,7 +338,7 @@ mod tests {
     const PROBE_NW_DSL: &str = r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#;
 
     #[test]
-    fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_regions() {
+    fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_and_probed_regions() {
         let t = topo();
         let ev = events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL]);
         let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000 - 600);
@@ -353,7 +353,12 @@ mod tests {
         assert_eq!(o.start, e.start);
         assert_eq!(o.detected_at, e.detected_at);
         assert_eq!(o.end, None, "open until the operator resolves it");
-        assert_eq!(regions_of(o.regions.expand(&t, &o.provider)), ["DE-BY"]);
+        // The episode's region, and where a probe of a component it needs (LTE radio) failed
+        // during it; the failed DSL probe in DE-NW is of a component it does not need.
+        assert_eq!(
+            regions_of(o.regions.expand(&t, &o.provider)),
+            ["DE-BY", "DE-HH"]
+        );
         // A national episode: every region of the provider's country.
         let mut national = e.clone();
         national.regions.clear();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use radar_scenario::generate::{self, GenConfig, CORRELATION_KINDS, KINDS};
+use radar_scenario::generate::{self, GenConfig, CORRELATION_KINDS, KINDS, STRESS_KINDS};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -16,7 +16,11 @@ pub struct Args {
     pub out: PathBuf,
     /// Scenario kind; by default one is picked from the seed
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-        KINDS.iter().chain(CORRELATION_KINDS).copied()
+        KINDS
+            .iter()
+            .chain(CORRELATION_KINDS)
+            .chain(STRESS_KINDS)
+            .copied()
     ))]
     pub kind: Option<String>,
     /// Length in days (at least 2; the first day is baseline only)

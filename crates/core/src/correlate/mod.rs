@@ -18,7 +18,11 @@
 //! - **causes**: declared categories and causes, or the category the symptoms point to;
 //! - **spill-over**: a telecom's reports rising within minutes after an online service's
 //!   outage (or up to an hour before the service declares it), in the same regions, with none
-//!   of the telecom's own components reported down;
+//!   of the telecom's own components reported down, with the problem types of users who cannot
+//!   reach the service ("no internet", "slow", "login" at least as often as "no signal", "no
+//!   calls", "no SMS") and, when the service's outage is national, over most of its population
+//!   ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
+//!   ([`Evidence::NotSpillOver`]): coincidence in time is not relation;
 //! - **call surge**: a customer-service signal of a provider during its own network outage.
 //!
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
@@ -26,8 +30,8 @@
 //! outages in disjoint regions are two faults — spill-over, call surge, the same declared
 //! cause, or one outage of one provider split in two). *Unrelated* needs positive evidence: no
 //! explaining dependency **and** one of different causes, different symptom profiles
-//! (dissimilar problems or disjoint technologies) or disjoint regions. Anything else is
-//! *undetermined*.
+//! (dissimilar problems or disjoint technologies), disjoint regions or a refused spill-over.
+//! Anything else is *undetermined*.
 //!
 //! # Root causes ([`rank_root_causes`])
 //! Candidates are the components of the affected services' dependency closures and any declared
@@ -68,7 +72,7 @@ use crate::topology::{ComponentRef, Topology};
 
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
-pub use relate::relate;
+pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
 pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate};
 
 /// Probes may fail this long before the reports of an outage rise.
@@ -203,6 +207,19 @@ pub enum Evidence {
         target: String,
         lag_secs: i64,
         regions_containment: f64,
+    },
+    /// A telecom's rise at the time of an online service's outage that is *not* its
+    /// spill-over: its problem types are the telecom's own (`problem_margin`: share of "no
+    /// internet"/"slow"/"login" minus share of "no signal"/"no calls"/"no SMS", below the
+    /// spill-over minimum), its footprint is a small part of the source's (`footprint`:
+    /// population share), or a component of its own is known down.
+    NotSpillOver {
+        source: String,
+        target: String,
+        lag_secs: i64,
+        problem_margin: f64,
+        footprint: f64,
+        own_component_down: bool,
     },
     /// A customer-service signal during a network outage of the same provider.
     CallSurge {

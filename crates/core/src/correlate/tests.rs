@@ -800,3 +800,52 @@ fn one_component_down_in_disjoint_regions_is_two_faults() {
     b.regions = regions(&["DE-HH", "DE-BY"]);
     assert_eq!(relate(&a, &b, &t).verdict, Verdict::Related);
 }
+
+#[test]
+fn coincidence_with_an_online_outage_is_not_spill_over() {
+    let t = topo();
+    let wa = det("wa", "whatsapp", &["messaging"], &[], 0);
+    let spill = IncidentView {
+        problems: vec![(Problem::NoInternet, 0.6), (Problem::Login, 0.4)],
+        ..det("spill", "telekom-de", &["mobile-data"], &["lte"], 3)
+    };
+    // A voice fault starting within minutes: calls, signal and SMS, not the internet.
+    let voice = IncidentView {
+        problems: vec![
+            (Problem::NoCalls, 0.6),
+            (Problem::NoSignal, 0.3),
+            (Problem::NoSms, 0.1),
+        ],
+        ..det("voice", "1und1-de", &["mobile-voice"], &[], 2)
+    };
+    // A fixed-internet fault in one region of four, while the service is down everywhere.
+    let fixed = within(
+        IncidentView {
+            problems: vec![(Problem::NoInternet, 0.6), (Problem::TotalOutage, 0.4)],
+            ..det("fixed", "o2-de", &["dsl"], &["dsl"], 1)
+        },
+        &["DE-HH"],
+    );
+    assert_eq!(relate(&spill, &wa, &t).verdict, Verdict::Related);
+    for v in [&voice, &fixed] {
+        let r = relate(v, &wa, &t);
+        assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+        assert!(has(&r, |e| matches!(e, Evidence::NotSpillOver { .. })));
+        assert!(
+            r.explanation.en.contains("not spill-over"),
+            "{}",
+            r.explanation.en
+        );
+    }
+    // Grouped: the spill-over joins the service's outage, the two coincident faults stay apart.
+    let views = vec![wa.clone(), spill, voice, fixed];
+    let g = group(&views, &t);
+    assert_eq!(g[0].group, g[1].group);
+    assert_ne!(g[2].group, g[0].group);
+    assert_ne!(g[3].group, g[0].group);
+    assert_ne!(g[2].group, g[3].group);
+    assert_ne!(
+        g[2].root.as_ref().map(|c| c.to_string()),
+        Some("whatsapp:messaging".to_owned())
+    );
+}

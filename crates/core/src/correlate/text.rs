@@ -303,6 +303,31 @@ pub(super) fn relation(
                         de.push("keine gemeinsamen Regionen".to_owned());
                         en.push("no shared regions".to_owned());
                     }
+                    Evidence::NotSpillOver {
+                        problem_margin,
+                        own_component_down,
+                        ..
+                    } => {
+                        let (d, n) = if *own_component_down {
+                            (
+                                "eine eigene Komponente ist gestört",
+                                "a component of its own is down",
+                            )
+                        } else if *problem_margin < super::relate::SPILL_WEIGHTS.min_problem_margin
+                        {
+                            (
+                                "die Meldungen betreffen das eigene Netz (kein Netz, keine Anrufe), nicht den Zugang zum Dienst",
+                                "its reports are about its own network (no signal, no calls), not about reaching the service",
+                            )
+                        } else {
+                            (
+                                "sie betrifft nur einen kleinen Teil der Regionen des Dienstes",
+                                "it covers only a small part of the service's regions",
+                            )
+                        };
+                        de.push(format!("keine Folgestörung: {d}"));
+                        en.push(format!("not spill-over: {n}"));
+                    }
                     _ => {}
                 }
             }

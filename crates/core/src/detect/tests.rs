@@ -1062,3 +1062,36 @@ fn declared_incident_sets_the_onset_and_keeps_the_baseline() {
     let end_t = e.end.expect("closed after the resolution").0;
     assert!(end_t >= stop * 60 - 3600, "{}", describe(&sim.det));
 }
+
+#[test]
+fn a_footprint_with_regions_too_small_to_tell_is_national() {
+    let cfg = DetectorConfig::default();
+    // Four regions by expectation 40, 20, 35, 5; the first two in scope at eight times their
+    // expectation.
+    let expected = [40.0, 20.0, 35.0, 5.0];
+    let allowed = [true; 4];
+    // The others show a weaker rise (35 → 70) or too few to tell (5 → 6): national.
+    assert!(national_footprint(
+        &[0, 1],
+        &allowed,
+        &[320.0, 160.0, 70.0, 6.0],
+        &expected,
+        &cfg
+    ));
+    // A region with as many reports as expected where a rise would show: regional.
+    assert!(!national_footprint(
+        &[0, 1],
+        &allowed,
+        &[320.0, 160.0, 35.0, 6.0],
+        &expected,
+        &cfg
+    ));
+    // In scope, too little of the expectation to call it national.
+    assert!(!national_footprint(
+        &[1],
+        &allowed,
+        &[40.0, 160.0, 70.0, 6.0],
+        &expected,
+        &cfg
+    ));
+}

@@ -325,6 +325,14 @@ pub enum EvidenceOut {
         lag_secs: i64,
         regions_containment: f64,
     },
+    NotSpillOver {
+        source: String,
+        target: String,
+        lag_secs: i64,
+        problem_margin: f64,
+        footprint: f64,
+        own_component_down: bool,
+    },
     CallSurge {
         outage: String,
         signal: String,
@@ -417,6 +425,21 @@ impl From<&Evidence> for EvidenceOut {
                 target: target.clone(),
                 lag_secs: *lag_secs,
                 regions_containment: round3(*regions_containment),
+            },
+            Evidence::NotSpillOver {
+                source,
+                target,
+                lag_secs,
+                problem_margin,
+                footprint,
+                own_component_down,
+            } => EvidenceOut::NotSpillOver {
+                source: source.clone(),
+                target: target.clone(),
+                lag_secs: *lag_secs,
+                problem_margin: round3(*problem_margin),
+                footprint: round3(*footprint),
+                own_component_down: *own_component_down,
             },
             Evidence::CallSurge {
                 outage,
