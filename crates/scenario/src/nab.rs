@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use radar_core::anomaly::{AnomalyConfig, AnomalyDetector};
-use radar_core::nab::{score_corpus, CorpusScore, FileInput, Profile};
+use radar_core::nab::{normalize, score_corpus, score_file, CorpusScore, FileInput, Profile};
 
 /// Errors of the harness, each naming the file it is about.
 #[derive(Debug, thiserror::Error)]
@@ -390,6 +390,234 @@ pub fn run(
     })
 }
 
+/// The scorer's view of the corpus with one set of detector scores.
+pub fn inputs(corpus: &[NabSeries], scores: &[Vec<f64>]) -> Vec<FileInput> {
+    corpus
+        .iter()
+        .zip(scores)
+        .map(|(s, sc)| FileInput {
+            scores: sc.clone(),
+            windows: s.windows.clone(),
+        })
+        .collect()
+}
+
+/// Expands `KEY=V1,V2,..` settings into every combination of detector configurations (the
+/// default first when no setting is given).
+pub fn config_grid(settings: &[String]) -> Result<Vec<AnomalyConfig>, String> {
+    let mut grid = vec![AnomalyConfig::default()];
+    for a in settings {
+        let (k, v) = a
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=V1,V2,.. in {a:?}"))?;
+        let vals: Vec<f64> = v
+            .split(',')
+            .map(|x| {
+                x.trim()
+                    .parse()
+                    .map_err(|_| format!("bad value {x:?} in {a:?}"))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut next = Vec::with_capacity(grid.len() * vals.len());
+        for cfg in &grid {
+            for &x in &vals {
+                let mut c = cfg.clone();
+                c.set(k, x)?;
+                next.push(c);
+            }
+        }
+        grid = next;
+    }
+    Ok(grid)
+}
+
+/// Cross-validation of the grid on a NAB folder: the configurations, then `cv_table` with the
+/// first configuration as the one whose threshold curve is shown.
+pub fn run_cv(
+    data_dir: &Path,
+    labels_json: &Path,
+    grid: &[AnomalyConfig],
+) -> Result<String, NabError> {
+    let corpus = load_corpus(data_dir, labels_json)?;
+    let all: Vec<Vec<FileInput>> = grid
+        .iter()
+        .map(|cfg| inputs(&corpus, &detect(&corpus, cfg).0))
+        .collect();
+    let mut t = String::new();
+    for (k, (cfg, f)) in grid.iter().zip(&all).enumerate() {
+        let figs: Vec<String> = Profile::ALL
+            .iter()
+            .map(|&p| format!("{:.2}", score_corpus(f, p).normalized))
+            .collect();
+        let _ = writeln!(t, "config {k}: {cfg:?}: {}", figs.join(" / "));
+    }
+    t.push_str(&cv_table(&corpus, &all, 0));
+    Ok(t)
+}
+
+/// One fold of leave-one-category-out cross-validation.
+#[derive(Clone, Debug)]
+pub struct CvFold {
+    /// The held-out category.
+    pub category: String,
+    pub files: usize,
+    pub windows: usize,
+    /// Index of the configuration chosen on the training categories.
+    pub config: usize,
+    /// Threshold chosen on the training categories.
+    pub threshold: f64,
+    /// Normalised score of the training categories at that threshold.
+    pub train: f64,
+    /// Raw score of the held-out category at the training threshold.
+    pub held_raw: f64,
+    /// Normalised over the held-out category's own files (`None` without windows).
+    pub held: Option<f64>,
+}
+
+/// Leave-one-category-out cross-validation of one profile.
+#[derive(Clone, Debug)]
+pub struct CvReport {
+    pub profile: Profile,
+    pub folds: Vec<CvFold>,
+    /// Sum of the held-out raw scores, normalised over all windows of the corpus.
+    pub pooled: f64,
+}
+
+/// Leave-one-category-out cross-validation: for each category, the configuration (one of
+/// `grid`, each a full set of detector scores for the corpus) and the threshold that maximise
+/// the score of the other categories are chosen there, then the held-out category is scored at
+/// them. The pooled score adds the held-out raw scores and normalises over the whole corpus.
+pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Profile) -> CvReport {
+    let w = profile.weights();
+    let mut cats: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in corpus.iter().enumerate() {
+        cats.entry(s.category.as_str()).or_default().push(i);
+    }
+    let mut folds = Vec::new();
+    let mut pooled_raw = 0.0;
+    for (cat, held) in &cats {
+        let mut best: Option<(f64, usize, f64)> = None;
+        for (k, files) in grid.iter().enumerate() {
+            let train: Vec<FileInput> = files
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !held.contains(i))
+                .map(|(_, f)| f.clone())
+                .collect();
+            let sc = score_corpus(&train, profile);
+            if best.is_none_or(|(b, _, _)| sc.normalized > b + 1e-9) {
+                best = Some((sc.normalized, k, sc.threshold));
+            }
+        }
+        let Some((train, config, threshold)) = best else {
+            continue;
+        };
+        let mut raw = 0.0;
+        let mut windows = 0;
+        for &i in held {
+            let f = score_file(&grid[config][i], w, threshold);
+            raw += f.raw;
+            windows += f.windows;
+        }
+        pooled_raw += raw;
+        folds.push(CvFold {
+            category: cat.to_string(),
+            files: held.len(),
+            windows,
+            config,
+            threshold,
+            train,
+            held_raw: raw,
+            held: (windows > 0).then(|| normalize(raw, windows, w)),
+        });
+    }
+    let windows = corpus.iter().map(|s| s.windows.len()).sum();
+    CvReport {
+        profile,
+        folds,
+        pooled: normalize(pooled_raw, windows, w),
+    }
+}
+
+/// The corpus score at `factor ×` the optimal threshold, for each factor.
+pub fn threshold_sensitivity(
+    files: &[FileInput],
+    profile: Profile,
+    factors: &[f64],
+) -> Vec<(f64, f64)> {
+    let w = profile.weights();
+    let best = score_corpus(files, profile).threshold;
+    let windows = files.iter().map(|f| f.windows.len()).sum();
+    factors
+        .iter()
+        .map(|&k| {
+            let raw = files.iter().map(|f| score_file(f, w, best * k).raw).sum();
+            (k, normalize(raw, windows, w))
+        })
+        .collect()
+}
+
+/// Standard deviation of the corpus score over `reps` bootstrap resamples of the files (the
+/// threshold re-optimised on each), with a fixed seed: how far apart two detectors must be
+/// before the corpus can tell them apart.
+pub fn bootstrap_spread(files: &[FileInput], profile: Profile, reps: usize) -> f64 {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(10);
+    let mut v = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let sample: Vec<FileInput> = (0..files.len())
+            .map(|_| files[rng.gen_range(0..files.len())].clone())
+            .collect();
+        v.push(score_corpus(&sample, profile).normalized);
+    }
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt()
+}
+
+/// A plain-text account of cross-validation: per profile the folds and the pooled held-out
+/// score; then the standard profile's threshold-sensitivity curve on the whole corpus.
+pub fn cv_table(corpus: &[NabSeries], grid: &[Vec<FileInput>], chosen: usize) -> String {
+    let mut t = String::new();
+    for p in Profile::ALL {
+        let r = cross_validate(corpus, grid, p);
+        let _ = writeln!(t, "cross-validation, leave one category out: {}", p.name());
+        let _ = writeln!(
+            t,
+            "  {:<24}{:>6}{:>10}{:>8}{:>10}{:>12}{:>10}",
+            "held-out category", "files", "windows", "config", "threshold", "train", "held-out"
+        );
+        for f in &r.folds {
+            let held = match f.held {
+                Some(h) => format!("{h:.2}"),
+                None => format!("raw {:.2}", f.held_raw),
+            };
+            let _ = writeln!(
+                t,
+                "  {:<24}{:>6}{:>10}{:>8}{:>10.4}{:>12.2}{:>10}",
+                f.category, f.files, f.windows, f.config, f.threshold, f.train, held
+            );
+        }
+        let whole = score_corpus(&grid[chosen], p).normalized;
+        let spread = bootstrap_spread(&grid[chosen], p, 200);
+        let _ = writeln!(
+            t,
+            "  pooled held-out {:.2}   (whole corpus, one threshold: {:.2}; bootstrap spread {:.2})",
+            r.pooled, whole, spread
+        );
+    }
+    let curve = threshold_sensitivity(
+        &grid[chosen],
+        Profile::Standard,
+        &[0.9, 0.95, 1.0, 1.05, 1.1],
+    );
+    let _ = write!(t, "threshold sensitivity (standard):");
+    for (k, s) in curve {
+        let _ = write!(t, "  {k:.2}x {s:.2}");
+    }
+    t.push('\n');
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +643,53 @@ mod tests {
         assert_eq!(round12(0.123_456_789_012_345), 0.123_456_789_012);
         assert_eq!(round12(0.0), 0.0);
         assert!(format!("{}", round12(1.0 / 3.0)).len() <= 14);
+    }
+
+    #[test]
+    fn cross_validation_of_a_perfect_detector_scores_100_per_fold() {
+        let series = |cat: &str, name: &str, w: (usize, usize)| NabSeries {
+            category: cat.into(),
+            name: name.into(),
+            timestamp_text: vec![String::new(); 200],
+            timestamps: (0..200).collect(),
+            value_text: vec![String::new(); 200],
+            values: vec![0.0; 200],
+            windows: vec![w],
+        };
+        let corpus = vec![
+            series("a", "x", (50, 59)),
+            series("a", "y", (100, 119)),
+            series("b", "z", (70, 79)),
+        ];
+        let perfect: Vec<Vec<f64>> = corpus
+            .iter()
+            .map(|s| {
+                (0..200)
+                    .map(|i| f64::from(u8::from(i == s.windows[0].0)))
+                    .collect()
+            })
+            .collect();
+        let nothing = vec![vec![0.0; 200]; 3];
+        let grid = vec![inputs(&corpus, &nothing), inputs(&corpus, &perfect)];
+        for p in Profile::ALL {
+            let r = cross_validate(&corpus, &grid, p);
+            assert_eq!(r.folds.len(), 2);
+            for f in &r.folds {
+                assert_eq!(f.config, 1);
+                assert!((f.held.unwrap() - 100.0).abs() < 1e-9, "{f:?}");
+            }
+            assert!((r.pooled - 100.0).abs() < 1e-9);
+        }
+        let curve = threshold_sensitivity(&grid[1], Profile::Standard, &[0.9, 1.0, 1.1]);
+        assert!((curve[1].1 - 100.0).abs() < 1e-9);
+        assert_eq!(
+            curve[2].1, 0.0,
+            "above the only detection nothing is flagged"
+        );
+        let g = config_grid(&["refract=0,50".into(), "alert_min=2,3".into()]).unwrap();
+        assert_eq!(g.len(), 4);
+        assert_eq!((g[3].refract, g[3].alert_min), (50, 3.0));
+        assert!(config_grid(&["nonsense=1".into()]).is_err());
     }
 
     #[test]

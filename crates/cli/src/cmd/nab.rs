@@ -1,10 +1,10 @@
 //! `radar nab`: run the streaming anomaly detector on a NAB data folder, write NAB result files
-//! and print the normalised scores of every profile, overall and per category.
+//! and print the normalised scores of every profile, overall and per category. With `--cv`,
+//! also leave-one-category-out cross-validation and the threshold-sensitivity curve.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use radar_core::anomaly::AnomalyConfig;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -15,15 +15,24 @@ pub struct Args {
     /// Where to write `<detector>/<category>/<detector>_<name>.csv` result files.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also cross-validate: leave one category out, choose the threshold (and the
+    /// configuration among `--grid`) on the other categories, score the held-out one.
+    #[arg(long)]
+    pub cv: bool,
+    /// Detector settings `KEY=V1,V2,..`; with `--cv` every combination is a candidate chosen
+    /// per fold; the result files use the first value of each.
+    #[arg(long, value_name = "KEY=VALUES")]
+    pub grid: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let grid = radar_scenario::nab::config_grid(&args.grid).map_err(anyhow::Error::msg)?;
     let run = radar_scenario::nab::run(
         &args.data_dir,
         &args.labels_json,
         Some(&args.out),
         "radar",
-        &AnomalyConfig::default(),
+        &grid[0],
     )
     .context("radar nab")?;
     print!("{}", run.table());
@@ -31,5 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results written to {}",
         args.out.join(&run.detector).display()
     );
+    if args.cv {
+        let t = radar_scenario::nab::run_cv(&args.data_dir, &args.labels_json, &grid)
+            .context("radar nab --cv")?;
+        print!("{t}");
+    }
     Ok(())
 }
