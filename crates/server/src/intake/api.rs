@@ -244,9 +244,13 @@ pub fn admit(state: &AppState, client: &Client, n: usize, now: Timestamp) -> Res
         return Ok(());
     };
     let tag = state.secret.network_tag(now, &network);
-    tracing::warn!(network = %tag, reports = n, "reports refused: rate limit");
     state.metrics.rate_limited(n as u64);
-    state.limiter.record(tag, n as u64, now);
+    if state.limiter.record(tag.clone(), n as u64, now) {
+        tracing::warn!(
+            network = %tag,
+            "reports refused: rate limit (logged once a minute per network; see GET /api/v1/abuse)"
+        );
+    }
     let burst = state.limiter.burst();
     let detail = if refused.too_many_at_once {
         format!(

@@ -52,6 +52,10 @@ pub struct AbuseEntry {
     /// Last refusal (server time).
     #[schema(value_type = crate::openapi::Time)]
     pub last: Timestamp,
+    /// When a refusal of this network was last logged (a flood logs once a minute, not once
+    /// a request).
+    #[serde(skip)]
+    logged: Timestamp,
 }
 
 /// Why a request was refused: wait this long.
@@ -104,8 +108,9 @@ impl Limiter {
         self.burst
     }
 
-    /// Enters a refusal in the abuse book.
-    pub fn record(&self, tag: String, reports: u64, now: Timestamp) {
+    /// Enters a refusal in the abuse book. True when it should be logged: the network's first
+    /// refusal, or its first for a minute (so that a flood cannot flood the log).
+    pub fn record(&self, tag: String, reports: u64, now: Timestamp) -> bool {
         let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
         if !book.contains_key(&tag) && book.len() >= BOOK_SIZE {
             // The least active network leaves.
@@ -123,10 +128,16 @@ impl Limiter {
             refused_requests: 0,
             first: now,
             last: now,
+            logged: Timestamp(i64::MIN),
         });
         e.refused_reports += reports;
         e.refused_requests += 1;
         e.last = now;
+        let log = now.0.saturating_sub(e.logged.0) >= 60;
+        if log {
+            e.logged = now;
+        }
+        log
     }
 
     /// The abuse book, most refused reports first.
@@ -187,10 +198,12 @@ mod tests {
         for i in 0..(BOOK_SIZE + 50) {
             l.record(format!("n{i}"), 1, Timestamp(i as i64));
         }
-        l.record("big".into(), 500, Timestamp(9_999));
+        assert!(l.record("big".into(), 500, Timestamp(9_999)));
+        assert!(!l.record("big".into(), 1, Timestamp(10_000)));
+        assert!(l.record("big".into(), 1, Timestamp(10_059)));
         let book = l.book();
         assert_eq!(book.len(), BOOK_SIZE);
         assert_eq!(book[0].network, "big");
-        assert_eq!(book[0].refused_reports, 500);
+        assert_eq!(book[0].refused_reports, 502);
     }
 }
