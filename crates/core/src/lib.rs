@@ -11,7 +11,6 @@ pub mod event;
 pub mod ids;
 pub mod incident;
 pub mod intake;
-pub mod nab;
 pub mod report;
 pub mod topology;
 pub mod view;

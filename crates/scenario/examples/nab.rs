@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use radar_core::nab::{score_corpus, score_file, Profile};
+use radar_scenario::nab::score::{score_corpus, score_file, Profile};
 use radar_scenario::nab::{config_grid, cv_table, detect, inputs, load_corpus};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

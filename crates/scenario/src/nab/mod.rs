@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use radar_core::anomaly::{AnomalyConfig, AnomalyDetector};
-use radar_core::nab::{normalize, score_corpus, score_file, CorpusScore, FileInput, Profile};
+pub mod score;
+
+use score::{normalize, score_corpus, score_file, CorpusScore, FileInput, Profile};
 
 /// Errors of the harness, each naming the file it is about.
 #[derive(Debug, thiserror::Error)]
