@@ -138,6 +138,10 @@ id_type!(
     ComponentId, "component", check_slug
 );
 id_type!(
+    /// An operator signal of a provider (a real-valued measurement), e.g. `hotline-wait`.
+    SignalId, "signal", check_slug
+);
+id_type!(
     /// A region (ISO 3166-2 subdivision), e.g. `DE-BY`.
     RegionId, "region", check_region
 );

@@ -75,6 +75,20 @@ pub struct Service {
     pub depends_on: Vec<ComponentRef>,
 }
 
+/// A real-valued measurement an operator already has (hotline waiting time, calls waiting,
+/// sessions per region, probe latency), declared under `[[signals]]`; its samples are in a
+/// scenario package's `signals.csv`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Signal {
+    pub provider: ProviderId,
+    pub id: crate::ids::SignalId,
+    pub name: String,
+    /// Free text shown to people (`s`, `calls`).
+    pub unit: Option<String>,
+    /// The component it measures, if any.
+    pub component: Option<ComponentRef>,
+}
+
 /// A validated topology. Every id referenced exists and dependencies form a DAG.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Topology {
@@ -82,6 +96,7 @@ pub struct Topology {
     pub regions: Vec<Region>,
     pub components: Vec<Component>,
     pub services: Vec<Service>,
+    pub signals: Vec<Signal>,
 }
 
 /// One problem in a topology file.
@@ -374,12 +389,12 @@ impl Topology {
         };
         let root = doc.as_table();
         for (k, _) in root.iter() {
-            if !["providers", "regions", "components", "services"].contains(&k) {
+            if !["providers", "regions", "components", "services", "signals"].contains(&k) {
                 let span = root.get_key_value(k).and_then(|(key, _)| key.span());
                 ctx.err(
                     span,
                     k,
-                    "unknown key; allowed top-level keys: providers, regions, components, services",
+                    "unknown key; allowed top-level keys: providers, regions, components, services, signals",
                 );
             }
         }
@@ -549,13 +564,18 @@ impl Topology {
             }
         }
 
+        // `field` names the key in messages: `depends_on` (a list, indexed) or `component`.
         let resolve = |ctx: &mut Ctx,
                        path: &str,
+                       field: &str,
                        owner: &ProviderId,
                        deps: &[(String, Option<Range<usize>>)]| {
             let mut out = Vec::new();
             for (i, (raw, span)) in deps.iter().enumerate() {
-                let key = format!("{path}.depends_on[{i}]");
+                let key = match field {
+                    "depends_on" => format!("{path}.depends_on[{i}]"),
+                    _ => format!("{path}.{field}"),
+                };
                 let (p, c) = match raw.split_once(':') {
                     Some((p, c)) => (ProviderId::parse(p), ComponentId::parse(c)),
                     None => (Ok(owner.clone()), ComponentId::parse(raw)),
@@ -588,7 +608,13 @@ impl Topology {
 
         let mut dep_spans: HashMap<ComponentRef, Option<Range<usize>>> = HashMap::new();
         for (mut c, pending) in pending_components {
-            c.depends_on = resolve(&mut ctx, &pending.entry_path, &pending.owner, &pending.deps);
+            c.depends_on = resolve(
+                &mut ctx,
+                &pending.entry_path,
+                "depends_on",
+                &pending.owner,
+                &pending.deps,
+            );
             dep_spans.insert(
                 ComponentRef {
                     provider: c.provider.clone(),
@@ -645,13 +671,64 @@ impl Topology {
                     );
                     continue;
                 }
-                let depends_on = resolve(&mut ctx, &e.path, &provider, &deps);
+                let depends_on = resolve(&mut ctx, &e.path, "depends_on", &provider, &deps);
                 topo.services.push(Service {
                     provider,
                     id,
                     name,
                     technologies,
                     depends_on,
+                });
+            }
+        }
+
+        let mut signal_keys = BTreeSet::new();
+        for e in entries(&mut ctx, root, "signals") {
+            e.check_keys(&mut ctx, &["provider", "id", "name", "unit", "component"]);
+            let raw = e.str_req(&mut ctx, "provider");
+            let provider = parse_id(&mut ctx, &e, "provider", raw, ProviderId::parse);
+            if let Some(p) = &provider {
+                if !provider_kinds.contains_key(p) {
+                    ctx.err(
+                        e.key_span("provider"),
+                        format!("{}.provider", e.path),
+                        format!("unknown provider {p}; declare it under [[providers]]"),
+                    );
+                }
+            }
+            let raw = e.str_req(&mut ctx, "id");
+            let id = parse_id(&mut ctx, &e, "id", raw, crate::ids::SignalId::parse);
+            let name = e.str_req(&mut ctx, "name");
+            let unit = e.str_opt(&mut ctx, "unit");
+            let component = e
+                .str_opt(&mut ctx, "component")
+                .map(|c| (c, e.key_span("component")));
+            if let (Some(provider), Some(id), Some(name)) = (provider, id, name) {
+                if !signal_keys.insert((provider.clone(), id.clone())) {
+                    ctx.err(
+                        e.key_span("id"),
+                        format!("{}.id", e.path),
+                        format!("duplicate signal id {id} for provider {provider}"),
+                    );
+                    continue;
+                }
+                let component = component.and_then(|c| {
+                    resolve(
+                        &mut ctx,
+                        &e.path,
+                        "component",
+                        &provider,
+                        std::slice::from_ref(&c),
+                    )
+                    .into_iter()
+                    .next()
+                });
+                topo.signals.push(Signal {
+                    provider,
+                    id,
+                    name,
+                    unit,
+                    component,
                 });
             }
         }
@@ -760,6 +837,12 @@ impl Topology {
     pub fn region(&self, id: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.id.as_str() == id)
     }
+    pub fn signal(&self, provider: &str, id: &str) -> Option<&Signal> {
+        self.signals
+            .iter()
+            .find(|s| s.provider.as_str() == provider && s.id.as_str() == id)
+    }
+
     pub fn service(&self, provider: &str, id: &str) -> Option<&Service> {
         self.services
             .iter()
@@ -1031,6 +1114,34 @@ country = "US"
         let closure: Vec<String> = t.service_closure(s).iter().map(|c| c.to_string()).collect();
         assert!(closure.contains(&"o2-de:ip-backbone".to_string()));
         assert!(closure.contains(&"whatsapp:messaging".to_string()));
+    }
+
+    #[test]
+    fn signals_are_declared_per_provider_and_checked() {
+        let with = format!(
+            "{SAMPLE}\n[[signals]]\nprovider = \"o2-de\"\nid = \"hotline-wait\"\nname = \"Hotline waiting time\"\nunit = \"s\"\ncomponent = \"mobile-core\"\n"
+        );
+        let t = Topology::from_toml("topology.toml", &with).unwrap();
+        let s = t.signal("o2-de", "hotline-wait").unwrap();
+        assert_eq!(s.unit.as_deref(), Some("s"));
+        assert_eq!(
+            s.component.as_ref().unwrap().to_string(),
+            "o2-de:mobile-core"
+        );
+        let bad = format!(
+            "{SAMPLE}\n[[signals]]\nprovider = \"nobody\"\nid = \"Bad Id\"\nname = \"x\"\ncolour = 1\n\n[[signals]]\nprovider = \"o2-de\"\nid = \"w\"\nname = \"x\"\ncomponent = \"no-such\"\n"
+        );
+        let errs = Topology::from_toml("topology.toml", &bad)
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "signals[0].colour: unknown key",
+            "signals[0].provider: unknown provider nobody",
+            "signals[0].id:",
+            "signals[1].component: unknown component o2-de:no-such",
+        ] {
+            assert!(errs.contains(want), "{want:?} not in {errs}");
+        }
     }
 
     #[test]

@@ -399,6 +399,7 @@ impl Scenario {
             topology,
             reports,
             events: self.events.clone(),
+            signals: Vec::new(),
         }
     }
 

@@ -284,6 +284,150 @@ pub struct Package {
     pub reports: Vec<Report>,
     /// Time-ordered.
     pub events: Vec<Event>,
+    /// `signals.csv` (optional), time-ordered.
+    pub signals: Vec<SignalSample>,
+}
+
+/// One row of `signals.csv`: a sample of an operator signal declared in the topology.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalSample {
+    pub time: Timestamp,
+    pub provider: radar_core::ProviderId,
+    pub signal: radar_core::ids::SignalId,
+    /// The region, or `None` for the provider as a whole.
+    pub region: Option<radar_core::RegionId>,
+    pub value: f64,
+}
+
+const SIGNALS_HEADER: [&str; 5] = ["time", "provider", "signal", "region", "value"];
+
+/// Reads `signals.csv`: the header, then rows whose signal is declared for the provider in the
+/// topology, with a known or empty region and a finite value, in time order. Every problem is
+/// pushed to `issues` with its line.
+fn read_signals(file: impl Read, topology: &Topology, issues: &mut Issues) -> Vec<SignalSample> {
+    const F: &str = "signals.csv";
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut out = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut last: Option<(Timestamp, u64)> = None;
+    let mut line = 0u64;
+    let mut header = true;
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                issues.push(F, Some(line + 1), format!("cannot read: {e}"));
+                break;
+            }
+        }
+        line = record.position().map_or(line + 1, |p| p.line());
+        if header {
+            header = false;
+            let got: Vec<&str> = record.iter().collect();
+            if got != SIGNALS_HEADER {
+                issues.push(
+                    F,
+                    Some(line),
+                    format!(
+                        "the header is {:?}; it must be exactly {}",
+                        got.join(","),
+                        SIGNALS_HEADER.join(",")
+                    ),
+                );
+                return out;
+            }
+            continue;
+        }
+        if record.len() != SIGNALS_HEADER.len() {
+            issues.push(
+                F,
+                Some(line),
+                format!(
+                    "{} columns; every row has {} ({})",
+                    record.len(),
+                    SIGNALS_HEADER.len(),
+                    SIGNALS_HEADER.join(",")
+                ),
+            );
+            continue;
+        }
+        let col = |i: usize| record.get(i).unwrap_or("");
+        let time = match Timestamp::parse_rfc3339(col(0)) {
+            Ok(t) => t,
+            Err(m) => {
+                issues.push(F, Some(line), format!("column `time`: {m}"));
+                continue;
+            }
+        };
+        let declared = topology.signal(col(1), col(2));
+        let Some(declared) = declared else {
+            issues.push(
+                F,
+                Some(line),
+                format!(
+                    "columns `provider`, `signal`: no signal {:?} of provider {:?} is declared; declare it under [[signals]] in topology.toml",
+                    radar_core::intake::echo(col(2)),
+                    radar_core::intake::echo(col(1))
+                ),
+            );
+            continue;
+        };
+        let region = match col(3) {
+            "" => None,
+            r => match topology.region(r) {
+                Some(reg) => Some(reg.id.clone()),
+                None => {
+                    issues.push(
+                        F,
+                        Some(line),
+                        format!(
+                            "column `region`: unknown region {:?}; use a region of topology.toml or leave it empty for the whole provider",
+                            radar_core::intake::echo(r)
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
+        let value = match col(4).trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                issues.push(
+                    F,
+                    Some(line),
+                    format!(
+                        "column `value`: {:?} is not a finite decimal number",
+                        radar_core::intake::echo(col(4))
+                    ),
+                );
+                continue;
+            }
+        };
+        if let Some((t, l)) = last {
+            if time < t {
+                issues.push(
+                    F,
+                    Some(line),
+                    format!(
+                        "column `time`: {time} is earlier than the row before it (line {l}, {t}); sort the rows by time"
+                    ),
+                );
+            }
+        }
+        last = Some((time, line));
+        out.push(SignalSample {
+            time,
+            provider: declared.provider.clone(),
+            signal: declared.id.clone(),
+            region,
+            value,
+        });
+    }
+    out
 }
 
 /// Parses one line of `events.jsonl` (without checking ids against a topology). The message
@@ -383,7 +527,11 @@ pub fn load(dir: &Path) -> Result<Package, PackageError> {
     let events = events_path
         .exists()
         .then(|| std::fs::File::open(&events_path).map(BufReader::new));
-    check(dir, issues, topology, reports, events)
+    let signals_path = dir.join("signals.csv");
+    let signals = signals_path
+        .exists()
+        .then(|| std::fs::File::open(&signals_path).map(BufReader::new));
+    check(dir, issues, topology, reports, events, signals)
 }
 
 /// A package from the contents of its files (`events_jsonl` may be absent), validated
@@ -405,6 +553,7 @@ pub fn from_contents(
         Some(topology_toml.to_owned()),
         Ok(reports_csv),
         events_jsonl.map(Ok),
+        None::<std::io::Result<&[u8]>>,
     )
 }
 
@@ -417,6 +566,7 @@ fn check(
     topology: Option<String>,
     reports_file: std::io::Result<impl Read>,
     events_file: Option<std::io::Result<impl BufRead>>,
+    signals_file: Option<std::io::Result<impl Read>>,
 ) -> Result<Package, PackageError> {
     let fail = |issues: Issues| PackageError {
         dir: dir.to_path_buf(),
@@ -532,6 +682,15 @@ fn check(
         }
     }
 
+    let signals = match signals_file {
+        None => Vec::new(),
+        Some(Err(e)) => {
+            issues.push("signals.csv", None, format!("cannot read: {e}"));
+            Vec::new()
+        }
+        Some(Ok(file)) => read_signals(file, &topology, &mut issues),
+    };
+
     if issues.total > 0 {
         return Err(fail(issues));
     }
@@ -540,6 +699,7 @@ fn check(
         topology,
         reports,
         events,
+        signals,
     })
 }
 
@@ -749,6 +909,58 @@ depends_on = ["lte-ran"]
         if let Some(e) = events {
             std::fs::write(dir.join("events.jsonl"), e).unwrap();
         }
+    }
+
+    #[test]
+    fn signals_are_read_and_checked() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_pkg(
+            tmp.path(),
+            "time,provider,service,problem,region,reporter,source\n\
+             2017-05-17T13:02:11Z,o2-de,mobile-data,no-internet,DE-BY,a,web\n",
+            None,
+        );
+        let topo = format!(
+            "{TOPO}[[signals]]\nprovider = \"o2-de\"\nid = \"hotline-wait\"\nname = \"Hotline waiting time\"\nunit = \"s\"\ncomponent = \"crm-dsl\"\n"
+        );
+        std::fs::write(tmp.path().join("topology.toml"), &topo).unwrap();
+        std::fs::write(
+            tmp.path().join("signals.csv"),
+            "time,provider,signal,region,value\n\
+             2017-05-17T13:05:00Z,o2-de,hotline-wait,,2400\n\
+             2017-05-17T13:06:00Z,o2-de,hotline-wait,DE-BY,1.5e3\n",
+        )
+        .unwrap();
+        let p = load(tmp.path()).unwrap();
+        assert_eq!(p.signals.len(), 2);
+        assert_eq!(p.signals[0].region, None);
+        assert_eq!(p.signals[1].value, 1500.0);
+        assert_eq!(p.signals[1].region.as_ref().unwrap().as_str(), "DE-BY");
+
+        std::fs::write(
+            tmp.path().join("signals.csv"),
+            "time,provider,signal,region,value\n\
+             2017-05-17T13:05:00Z,o2-de,calls,,1\n\
+             2017-05-17T13:06:00Z,o2-de,hotline-wait,DE-XX,1\n\
+             2017-05-17T13:07:00Z,o2-de,hotline-wait,,NaN\n\
+             2017-05-17T13:08:00Z,o2-de,hotline-wait,,1\n\
+             2017-05-17T13:01:00Z,o2-de,hotline-wait,,1\n\
+             2017-05-17T13:09:00Z,o2-de,hotline-wait\n",
+        )
+        .unwrap();
+        let e = load(tmp.path()).unwrap_err().to_string();
+        for want in [
+            "signals.csv:2: columns `provider`, `signal`: no signal \"calls\"",
+            "signals.csv:3: column `region`: unknown region \"DE-XX\"",
+            "signals.csv:4: column `value`: \"NaN\" is not a finite",
+            "signals.csv:6: column `time`",
+            "signals.csv:7: 3 columns",
+        ] {
+            assert!(e.contains(want), "{want:?} not in {e}");
+        }
+        std::fs::write(tmp.path().join("signals.csv"), "time,provider,value\n").unwrap();
+        let e = load(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("signals.csv:1: the header is"), "{e}");
     }
 
     #[test]

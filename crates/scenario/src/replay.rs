@@ -412,6 +412,7 @@ mod tests {
                 r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"tp-1","provider":"o2-de","category":"third-party","components":[],"state":"identified"}"#,
                 r#"{"time":"1970-01-01T10:01:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","components":["crm"],"state":"identified"}"#,
             ]),
+            signals: Vec::new(),
         };
         let out = replay(&pkg);
         let ids: Vec<&str> = out
