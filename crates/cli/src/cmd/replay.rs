@@ -18,9 +18,66 @@ pub struct Args {
     /// No progress bar or summary
     #[arg(long, short)]
     pub quiet: bool,
+    /// Changes one detector tunable from its documented default, e.g. `--set min_excess=15`
+    /// (repeatable; the names are the `[detector]` keys of the server's settings). For
+    /// sensitivity studies: the product's operating point is the default.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// The default detector configuration with `sets` (`key=value`) applied, range-checked.
+pub fn detector_config(sets: &[String]) -> anyhow::Result<DetectorConfig> {
+    let mut v = serde_json::to_value(DetectorConfig::default())?;
+    let fields = v
+        .as_object_mut()
+        .context("the detector configuration is an object")?;
+    for s in sets {
+        let (k, val) = s
+            .split_once('=')
+            .with_context(|| format!("--set {s:?}: write KEY=VALUE, e.g. min_excess=15"))?;
+        let Some(slot) = fields.get_mut(k) else {
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort();
+            anyhow::bail!(
+                "--set {s:?}: no detector tunable {k:?}; known: {}",
+                keys.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        let num: f64 = val
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .with_context(|| format!("--set {s:?}: {val:?} is not a number"))?;
+        *slot = if slot.is_u64() || slot.is_i64() {
+            if num.fract() != 0.0 || num < 0.0 {
+                anyhow::bail!("--set {s:?}: {k} takes a whole number");
+            }
+            serde_json::json!(num as u64)
+        } else {
+            serde_json::json!(num)
+        };
+    }
+    let config: DetectorConfig = serde_json::from_value(v)?;
+    if let Err(errors) = config.validate() {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {} is out of range; allowed: {}",
+                    e.field, e.value, e.allowed
+                )
+            })
+            .collect();
+        anyhow::bail!("--set: {}", lines.join("; "));
+    }
+    Ok(config)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = detector_config(&args.set)?;
     let pkg = package::load(&args.dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -35,9 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         b
     };
-    let out = replay::replay_with(&pkg, DetectorConfig::default(), &mut |done, _| {
-        bar.set_position(done as u64)
-    });
+    let out = replay::replay_with(&pkg, config, &mut |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
     let json = replay::to_json(&out.detections);
     if args.out.as_os_str() == "-" {
@@ -72,4 +127,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_changes_one_tunable_and_refuses_bad_input() {
+        let c = detector_config(&["min_excess=15".into(), "quiet_minutes=12".into()]).unwrap();
+        assert_eq!(c.min_excess, 15.0);
+        assert_eq!(c.quiet_minutes, 12);
+        assert_eq!(
+            DetectorConfig {
+                min_excess: DetectorConfig::default().min_excess,
+                quiet_minutes: DetectorConfig::default().quiet_minutes,
+                ..c
+            },
+            DetectorConfig::default()
+        );
+        let err = |s: &str| detector_config(&[s.into()]).unwrap_err().to_string();
+        assert!(err("min_excess").contains("KEY=VALUE"));
+        assert!(err("no_such=1").contains("no detector tunable \"no_such\""));
+        assert!(err("min_excess=lots").contains("not a number"));
+        assert!(err("quiet_minutes=2.5").contains("whole number"));
+        assert!(err("min_excess=-5").contains("out of range"));
+    }
 }

@@ -192,7 +192,7 @@ use series::{poisson_llr, BlockCtx, MinuteCtx, Params, Series, DECLARED, HOT, ME
 const NQ: usize = Problem::ALL.len();
 
 /// Tunables of the detector. The defaults are the documented operating point.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct DetectorConfig {
     /// A reporter counts once per provider per this many minutes.
     pub dedup_window_minutes: u32,
