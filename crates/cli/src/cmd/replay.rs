@@ -18,9 +18,10 @@ pub struct Args {
     /// No progress bar or summary
     #[arg(long, short)]
     pub quiet: bool,
-    /// Changes one detector tunable from its documented default, e.g. `--set min_excess=15`
-    /// (repeatable; the names are the `[detector]` keys of the server's settings). For
-    /// sensitivity studies: the product's operating point is the default.
+    /// Changes one detector tunable from its documented default, e.g. `--set min_excess=15`,
+    /// or scales it, `--set min_excess=*0.5` (whole-number tunables are rounded); repeatable;
+    /// the names are the `[detector]` keys of the server's settings. For sensitivity studies:
+    /// the product's operating point is the default.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 }
@@ -46,12 +47,23 @@ pub fn detector_config(sets: &[String]) -> anyhow::Result<DetectorConfig> {
                     .join(", ")
             );
         };
-        let num: f64 = val
+        let (scale, text) = match val.strip_prefix('*') {
+            Some(f) => (true, f),
+            None => (false, val),
+        };
+        let mut num: f64 = text
             .parse()
             .ok()
             .filter(|x: &f64| x.is_finite())
-            .with_context(|| format!("--set {s:?}: {val:?} is not a number"))?;
-        *slot = if slot.is_u64() || slot.is_i64() {
+            .with_context(|| format!("--set {s:?}: {text:?} is not a number"))?;
+        let whole = slot.is_u64() || slot.is_i64();
+        if scale {
+            num *= slot.as_f64().unwrap_or(0.0);
+            if whole {
+                num = num.round();
+            }
+        }
+        *slot = if whole {
             if num.fract() != 0.0 || num < 0.0 {
                 anyhow::bail!("--set {s:?}: {k} takes a whole number");
             }
@@ -152,5 +164,12 @@ mod tests {
         assert!(err("min_excess=lots").contains("not a number"));
         assert!(err("quiet_minutes=2.5").contains("whole number"));
         assert!(err("min_excess=-5").contains("out of range"));
+        let scaled = detector_config(&["min_excess=*0.5".into(), "quiet_minutes=*0.25".into()])
+            .unwrap();
+        assert_eq!(scaled.min_excess, DetectorConfig::default().min_excess * 0.5);
+        assert_eq!(
+            scaled.quiet_minutes,
+            (DetectorConfig::default().quiet_minutes as f64 * 0.25).round() as u32
+        );
     }
 }
