@@ -37,9 +37,6 @@ use crate::state::AppState;
 /// `incidents.json` lists the latest 50.
 pub const MAX_INCIDENTS: usize = 50;
 
-/// The page's time zone when the provider names none.
-const DEFAULT_TIME_ZONE: &str = "Europe/Berlin";
-
 /// The origin this server was asked under (`http://host[:port]`, `https` behind a proxy that
 /// says so in `X-Forwarded-Proto`), for absolute links. A `Host` that is no plain host name
 /// or address gives `http://localhost`.
@@ -258,9 +255,10 @@ struct PageData {
     page: SpPage,
     status: SpStatus,
     components: Vec<SpComponent>,
-    /// Newest first.
+    /// Newest first: the newest [`MAX_INCIDENTS`], then older ones that are still open (so
+    /// that the unresolved list misses none).
     incidents: Vec<SpIncident>,
-    /// Newest first.
+    /// The same for scheduled maintenances.
     maintenances: Vec<(SpIncident, MaintenancePhase)>,
 }
 
@@ -377,17 +375,22 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
                 _ => "in_progress",
             }
         };
-        let sp = incident(o, origin, &page_id, status_of, affected(o));
+        let listed = if maint {
+            maintenances.len()
+        } else {
+            incidents.len()
+        };
+        if listed >= MAX_INCIDENTS && !o.is_open() {
+            continue;
+        }
+        let mut sp = incident(o, origin, &page_id, status_of, affected(o));
         if maint {
-            if maintenances.len() < MAX_INCIDENTS {
-                let mut sp = sp;
-                if let Some(w) = o.incident.as_ref().and_then(|i| i.maintenance) {
-                    sp.scheduled_for = Some(time(w.start));
-                    sp.scheduled_until = Some(time(w.end));
-                }
-                maintenances.push((sp, phase));
+            if let Some(w) = o.incident.as_ref().and_then(|i| i.maintenance) {
+                sp.scheduled_for = Some(time(w.start));
+                sp.scheduled_until = Some(time(w.end));
             }
-        } else if incidents.len() < MAX_INCIDENTS {
+            maintenances.push((sp, phase));
+        } else {
             incidents.push(sp);
         }
     }
@@ -409,10 +412,7 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
             id: page_id.clone(),
             name: p.name.clone(),
             url: format!("{origin}/providers/{page_id}"),
-            time_zone: p
-                .time_zone
-                .map(|z| z.name().to_owned())
-                .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+            time_zone: topo.time_zone(provider.as_str()).name().to_owned(),
             updated_at: time(updated),
         },
         status: SpStatus {
@@ -668,7 +668,7 @@ pub async fn statuspage_incidents(
     let d = page_data(&st, &id, &headers).await?;
     Ok(Json(SpIncidentsOut {
         page: d.page,
-        incidents: d.incidents,
+        incidents: d.incidents.into_iter().take(MAX_INCIDENTS).collect(),
     }))
 }
 
@@ -714,6 +714,7 @@ async fn maintenances(
             .into_iter()
             .filter(|(_, p)| keep.contains(p))
             .map(|(m, _)| m)
+            .take(MAX_INCIDENTS)
             .collect(),
     }))
 }

@@ -308,3 +308,45 @@ async fn statuspage_answers_cors_for_get_and_404_for_unknown_providers() {
 
     problem(app.get("/providers/nope/api/v2/summary.json").await, 404).await;
 }
+
+#[tokio::test]
+async fn statuspage_lists_the_newest_50_and_every_unresolved_one() {
+    let app = spawn_app().await;
+    for n in 1..=55 {
+        app.set_now(NOW + n * 60);
+        let resp = app
+            .operator(Method::POST, "/api/v1/incidents")
+            .json(&json!({
+                "id": format!("net-{n}"), "provider": "o2-de", "category": "it-system",
+                "title": {"de": format!("Störung {n}"), "en": format!("Outage {n}")},
+                "services": ["customer-service"]
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let all = get_json(&app, &format!("{BASE}/incidents.json")).await;
+    let ids: Vec<&str> = all["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 50);
+    assert_eq!((ids[0], ids[49]), ("net-55", "net-6"), "newest first");
+    let open = get_json(&app, &format!("{BASE}/incidents/unresolved.json")).await;
+    assert_eq!(open["incidents"].as_array().unwrap().len(), 55);
+    assert_eq!(open["incidents"][54]["id"], "net-1");
+    let feed = app
+        .get("/providers/o2-de/feed.atom")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        feed.matches("<entry>").count(),
+        50,
+        "the feed is bounded too"
+    );
+}
