@@ -142,4 +142,11 @@ async fn feeds_are_atom_with_required_elements_and_escaped_text() {
                 .ends_with("/providers/o2-de/feed.atom")));
 
     problem(app.get("/providers/nope/feed.atom").await, 404).await;
+
+    // Pages name the feed for feed readers.
+    let page = app.get("/").await.text().await.unwrap();
+    assert!(
+        page.contains(r#"<link rel="alternate" type="application/atom+xml" title="Outage Radar: all providers" href="/feed.atom">"#),
+        "{page}"
+    );
 }
