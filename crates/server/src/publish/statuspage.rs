@@ -295,7 +295,7 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
             created_at: at.clone(),
             updated_at: at,
             position: components.len() as u32 + 1,
-            description: Some(format!("Service {}", s.id)),
+            description: None,
             showcase: true,
             start_date: None,
             group_id: None,
@@ -320,11 +320,7 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
             created_at: at.clone(),
             updated_at: at,
             position: components.len() as u32 + 1,
-            description: c
-                .technology
-                .as_ref()
-                .map(|t| format!("Component {} ({t})", c.id))
-                .or_else(|| Some(format!("Component {}", c.id))),
+            description: c.technology.as_ref().map(|t| format!("Technology: {t}")),
             showcase: false,
             start_date: None,
             group_id: None,
