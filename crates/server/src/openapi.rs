@@ -317,6 +317,14 @@ impl Modify for OperatorAuth {
         crate::explain::incidents::put_component_status,
         crate::explain::incidents::post_probe,
         crate::explain::incidents::abuse,
+        crate::publish::statuspage::statuspage_summary,
+        crate::publish::statuspage::statuspage_status,
+        crate::publish::statuspage::statuspage_components,
+        crate::publish::statuspage::statuspage_incidents,
+        crate::publish::statuspage::statuspage_unresolved,
+        crate::publish::statuspage::statuspage_scheduled_maintenances,
+        crate::publish::statuspage::statuspage_upcoming_maintenances,
+        crate::publish::statuspage::statuspage_active_maintenances,
     ),
     components(schemas(crate::problem::Problem, crate::problem::InvalidParam)),
     modifiers(&OperatorAuth),
@@ -324,6 +332,7 @@ impl Modify for OperatorAuth {
         (name = "reports", description = "Crowd reports in"),
         (name = "read", description = "Providers, report counts and outages"),
         (name = "operator", description = "Operator routes: bearer token required"),
+        (name = "statuspage", description = "A Statuspage-compatible read API per provider: base URL `/providers/{id}`"),
         (name = "meta", description = "This document")
     )
 )]

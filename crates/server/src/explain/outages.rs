@@ -77,6 +77,12 @@ impl PartialEq for CacheKey {
 pub struct LiveView {
     pub view: ProductView,
     pub versions: std::collections::BTreeMap<String, i64>,
+    /// The latest declared status of each component, with its time (the view's input).
+    pub component_statuses: Vec<(
+        radar_core::topology::ComponentRef,
+        radar_core::event::ComponentStatus,
+        Timestamp,
+    )>,
 }
 
 impl LiveView {
@@ -208,7 +214,11 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
         failed_probes: &failed,
         now,
     });
-    let lv = Arc::new(LiveView { view, versions });
+    let lv = Arc::new(LiveView {
+        view,
+        versions,
+        component_statuses: s.components.clone(),
+    });
     *cache = Some((key, lv.clone()));
     Ok(lv)
 }

@@ -25,6 +25,7 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Outage Radar" }
+                link rel="alternate" type="application/atom+xml" title="Outage Radar: all providers" href="/feed.atom";
                 style { (maud::PreEscaped(STYLE)) }
             }
             body {

@@ -20,7 +20,7 @@ pub struct TestApp {
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
 
-/// 2026-11-17T12:00:00Z, a Tuesday noon.
+/// 2026-11-23T12:00:00Z, a Monday noon.
 pub const NOW: i64 = 1_795_435_200;
 
 pub async fn spawn_app() -> TestApp {

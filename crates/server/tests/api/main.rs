@@ -2,6 +2,7 @@
 
 mod abuse;
 mod detection;
+mod feeds;
 mod guard;
 mod helpers;
 mod incidents;
@@ -10,5 +11,6 @@ mod limits;
 mod live_equals_replay;
 mod openapi;
 mod publish;
+mod statuspage;
 mod time;
 mod unwritable;
