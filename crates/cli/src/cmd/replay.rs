@@ -164,9 +164,12 @@ mod tests {
         assert!(err("min_excess=lots").contains("not a number"));
         assert!(err("quiet_minutes=2.5").contains("whole number"));
         assert!(err("min_excess=-5").contains("out of range"));
-        let scaled = detector_config(&["min_excess=*0.5".into(), "quiet_minutes=*0.25".into()])
-            .unwrap();
-        assert_eq!(scaled.min_excess, DetectorConfig::default().min_excess * 0.5);
+        let scaled =
+            detector_config(&["min_excess=*0.5".into(), "quiet_minutes=*0.25".into()]).unwrap();
+        assert_eq!(
+            scaled.min_excess,
+            DetectorConfig::default().min_excess * 0.5
+        );
         assert_eq!(
             scaled.quiet_minutes,
             (DetectorConfig::default().quiet_minutes as f64 * 0.25).round() as u32
