@@ -72,7 +72,17 @@ pub const CORRELATION_KINDS: &[&str] = &[
 /// - `national-sparse`: a national fault of one telecom whose reports come mostly from the
 ///   populous Länder (small Länder get few reports), with probes of its root failing in six
 ///   Länder.
-pub const STRESS_KINDS: &[&str] = &["coincident-unrelated", "national-sparse"];
+/// - `slow-national`: a national fault of the largest provider (Telekom) whose reports rise
+///   linearly from the background to a modest plateau (1.5–4 times the provider's peak rate)
+///   over 30–60 minutes and then stay there for 3–5 hours (a DNS or routing fault). The truth
+///   starts at the ramp's start.
+/// - `slow-regional`: the same in 1–3 Länder.
+pub const STRESS_KINDS: &[&str] = &[
+    "coincident-unrelated",
+    "national-sparse",
+    "slow-national",
+    "slow-regional",
+];
 
 /// The generated topology with one cross-provider dependency: 1&1's mobile core runs on O2's
 /// (`1und1-de:mobile-core` depends on `o2-de:mobile-core`), so an O2 core fault cascades.
@@ -469,6 +479,8 @@ struct Plan {
     /// Reports per region ∝ population^`region_skew` (1 = by population; above 1 the small
     /// regions get fewer reports than their population share).
     region_skew: f64,
+    /// Share of full strength the ramp starts from (0 = a linear rise from the background).
+    ramp_floor: f64,
 }
 
 struct Gen {
@@ -730,6 +742,7 @@ impl Gen {
             in_truth: true,
             problems: None,
             region_skew: 1.0,
+            ramp_floor: 0.05,
         });
         cause
     }
@@ -958,6 +971,7 @@ impl Gen {
                         in_truth: true,
                         problems: None,
                         region_skew: 1.0,
+                        ramp_floor: 0.05,
                     });
                 }
             }
@@ -991,6 +1005,7 @@ impl Gen {
                     in_truth: true,
                     problems: None,
                     region_skew: 1.0,
+                    ramp_floor: 0.05,
                 });
             }
             "security-network" => {
@@ -1018,6 +1033,7 @@ impl Gen {
                     in_truth: false,
                     problems: None,
                     region_skew: 1.0,
+                    ramp_floor: 0.05,
                 });
             }
             "same-region" => {
@@ -1054,6 +1070,8 @@ impl Gen {
             }
             "coincident-unrelated" => self.plan_coincident(day),
             "national-sparse" => self.plan_national_sparse(day),
+            "slow-national" => self.plan_slow(day, false),
+            "slow-regional" => self.plan_slow(day, true),
             "mixed" => {
                 let sub =
                     ["national", "regional", "lte", "blip", "spillover"][self.rng.gen_range(0..5)];
@@ -1093,6 +1111,7 @@ impl Gen {
                 in_truth: true,
                 problems: None,
                 region_skew: 1.0,
+                ramp_floor: 0.05,
             });
         }
     }
@@ -1138,6 +1157,7 @@ impl Gen {
                 ("slow-internet", 0.15),
             ]),
             region_skew: 1.0,
+            ramp_floor: 0.05,
         });
         // A regional fixed-internet fault, probes of the access network failing there.
         let mut regions: Vec<&'static str> = Vec::new();
@@ -1215,6 +1235,54 @@ impl Gen {
         self.probes_in(p, root, t, end, &probed);
     }
 
+    /// A fault of the largest provider whose reports ramp up linearly over 30–60 minutes from
+    /// the background and then stay on a modest plateau for 3–5 hours: national, or in 1–3
+    /// Länder when `regional` (see [`STRESS_KINDS`]).
+    fn plan_slow(&mut self, day: u32, regional: bool) {
+        let p = TELECOMS[0];
+        let t = self.rand_time(day, 7.0, 15.0);
+        let ramp = self.rng.gen_range(30..=60) * 60;
+        let plateau = self.rng.gen_range(180..=300);
+        let intensity = self.rng.gen_range(1.5..4.0);
+        let regions = if regional {
+            let n = self.rng.gen_range(1..=3);
+            let mut list: Vec<&'static str> = Vec::new();
+            while list.len() < n {
+                let r = self.big_region();
+                if !list.contains(&r) {
+                    list.push(r);
+                }
+            }
+            list.sort_unstable();
+            Some(list)
+        } else {
+            None
+        };
+        let (id, services, root): (&str, &[&'static str], &str) = if regional {
+            ("slow-regional-1", &["dsl"], "dsl-access")
+        } else {
+            (
+                "slow-national-1",
+                &["mobile-data", "mobile-voice", "dsl"],
+                "ip-backbone",
+            )
+        };
+        self.outage(
+            id,
+            p,
+            services,
+            regions,
+            t,
+            ramp / 60 + plateau,
+            root,
+            intensity,
+            ramp,
+        );
+        if let Some(plan) = self.plans.last_mut() {
+            plan.ramp_floor = 0.0;
+        }
+    }
+
     /// A declared security incident that takes the CRM (and so customer service) down.
     fn plan_crm(&mut self, provider: &'static str, t: i64, end: i64) {
         let end = end.min(self.end - 3600);
@@ -1273,6 +1341,7 @@ impl Gen {
             in_truth: true,
             problems: None,
             region_skew: 1.0,
+            ramp_floor: 0.05,
         });
     }
 
@@ -1549,7 +1618,7 @@ impl Gen {
         } else {
             1.0
         };
-        ramp.max(0.05) * tail
+        ramp.max(p.ramp_floor) * tail
     }
 
     fn outage_reports(&mut self) {

@@ -166,6 +166,9 @@ detector_settings! {
     tech_min_expected: f32,
     slow_rise_ratio: f32,
     slow_min_minutes: u32,
+    slow_aggregate_min_minutes: u32,
+    slow_aggregate_llr: f32,
+    slow_aggregate_rise_ratio: f32,
     slow_memory_minutes: u32,
     slow_floor_share: f32,
 }

@@ -19,6 +19,9 @@ pub(crate) const HOT: u8 = 4;
 /// An open declared incident affects the series' service: its slow excursion stays open
 /// and its baseline learns with the anomaly weight.
 pub(crate) const DECLARED: u8 = 8;
+/// An aggregate series (the provider, or one service, over all regions and problem types):
+/// its slow test looks for a smaller rise, needs less evidence and may alarm sooner.
+pub(crate) const AGGREGATE: u8 = 16;
 
 /// Everything about the minute being closed that is the same for every series.
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +93,12 @@ pub(crate) struct Params {
     pub slow_ln: f32,
     pub slow_drift: f32,
     pub slow_min_minutes: u32,
+    pub slow_aggregate_min_minutes: u32,
+    /// 1 / the slow test's alarm threshold in an aggregate series.
+    pub inv_h_aggregate: f32,
+    /// The same increment in an aggregate series, for a rise to `slow_aggregate_rise_ratio`.
+    pub slow_aggregate_ln: f32,
+    pub slow_aggregate_drift: f32,
     /// Per-minute decay of the recent sums (`1 / slow_memory_minutes`).
     pub recent_alpha: f32,
     pub slow_floor_share: f32,
@@ -141,6 +150,10 @@ impl Params {
             slow_ln: c.slow_rise_ratio.max(1.01).ln(),
             slow_drift: c.slow_rise_ratio.max(1.01) - 1.0,
             slow_min_minutes: c.slow_min_minutes,
+            slow_aggregate_min_minutes: c.slow_aggregate_min_minutes,
+            inv_h_aggregate: 1.0 / c.slow_aggregate_llr.max(1e-3),
+            slow_aggregate_ln: c.slow_aggregate_rise_ratio.max(1.01).ln(),
+            slow_aggregate_drift: c.slow_aggregate_rise_ratio.max(1.01) - 1.0,
             recent_alpha: 1.0 / c.slow_memory_minutes.max(1) as f32,
             slow_floor_share: c.slow_floor_share.max(0.0),
             warmup: c.warmup_minutes,
@@ -353,7 +366,12 @@ impl Series {
         if self.slow <= 0.0 || excess <= 0.0 {
             return 0.0;
         }
-        squash(poisson_llr(xa, self.slow_l), p.inv_h).min(squash(excess, inv_min_excess))
+        let inv_h = if self.flags & AGGREGATE != 0 {
+            p.inv_h_aggregate
+        } else {
+            p.inv_h
+        };
+        squash(poisson_llr(xa, self.slow_l), inv_h).min(squash(excess, inv_min_excess))
     }
 
     /// Closes one minute: scores the count accumulated in `cur` against the baseline, updates
@@ -439,9 +457,14 @@ impl Series {
         // baselines are small and night traffic is bursty, so a long window there needs a
         // rise that would count in the daytime too.
         let ls = (lt - p.cold_abs * p.inv_n1[n]).max(p.slow_floor_share * self.daily);
-        let mut q = self.slow - p.slow_drift * ls;
+        let (slow_ln, slow_drift) = if self.flags & AGGREGATE != 0 {
+            (p.slow_aggregate_ln, p.slow_aggregate_drift)
+        } else {
+            (p.slow_ln, p.slow_drift)
+        };
+        let mut q = self.slow - slow_drift * ls;
         if x > 0.0 {
-            q += x * p.slow_ln;
+            q += x * slow_ln;
         }
         self.recent_x += x - p.recent_alpha * self.recent_x;
         self.recent_l += ls - p.recent_alpha * self.recent_l;
@@ -463,7 +486,14 @@ impl Series {
             self.score = slow_score;
             // Only an excursion of an hour or more: anything shorter is the minute test's,
             // with its rules for bursts.
-            if slow_score >= 0.5 && c.minute - self.slow_onset >= p.slow_min_minutes {
+            // An aggregate's counts are large enough for a shorter window: a slow ramp shows
+            // there long before any single series holds an hour's evidence.
+            let min_minutes = if self.flags & AGGREGATE != 0 {
+                p.slow_aggregate_min_minutes
+            } else {
+                p.slow_min_minutes
+            };
+            if slow_score >= 0.5 && c.minute - self.slow_onset >= min_minutes {
                 anomalous = true;
                 if !alarm && self.age > p.warmup && self.flags & MEMBER == 0 {
                     alarm = true;

@@ -1009,6 +1009,7 @@ fn long_modest_rise_is_one_episode_from_its_onset() {
     // The minute test alone finds it only the next day, in pieces.
     let cfg = DetectorConfig {
         slow_min_minutes: u32::MAX,
+        slow_aggregate_min_minutes: u32::MAX,
         ..DetectorConfig::default()
     };
     let mut sim = Sim::with(21, cfg);
@@ -1094,4 +1095,47 @@ fn a_footprint_with_regions_too_small_to_tell_is_national() {
         &expected,
         &cfg
     ));
+}
+
+#[test]
+fn slow_national_ramp_is_seen_on_the_aggregate() {
+    // A week of history, then reports of every service and region ramp up linearly over 45
+    // minutes to about one and a half times the baseline and stay there for four hours (a
+    // DNS fault): each series rises slowly, the provider's sum clearly.
+    let onset = T0 + 7 * DAY + 10 * 60;
+    let stop = onset + 45 + 4 * 60;
+    let end = stop + DAY;
+    let ramp = move |m: i64| 1.5 * 3.0 * ((m - onset) as f64 / 45.0).min(1.0);
+    let sources = || {
+        [
+            baseline(3.0, T0, end),
+            Source_ {
+                start: onset,
+                end: stop,
+                rate: Box::new(ramp),
+                mix: normal_mix(),
+            },
+        ]
+    };
+    let mut sim = Sim::new(31);
+    sim.run(T0, end, &sources());
+    // (Not asserted: its scope. The episode opened by the slow test takes the services and
+    // the Land that pass first; a service passing an hour later opens another episode.)
+    let eps = sim.det.episodes();
+    let delay = eps.first().expect("detected").detected_at.0 - onset * 60;
+    assert!(delay <= 45 * 60, "{}", describe(&sim.det));
+
+    // Without the aggregates' own slow test it is found later, if at all.
+    let cfg = DetectorConfig {
+        slow_aggregate_min_minutes: u32::MAX,
+        ..DetectorConfig::default()
+    };
+    let mut sim = Sim::with(31, cfg);
+    sim.run(T0, end, &sources());
+    let later = sim
+        .det
+        .episodes()
+        .first()
+        .is_none_or(|e| e.detected_at.0 - onset * 60 > delay);
+    assert!(later, "{}", describe(&sim.det));
 }

@@ -127,8 +127,20 @@ impl DetectorConfig {
         c.real("min_excess", self.min_excess, Above(0.0));
         c.real("warmup_min_excess", self.warmup_min_excess, Above(0.0));
         // The slow test looks for a relative rise: a ratio at or below 1 is no rise.
+        c.real("slow_aggregate_llr", self.slow_aggregate_llr, Above(0.0));
+        c.real(
+            "slow_aggregate_rise_ratio",
+            self.slow_aggregate_rise_ratio,
+            AtLeast(1.01),
+        );
         c.real("slow_rise_ratio", self.slow_rise_ratio, AtLeast(1.01));
         c.count("slow_min_minutes", self.slow_min_minutes, 1, "");
+        c.count(
+            "slow_aggregate_min_minutes",
+            self.slow_aggregate_min_minutes,
+            1,
+            "",
+        );
         c.count("slow_memory_minutes", self.slow_memory_minutes, 1, "");
         c.real("slow_floor_share", self.slow_floor_share, AtLeast(0.0));
         c.real("flood_min_excess", self.flood_min_excess, Above(0.0));
