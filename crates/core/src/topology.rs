@@ -262,6 +262,23 @@ fn entries<'a>(ctx: &mut Ctx, root: &'a dyn TableLike, name: &str) -> Vec<Entry<
 }
 
 impl Entry<'_> {
+    /// The entry's `provider`: required, a valid id, declared under `[[providers]]` (an
+    /// undeclared one is reported but still returned, so the rest of the entry is checked).
+    fn provider<V>(&self, ctx: &mut Ctx, declared: &HashMap<ProviderId, V>) -> Option<ProviderId> {
+        let raw = self.str_req(ctx, "provider");
+        let provider = parse_id(ctx, self, "provider", raw, ProviderId::parse);
+        if let Some(p) = &provider {
+            if !declared.contains_key(p) {
+                ctx.err(
+                    self.key_span("provider"),
+                    format!("{}.provider", self.path),
+                    format!("unknown provider {p}; declare it under [[providers]]"),
+                );
+            }
+        }
+        provider
+    }
+
     fn key_span(&self, key: &str) -> Option<Range<usize>> {
         self.table
             .get_key_value(key)
@@ -517,17 +534,7 @@ impl Topology {
                 &mut ctx,
                 &["provider", "id", "name", "technology", "depends_on"],
             );
-            let raw = e.str_req(&mut ctx, "provider");
-            let provider = parse_id(&mut ctx, e, "provider", raw, ProviderId::parse);
-            if let Some(p) = &provider {
-                if !provider_kinds.contains_key(p) {
-                    ctx.err(
-                        e.key_span("provider"),
-                        format!("{}.provider", e.path),
-                        format!("unknown provider {p}; declare it under [[providers]]"),
-                    );
-                }
-            }
+            let provider = e.provider(&mut ctx, &provider_kinds);
             let raw = e.str_req(&mut ctx, "id");
             let id = parse_id(&mut ctx, e, "id", raw, ComponentId::parse);
             let name = e.str_req(&mut ctx, "name");
@@ -631,17 +638,7 @@ impl Topology {
                 &mut ctx,
                 &["provider", "id", "name", "technologies", "depends_on"],
             );
-            let raw = e.str_req(&mut ctx, "provider");
-            let provider = parse_id(&mut ctx, &e, "provider", raw, ProviderId::parse);
-            if let Some(p) = &provider {
-                if !provider_kinds.contains_key(p) {
-                    ctx.err(
-                        e.key_span("provider"),
-                        format!("{}.provider", e.path),
-                        format!("unknown provider {p}; declare it under [[providers]]"),
-                    );
-                }
-            }
+            let provider = e.provider(&mut ctx, &provider_kinds);
             let raw = e.str_req(&mut ctx, "id");
             let id = parse_id(&mut ctx, &e, "id", raw, ServiceId::parse);
             let name = e.str_req(&mut ctx, "name");
@@ -685,17 +682,7 @@ impl Topology {
         let mut signal_keys = BTreeSet::new();
         for e in entries(&mut ctx, root, "signals") {
             e.check_keys(&mut ctx, &["provider", "id", "name", "unit", "component"]);
-            let raw = e.str_req(&mut ctx, "provider");
-            let provider = parse_id(&mut ctx, &e, "provider", raw, ProviderId::parse);
-            if let Some(p) = &provider {
-                if !provider_kinds.contains_key(p) {
-                    ctx.err(
-                        e.key_span("provider"),
-                        format!("{}.provider", e.path),
-                        format!("unknown provider {p}; declare it under [[providers]]"),
-                    );
-                }
-            }
+            let provider = e.provider(&mut ctx, &provider_kinds);
             let raw = e.str_req(&mut ctx, "id");
             let id = parse_id(&mut ctx, &e, "id", raw, crate::ids::SignalId::parse);
             let name = e.str_req(&mut ctx, "name");

@@ -79,17 +79,9 @@ pub(crate) struct MinuteTally(pub std::collections::BTreeMap<(String, i64), (i64
 
 impl MinuteTally {
     pub fn add(&mut self, provider: &str, minute: i64, new_reporter: bool) {
-        let add = (1, i64::from(new_reporter));
-        let key = (provider.to_owned(), minute);
-        match self.0.get_mut(&key) {
-            Some(e) => {
-                e.0 += add.0;
-                e.1 += add.1;
-            }
-            None => {
-                self.0.insert(key, add);
-            }
-        }
+        let e = self.0.entry((provider.to_owned(), minute)).or_default();
+        e.0 += 1;
+        e.1 += i64::from(new_reporter);
     }
 }
 
