@@ -23,39 +23,10 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -qF "$version"; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
 
-bin="${RADAR_BIN:-target/debug/radar}"
-if [ ! -x "$bin" ]; then cargo build -p radar; fi
-
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-token="st-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-RADAR_OPERATOR_TOKEN="$token" RADAR_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data "$work/data" \
-  >"$work/serve.log" 2>&1 &
-server=$!
-stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-  if curl -fsS "$base/readyz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then
-    cat "$work/serve.log"
-    echo "schemathesis: the server did not start"
-    exit 1
-  fi
-  sleep 0.2
-done
+source tests/live-server.sh
+start_server schemathesis
 
 # Something to read: the examples of the document name these ids.
-send() {
-  local method=$1 path=$2 body=$3
-  curl -fsS -o /dev/null -X "$method" "$base$path" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' -d "$body"
-}
 for i in 1 2; do
   send POST /api/v1/incidents "{\"id\":\"net-$i\",\"provider\":\"o2-de\",\"category\":\"network\",\"services\":[\"mobile-data\"],\"regions\":[\"DE-BY\"],\"title\":{\"de\":\"Störung $i\",\"en\":\"Outage $i\"}}"
 done

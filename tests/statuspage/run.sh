@@ -32,39 +32,9 @@ if ! installed; then
     "statuspage-prometheus-exporter==$exporter" "feedparser==$feedparser"
 fi
 
-bin="${RADAR_BIN:-target/debug/radar}"
-if [ ! -x "$bin" ]; then cargo build -p radar; fi
-
 started=$(date +%s)
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-token="sp-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-RADAR_OPERATOR_TOKEN="$token" RADAR_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data "$work/data" \
-  >"$work/serve.log" 2>&1 &
-server=$!
-stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-  if curl -fsS "$base/readyz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then
-    cat "$work/serve.log"
-    echo "statuspage: the server did not start"
-    exit 1
-  fi
-  sleep 0.2
-done
-
-send() {
-  local method=$1 path=$2 body=$3
-  curl -fsS -o /dev/null -X "$method" "$base$path" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' -d "$body"
-}
+source tests/live-server.sh
+start_server statuspage
 send POST /api/v1/incidents '{"id":"net-1","provider":"o2-de","category":"network","state":"identified","services":["mobile-data"],"regions":["DE-BY"],"title":{"de":"Störung <mobile Daten> & \"LTE\"","en":"Outage of <mobile data> & \"LTE\""}}'
 send POST /api/v1/incidents/net-1/statements '{"text":{"de":"Wir arbeiten daran.","en":"We are working on it."}}'
 send PUT /api/v1/components/o2-de/crm-dsl/status '{"status":"degraded"}'
