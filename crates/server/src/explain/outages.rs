@@ -54,7 +54,8 @@ pub struct StoredInputs {
         radar_core::event::ComponentStatus,
         Timestamp,
     )>,
-    /// Failed probes from `failed_since` on.
+    /// Failed probes from `failed_since` on, also those dated ahead of the clock (the view
+    /// takes those up to its `now`), so the snapshot stays whole as the clock moves.
     failed: Vec<radar_store::FailedProbe>,
     failed_since: i64,
 }
@@ -73,19 +74,26 @@ impl PartialEq for CacheKey {
     }
 }
 
-/// The view with the stored incident versions (for `PATCH`).
+/// The view with the stored incident versions (for `PATCH`) and the stored inputs it was built
+/// from.
 pub struct LiveView {
     pub view: ProductView,
     pub versions: std::collections::BTreeMap<String, i64>,
-    /// The latest declared status of each component, with its time (the view's input).
-    pub component_statuses: Vec<(
-        radar_core::topology::ComponentRef,
-        radar_core::event::ComponentStatus,
-        Timestamp,
-    )>,
+    stored: Arc<StoredInputs>,
 }
 
 impl LiveView {
+    /// The latest declared status of each component, with its time (the view's input).
+    pub fn component_statuses(
+        &self,
+    ) -> &[(
+        radar_core::topology::ComponentRef,
+        radar_core::event::ComponentStatus,
+        Timestamp,
+    )] {
+        &self.stored.components
+    }
+
     pub fn wire(&self, o: &view::Outage) -> OutageOut {
         OutageOut::new(o, self.versions.get(&o.id).copied())
     }
@@ -109,7 +117,6 @@ fn probes_needed_from(
 async fn stored_inputs(
     st: &AppState,
     episodes: &[radar_core::detect::Episode],
-    now: Timestamp,
 ) -> Result<Arc<StoredInputs>, Problem> {
     {
         let cached = st
@@ -151,7 +158,7 @@ async fn stored_inputs(
     let (failed, failed_since) = match probes_needed_from(episodes, &incidents) {
         Some(since) => (
             st.store
-                .failed_probes(Timestamp(since), Timestamp(now.0.max(since) + 366 * 86_400))
+                .failed_probes(Timestamp(since), Timestamp(i64::MAX))
                 .await
                 .map_err(|e| unavailable("probe results", e))?,
             since,
@@ -185,7 +192,7 @@ async fn stored_inputs(
 pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
     let now = st.clock.now();
     let episodes = st.detection.episodes(None);
-    let stored = stored_inputs(st, &episodes, now).await?;
+    let stored = stored_inputs(st, &episodes).await?;
     let key = CacheKey {
         minute: now.minute(),
         episodes,
@@ -217,7 +224,7 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
     let lv = Arc::new(LiveView {
         view,
         versions,
-        component_statuses: s.components.clone(),
+        stored: s.clone(),
     });
     *cache = Some((key, lv.clone()));
     Ok(lv)

@@ -308,7 +308,7 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
     }
     for c in topo.components_of(provider.as_str()) {
         let declared = lv
-            .component_statuses
+            .component_statuses()
             .iter()
             .find(|(r, _, _)| r.provider == c.provider && r.component == c.id);
         let level = declared.map_or(Level::Operational, |(_, s, _)| level_of(*s));
@@ -397,7 +397,7 @@ fn build(lv: &LiveView, st: &AppState, provider: &ProviderId, origin: &str) -> P
         .iter()
         .map(|o| last_change(o))
         .chain(
-            lv.component_statuses
+            lv.component_statuses()
                 .iter()
                 .filter_map(|(r, _, t)| (&r.provider == provider).then_some(*t)),
         )
