@@ -268,8 +268,7 @@ pub fn admit(state: &AppState, client: &Client, n: usize, now: Timestamp) -> Res
         "Too many reports",
         detail,
     );
-    p.retry_after =
-        std::num::NonZeroU32::new(refused.retry_after_secs.clamp(1, u32::MAX as u64) as u32);
+    p.retry_after = Some(refused.retry_after_secs);
     Err(p)
 }
 

@@ -62,7 +62,7 @@ pub struct AbuseEntry {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Refused {
     /// Seconds until the request would fit (at least 1).
-    pub retry_after_secs: u64,
+    pub retry_after_secs: NonZeroU32,
     /// The request holds more reports than a network may send at once.
     pub too_many_at_once: bool,
 }
@@ -97,7 +97,7 @@ impl Limiter {
                 })
             }
             Err(_) => Err(Refused {
-                retry_after_secs: 60,
+                retry_after_secs: NonZeroU32::new(60).expect("not zero"),
                 too_many_at_once: true,
             }),
         }
@@ -166,8 +166,9 @@ impl Limiter {
     }
 }
 
-fn ceil_secs(d: Duration) -> u64 {
-    (d.as_millis().div_ceil(1000) as u64).max(1)
+fn ceil_secs(d: Duration) -> NonZeroU32 {
+    let secs = d.as_millis().div_ceil(1000).min(u128::from(u32::MAX)) as u32;
+    NonZeroU32::new(secs).unwrap_or(NonZeroU32::MIN)
 }
 
 #[cfg(test)]
@@ -183,7 +184,10 @@ mod tests {
         assert!(l.check(&net, 5).is_ok());
         let refused = l.check(&net, 1).unwrap_err();
         assert!(!refused.too_many_at_once);
-        assert!((1..=7).contains(&refused.retry_after_secs), "{refused:?}");
+        assert!(
+            (1..=7).contains(&refused.retry_after_secs.get()),
+            "{refused:?}"
+        );
         // Another network has its own bucket.
         assert!(l.check(&other, 20).is_ok());
         // More than a burst can never fit.
