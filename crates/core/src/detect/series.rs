@@ -23,6 +23,28 @@ pub(crate) const DECLARED: u8 = 8;
 /// its slow test looks for a smaller rise, needs less evidence and may alarm sooner.
 pub(crate) const AGGREGATE: u8 = 16;
 
+/// The slow test's CUSUM for a rise to ρ: increment `x·ln ρ − (ρ − 1)·l`, alarm threshold
+/// `1 / inv_h`, shortest excursion `min_minutes`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlowTest {
+    pub ln: f32,
+    pub drift: f32,
+    pub inv_h: f32,
+    pub min_minutes: u32,
+}
+
+impl SlowTest {
+    fn new(rise_ratio: f32, llr: f32, min_minutes: u32) -> SlowTest {
+        let rho = rise_ratio.max(1.01);
+        SlowTest {
+            ln: rho.ln(),
+            drift: rho - 1.0,
+            inv_h: 1.0 / llr.max(1e-3),
+            min_minutes,
+        }
+    }
+}
+
 /// Everything about the minute being closed that is the same for every series.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct MinuteCtx {
@@ -89,16 +111,9 @@ pub(crate) struct Params {
     pub cusum_cap: f32,
     pub inv_h: f32,
     pub instant_excess: f32,
-    /// Slow test: increment `x·ln ρ − (ρ − 1)·l` for a rise to ρ = `slow_rise_ratio`.
-    pub slow_ln: f32,
-    pub slow_drift: f32,
-    pub slow_min_minutes: u32,
-    pub slow_aggregate_min_minutes: u32,
-    /// 1 / the slow test's alarm threshold in an aggregate series.
-    pub inv_h_aggregate: f32,
-    /// The same increment in an aggregate series, for a rise to `slow_aggregate_rise_ratio`.
-    pub slow_aggregate_ln: f32,
-    pub slow_aggregate_drift: f32,
+    /// The slow test in a single series and in an aggregate one ([`AGGREGATE`]).
+    pub slow: SlowTest,
+    pub slow_aggregate: SlowTest,
     /// Per-minute decay of the recent sums (`1 / slow_memory_minutes`).
     pub recent_alpha: f32,
     pub slow_floor_share: f32,
@@ -147,13 +162,12 @@ impl Params {
             cusum_cap: c.cusum_cap.max(c.alarm_llr),
             inv_h: 1.0 / c.alarm_llr.max(1e-3),
             instant_excess: c.instant_excess,
-            slow_ln: c.slow_rise_ratio.max(1.01).ln(),
-            slow_drift: c.slow_rise_ratio.max(1.01) - 1.0,
-            slow_min_minutes: c.slow_min_minutes,
-            slow_aggregate_min_minutes: c.slow_aggregate_min_minutes,
-            inv_h_aggregate: 1.0 / c.slow_aggregate_llr.max(1e-3),
-            slow_aggregate_ln: c.slow_aggregate_rise_ratio.max(1.01).ln(),
-            slow_aggregate_drift: c.slow_aggregate_rise_ratio.max(1.01) - 1.0,
+            slow: SlowTest::new(c.slow_rise_ratio, c.alarm_llr, c.slow_min_minutes),
+            slow_aggregate: SlowTest::new(
+                c.slow_aggregate_rise_ratio,
+                c.slow_aggregate_llr,
+                c.slow_aggregate_min_minutes,
+            ),
             recent_alpha: 1.0 / c.slow_memory_minutes.max(1) as f32,
             slow_floor_share: c.slow_floor_share.max(0.0),
             warmup: c.warmup_minutes,
@@ -358,6 +372,16 @@ impl Series {
         }
     }
 
+    /// The slow test this series runs: an aggregate's looks for a smaller rise.
+    #[inline]
+    fn slow_test<'p>(&self, p: &'p Params) -> &'p SlowTest {
+        if self.flags & AGGREGATE != 0 {
+            &p.slow_aggregate
+        } else {
+            &p.slow
+        }
+    }
+
     /// Evidence of the slow excursion, as a score in [0, 1] (0.5 = alarm threshold).
     #[inline]
     fn slow_score(&self, p: &Params, inv_min_excess: f32) -> f32 {
@@ -366,12 +390,8 @@ impl Series {
         if self.slow <= 0.0 || excess <= 0.0 {
             return 0.0;
         }
-        let inv_h = if self.flags & AGGREGATE != 0 {
-            p.inv_h_aggregate
-        } else {
-            p.inv_h
-        };
-        squash(poisson_llr(xa, self.slow_l), inv_h).min(squash(excess, inv_min_excess))
+        squash(poisson_llr(xa, self.slow_l), self.slow_test(p).inv_h)
+            .min(squash(excess, inv_min_excess))
     }
 
     /// Closes one minute: scores the count accumulated in `cur` against the baseline, updates
@@ -457,14 +477,10 @@ impl Series {
         // baselines are small and night traffic is bursty, so a long window there needs a
         // rise that would count in the daytime too.
         let ls = (lt - p.cold_abs * p.inv_n1[n]).max(p.slow_floor_share * self.daily);
-        let (slow_ln, slow_drift) = if self.flags & AGGREGATE != 0 {
-            (p.slow_aggregate_ln, p.slow_aggregate_drift)
-        } else {
-            (p.slow_ln, p.slow_drift)
-        };
-        let mut q = self.slow - slow_drift * ls;
+        let test = self.slow_test(p);
+        let mut q = self.slow - test.drift * ls;
         if x > 0.0 {
-            q += x * slow_ln;
+            q += x * test.ln;
         }
         self.recent_x += x - p.recent_alpha * self.recent_x;
         self.recent_l += ls - p.recent_alpha * self.recent_l;
@@ -488,12 +504,7 @@ impl Series {
             // with its rules for bursts.
             // An aggregate's counts are large enough for a shorter window: a slow ramp shows
             // there long before any single series holds an hour's evidence.
-            let min_minutes = if self.flags & AGGREGATE != 0 {
-                p.slow_aggregate_min_minutes
-            } else {
-                p.slow_min_minutes
-            };
-            if slow_score >= 0.5 && c.minute - self.slow_onset >= min_minutes {
+            if slow_score >= 0.5 && c.minute - self.slow_onset >= self.slow_test(p).min_minutes {
                 anomalous = true;
                 if !alarm && self.age > p.warmup && self.flags & MEMBER == 0 {
                     alarm = true;
