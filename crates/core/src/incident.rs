@@ -101,7 +101,7 @@ pub struct Incident {
     pub maintenance: Option<Window>,
     pub statements: Vec<Statement>,
     pub timeline: Vec<TimelineEntry>,
-    /// Detected outages (`ep-N`) the operator declared this incident for: they are this
+    /// Detected outages (`ep-YYYYMMDD-HHMM`) the operator declared this incident for: they are this
     /// incident, whatever correlation says (see `view`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirms: Vec<String>,

@@ -11,7 +11,7 @@
 //! 2. An episode that the correlation puts in the cause group of a declared incident of the same
 //!    provider, and that overlaps it in time (from [`LINK_LEAD_SECS`] before its start to its
 //!    end, or to now while it is open), is *the same outage*: it is folded into the declared
-//!    incident's outage, whose id is the incident's id and whose other ids (`ep-N`) stay
+//!    incident's outage, whose id is the incident's id and whose other ids (`ep-YYYYMMDD-HHMM`) stay
 //!    fetchable as aliases. Its onset and detection time come from the earliest source; its
 //!    lifecycle and end from the operator (when the operator resolves it, it is over, and the
 //!    headline follows).
@@ -20,11 +20,11 @@
 //!    about what users see.
 //!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
 //!    links the two explicitly; that link holds whatever correlation says.
-//! 3. An episode that no declaration claims is an outage of its own, `ep-N`, suspected while
+//! 3. An episode that no declaration claims is an outage of its own, `ep-YYYYMMDD-HHMM`, suspected while
 //!    open and resolved when it ends.
 //!
 //! # Ids
-//! A declared outage keeps its incident id (`net-1`); a detected one is `ep-N` after the
+//! A declared outage keeps its incident id (`net-1`); a detected one is `ep-YYYYMMDD-HHMM` after the
 //! detector's episode number. Both come from inputs that live and replay see alike, so the
 //! same reports and events give the same ids.
 //!
@@ -63,9 +63,21 @@ pub const LINK_LEAD_SECS: i64 = 3600;
 /// Prefix of the ids of outages found only by the detector.
 pub const DETECTED_PREFIX: &str = "ep-";
 
-/// The id of a detector episode's outage.
+/// The id of a detector episode's outage: `ep-` and the UTC minute it was detected
+/// (`ep-20170517-1251`), with `-2`, `-3`, … for further episodes detected in that minute. Stable
+/// across restarts and across the nodes of a cluster ([`Episode::id_of`]).
 pub fn episode_id(e: &Episode) -> String {
-    format!("{DETECTED_PREFIX}{}", e.id)
+    episode_id_of(e.id)
+}
+
+/// [`episode_id`] from the episode's numeric id.
+pub fn episode_id_of(id: u64) -> String {
+    let (minute, ordinal) = Episode::id_parts(id);
+    let t = chrono::DateTime::from_timestamp(minute.0, 0).unwrap_or_default();
+    match ordinal {
+        0 => format!("{DETECTED_PREFIX}{}", t.format("%Y%m%d-%H%M")),
+        k => format!("{DETECTED_PREFIX}{}-{}", t.format("%Y%m%d-%H%M"), k + 1),
+    }
 }
 
 /// Where an outage is felt: every region of the provider's country, or some of them.
@@ -180,9 +192,9 @@ pub struct Inputs<'a> {
 /// One outage as the product shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outage {
-    /// The declared incident's id, else `ep-N`.
+    /// The declared incident's id, else `ep-YYYYMMDD-HHMM`.
     pub id: String,
-    /// Other ids of this outage: the `ep-N` of episodes folded into a declared incident.
+    /// Other ids of this outage: the `ep-YYYYMMDD-HHMM` of episodes folded into a declared incident.
     pub aliases: Vec<String>,
     pub provider: ProviderId,
     /// The operator's declaration, if any.

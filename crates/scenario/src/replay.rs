@@ -328,6 +328,10 @@ mod tests {
             .collect()
     }
 
+    fn eid(n: u64) -> String {
+        radar_core::view::episode_id_of(n)
+    }
+
     fn regions_of(v: Vec<RegionId>) -> Vec<String> {
         v.iter().map(|r| r.to_string()).collect()
     }
@@ -347,8 +351,8 @@ mod tests {
         assert_eq!(v.outages.len(), 1, "{:#?}", v.outages);
         let o = &v.outages[0];
         assert_eq!(o.id, "net-1");
-        assert_eq!(o.aliases, ["ep-1"]);
-        assert!(std::ptr::eq(v.outage("ep-1").unwrap(), o));
+        assert_eq!(o.aliases, [eid(1)]);
+        assert!(std::ptr::eq(v.outage(&eid(1)).unwrap(), o));
         // The detected onset and detection time; the operator's lifecycle.
         assert_eq!(o.start, e.start);
         assert_eq!(o.detected_at, e.detected_at);
@@ -487,17 +491,17 @@ mod tests {
         ];
         let v = view_of(&eps, &[], &t);
         let o = |id: &str| v.outage(id).unwrap();
-        assert_eq!(o("ep-1").cause_group, o("ep-2").cause_group);
-        assert_ne!(o("ep-1").cause_group, o("ep-3").cause_group);
+        assert_eq!(o(&eid(1)).cause_group, o(&eid(2)).cause_group);
+        assert_ne!(o(&eid(1)).cause_group, o(&eid(3)).cause_group);
         let root = |id: &str| o(id).root.as_ref().map(|c| c.to_string());
-        assert_eq!(root("ep-1").as_deref(), Some("whatsapp:messaging"));
-        assert_eq!(root("ep-2").as_deref(), Some("whatsapp:messaging"));
+        assert_eq!(root(&eid(1)).as_deref(), Some("whatsapp:messaging"));
+        assert_eq!(root(&eid(2)).as_deref(), Some("whatsapp:messaging"));
         assert!(
-            o("ep-2").explanation.en.contains("spill-over"),
+            o(&eid(2)).explanation.en.contains("spill-over"),
             "{}",
-            o("ep-2").explanation.en
+            o(&eid(2)).explanation.en
         );
-        assert_eq!(root("ep-3").as_deref(), Some("vodafone-de:dsl-access"));
+        assert_eq!(root(&eid(3)).as_deref(), Some("vodafone-de:dsl-access"));
     }
 
     #[test]
@@ -512,7 +516,7 @@ mod tests {
             ep(2, "o2-de", &["customer-service"], &[], 36_000 + 7200),
         ];
         let v = view_of(&eps, &ev, &t);
-        let net = v.outage("ep-1").unwrap();
+        let net = v.outage(&eid(1)).unwrap();
         assert_eq!(
             net.root.as_ref().map(|c| c.to_string()).as_deref(),
             Some("o2-de:lte-ran")
@@ -529,7 +533,7 @@ mod tests {
         );
         // The hotline episode after the network outage belongs to the CRM shutdown: one
         // outage, the declared one.
-        let crm = v.outage("ep-2").unwrap();
+        let crm = v.outage(&eid(2)).unwrap();
         assert_eq!(crm.id, "sec-1");
         assert_eq!(
             crm.root.as_ref().map(|c| c.to_string()).as_deref(),
@@ -538,9 +542,9 @@ mod tests {
         assert_ne!(net.cause_group, crm.cause_group);
         assert_eq!(crm.end, None);
         assert_eq!(
-            v.relation("ep-1", "sec-1", &t).unwrap().verdict,
+            v.relation(&eid(1), "sec-1", &t).unwrap().verdict,
             radar_core::correlate::Verdict::Unrelated
         );
-        assert!(v.relation("ep-2", "sec-1", &t).is_err(), "one outage");
+        assert!(v.relation(&eid(2), "sec-1", &t).is_err(), "one outage");
     }
 }

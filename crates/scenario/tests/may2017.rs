@@ -272,7 +272,10 @@ fn crm_shutdown_is_one_long_customer_service_episode() {
     );
     // It is the declared security incident on the CRM system: one outage, sec-1, with the
     // episode's onset and the operator's end.
-    let o = out.view.outage(&format!("ep-{}", first.id)).unwrap();
+    let o = out
+        .view
+        .outage(&radar_core::view::episode_id(first))
+        .unwrap();
     assert_eq!(o.id, "sec-1");
     assert!(o.start <= first.start, "{:?}", o.start);
     let det = out

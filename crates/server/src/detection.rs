@@ -170,7 +170,9 @@ impl Detection {
         let mut after = None;
         let mut n = 0u64;
         loop {
-            let page = store.warmup_page(since, after, 20_000).await?;
+            let page = store
+                .warmup_page(since, Timestamp(i64::MAX), after, 20_000)
+                .await?;
             let Some(last) = page.last() else { break };
             after = Some((last.1.time, last.0));
             let mut gate = relock(&self.gate);

@@ -133,10 +133,30 @@ impl Store for Tracked {
     async fn warmup_page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        self.inner.warmup_page(since, after, limit).await
+        self.inner.warmup_page(since, until, after, limit).await
+    }
+
+    async fn insert_reports_gated(
+        &self,
+        reports: &[Report],
+    ) -> Result<(Vec<ReportId>, Vec<bool>), StoreError> {
+        self.record(self.inner.insert_reports_gated(reports).await)
+    }
+
+    async fn close_minutes(&self, provider: &ProviderId, before: i64) -> Result<i64, StoreError> {
+        self.record(self.inner.close_minutes(provider, before).await)
+    }
+
+    async fn closed_minutes(&self) -> Result<Vec<(ProviderId, i64)>, StoreError> {
+        self.inner.closed_minutes().await
+    }
+
+    async fn lease_session(&self) -> Result<Box<dyn radar_store::LeaseSession>, StoreError> {
+        self.inner.lease_session().await
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {

@@ -235,14 +235,40 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError>;
 
-    /// [`Store::reports_page`] limited to the reports detection's warm-up counts: those live
-    /// detection counted, and those that never went through it (see [`Store`]).
+    /// [`Store::reports_page`] limited to the reports detection's warm-up counts (those live
+    /// detection counted, and those that never went through it, see [`Store`]) and to
+    /// `time < until`.
     async fn warmup_page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError>;
+
+    /// Scale-out (several nodes over one store): stores reports as
+    /// [`Store::insert_reports_with`] does, deciding whether live detection counts each from its
+    /// provider's partition: counted unless its minute is before the partition's closed mark
+    /// ([`Store::close_minutes`]). Returns the ids and those decisions, in order. The decision
+    /// and the write are one transaction and a close waits for it, so once a close has
+    /// returned, every counted report of the minutes it closed is stored and no other will be.
+    async fn insert_reports_gated(
+        &self,
+        reports: &[Report],
+    ) -> Result<(Vec<ReportId>, Vec<bool>), StoreError>;
+
+    /// Marks every minute before `before` (a minute number, `time / 60`) of `provider`'s
+    /// partition closed, never moving the mark back; returns the mark.
+    async fn close_minutes(&self, provider: &ProviderId, before: i64) -> Result<i64, StoreError>;
+
+    /// The closed mark of every partition that has one.
+    async fn closed_minutes(&self) -> Result<Vec<(ProviderId, i64)>, StoreError>;
+
+    /// A session that can hold leases (a node's claim on partitions). PostgreSQL: advisory
+    /// locks on a connection of the session's own, released when the session is dropped or its
+    /// connection breaks, so a node that dies loses its leases at once. The embedded store,
+    /// which one process opens at a time, grants every lease.
+    async fn lease_session(&self) -> Result<Box<dyn LeaseSession>, StoreError>;
 
     /// Number of stored reports (counts every row: not for health checks).
     async fn report_count(&self) -> Result<u64, StoreError>;
@@ -299,6 +325,30 @@ pub trait Store: Send + Sync + 'static {
     /// work, every write fails with [`StoreError::ReadOnly`].
     fn read_only(&self) -> bool {
         false
+    }
+}
+
+/// Leases held by one session (see [`Store::lease_session`]).
+#[async_trait]
+pub trait LeaseSession: Send + Sync {
+    /// Takes the lease named `key` unless another session holds it; true when this session
+    /// holds it (also when it already did).
+    async fn try_take(&self, key: &str) -> Result<bool, StoreError>;
+    /// An error once the session is gone (its connection broke): every lease it held is lost,
+    /// and other sessions may take them.
+    async fn check(&self) -> Result<(), StoreError>;
+}
+
+/// The embedded store's leases: one process opens it at a time, so it holds every lease.
+pub(crate) struct SoleSession;
+
+#[async_trait]
+impl LeaseSession for SoleSession {
+    async fn try_take(&self, _key: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -91,6 +91,15 @@ INSERT INTO minute_counts (provider, minute, reports, reporters)
     SELECT provider, div(time, 60), count(*), count(DISTINCT reporter) FROM reports
     GROUP BY provider, div(time, 60);
 "#,
+    r#"
+-- Scale-out: the minutes of each provider's partition that detection has closed. Every minute
+-- before `closed` is final: a report stored later for it is stored as not counted (live = 0).
+-- The node holding the partition's lease moves `closed` forward, never back.
+CREATE TABLE partitions (
+    provider TEXT PRIMARY KEY,
+    closed   BIGINT NOT NULL
+);
+"#,
 ];
 
 /// Reader connections, used in turn (one connection runs one query at a time).
@@ -100,6 +109,9 @@ pub struct PostgresStore {
     writer: Mutex<Client>,
     readers: Vec<Client>,
     next_reader: std::sync::atomic::AtomicUsize,
+    /// Where it connects, for lease sessions (connections of their own).
+    url: String,
+    schema: Option<String>,
 }
 
 pub(crate) async fn connect_one(url: &str, schema: Option<&str>) -> Result<Client, StoreError> {
@@ -157,6 +169,7 @@ impl PostgresStore {
     async fn page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
         filter: &'static str,
@@ -170,10 +183,10 @@ impl PostgresStore {
             .query(
                 &format!(
                     "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
-                     WHERE time >= $1 AND (time > $2 OR (time = $2 AND id > $3)) {filter}
+                     WHERE time >= $1 AND time < $5 AND (time > $2 OR (time = $2 AND id > $3)) {filter}
                      ORDER BY time, id LIMIT $4"
                 ),
-                &[&since.0, &after_time, &after_id, &(limit as i64)],
+                &[&since.0, &after_time, &after_id, &(limit as i64), &until.0],
             )
             .await?;
         rows.iter()
@@ -215,6 +228,8 @@ impl PostgresStore {
             writer: Mutex::new(writer),
             readers,
             next_reader: Default::default(),
+            url: url.to_owned(),
+            schema: schema.map(str::to_owned),
         })
     }
 
@@ -270,6 +285,83 @@ pub(crate) async fn migrate_to(
     Ok(())
 }
 
+/// Stores reports in `tx` with their `live` column; returns their ids. Rows are written in one
+/// order (reports by time and id, counts by provider and minute) so that writers on several
+/// nodes lock shared rows in the same order.
+async fn insert_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    reports: &[Report],
+    live: &[Option<i16>],
+) -> Result<Vec<ReportId>, tokio_postgres::Error> {
+    let ids: Vec<ReportId> = reports.iter().map(ReportId::of).collect();
+    let id_col: Vec<&[u8]> = ids.iter().map(|i| &i.0[..]).collect();
+    let time: Vec<i64> = reports.iter().map(|r| r.time.0).collect();
+    let provider: Vec<&str> = reports.iter().map(|r| r.provider.as_str()).collect();
+    let service: Vec<Option<&str>> = reports
+        .iter()
+        .map(|r| r.service.as_ref().map(|s| s.as_str()))
+        .collect();
+    let problem: Vec<&str> = reports.iter().map(|r| r.problem.as_str()).collect();
+    let region: Vec<&str> = reports.iter().map(|r| r.region.as_str()).collect();
+    let reporter: Vec<&[u8]> = reports.iter().map(|r| &r.reporter.0[..]).collect();
+    let source: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
+    // The new reports (those not stored before), who of them is new in their minute, and
+    // the per-minute counts, in one statement.
+    tx.execute(
+            "WITH ins AS (
+                 INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::int2[])
+                 ORDER BY 2, 1
+                 ON CONFLICT (time, id) DO NOTHING
+                 RETURNING provider, div(time, 60) AS minute, reporter
+             ), rep AS (
+                 INSERT INTO minute_reporters (provider, minute, reporter)
+                 SELECT DISTINCT provider, minute, reporter FROM ins
+                 ORDER BY 1, 2, 3
+                 ON CONFLICT DO NOTHING
+                 RETURNING provider, minute
+             ), tally AS (
+                 SELECT provider, minute, count(*) AS reports FROM ins GROUP BY provider, minute
+             ), fresh AS (
+                 SELECT provider, minute, count(*) AS reporters FROM rep GROUP BY provider, minute
+             )
+             INSERT INTO minute_counts (provider, minute, reports, reporters)
+             SELECT t.provider, t.minute, t.reports, coalesce(f.reporters, 0)
+             FROM tally t LEFT JOIN fresh f USING (provider, minute)
+             ORDER BY 1, 2
+             ON CONFLICT (provider, minute) DO UPDATE
+             SET reports = minute_counts.reports + excluded.reports,
+                 reporters = minute_counts.reporters + excluded.reporters",
+            &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source, &live],
+        )
+        .await?;
+    Ok(ids)
+}
+
+/// A lease session: advisory locks held by a connection of its own.
+struct PgLeases {
+    client: Client,
+}
+
+#[async_trait]
+impl crate::LeaseSession for PgLeases {
+    async fn try_take(&self, key: &str) -> Result<bool, StoreError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT pg_try_advisory_lock(7240212, hashtext(current_schema() || ':' || $1))",
+                &[&key],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.client.query_one("SELECT 1", &[]).await?;
+        Ok(())
+    }
+}
+
 /// The lock that serialises migrations (and restores) between nodes.
 pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7240211)";
 
@@ -281,48 +373,9 @@ impl Store for PostgresStore {
         live: Option<&[bool]>,
     ) -> Result<Vec<ReportId>, StoreError> {
         let live = live_column(reports.len(), live)?;
-        let ids: Vec<ReportId> = reports.iter().map(ReportId::of).collect();
-        let id_col: Vec<&[u8]> = ids.iter().map(|i| &i.0[..]).collect();
-        let time: Vec<i64> = reports.iter().map(|r| r.time.0).collect();
-        let provider: Vec<&str> = reports.iter().map(|r| r.provider.as_str()).collect();
-        let service: Vec<Option<&str>> = reports
-            .iter()
-            .map(|r| r.service.as_ref().map(|s| s.as_str()))
-            .collect();
-        let problem: Vec<&str> = reports.iter().map(|r| r.problem.as_str()).collect();
-        let region: Vec<&str> = reports.iter().map(|r| r.region.as_str()).collect();
-        let reporter: Vec<&[u8]> = reports.iter().map(|r| &r.reporter.0[..]).collect();
-        let source: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
-        // The new reports (those not stored before), who of them is new in their minute, and
-        // the per-minute counts, in one statement.
-        tx.execute(
-            "WITH ins AS (
-                 INSERT INTO reports (id, time, provider, service, problem, region, reporter, source, live)
-                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::int2[])
-                 ORDER BY 2
-                 ON CONFLICT (time, id) DO NOTHING
-                 RETURNING provider, div(time, 60) AS minute, reporter
-             ), rep AS (
-                 INSERT INTO minute_reporters (provider, minute, reporter)
-                 SELECT DISTINCT provider, minute, reporter FROM ins
-                 ON CONFLICT DO NOTHING
-                 RETURNING provider, minute
-             ), tally AS (
-                 SELECT provider, minute, count(*) AS reports FROM ins GROUP BY provider, minute
-             ), fresh AS (
-                 SELECT provider, minute, count(*) AS reporters FROM rep GROUP BY provider, minute
-             )
-             INSERT INTO minute_counts (provider, minute, reports, reporters)
-             SELECT t.provider, t.minute, t.reports, coalesce(f.reporters, 0)
-             FROM tally t LEFT JOIN fresh f USING (provider, minute)
-             ON CONFLICT (provider, minute) DO UPDATE
-             SET reports = minute_counts.reports + excluded.reports,
-                 reporters = minute_counts.reporters + excluded.reporters",
-            &[&id_col, &time, &provider, &service, &problem, &region, &reporter, &source, &live],
-        )
-        .await?;
+        let ids = insert_in(&tx, reports, &live).await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -358,17 +411,119 @@ impl Store for PostgresStore {
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        self.page(since, after, limit, "").await
+        self.page(since, Timestamp(i64::MAX), after, limit, "")
+            .await
     }
 
     async fn warmup_page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        self.page(since, after, limit, "AND (live IS NULL OR live = 1)")
+        self.page(since, until, after, limit, "AND (live IS NULL OR live = 1)")
             .await
+    }
+
+    async fn insert_reports_gated(
+        &self,
+        reports: &[Report],
+    ) -> Result<(Vec<ReportId>, Vec<bool>), StoreError> {
+        let mut providers: Vec<&str> = reports.iter().map(|r| r.provider.as_str()).collect();
+        providers.sort_unstable();
+        providers.dedup();
+        let mut client = self.writer.lock().await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let tx = client.transaction().await?;
+            let result = async {
+                tx.execute(
+                    "INSERT INTO partitions (provider, closed) SELECT unnest($1::text[]), 0
+                     ON CONFLICT DO NOTHING",
+                    &[&providers],
+                )
+                .await?;
+                // Shared locks: writers do not wait for each other, a close waits for them.
+                let rows = tx
+                    .query(
+                        "SELECT provider, closed FROM partitions WHERE provider = ANY($1)
+                         ORDER BY provider FOR SHARE",
+                        &[&providers],
+                    )
+                    .await?;
+                let closed: std::collections::HashMap<&str, i64> = rows
+                    .iter()
+                    .map(|r| (r.get::<_, &str>(0), r.get::<_, i64>(1)))
+                    .collect();
+                let counted: Vec<bool> = reports
+                    .iter()
+                    .map(|r| {
+                        r.time.minute() >= closed.get(r.provider.as_str()).copied().unwrap_or(0)
+                    })
+                    .collect();
+                let live: Vec<Option<i16>> = counted.iter().map(|&c| Some(i16::from(c))).collect();
+                let ids = insert_in(&tx, reports, &live).await?;
+                Ok::<_, tokio_postgres::Error>((ids, counted))
+            }
+            .await;
+            match result {
+                Ok(done) => {
+                    tx.commit().await?;
+                    return Ok(done);
+                }
+                // Writers on several nodes take row locks in one order, but a deadlock the
+                // server breaks is retried rather than failed.
+                Err(e)
+                    if attempt < 5
+                        && e.code()
+                            == Some(&tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED) =>
+                {
+                    drop(tx);
+                    tracing::debug!(error = %e, attempt, "deadlock while storing reports; retrying");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn close_minutes(&self, provider: &ProviderId, before: i64) -> Result<i64, StoreError> {
+        let client = self.writer.lock().await;
+        let row = client
+            .query_one(
+                "INSERT INTO partitions (provider, closed) VALUES ($1, $2)
+                 ON CONFLICT (provider) DO UPDATE SET closed = GREATEST(partitions.closed, excluded.closed)
+                 RETURNING closed",
+                &[&provider.as_str(), &before],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn closed_minutes(&self) -> Result<Vec<(ProviderId, i64)>, StoreError> {
+        let rows = self
+            .reader()
+            .query(
+                "SELECT provider, closed FROM partitions ORDER BY provider",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let p: &str = r.get(0);
+                Ok((
+                    ProviderId::parse(p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    r.get(1),
+                ))
+            })
+            .collect()
+    }
+
+    async fn lease_session(&self) -> Result<Box<dyn crate::LeaseSession>, StoreError> {
+        Ok(Box::new(PgLeases {
+            client: connect_one(&self.url, self.schema.as_deref()).await?,
+        }))
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {

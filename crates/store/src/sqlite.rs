@@ -97,6 +97,15 @@ INSERT INTO minute_counts (provider, minute, reports, reporters)
     SELECT provider, time / 60, count(*), count(DISTINCT reporter) FROM reports
     GROUP BY provider, time / 60;
 "#,
+    r#"
+-- Scale-out: the minutes of each provider's partition that detection has closed. Every minute
+-- before `closed` is final: a report stored later for it is stored as not counted (live = 0).
+-- The node holding the partition's lease moves `closed` forward, never back.
+CREATE TABLE partitions (
+    provider TEXT PRIMARY KEY,
+    closed   BIGINT NOT NULL
+);
+"#,
 ];
 
 /// Reader connections: reads run in parallel (WAL), none waits for another's scan.
@@ -285,6 +294,7 @@ impl SqliteStore {
     async fn page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
         filter: &'static str,
@@ -296,10 +306,16 @@ impl SqliteStore {
             };
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT id, time, provider, service, problem, region, reporter, source FROM reports
-                 WHERE time >= ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) {filter}
+                 WHERE time >= ?1 AND time < ?5 AND (time > ?2 OR (time = ?2 AND id > ?3)) {filter}
                  ORDER BY time, id LIMIT ?4"
             ))?;
-            let mut rows = stmt.query(params![since.0, after_time, after_id, limit as i64])?;
+            let mut rows = stmt.query(params![
+                since.0,
+                after_time,
+                after_id,
+                limit as i64,
+                until.0
+            ])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let id: Vec<u8> = row.get(0)?;
@@ -510,17 +526,75 @@ impl Store for SqliteStore {
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        self.page(since, after, limit, "").await
+        self.page(since, Timestamp(i64::MAX), after, limit, "")
+            .await
     }
 
     async fn warmup_page(
         &self,
         since: Timestamp,
+        until: Timestamp,
         after: Option<(Timestamp, ReportId)>,
         limit: usize,
     ) -> Result<Vec<(ReportId, Report)>, StoreError> {
-        self.page(since, after, limit, "AND (live IS NULL OR live = 1)")
+        self.page(since, until, after, limit, "AND (live IS NULL OR live = 1)")
             .await
+    }
+
+    async fn insert_reports_gated(
+        &self,
+        reports: &[Report],
+    ) -> Result<(Vec<ReportId>, Vec<bool>), StoreError> {
+        let reports = reports.to_vec();
+        Self::with(&self.writer, move |conn| {
+            // One writer at a time: the marks cannot move between reading them and the write.
+            let closed: std::collections::HashMap<String, i64> = conn
+                .prepare_cached("SELECT provider, closed FROM partitions")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let counted: Vec<bool> = reports
+                .iter()
+                .map(|r| r.time.minute() >= closed.get(r.provider.as_str()).copied().unwrap_or(0))
+                .collect();
+            let ids = insert(conn, &reports, Some(&counted))?;
+            Ok((ids, counted))
+        })
+        .await
+    }
+
+    async fn close_minutes(&self, provider: &ProviderId, before: i64) -> Result<i64, StoreError> {
+        let provider = provider.as_str().to_owned();
+        Self::with(&self.writer, move |conn| {
+            Ok(conn.query_row(
+                "INSERT INTO partitions (provider, closed) VALUES (?1, ?2)
+                 ON CONFLICT (provider) DO UPDATE SET closed = max(closed, excluded.closed)
+                 RETURNING closed",
+                params![provider, before],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn closed_minutes(&self) -> Result<Vec<(ProviderId, i64)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT provider, closed FROM partitions ORDER BY provider")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            rows.map(|row| {
+                let (p, closed) = row?;
+                Ok((
+                    ProviderId::parse(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    closed,
+                ))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn lease_session(&self) -> Result<Box<dyn crate::LeaseSession>, StoreError> {
+        Ok(Box::new(crate::SoleSession))
     }
 
     async fn report_count(&self) -> Result<u64, StoreError> {

@@ -199,7 +199,9 @@ async fn all_reports(store: &dyn Store, warmup: bool) -> Vec<(ReportId, Report)>
     let mut after = None;
     loop {
         let page = if warmup {
-            store.warmup_page(Timestamp(i64::MIN), after, 5000).await
+            store
+                .warmup_page(Timestamp(i64::MIN), Timestamp(i64::MAX), after, 5000)
+                .await
         } else {
             store.reports_page(Timestamp(i64::MIN), after, 5000).await
         }

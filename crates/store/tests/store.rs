@@ -280,7 +280,10 @@ async fn all_pages(store: &dyn Store, warmup: bool) -> Vec<Report> {
     let mut out = Vec::new();
     loop {
         let page = if warmup {
-            store.warmup_page(Timestamp(0), after, 2).await.unwrap()
+            store
+                .warmup_page(Timestamp(0), Timestamp(i64::MAX), after, 2)
+                .await
+                .unwrap()
         } else {
             store.reports_page(Timestamp(0), after, 2).await.unwrap()
         };
@@ -543,5 +546,81 @@ store_test!(
                 ("o2-de:mobile-core".to_owned(), "DE-HH".to_owned(), 200),
             ]
         );
+    }
+);
+
+store_test!(
+    partitions_decide_what_counts_and_close_forward_only,
+    |store: Arc<dyn Store>| async move {
+        let o2 = ProviderId::parse("o2-de").unwrap();
+        assert!(store.closed_minutes().await.unwrap().is_empty());
+        // Nothing closed yet: everything counts.
+        let (ids, counted) = store
+            .insert_reports_gated(&[report(60, "o2-de", 1), report(130, "telekom-de", 2)])
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(counted, [true, true]);
+        // Minutes before 2 of o2-de close: a report of minute 1 is stored, not counted; minute 2
+        // and other providers still count.
+        assert_eq!(store.close_minutes(&o2, 2).await.unwrap(), 2);
+        let (_, counted) = store
+            .insert_reports_gated(&[
+                report(119, "o2-de", 3),
+                report(120, "o2-de", 4),
+                report(119, "telekom-de", 5),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(counted, [false, true, true]);
+        // The mark never moves back.
+        assert_eq!(store.close_minutes(&o2, 1).await.unwrap(), 2);
+        let marks = store.closed_minutes().await.unwrap();
+        assert!(marks.contains(&(o2.clone(), 2)), "{marks:?}");
+        // Warm-up reads the counted ones, before `until`.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store
+                .warmup_page(Timestamp(0), Timestamp(120), after, 2)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some((last.1.time, last.0));
+            seen.extend(page.into_iter().map(|(_, r)| (r.time.0, r.reporter.0[0])));
+        }
+        assert_eq!(seen, [(60, 1), (119, 5)]);
+        // Stored again (a redelivery): stored once, its first decision kept.
+        let (_, _) = store
+            .insert_reports_gated(&[report(119, "o2-de", 3)])
+            .await
+            .unwrap();
+        assert_eq!(store.report_count().await.unwrap(), 5);
+    }
+);
+
+store_test!(
+    a_lease_is_held_by_one_session_until_it_ends,
+    |store: Arc<dyn Store>| async move {
+        let a = store.lease_session().await.unwrap();
+        assert!(a.try_take("partition:o2-de").await.unwrap());
+        assert!(a.try_take("partition:o2-de").await.unwrap(), "held already");
+        a.check().await.unwrap();
+        if store.backend() == "postgres" {
+            let b = store.lease_session().await.unwrap();
+            assert!(!b.try_take("partition:o2-de").await.unwrap());
+            assert!(b.try_take("partition:telekom-de").await.unwrap());
+            drop(a);
+            // The lock goes with the session's connection, which closes in the background.
+            let mut taken = false;
+            for _ in 0..100 {
+                if b.try_take("partition:o2-de").await.unwrap() {
+                    taken = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(taken, "the lease was not released with its session");
+        }
     }
 );

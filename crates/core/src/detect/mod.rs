@@ -448,6 +448,28 @@ pub struct Episode {
     pub baseline_rate: f64,
 }
 
+/// Episodes detected in one minute, at most (more would share ids; none has come near).
+pub const EPISODES_PER_MINUTE: u64 = 1000;
+
+impl Episode {
+    /// An episode's id: the minute it was detected and its place among the episodes detected
+    /// in that minute. It depends on nothing before that minute, so detectors that warmed up
+    /// over different stretches of the same reports (a restarted server, the nodes of a
+    /// cluster) give the same outage the same id.
+    pub fn id_of(detected_at: Timestamp, ordinal: u64) -> u64 {
+        detected_at.0.div_euclid(60).max(0) as u64 * EPISODES_PER_MINUTE
+            + ordinal.min(EPISODES_PER_MINUTE - 1)
+    }
+
+    /// The minute an id says its episode was detected, and its ordinal in that minute.
+    pub fn id_parts(id: u64) -> (Timestamp, u64) {
+        (
+            Timestamp((id / EPISODES_PER_MINUTE) as i64 * 60),
+            id % EPISODES_PER_MINUTE,
+        )
+    }
+}
+
 /// A series of a provider (service, region, problem; `None` = all) and its current score.
 pub type SeriesScore = (Option<ServiceId>, Option<RegionId>, Option<Problem>, f64);
 
@@ -1240,7 +1262,14 @@ impl Detector {
                     if let Some(s) = key.service {
                         attached[s] = true;
                     }
-                    let id = self.episodes.len() as u64 + 1;
+                    let detected = (m + 1) * 60;
+                    let same_minute = self
+                        .episodes
+                        .iter()
+                        .rev()
+                        .take_while(|e| e.detected_at.0 == detected)
+                        .count() as u64;
+                    let id = Episode::id_of(Timestamp(detected), same_minute);
                     self.episodes.push(Episode {
                         id,
                         provider: b.id.clone(),
@@ -1249,7 +1278,7 @@ impl Detector {
                         technologies: Vec::new(),
                         problems: Vec::new(),
                         start: onset,
-                        detected_at: Timestamp((m + 1) * 60),
+                        detected_at: Timestamp(detected),
                         end: None,
                         peak_score: 0.0,
                         peak_rate: 0.0,

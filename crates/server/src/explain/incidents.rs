@@ -191,7 +191,7 @@ pub struct IncidentIn {
     #[schema(value_type = Option<crate::openapi::Time>)]
     expected_end: Option<Timestamp>,
     maintenance: Option<WindowIn>,
-    /// A detected outage (`ep-N`) this declaration is for: its services, regions and onset
+    /// A detected outage (`ep-YYYYMMDD-HHMM`) this declaration is for: its services, regions and onset
     /// are the defaults, and the two become one outage.
     confirms: Option<String>,
 }
@@ -272,7 +272,7 @@ async fn find(st: &AppState, id: &str) -> Result<StoredIncident, Problem> {
         })
         .ok_or_else(|| {
             Problem::not_found(format!(
-                "no declared incident {:?}; a detected outage (ep-N) is declared with POST /api/v1/incidents and \"confirms\"",
+                "no declared incident {:?}; a detected outage (ep-YYYYMMDD-HHMM) is declared with POST /api/v1/incidents and \"confirms\"",
                 echo(id)
             ))
         })

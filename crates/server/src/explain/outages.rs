@@ -233,7 +233,7 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
 fn no_outage(id: &str) -> Problem {
     Problem::not_found(format!(
         "no outage or incident {:?}; see /api/v1/outages for the ids (declared incidents keep \
-         their own ids, detected outages are ep-N)",
+         their own ids, detected outages are ep-YYYYMMDD-HHMM)",
         echo(id)
     ))
 }
@@ -463,7 +463,7 @@ pub async fn incidents(
     get,
     path = "/api/v1/outages/{id}",
     tag = "read",
-    params(("id" = String, Path, description = "Outage id (`ep-N` for a detected one) or alias", example = "net-1")),
+    params(("id" = String, Path, description = "Outage id (`ep-YYYYMMDD-HHMM` for a detected one) or alias", example = "net-1")),
     responses(
         (status = 200, description = "The outage", body = OutageOut),
         (status = 404, description = "`not-found`: no outage or incident with this id", body = Problem, content_type = "application/problem+json"),
@@ -484,7 +484,7 @@ pub async fn one(
     get,
     path = "/api/v1/incidents/{id}",
     tag = "read",
-    params(("id" = String, Path, description = "Incident id, or the id (`ep-N`) or alias of any outage", example = "net-1")),
+    params(("id" = String, Path, description = "Incident id, or the id (`ep-YYYYMMDD-HHMM`) or alias of any outage", example = "net-1")),
     responses(
         (status = 200, description = "The outage", body = OutageOut),
         (status = 404, description = "`not-found`: no outage or incident with this id", body = Problem, content_type = "application/problem+json"),
