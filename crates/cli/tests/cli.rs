@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 use radar_store::sqlite::SqliteStore;
 use radar_store::Store;
 
+#[path = "cli/cluster.rs"]
+mod cluster;
+
 fn radar() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_radar"));
     c.env("RADAR_LOG", "warn");

@@ -44,6 +44,12 @@ struct Gate {
 
 pub struct Detection {
     detector: Mutex<Detector>,
+    /// The reorder window in seconds ([`REORDER_SECS`] unless configured).
+    reorder_secs: i64,
+    /// Declarations taken in (incident, time, open), so that one seen twice (from the
+    /// operator API and again from the store) is taken once.
+    declared: Mutex<std::collections::HashSet<(String, i64, bool)>>,
+    follows_store: std::sync::atomic::AtomicBool,
     /// Taken by the committer from deciding which reports count until they are held (across
     /// the store write), and by the tick to close minutes: a report decided "counted" is always
     /// held before its minute closes.
@@ -86,7 +92,19 @@ fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Detection {
     pub fn new(topology: &Topology, config: DetectorConfig) -> Detection {
+        Detection::with_reorder(topology, config, REORDER_SECS)
+    }
+
+    /// [`Detection::new`] with a reorder window of `reorder_secs` seconds.
+    pub fn with_reorder(
+        topology: &Topology,
+        config: DetectorConfig,
+        reorder_secs: i64,
+    ) -> Detection {
         Detection {
+            reorder_secs,
+            declared: Mutex::default(),
+            follows_store: Default::default(),
             detector: Mutex::new(Detector::new(topology, config)),
             gate: Mutex::new(Gate {
                 open: i64::MIN,
@@ -98,7 +116,41 @@ impl Detection {
     /// Takes in a declaration; the detector applies it when its minute closes
     /// ([`Detector::declare_at`]), as in replay.
     pub fn declare(&self, x: Declared) {
-        self.lock().declare_at(x);
+        if self
+            .follows_store
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            // A node of a cluster takes declarations from the store only
+            // ([`Detection::declare_stored`]), as every other node does.
+            return;
+        }
+        self.declare_stored(x);
+    }
+
+    /// Takes in a declaration read from a stored incident's timeline; one already taken in is
+    /// not taken again.
+    pub fn declare_stored(&self, x: Declared) {
+        if relock(&self.declared).insert((x.id.clone(), x.time.0, x.open)) {
+            self.lock().declare_at(x);
+        }
+    }
+
+    /// From now on, minutes close only by [`Detection::follow`] and declarations come only from
+    /// the store (a node of a cluster).
+    pub fn follow_store(&self) {
+        self.follows_store
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The reorder window in seconds.
+    pub fn reorder_secs(&self) -> i64 {
+        self.reorder_secs
+    }
+
+    /// The first minute that `now` leaves open: minutes before it have ended at least the
+    /// reorder window ago.
+    pub fn closing_target(&self, now: Timestamp) -> i64 {
+        (now.0 - self.reorder_secs).div_euclid(60)
     }
 
     /// Starts admitting a batch (see [`Admission`]).
@@ -115,7 +167,7 @@ impl Detection {
     /// Closes every minute that ended at least [`REORDER_SECS`] before `now`, feeding each the
     /// reports held for it first.
     pub fn tick(&self, now: Timestamp) {
-        let target = (now.0 - REORDER_SECS).div_euclid(60);
+        let target = self.closing_target(now);
         let mut gate = relock(&self.gate);
         let later = gate.held.split_off(&target);
         let due = std::mem::replace(&mut gate.held, later);
@@ -166,7 +218,7 @@ impl Detection {
         for x in declared {
             self.declare(x);
         }
-        let target = (now.0 - REORDER_SECS).div_euclid(60);
+        let target = self.closing_target(now);
         let mut after = None;
         let mut n = 0u64;
         loop {
@@ -192,6 +244,50 @@ impl Detection {
         let mut d = self.lock();
         d.advance_to(Timestamp(target * 60));
         gate.open = d.open_minute().unwrap_or(target);
+        Ok(n)
+    }
+
+    /// Scale-out: closes every minute before `until` (a minute number) from the store alone,
+    /// feeding each the reports stored as counted for it. Every node of a cluster does this up
+    /// to the minutes the partitions' owners have closed ([`radar_store::Store::close_minutes`]),
+    /// so every node's detector sees the same reports in the same minutes and shows the same
+    /// outages. `since` bounds the first call (the warm-up). Returns the reports fed.
+    pub async fn follow(
+        &self,
+        store: &dyn Store,
+        since: Timestamp,
+        until: i64,
+    ) -> Result<u64, radar_store::StoreError> {
+        let from = {
+            let d = self.lock();
+            match d.open_minute() {
+                Some(m) => Timestamp(m * 60),
+                None => since,
+            }
+        };
+        let until_t = Timestamp(until.saturating_mul(60));
+        if from >= until_t {
+            return Ok(0);
+        }
+        let mut after = None;
+        let mut n = 0u64;
+        loop {
+            let page = store.warmup_page(from, until_t, after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.1.time, last.0));
+            let mut d = self.lock();
+            for (_, r) in page {
+                d.advance_to(Timestamp(r.time.minute() * 60));
+                d.observe(&r);
+                n += 1;
+            }
+        }
+        let changes = self.lock().advance_to(until_t).len();
+        if changes > 0 {
+            tracing::info!(changes, "outage episodes changed");
+        }
+        let mut gate = relock(&self.gate);
+        gate.open = gate.open.max(until);
         Ok(n)
     }
 }

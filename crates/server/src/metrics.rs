@@ -38,6 +38,10 @@ pub struct Metrics {
     /// Anonymous reports refused by the per-network rate limit, and the requests that held them.
     pub limited_reports: Counter,
     pub limited_requests: Counter,
+    /// Scale-out: reports this node took from the bus and stored, and the partitions whose
+    /// minutes it closes.
+    pub bus_stored: Counter,
+    pub partitions_owned: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl Default for Metrics {
@@ -53,6 +57,18 @@ impl Default for Metrics {
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         let limited_reports = Counter::default();
         let limited_requests = Counter::default();
+        let bus_stored = Counter::default();
+        let partitions_owned = prometheus_client::metrics::gauge::Gauge::default();
+        registry.register(
+            "bus_reports_stored",
+            "Reports this node took from the bus and stored (scale-out)",
+            bus_stored.clone(),
+        );
+        registry.register(
+            "partitions_owned",
+            "Provider partitions whose minutes this node closes (scale-out)",
+            partitions_owned.clone(),
+        );
         registry.register(
             "abuse_rate_limited_reports",
             "Anonymous reports refused by the per-network rate limit (429)",
@@ -103,6 +119,8 @@ impl Default for Metrics {
             commit_seconds,
             limited_reports,
             limited_requests,
+            bus_stored,
+            partitions_owned,
         }
     }
 }

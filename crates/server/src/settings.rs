@@ -37,6 +37,22 @@ pub struct Settings {
     pub data: PathBuf,
     /// `postgres://…` to use PostgreSQL instead of the embedded store.
     pub database_url: Option<DatabaseUrl>,
+    /// `nats://…`: run as one node of several, reports going through this NATS JetStream
+    /// server's stream (see `crate::cluster`); needs `database_url`, the store the nodes share.
+    pub bus: Option<BusUrl>,
+    /// The JetStream stream of reports (letters, digits, `-`, `_`); nodes of one cluster name
+    /// the same stream.
+    #[serde(deserialize_with = "parse::stream_name")]
+    pub bus_stream: String,
+    /// Copies the stream keeps (1 to 5): 3 on a NATS cluster of three, so that an acknowledged
+    /// report survives the loss of a NATS server.
+    #[serde(deserialize_with = "parse::replicas")]
+    pub bus_replicas: usize,
+    /// Seconds a minute stays open for reports after it ends (the reorder window, 1 to 600):
+    /// reports dated in a minute that closed longer ago are stored but not counted. Every
+    /// alarm comes this much later; see `crate::detection::REORDER_SECS`, the default.
+    #[serde(deserialize_with = "parse::reorder")]
+    pub reorder_secs: i64,
     /// Topology file; the shipped German topology when absent.
     #[serde(deserialize_with = "parse::some_path")]
     pub topology: Option<PathBuf>,
@@ -58,6 +74,11 @@ pub struct Settings {
     /// without it.
     #[serde(deserialize_with = "parse::token")]
     pub operator_token: Option<Secret>,
+    /// The reporter-key secret as 64 hexadecimal digits (`openssl rand -hex 32`), instead of
+    /// the `reporter-secret` file in the data directory. Required with `bus`: every node of a
+    /// cluster must derive the same reporter keys, and nodes that do not agree refuse to start.
+    #[serde(deserialize_with = "parse::reporter_secret")]
+    pub reporter_secret: Option<Secret>,
     /// Bearer token for `/metrics` (at least 16 characters); without it, `/metrics` answers
     /// loopback clients only.
     #[serde(deserialize_with = "parse::token")]
@@ -82,6 +103,10 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".parse().expect("valid default address"),
             data: PathBuf::from("./radar-data"),
             database_url: None,
+            bus: None,
+            bus_stream: "RADAR_REPORTS".into(),
+            bus_replicas: 1,
+            reorder_secs: crate::detection::REORDER_SECS,
             topology: None,
             max_body_bytes: 1 << 20,
             trust_forwarded_for: false,
@@ -89,6 +114,7 @@ impl Default for Settings {
             reports_per_minute: 10,
             report_burst: 20,
             operator_token: None,
+            reporter_secret: None,
             metrics_token: None,
             warmup_days: 8,
             header_timeout_secs: 10,
@@ -236,6 +262,18 @@ impl Settings {
                     e.value, e.allowed
                 ));
             }
+        }
+        if settings.bus.is_some() && settings.reporter_secret.is_none() {
+            errors.push(
+                "bus: the nodes of a cluster must derive the same reporter keys; set reporter_secret (64 hex digits, e.g. from `openssl rand -hex 32`) to the same value on every node"
+                    .into(),
+            );
+        }
+        if settings.bus.is_some() && settings.database_url.is_none() {
+            errors.push(
+                "bus: the nodes of a cluster share one store; set database_url (postgres://…) as well, or leave bus unset for a single node"
+                    .into(),
+            );
         }
         if errors.is_empty() {
             Ok(settings)
@@ -597,6 +635,58 @@ impl<'de> Deserialize<'de> for DatabaseUrl {
     }
 }
 
+/// A NATS server URL (`nats://`, `tls://`, `ws://`, `wss://`); its user information (which may
+/// hold a password or token) prints as `[redacted]`.
+#[derive(Clone)]
+pub struct BusUrl(Secret);
+
+impl BusUrl {
+    pub fn parse(url: &str) -> Result<BusUrl, String> {
+        let ok = ["nats://", "tls://", "ws://", "wss://"]
+            .iter()
+            .any(|s| url.starts_with(s));
+        let bus = BusUrl(Secret::from(url));
+        if ok {
+            Ok(bus)
+        } else {
+            Err(format!(
+                "{bus} is not a NATS URL; write nats://host:4222 (leave it unset for a single node)"
+            ))
+        }
+    }
+
+    /// The URL with its credentials, for connecting only.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl fmt::Display for BusUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.expose();
+        match (url.split_once("://"), url.rfind('@')) {
+            (Some((scheme, rest)), Some(_)) => {
+                let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+                write!(f, "{scheme}://[redacted]@{host}")
+            }
+            _ => f.write_str(url),
+        }
+    }
+}
+
+impl fmt::Debug for BusUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BusUrl({self})")
+    }
+}
+
+impl<'de> Deserialize<'de> for BusUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BusUrl, D::Error> {
+        let url = Secret::deserialize(d)?;
+        BusUrl::parse(url.expose()).map_err(de::Error::custom)
+    }
+}
+
 /// Field parsers with messages that say how to fix the value.
 mod parse {
     use super::*;
@@ -654,6 +744,52 @@ mod parse {
             )));
         }
         Ok(n)
+    }
+
+    pub fn stream_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let s = d.deserialize_any(Text)?;
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(s)
+        } else {
+            Err(de::Error::custom(format!(
+                "{s:?} is not a stream name; use 1 to 64 letters, digits, - and _"
+            )))
+        }
+    }
+
+    pub fn replicas<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        let n = u64::deserialize(d)?;
+        if !(1..=5).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 5 copies (3 on a NATS cluster of three)"
+            )));
+        }
+        Ok(n as usize)
+    }
+
+    pub fn reorder<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let n = u64::deserialize(d)?;
+        if !(1..=600).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 600 seconds"
+            )));
+        }
+        Ok(n as i64)
+    }
+
+    pub fn reporter_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+        let secret = Secret::deserialize(d)?;
+        let s = secret.expose();
+        if s.len() != 64 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(de::Error::custom(
+                "not 64 hexadecimal digits; create one with `openssl rand -hex 32`",
+            ));
+        }
+        Ok(Some(secret))
     }
 
     pub fn token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {

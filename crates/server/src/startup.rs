@@ -31,7 +31,13 @@ use crate::store_health::{StoreHealth, Tracked};
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    committer: crate::intake::committer::CommitterHandle,
+    /// A single node's group committer, or a cluster node's bus.
+    writes: Writes,
+}
+
+enum Writes {
+    Local(crate::intake::committer::CommitterHandle),
+    Bus(Box<crate::cluster::Bus>),
 }
 
 /// Loads the topology a setting names, or the shipped German one.
@@ -64,12 +70,6 @@ impl Application {
         store: Arc<dyn Store>,
         clock: Clock,
     ) -> anyhow::Result<Application> {
-        let secret = ReporterSecret::load_or_create(&settings.data).with_context(|| {
-            format!(
-                "cannot load the reporter secret in {}",
-                settings.data.display()
-            )
-        })?;
         let store_health = Arc::new(StoreHealth::new(store.read_only()));
         if store.read_only() {
             tracing::warn!(
@@ -79,9 +79,27 @@ impl Application {
         }
         let store: Arc<dyn Store> = Arc::new(Tracked::new(store, store_health.clone()));
         let metrics = Arc::new(Metrics::default());
-        let detection = Arc::new(Detection::new(&topology, settings.detector_config()));
+        let detection = Arc::new(Detection::with_reorder(
+            &topology,
+            settings.detector_config(),
+            settings.reorder_secs,
+        ));
         let now = clock.now();
         let started = Instant::now();
+        let since = Timestamp(now.0 - settings.warmup_days as i64 * 86_400);
+        if settings.bus.is_some() {
+            return Self::build_node(
+                settings,
+                topology,
+                store,
+                store_health,
+                metrics,
+                detection,
+                clock,
+                since,
+            )
+            .await;
+        }
         let declared = store
             .incidents()
             .await
@@ -90,12 +108,7 @@ impl Application {
             .flat_map(|s| crate::explain::incidents::declarations_of(&s.incident, &topology))
             .collect();
         let warmed = detection
-            .warm_up(
-                &*store,
-                Timestamp(now.0 - settings.warmup_days as i64 * 86_400),
-                now,
-                declared,
-            )
+            .warm_up(&*store, since, now, declared)
             .await
             .context("cannot read stored reports to warm up detection")?;
         tracing::info!(
@@ -106,6 +119,107 @@ impl Application {
         let (committer, committer_task) =
             GroupCommitter::start(store.clone(), metrics.clone(), detection.clone())
                 .context("cannot start the committer thread")?;
+        Self::finish(
+            settings,
+            topology,
+            store,
+            store_health,
+            Arc::new(committer),
+            detection,
+            metrics,
+            clock,
+            Writes::Local(committer_task),
+        )
+        .await
+    }
+
+    /// A node of a cluster (setting `bus`): reports go through the bus, detection follows the
+    /// shared store (see [`crate::cluster`]).
+    #[allow(clippy::too_many_arguments)]
+    async fn build_node(
+        settings: Settings,
+        topology: Topology,
+        store: Arc<dyn Store>,
+        store_health: Arc<StoreHealth>,
+        metrics: Arc<Metrics>,
+        detection: Arc<Detection>,
+        clock: Clock,
+        since: Timestamp,
+    ) -> anyhow::Result<Application> {
+        let started = Instant::now();
+        let bus = crate::cluster::Bus::connect(&settings).await?;
+        detection.follow_store();
+        let topology = Arc::new(topology);
+        let node = crate::cluster::Node {
+            store: store.clone(),
+            detection: detection.clone(),
+            topology: topology.clone(),
+            metrics: metrics.clone(),
+            clock: clock.clone(),
+            since,
+        };
+        let providers: Vec<_> = topology.providers.iter().map(|p| p.id.clone()).collect();
+        let warmed = crate::cluster::follow(&node, &providers)
+            .await
+            .context("cannot read stored reports to warm up detection")?;
+        tracing::info!(
+            reports = warmed,
+            seconds = started.elapsed().as_secs_f64(),
+            "detection warmed up from the shared store"
+        );
+        let intake = crate::cluster::BusIntake::new(
+            bus.clone(),
+            detection.clone(),
+            clock.clone(),
+            metrics.clone(),
+        );
+        Self::finish(
+            settings,
+            Arc::unwrap_or_clone(topology),
+            store,
+            store_health,
+            Arc::new(intake),
+            detection,
+            metrics,
+            clock,
+            Writes::Bus(Box::new(bus)),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        settings: Settings,
+        topology: Topology,
+        store: Arc<dyn Store>,
+        store_health: Arc<StoreHealth>,
+        intake: Arc<dyn crate::intake::Intake>,
+        detection: Arc<Detection>,
+        metrics: Arc<Metrics>,
+        clock: Clock,
+        writes: Writes,
+    ) -> anyhow::Result<Application> {
+        let secret = match &settings.reporter_secret {
+            Some(hex) => ReporterSecret::from_hex(hex.expose())
+                .context("reporter_secret is not 64 hexadecimal digits")?,
+            None => ReporterSecret::load_or_create(&settings.data).with_context(|| {
+                format!(
+                    "cannot load the reporter secret in {}",
+                    settings.data.display()
+                )
+            })?,
+        };
+        if matches!(writes, Writes::Bus(_)) {
+            let mine = secret.fingerprint();
+            let agreed = store
+                .agree("reporter-secret-fingerprint", &mine)
+                .await
+                .context("cannot compare the reporter secret with the cluster's")?;
+            anyhow::ensure!(
+                agreed == mine,
+                "this node's reporter_secret differs from the one the cluster's other nodes use: reporters would be counted once per node; set the same reporter_secret on every node"
+            );
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -120,7 +234,7 @@ impl Application {
             postcodes: Arc::new(germany::postcodes()),
             store,
             store_health,
-            intake: Arc::new(committer),
+            intake,
             detection,
             secret,
             metrics,
@@ -131,7 +245,7 @@ impl Application {
         Ok(Application {
             listener,
             state,
-            committer: committer_task,
+            writes,
         })
     }
 
@@ -154,8 +268,28 @@ impl Application {
         let Application {
             listener,
             state,
-            committer,
+            writes,
         } = self;
+        let cluster = match &writes {
+            Writes::Local(_) => None,
+            Writes::Bus(bus) => Some(
+                crate::cluster::start(
+                    bus,
+                    crate::cluster::Node {
+                        store: state.store.clone(),
+                        detection: state.detection.clone(),
+                        topology: state.topology.clone(),
+                        metrics: state.metrics.clone(),
+                        clock: state.clock.clone(),
+                        since: Timestamp(
+                            state.clock.now().0 - state.settings.warmup_days as i64 * 86_400,
+                        ),
+                    },
+                )
+                .await?,
+            ),
+        };
+        let local = cluster.is_none();
         let ticker_state = state.clone();
         let ticker = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(1));
@@ -166,6 +300,9 @@ impl Application {
                 ticks += 1;
                 if ticks.is_multiple_of(60) {
                     ticker_state.limiter.prune();
+                }
+                if !local {
+                    continue; // a cluster node's minutes close in `cluster`
                 }
                 let now = ticker_state.clock.now();
                 // Closing minutes may wait for a commit in flight: off the async workers.
@@ -178,7 +315,16 @@ impl Application {
         serve(listener, app, header_timeout, shutdown).await?;
         tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
-        committer.drain().await.context("committer failed")?;
+        match writes {
+            Writes::Local(committer) => committer.drain().await.context("committer failed")?,
+            // Every acknowledged report is in the stream; what this node pulled and did not
+            // store goes to another node.
+            Writes::Bus(_) => {
+                if let Some(c) = cluster {
+                    c.stop().await;
+                }
+            }
+        }
         tracing::info!("stopped; all pending writes flushed");
         Ok(())
     }

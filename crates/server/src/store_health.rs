@@ -155,6 +155,10 @@ impl Store for Tracked {
         self.inner.closed_minutes().await
     }
 
+    async fn agree(&self, name: &str, value: &str) -> Result<String, StoreError> {
+        self.record(self.inner.agree(name, value).await)
+    }
+
     async fn lease_session(&self) -> Result<Box<dyn radar_store::LeaseSession>, StoreError> {
         self.inner.lease_session().await
     }

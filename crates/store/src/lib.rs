@@ -264,6 +264,11 @@ pub trait Store: Send + Sync + 'static {
     /// The closed mark of every partition that has one.
     async fn closed_minutes(&self) -> Result<Vec<(ProviderId, i64)>, StoreError>;
 
+    /// Stores `value` under `name` unless a value is stored there already; returns the stored
+    /// value. The nodes of a cluster agree on facts this way (the first one wins), e.g. that
+    /// they derive the same reporter keys.
+    async fn agree(&self, name: &str, value: &str) -> Result<String, StoreError>;
+
     /// A session that can hold leases (a node's claim on partitions). PostgreSQL: advisory
     /// locks on a connection of the session's own, released when the session is dropped or its
     /// connection breaks, so a node that dies loses its leases at once. The embedded store,

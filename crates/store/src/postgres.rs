@@ -99,6 +99,11 @@ CREATE TABLE partitions (
     provider TEXT PRIMARY KEY,
     closed   BIGINT NOT NULL
 );
+-- Facts the nodes of a cluster agree on; the first node to store one wins.
+CREATE TABLE cluster_facts (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#,
 ];
 
@@ -518,6 +523,20 @@ impl Store for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    async fn agree(&self, name: &str, value: &str) -> Result<String, StoreError> {
+        let client = self.writer.lock().await;
+        client
+            .execute(
+                "INSERT INTO cluster_facts (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&name, &value],
+            )
+            .await?;
+        let row = client
+            .query_one("SELECT value FROM cluster_facts WHERE name = $1", &[&name])
+            .await?;
+        Ok(row.get(0))
     }
 
     async fn lease_session(&self) -> Result<Box<dyn crate::LeaseSession>, StoreError> {

@@ -105,6 +105,11 @@ CREATE TABLE partitions (
     provider TEXT PRIMARY KEY,
     closed   BIGINT NOT NULL
 );
+-- Facts the nodes of a cluster agree on; the first node to store one wins.
+CREATE TABLE cluster_facts (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#,
 ];
 
@@ -589,6 +594,22 @@ impl Store for SqliteStore {
                 ))
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn agree(&self, name: &str, value: &str) -> Result<String, StoreError> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        Self::with(&self.writer, move |conn| {
+            conn.execute(
+                "INSERT INTO cluster_facts (name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![name, value],
+            )?;
+            Ok(conn.query_row(
+                "SELECT value FROM cluster_facts WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )?)
         })
         .await
     }

@@ -624,3 +624,12 @@ store_test!(
         }
     }
 );
+
+store_test!(
+    the_first_value_agreed_on_wins,
+    |store: Arc<dyn Store>| async move {
+        assert_eq!(store.agree("fingerprint", "aaa").await.unwrap(), "aaa");
+        assert_eq!(store.agree("fingerprint", "bbb").await.unwrap(), "aaa");
+        assert_eq!(store.agree("other", "bbb").await.unwrap(), "bbb");
+    }
+);

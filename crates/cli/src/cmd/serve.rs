@@ -29,6 +29,11 @@ pub struct Args {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// NATS JetStream server (nats://host:4222): run as one node of a cluster, with reports
+    /// going through the bus; needs --database-url (setting `bus`)
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
     /// Topology file (TOML); without it the shipped German topology is used (setting
     /// `topology`)
     #[arg(long)]

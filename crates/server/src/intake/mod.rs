@@ -37,6 +37,10 @@ pub enum IntakeError {
     /// The store cannot write at all (full, read-only); nothing was stored.
     #[error("the store cannot write ({kind}): {msg}", kind = .0.as_str(), msg = .1)]
     Unwritable(radar_store::Unwritable, String),
+    /// The bus did not take the reports (unreachable, or it did not acknowledge in time);
+    /// nothing is acknowledged and the client retries.
+    #[error("the ingest bus did not take the reports: {0}")]
+    Bus(String),
     #[error("the server is shutting down")]
     ShuttingDown,
 }

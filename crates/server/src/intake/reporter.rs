@@ -23,6 +23,24 @@ impl ReporterSecret {
         ReporterSecret::from_master(master)
     }
 
+    /// The secret given as 64 hexadecimal digits (setting `reporter_secret`).
+    pub fn from_hex(hex: &str) -> Option<ReporterSecret> {
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let mut master = [0u8; 32];
+        for (i, b) in master.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(ReporterSecret::from_master(master))
+    }
+
+    /// A value that tells secrets apart without revealing them: the nodes of a cluster
+    /// compare theirs through the store.
+    pub fn fingerprint(&self) -> String {
+        ReporterKey::derive(&self.master, b"reporter-secret-fingerprint").to_hex()
+    }
+
     fn from_master(master: [u8; 32]) -> ReporterSecret {
         ReporterSecret {
             master,

@@ -328,3 +328,59 @@ fn a_default_made_invalid_by_another_value_is_named() {
         ["detector.cusum_cap (default): 60 is out of range; allowed: a finite number ≥ alarm_llr (100)"]
     );
 }
+
+#[test]
+fn a_cluster_node_needs_the_shared_store_and_the_shared_reporter_secret() {
+    let all = errors(None, &[("RADAR_BUS", "nats://127.0.0.1:4222")]);
+    assert!(all.iter().any(|e| e.contains("database_url")), "{all:#?}");
+    assert!(
+        all.iter().any(|e| e.contains("reporter_secret")),
+        "{all:#?}"
+    );
+    let secret = "ab".repeat(32);
+    let s = load(
+        None,
+        &[
+            ("RADAR_BUS", "nats://radar:hunter2hunter2@bus:4222"),
+            ("RADAR_DATABASE_URL", "postgres://radar@db/radar"),
+            ("RADAR_REPORTER_SECRET", &secret),
+            ("RADAR_BUS_REPLICAS", "3"),
+            ("RADAR_REORDER_SECS", "20"),
+        ],
+        Flags::default(),
+    )
+    .unwrap();
+    assert_eq!((s.bus_replicas, s.reorder_secs), (3, 20));
+    assert_eq!(s.bus_stream, "RADAR_REPORTS");
+    let shown = format!("{s:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains(&secret),
+        "{shown}"
+    );
+    assert_eq!(
+        s.bus.as_ref().unwrap().to_string(),
+        "nats://[redacted]@bus:4222"
+    );
+    let all = errors(
+        None,
+        &[
+            ("RADAR_BUS", "http://bus:4222"),
+            ("RADAR_BUS_STREAM", "no spaces"),
+            ("RADAR_BUS_REPLICAS", "7"),
+            ("RADAR_REORDER_SECS", "0"),
+            ("RADAR_REPORTER_SECRET", "not-hex"),
+        ],
+    );
+    for (key, says) in [
+        ("RADAR_BUS", "not a NATS URL"),
+        ("RADAR_BUS_STREAM", "not a stream name"),
+        ("RADAR_BUS_REPLICAS", "1 to 5"),
+        ("RADAR_REORDER_SECS", "1 to 600"),
+        ("RADAR_REPORTER_SECRET", "64 hexadecimal"),
+    ] {
+        assert!(
+            all.iter().any(|e| e.starts_with(key) && e.contains(says)),
+            "{key}: {all:#?}"
+        );
+    }
+}
