@@ -219,6 +219,8 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
         incidents: &s.incidents,
         components: &s.components,
         failed_probes: &failed,
+        // Operator signals reach the server's view only through replay for now.
+        signal_anomalies: &[],
         now,
     });
     let lv = Arc::new(LiveView {
