@@ -4,7 +4,8 @@
 //!
 //! # The watcher
 //! One series per (provider, signal, region). Samples need not be evenly spaced: they are
-//! gathered into bins of [`SignalConfig::step_secs`]; a bin's value is the mean of its samples,
+//! gathered into bins of [`SignalConfig::step_secs`]; a bin's value is the mean of its samples
+//! (one per time: a sample sent again for the same series and time counts once, the first),
 //! and a bin without samples carries the last sample forward for at most
 //! [`SignalConfig::hold_secs`] (a measurement stands for the level until the next one); after
 //! a longer silence the series is simply not fed until samples come again. Only
@@ -268,8 +269,8 @@ impl Default for SignalConfig {
 #[derive(Clone, Debug)]
 struct Series {
     det: AnomalyDetector,
-    /// Samples of bins not closed yet: bin start → (sum, count).
-    pending: BTreeMap<i64, (f64, u32)>,
+    /// Samples of bins not closed yet: bin start → time → value.
+    pending: BTreeMap<i64, BTreeMap<i64, f64>>,
     /// Start of the next bin to close; None before the first sample.
     next: Option<i64>,
     /// Time and value of the latest sample of a closed bin.
@@ -367,9 +368,12 @@ impl SignalWatcher {
         if series.next.is_none() {
             series.next = Some(bin);
         }
-        let e = series.pending.entry(bin).or_insert((0.0, 0));
-        e.0 += s.value;
-        e.1 += 1;
+        series
+            .pending
+            .entry(bin)
+            .or_default()
+            .entry(s.time.0)
+            .or_insert(s.value);
         Ok(())
     }
 
@@ -383,8 +387,8 @@ impl SignalWatcher {
             let series = self.series.get_mut(&key).expect("known series");
             while let Some(b) = series.next.filter(|b| b + step <= now.0) {
                 let value = match series.pending.remove(&b) {
-                    Some((sum, n)) => {
-                        let v = sum / f64::from(n);
+                    Some(values) => {
+                        let v = values.values().sum::<f64>() / values.len() as f64;
                         series.last = Some((b, v));
                         Some(v)
                     }
@@ -724,6 +728,19 @@ component = "hotline"
             "{a:#?}"
         );
         assert!(last.typical > 600.0, "{last:?}");
+    }
+
+    #[test]
+    fn a_sample_sent_twice_counts_once() {
+        let (w, fed) = run(3600.0, 30 * 3600, 33 * 3600, 40 * 3600);
+        let mut again = SignalWatcher::new(&topo(), SignalConfig::default());
+        for (t, v) in &fed {
+            again.observe(&sample(*t, *v)).unwrap();
+            again.observe(&sample(*t, *v * 10.0)).unwrap();
+            again.advance_to(Timestamp(*t));
+        }
+        again.advance_to(Timestamp(40 * 3600));
+        assert_eq!(w.anomalies(), again.anomalies());
     }
 
     #[test]
