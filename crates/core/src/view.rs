@@ -2,7 +2,8 @@
 //! and read by every harness — the server's API and pages, `radar replay` (and so `radar eval`).
 //!
 //! Inputs ([`Inputs`]): the detector's episodes, the operator's declared incidents, component
-//! statuses, failed probes and the present time. Output ([`ProductView`]): one [`Outage`] per
+//! statuses, failed probes, anomalies of operator signals ([`crate::signal`]) and the present
+//! time. Output ([`ProductView`]): one [`Outage`] per
 //! outage and a headline per provider and service ([`ProviderStatus`]).
 //!
 //! # One outage, one object
@@ -34,6 +35,13 @@
 //! episodes', else where probes of its components failed while it was open, else all regions
 //! of the provider's country. An outage of customer service alone is national: one hotline
 //! serves the whole country, and a region without complaints only had fewer callers.
+//!
+//! # Operator signals
+//! A signal anomaly never makes an outage. It bears on an outage when it measures a component
+//! the outage's services need and overlaps it in time
+//! ([`IncidentView::attach_signal_anomalies`]): it is then evidence for that component as the
+//! root (see [`crate::correlate`]) and named in the outage's summary; a regional anomaly also
+//! adds its region to a regional episode, as a failed probe does.
 //!
 //! # Headline
 //! A service is affected while an open outage names it (national: major outage, regional:

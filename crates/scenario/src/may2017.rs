@@ -932,7 +932,7 @@ impl May2017 {
 
 const README_HEAD: &str = r#"# O2 Germany, 12–24 May 2017: WannaCry CRM shutdown and an unrelated LTE outage
 
-A scenario package (topology, crowd reports, operator events, truth) that retells one bad fortnight at the German
+A scenario package (topology, crowd reports, operator events, an operator signal, truth) that retells one bad fortnight at the German
 operator O2 as crowd reports, operator events and probe results. All times are UTC; Germany
 was on CEST (UTC+2).
 
@@ -986,6 +986,14 @@ was on CEST (UTC+2).
   kept small. Hotline reports caused by the outage (8 % of the outage rate eight minutes
   earlier, sources mostly `call-center` and `web`) belong to this cause, but `truth.json`
   lists only the network services for `lte-1`: `customer-service` is `crm-1`'s service.
+- **signals.csv:** O2's hotline waiting time (`hotline-wait`, seconds, declared under
+  `[[signals]]` in the shipped topology as a measurement of `hotline-telephony`), sampled every
+  three to seven minutes with ±15 % noise: usually one to two and a half minutes, following the
+  hotline's daily shape; from 12 May 16:00 over an hour at the busiest hours (the seed report's
+  callers who waited over an hour) until Sunday noon, then down over a day to about ten minutes
+  for the rest of the shutdown, draining after 24 May 09:00; on top of that up to 50 more
+  minutes during the LTE outage's call surge on 17 May. A signal is evidence, not truth:
+  `truth.json` does not mention it.
 - **Events:** the declared incidents `sec-1` and `net-1`, component status changes of
   `crm-dsl` and `ran-lte`, statements in German and English (with workarounds), and probe
   results of `ran-lte` and `ran-umts` in six Länder (hourly; every five minutes from an hour

@@ -3,7 +3,8 @@
 //!
 //! Reports are fed in time order. Before the first report of a new minute, every minute
 //! boundary up to it is passed to [`Detector::advance_to`] (also through gaps without data), and
-//! the events of `events.jsonl` are taken in up to the same boundary. Nothing is read ahead: a
+//! the events of `events.jsonl` and the samples of `signals.csv` (to the signal watcher, whose
+//! bins close at the same boundaries) are taken in up to the same boundary. Nothing is read ahead: a
 //! decision at virtual time t uses only reports and events with time ≤ t. The detections are
 //! the product's view at the end of the replay.
 //!
