@@ -15,7 +15,9 @@
 //! Each closed bin feeds the streaming anomaly detector of [`crate::anomaly`] (its own
 //! configuration for signals, [`signal_detector_config`]; the benchmark's default is not
 //! touched). The detector decides the *onset*: an anomaly opens on a bin whose score reaches
-//! [`SignalConfig::alert_score`] while the value is outside the series' typical band. The band
+//! [`SignalConfig::alert_score`] while the value is outside the series' typical band, on the
+//! side the signal declares as trouble (`worse = "higher"` or `"lower"`; either side when it
+//! declares none: a waiting time that falls back is good news, not evidence). The band
 //! decides the *duration*: the anomaly lasts while the value stays outside the band on the same
 //! side, and ends at the first of [`SignalConfig::calm_bins`] bins back inside. The band is a
 //! baseline per hour of the day (UTC; an exponentially forgetting mean,
@@ -39,7 +41,7 @@ use crate::anomaly::{AnomalyConfig, AnomalyDetector};
 use crate::correlate::Explanation;
 use crate::ids::{ProviderId, RegionId, SignalId};
 use crate::report::Timestamp;
-use crate::topology::{ComponentRef, Topology};
+use crate::topology::{ComponentRef, Topology, Worse};
 
 /// One measurement of an operator signal.
 #[derive(Clone, Debug, PartialEq)]
@@ -286,8 +288,8 @@ struct Series {
     outside_since: Option<(i64, bool)>,
 }
 
-/// A declared signal's name, unit and measured component.
-type SignalMeta = (String, Option<String>, Option<ComponentRef>);
+/// A declared signal's name, unit, measured component and which way is trouble.
+type SignalMeta = (String, Option<String>, Option<ComponentRef>, Option<Worse>);
 
 /// Watches every operator signal of a topology. Pure and deterministic: feed samples with
 /// [`SignalWatcher::observe`], close bins with [`SignalWatcher::advance_to`].
@@ -309,7 +311,7 @@ impl SignalWatcher {
             .map(|s| {
                 (
                     (s.provider.clone(), s.id.clone()),
-                    (s.name.clone(), s.unit.clone(), s.component.clone()),
+                    (s.name.clone(), s.unit.clone(), s.component.clone(), s.worse),
                 )
             })
             .collect();
@@ -382,8 +384,7 @@ impl SignalWatcher {
         let step = self.cfg.step_secs;
         let keys: Vec<SeriesKey> = self.series.keys().cloned().collect();
         for key in keys {
-            let (name, unit, component) =
-                self.meta[&(key.provider.clone(), key.signal.clone())].clone();
+            let meta = self.meta[&(key.provider.clone(), key.signal.clone())].clone();
             let series = self.series.get_mut(&key).expect("known series");
             while let Some(b) = series.next.filter(|b| b + step <= now.0) {
                 let value = match series.pending.remove(&b) {
@@ -399,9 +400,7 @@ impl SignalWatcher {
                 };
                 match value {
                     Some(x) => {
-                        if let Some(done) =
-                            step_bin(&self.cfg, series, &key, b, x, (&name, &unit, &component))
-                        {
+                        if let Some(done) = step_bin(&self.cfg, series, &key, b, x, &meta) {
                             if done
                                 .end
                                 .is_some_and(|e| e.0 - done.start.0 >= self.cfg.min_secs)
@@ -486,7 +485,7 @@ fn step_bin(
     key: &SeriesKey,
     bin: i64,
     x: f64,
-    meta: (&String, &Option<String>, &Option<ComponentRef>),
+    meta: &SignalMeta,
 ) -> Option<SignalAnomaly> {
     let score = s.det.update(bin, x);
     if s.rows == 0 {
@@ -535,10 +534,15 @@ fn step_bin(
             }
         }
         None => {
-            if learned && (up || down) && score >= cfg.alert_score {
+            let trouble = match meta.3 {
+                Some(Worse::Higher) => up,
+                Some(Worse::Lower) => down,
+                None => up || down,
+            };
+            if learned && trouble && score >= cfg.alert_score {
                 let lead = i64::from(cfg.lead_bins) * cfg.step_secs;
                 let start = s.outside_since.map_or(bin, |(b, _)| b.max(bin - lead));
-                let (name, unit, component) = meta;
+                let (name, unit, component, _) = meta;
                 s.open = Some(SignalAnomaly {
                     provider: key.provider.clone(),
                     signal: key.signal.clone(),
@@ -741,6 +745,39 @@ component = "hotline"
         }
         again.advance_to(Timestamp(40 * 3600));
         assert_eq!(w.anomalies(), again.anomalies());
+    }
+
+    #[test]
+    fn a_signal_that_is_worse_higher_has_no_falling_anomalies() {
+        let both = |worse: &str| {
+            let topo = Topology::from_toml(
+                "t",
+                &TOPO.replace(
+                    "component = \"hotline\"",
+                    &format!("component = \"hotline\"\n{worse}"),
+                ),
+            )
+            .unwrap();
+            let mut w = SignalWatcher::new(&topo, SignalConfig::default());
+            let mut seed = 5;
+            for i in 0..(2 * 86_400 / 300) {
+                let t = i * 300;
+                let level = if (30 * 3600..33 * 3600).contains(&t) {
+                    10.0
+                } else {
+                    120.0
+                };
+                w.observe(&sample(t, level * (1.0 + 0.2 * noise(&mut seed))))
+                    .unwrap();
+                w.advance_to(Timestamp(t));
+            }
+            w.anomalies()
+        };
+        let a = both("");
+        assert_eq!(a.len(), 1, "{a:#?}");
+        assert!(!a[0].rising);
+        assert!(both("worse = \"higher\"").is_empty());
+        assert_eq!(both("worse = \"lower\"").len(), 1);
     }
 
     #[test]
