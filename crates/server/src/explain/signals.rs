@@ -456,7 +456,7 @@ pub struct SignalSeriesOut {
     ),
     responses(
         (status = 200, description = "The series", body = SignalSeriesOut),
-        (status = 400, description = "`invalid-query`: a time or region that cannot be read, or a range longer than 31 days", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`bad-query`: an unknown parameter, a time that is not RFC 3339, a region not in the topology, or a range that runs backwards or is longer than 31 days", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such signal of the provider", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
     )
@@ -464,7 +464,7 @@ pub struct SignalSeriesOut {
 pub async fn series(
     State(st): State<AppState>,
     Path((provider, signal)): Path<(String, String)>,
-    Query(q): Query<SeriesQuery>,
+    query: Result<Query<SeriesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let declared = st.topology.signal(&provider, &signal).ok_or_else(|| {
         Problem::not_found(format!(
@@ -473,10 +473,18 @@ pub async fn series(
             echo(&provider)
         ))
     })?;
+    let Query(q) = query.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid query",
+            format!("{e}; allowed parameters: since, until, region"),
+        )
+    })?;
     let bad = |name: &str, value: &str, reason: String| {
         let mut p = Problem::new(
             StatusCode::BAD_REQUEST,
-            "invalid-query",
+            "bad-query",
             "Invalid query",
             format!("{name}: {reason}"),
         );
@@ -625,6 +633,7 @@ pub fn chart(
             @for v in [0.0, top / 2.0, top / 1.1] {
                 text x=(L - 4.0) y=(format!("{:.1}", y(v) + 3.0)) font-size="10" text-anchor="end" { (format_value(v, unit)) }
             }
+            text x=(W - R) y=(H - 2.0) font-size="9" text-anchor="end" fill="#555" { (tz.name()) }
             polyline points=(points.join(" ")) fill="none" stroke="#1f5fa8" stroke-width="1.5" {}
             text x=(format!("{:.1}", L + 4.0)) y=(format!("{:.1}", (y(band.1) - 3.0).max(T + 9.0))) font-size="10" fill="#3b6b3b" {
                 (PreEscaped("typical band"))

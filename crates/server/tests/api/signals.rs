@@ -238,4 +238,11 @@ async fn bad_samples_are_refused_with_the_field_and_the_fix_and_nothing_is_store
     )
     .await;
     assert_eq!(p["invalid-params"][0]["name"], "region");
+    let p = problem(
+        app.get("/api/v1/signals/o2-de/hotline-wait?colour=red")
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(p["type"], "/problems/bad-query");
 }
