@@ -381,11 +381,10 @@ impl SignalWatcher {
 
     /// Closes every bin that ends at or before `now`.
     pub fn advance_to(&mut self, now: Timestamp) {
-        let step = self.cfg.step_secs;
-        let keys: Vec<SeriesKey> = self.series.keys().cloned().collect();
-        for key in keys {
-            let meta = self.meta[&(key.provider.clone(), key.signal.clone())].clone();
-            let series = self.series.get_mut(&key).expect("known series");
+        let cfg = &self.cfg;
+        let step = cfg.step_secs;
+        for (key, series) in self.series.iter_mut() {
+            let meta = &self.meta[&(key.provider.clone(), key.signal.clone())];
             while let Some(b) = series.next.filter(|b| b + step <= now.0) {
                 let value = match series.pending.remove(&b) {
                     Some(values) => {
@@ -395,16 +394,13 @@ impl SignalWatcher {
                     }
                     None => series
                         .last
-                        .filter(|(t, _)| b - t <= self.cfg.hold_secs)
+                        .filter(|(t, _)| b - t <= cfg.hold_secs)
                         .map(|(_, v)| v),
                 };
                 match value {
                     Some(x) => {
-                        if let Some(done) = step_bin(&self.cfg, series, &key, b, x, &meta) {
-                            if done
-                                .end
-                                .is_some_and(|e| e.0 - done.start.0 >= self.cfg.min_secs)
-                            {
+                        if let Some(done) = step_bin(cfg, series, key, b, x, meta) {
+                            if done.end.is_some_and(|e| e.0 - done.start.0 >= cfg.min_secs) {
                                 self.closed.push(done);
                             }
                         }
