@@ -43,12 +43,13 @@ pub struct SignalSampleIn {
     #[schema(value_type = Option<crate::openapi::Id>)]
     provider: Option<String>,
     /// A signal declared under `[[signals]]` in the topology.
-    #[schema(value_type = crate::openapi::Id)]
+    #[schema(value_type = crate::openapi::Id, example = "hotline-wait")]
     signal: String,
     /// A region of the topology; left out or null for the provider as a whole.
     #[schema(value_type = Option<crate::openapi::RegionId>)]
     region: Option<String>,
     /// The measurement, in the signal's unit.
+    #[schema(example = 2400.0)]
     value: f64,
 }
 
@@ -450,8 +451,8 @@ pub struct SignalSeriesOut {
     path = "/api/v1/signals/{provider}/{signal}",
     tag = "read",
     params(
-        ("provider" = String, Path, description = "A provider id"),
-        ("signal" = String, Path, description = "A signal the provider declares"),
+        ("provider" = String, Path, description = "A provider id", example = "o2-de"),
+        ("signal" = String, Path, description = "A signal the provider declares", example = "hotline-wait"),
         SeriesQuery
     ),
     responses(
