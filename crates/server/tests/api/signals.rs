@@ -7,7 +7,7 @@ use radar_core::Timestamp;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, spawn_app, NOW};
+use crate::helpers::{problem, spawn_app, spawn_app_in, NOW};
 
 fn at(t: i64) -> String {
     Timestamp(t).to_rfc3339()
@@ -245,4 +245,44 @@ async fn bad_samples_are_refused_with_the_field_and_the_fix_and_nothing_is_store
     )
     .await;
     assert_eq!(p["type"], "/problems/bad-query");
+}
+
+/// The anomalies of a series as `GET /api/v1/signals/…` lists them, once the ticker has closed
+/// the bins (within a few seconds).
+async fn anomalies_of(app: &crate::helpers::TestApp, want: usize) -> Vec<Value> {
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        let v: Value = app
+            .get(&format!(
+                "/api/v1/signals/o2-de/hotline-wait?since={}",
+                at(NOW - 86_400)
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        got = v["anomalies"].as_array().unwrap().clone();
+        if got.len() >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    got
+}
+
+#[tokio::test]
+async fn a_restarted_server_watches_the_stored_samples_again() {
+    let app = spawn_app().await;
+    let resp = app
+        .operator(Method::POST, "/api/v1/signals")
+        .json(&hotline_waits())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let before = anomalies_of(&app, 1).await;
+    assert_eq!(before.len(), 1);
+    let app = spawn_app_in(app.stop().await).await;
+    let after = anomalies_of(&app, 1).await;
+    assert_eq!(after, before);
 }
