@@ -12,6 +12,7 @@ pub mod ids;
 pub mod incident;
 pub mod intake;
 pub mod report;
+pub mod signal;
 pub mod topology;
 pub mod view;
 

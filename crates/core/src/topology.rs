@@ -87,6 +87,17 @@ pub struct Signal {
     pub unit: Option<String>,
     /// The component it measures, if any.
     pub component: Option<ComponentRef>,
+    /// Which way is trouble (`worse = "higher"` for a waiting time, `"lower"` for sessions);
+    /// None: both ways.
+    pub worse: Option<Worse>,
+}
+
+/// Which way a signal moves when something is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Worse {
+    Higher,
+    Lower,
 }
 
 /// A validated topology. Every id referenced exists and dependencies form a DAG.
@@ -681,12 +692,30 @@ impl Topology {
 
         let mut signal_keys = BTreeSet::new();
         for e in entries(&mut ctx, root, "signals") {
-            e.check_keys(&mut ctx, &["provider", "id", "name", "unit", "component"]);
+            e.check_keys(
+                &mut ctx,
+                &["provider", "id", "name", "unit", "component", "worse"],
+            );
             let provider = e.provider(&mut ctx, &provider_kinds);
             let raw = e.str_req(&mut ctx, "id");
             let id = parse_id(&mut ctx, &e, "id", raw, crate::ids::SignalId::parse);
             let name = e.str_req(&mut ctx, "name");
             let unit = e.str_opt(&mut ctx, "unit");
+            let worse = match e.str_opt(&mut ctx, "worse").as_deref() {
+                Some("higher") => Some(Worse::Higher),
+                Some("lower") => Some(Worse::Lower),
+                Some(other) => {
+                    ctx.err(
+                        e.key_span("worse"),
+                        format!("{}.worse", e.path),
+                        format!(
+                            "{other:?} is not a direction; allowed: higher, lower (or leave it out: both)"
+                        ),
+                    );
+                    None
+                }
+                None => None,
+            };
             let component = e
                 .str_opt(&mut ctx, "component")
                 .map(|c| (c, e.key_span("component")));
@@ -716,6 +745,7 @@ impl Topology {
                     name,
                     unit,
                     component,
+                    worse,
                 });
             }
         }
@@ -1106,17 +1136,18 @@ country = "US"
     #[test]
     fn signals_are_declared_per_provider_and_checked() {
         let with = format!(
-            "{SAMPLE}\n[[signals]]\nprovider = \"o2-de\"\nid = \"hotline-wait\"\nname = \"Hotline waiting time\"\nunit = \"s\"\ncomponent = \"mobile-core\"\n"
+            "{SAMPLE}\n[[signals]]\nprovider = \"o2-de\"\nid = \"hotline-wait\"\nname = \"Hotline waiting time\"\nunit = \"s\"\ncomponent = \"mobile-core\"\nworse = \"higher\"\n"
         );
         let t = Topology::from_toml("topology.toml", &with).unwrap();
         let s = t.signal("o2-de", "hotline-wait").unwrap();
         assert_eq!(s.unit.as_deref(), Some("s"));
+        assert_eq!(s.worse, Some(Worse::Higher));
         assert_eq!(
             s.component.as_ref().unwrap().to_string(),
             "o2-de:mobile-core"
         );
         let bad = format!(
-            "{SAMPLE}\n[[signals]]\nprovider = \"nobody\"\nid = \"Bad Id\"\nname = \"x\"\ncolour = 1\n\n[[signals]]\nprovider = \"o2-de\"\nid = \"w\"\nname = \"x\"\ncomponent = \"no-such\"\n"
+            "{SAMPLE}\n[[signals]]\nprovider = \"nobody\"\nid = \"Bad Id\"\nname = \"x\"\ncolour = 1\n\n[[signals]]\nprovider = \"o2-de\"\nid = \"w\"\nname = \"x\"\ncomponent = \"no-such\"\nworse = \"up\"\n"
         );
         let errs = Topology::from_toml("topology.toml", &bad)
             .unwrap_err()
@@ -1126,6 +1157,7 @@ country = "US"
             "signals[0].provider: unknown provider nobody",
             "signals[0].id:",
             "signals[1].component: unknown component o2-de:no-such",
+            "signals[1].worse: \"up\" is not a direction; allowed: higher, lower",
         ] {
             assert!(errs.contains(want), "{want:?} not in {errs}");
         }

@@ -2,7 +2,8 @@
 //! and read by every harness — the server's API and pages, `radar replay` (and so `radar eval`).
 //!
 //! Inputs ([`Inputs`]): the detector's episodes, the operator's declared incidents, component
-//! statuses, failed probes and the present time. Output ([`ProductView`]): one [`Outage`] per
+//! statuses, failed probes, anomalies of operator signals ([`crate::signal`]) and the present
+//! time. Output ([`ProductView`]): one [`Outage`] per
 //! outage and a headline per provider and service ([`ProviderStatus`]).
 //!
 //! # One outage, one object
@@ -35,6 +36,13 @@
 //! of the provider's country. An outage of customer service alone is national: one hotline
 //! serves the whole country, and a region without complaints only had fewer callers.
 //!
+//! # Operator signals
+//! A signal anomaly never makes an outage. It bears on an outage when it measures a component
+//! the outage's services need and overlaps it in time
+//! ([`IncidentView::attach_signal_anomalies`]): it is then evidence for that component as the
+//! root (see [`crate::correlate`]) and named in the outage's summary; a regional anomaly also
+//! adds its region to a regional episode, as a failed probe does.
+//!
 //! # Headline
 //! A service is affected while an open outage names it (national: major outage, regional:
 //! partial outage, maintenance: maintenance) or while a component it depends on has an impaired
@@ -54,6 +62,7 @@ use crate::event::{ComponentStatus, IncidentCategory, IncidentState};
 use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::incident::Incident;
 use crate::report::{Problem, Timestamp};
+use crate::signal::SignalAnomaly;
 use crate::topology::{ComponentRef, Topology};
 
 /// An episode overlapping a declared incident from this long before the declaration's start
@@ -186,6 +195,8 @@ pub struct Inputs<'a> {
     pub components: &'a [(ComponentRef, ComponentStatus, Timestamp)],
     /// Failed probes: component, region, time.
     pub failed_probes: &'a [(ComponentRef, RegionId, Timestamp)],
+    /// Anomalies of operator signals ([`crate::signal::SignalWatcher::anomalies`]).
+    pub signal_anomalies: &'a [SignalAnomaly],
     pub now: Timestamp,
 }
 
@@ -388,6 +399,7 @@ fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
         start: i.start,
         end: i.end,
         failed_probes: Vec::new(),
+        signal_anomalies: Vec::new(),
     }
 }
 
@@ -407,10 +419,12 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
 
 /// A regional episode with the regions where probes of a component its services need failed
 /// during it added: a failing probe is evidence that its region is affected, also where few
-/// reports came in (a national episode, without regions, stays as it is).
+/// reports came in (a national episode, without regions, stays as it is). So is a regional
+/// operator signal of such a component that left its typical band during the episode.
 fn with_probed_regions(
     e: &Episode,
     failed: &[(ComponentRef, RegionId, Timestamp)],
+    signals: &[SignalAnomaly],
     topology: &Topology,
     now: Timestamp,
 ) -> Episode {
@@ -434,6 +448,18 @@ fn with_probed_regions(
             e.regions.push(r.clone());
         }
     }
+    let from = Timestamp(e.start.0 - correlate::PROBE_LEAD_SECS);
+    for a in signals {
+        if let (Some(r), Some(c)) = (&a.region, &a.component) {
+            if a.provider == e.provider
+                && needed.contains(c)
+                && a.overlaps(from, end)
+                && !e.regions.contains(r)
+            {
+                e.regions.push(r.clone());
+            }
+        }
+    }
     let order: Vec<&RegionId> = topology.regions.iter().map(|r| &r.id).collect();
     e.regions
         .sort_by_key(|r| order.iter().position(|x| *x == r).unwrap_or(usize::MAX));
@@ -447,7 +473,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     let episodes: Vec<Episode> = inp
         .episodes
         .iter()
-        .map(|e| with_probed_regions(e, inp.failed_probes, topology, now))
+        .map(|e| with_probed_regions(e, inp.failed_probes, inp.signal_anomalies, topology, now))
         .collect();
     let inp = Inputs {
         episodes: &episodes,
@@ -463,10 +489,15 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         .map(|e| {
             let mut v = IncidentView::detected(episode_id(e), e);
             v.attach_failed_probes(inp.failed_probes, topology, now);
+            v.attach_signal_anomalies(inp.signal_anomalies, topology, now);
             v
         })
         .collect();
-    views.extend(incidents.iter().map(|i| declared_view(topology, i)));
+    views.extend(incidents.iter().map(|i| {
+        let mut v = declared_view(topology, i);
+        v.attach_signal_anomalies(inp.signal_anomalies, topology, now);
+        v
+    }));
     let groups = correlate::group(&views, topology);
     let ne = inp.episodes.len();
 
@@ -534,6 +565,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             push_unique(&mut technologies, &e.technologies);
             push_unique(&mut problems, &e.problems);
             push_unique(&mut view.failed_probes, &views[k].failed_probes);
+            push_unique(&mut view.signal_anomalies, &views[k].signal_anomalies);
             if e.regions.is_empty() {
                 national = true;
             }
@@ -579,6 +611,8 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             summary.en.push_str(&format!(" {}", d.en));
             summary.de.push_str(&format!(" {}", d.de));
         }
+        view.signal_anomalies.sort_by_key(|a| a.start);
+        append_signals(&mut summary, &view.signal_anomalies);
         outages.push(Outage {
             id: i.id.to_string(),
             aliases: members.iter().map(|(_, e)| episode_id(e)).collect(),
@@ -638,7 +672,11 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             role: a.role.clone(),
             root: a.root.clone(),
             root_candidates: rank_root_causes(&view, topology),
-            summary: describe(e),
+            summary: {
+                let mut s = describe(e);
+                append_signals(&mut s, &view.signal_anomalies);
+                s
+            },
             explanation: a.explanation.clone(),
             view,
         });
@@ -760,6 +798,22 @@ pub fn describe(e: &Episode) -> Explanation {
     Explanation { de, en }
 }
 
+/// Names the operator-signal anomalies that bear on an outage, as evidence.
+fn append_signals(summary: &mut Explanation, anomalies: &[SignalAnomaly]) {
+    if anomalies.is_empty() {
+        return;
+    }
+    let list: Vec<Explanation> = anomalies.iter().map(|a| a.describe()).collect();
+    let en: Vec<&str> = list.iter().map(|d| d.en.as_str()).collect();
+    let de: Vec<&str> = list.iter().map(|d| d.de.as_str()).collect();
+    summary
+        .en
+        .push_str(&format!(" Operator signals: {}.", en.join("; ")));
+    summary
+        .de
+        .push_str(&format!(" Betreibersignale: {}.", de.join("; ")));
+}
+
 /// What the operator declared, in a sentence.
 fn declared_summary(i: &Incident) -> Explanation {
     let comps: Vec<String> = i.components.iter().map(|c| c.to_string()).collect();
@@ -801,4 +855,147 @@ pub fn component_list(
     m: &BTreeMap<ComponentRef, (ComponentStatus, Timestamp)>,
 ) -> Vec<(ComponentRef, ComponentStatus, Timestamp)> {
     m.iter().map(|(c, (s, t))| (c.clone(), *s, *t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::SignalAnomaly;
+    use crate::topology::germany;
+
+    const T0: i64 = 1_494_547_200;
+
+    fn topo() -> Topology {
+        let extra = "\n[[signals]]\nprovider = \"o2-de\"\nid = \"lte-sessions\"\nname = \"LTE sessions\"\nunit = \"sessions\"\ncomponent = \"ran-lte\"\n\n[[signals]]\nprovider = \"o2-de\"\nid = \"crm-latency\"\nname = \"CRM response time\"\nunit = \"s\"\ncomponent = \"crm-dsl\"\n";
+        Topology::from_toml("t", &format!("{}{extra}", germany::TOPOLOGY_TOML)).unwrap()
+    }
+
+    fn ep(id: u64, services: &[&str], techs: &[&str], start: i64) -> Episode {
+        Episode {
+            id,
+            provider: "o2-de".parse().unwrap(),
+            services: services.iter().map(|s| s.parse().unwrap()).collect(),
+            regions: vec![],
+            technologies: techs.iter().map(|t| t.to_string()).collect(),
+            problems: vec![],
+            start: Timestamp(start),
+            detected_at: Timestamp(start + 120),
+            end: Some(Timestamp(start + 3 * 3600)),
+            peak_score: 0.9,
+            peak_rate: 20.0,
+            baseline_rate: 2.0,
+        }
+    }
+
+    fn anomaly(signal: &str, component: &str, region: Option<&str>, start: i64) -> SignalAnomaly {
+        SignalAnomaly {
+            provider: "o2-de".parse().unwrap(),
+            signal: signal.parse().unwrap(),
+            region: region.map(|r| r.parse().unwrap()),
+            name: "Hotline waiting time".into(),
+            unit: Some("s".into()),
+            component: Some(ComponentRef {
+                provider: "o2-de".parse().unwrap(),
+                component: component.parse().unwrap(),
+            }),
+            start: Timestamp(start),
+            end: Some(Timestamp(start + 2 * 3600)),
+            rising: true,
+            peak: 2400.0,
+            peak_at: Timestamp(start + 1800),
+            typical: 120.0,
+            band: (60.0, 180.0),
+            score: 0.6,
+        }
+    }
+
+    fn view(t: &Topology, episodes: &[Episode], signals: &[SignalAnomaly]) -> ProductView {
+        build(Inputs {
+            topology: t,
+            episodes,
+            incidents: &[],
+            components: &[],
+            failed_probes: &[],
+            signal_anomalies: signals,
+            now: Timestamp(T0 + 86_400),
+        })
+    }
+
+    fn root(o: &Outage) -> String {
+        o.root.as_ref().map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_signal_anomaly_raises_the_component_it_measures_as_root_and_is_named() {
+        let t = topo();
+        let calls = [ep(1, &["customer-service"], &[], T0)];
+        let plain = view(&t, &calls, &[]);
+        assert_eq!(root(&plain.outages[0]), "o2-de:hotline-telephony");
+        // A signal of the DSL customer system that left its band at the time: now the likelier
+        // root, and named as the reason.
+        let mut crm = anomaly("crm-latency", "crm-dsl", None, T0 - 300);
+        crm.name = "CRM response time".into();
+        let v = view(&t, &calls, std::slice::from_ref(&crm));
+        let o = &v.outages[0];
+        assert_eq!(root(o), "o2-de:crm-dsl");
+        assert_eq!(o.view.signal_anomalies, [crm.clone()]);
+        let named = "CRM response time 40 min, typically 2 min, since 2017-05-11 23:55 UTC";
+        assert!(o.explanation.en.contains(named), "{}", o.explanation.en);
+        assert!(o.summary.en.contains(named), "{}", o.summary.en);
+        let best = &o.root_candidates[0];
+        assert!(best
+            .reasons
+            .iter()
+            .any(|r| matches!(r, correlate::Reason::SignalAnomaly { signal, .. } if signal == "crm-latency")));
+        // An anomaly long after it is no evidence.
+        let late = anomaly("crm-latency", "crm-dsl", None, T0 + 6 * 3600);
+        let v = view(&t, &calls, &[late]);
+        assert!(v.outages[0].view.signal_anomalies.is_empty());
+        assert_eq!(root(&v.outages[0]), "o2-de:hotline-telephony");
+    }
+
+    #[test]
+    fn callers_waiting_during_a_network_outage_do_not_make_the_hotline_its_root() {
+        let t = topo();
+        let mut net = ep(1, &["mobile-data", "mobile-voice"], &["lte"], T0);
+        net.problems = vec![Problem::NoInternet, Problem::NoSignal];
+        let mut calls = ep(2, &["customer-service"], &[], T0 + 600);
+        calls.problems = vec![Problem::Hotline];
+        let eps = [net, calls];
+        let wait = anomaly("hotline-wait", "hotline-telephony", None, T0 + 600);
+        let v = view(&t, &eps, &[wait]);
+        let net = v.outage("ep-1").unwrap();
+        assert_eq!(root(net), "o2-de:ran-lte");
+        assert!(net.view.signal_anomalies.is_empty());
+        // The hotline outage is the network outage's call surge, with the wait as evidence.
+        let calls = v.outage("ep-2").unwrap();
+        assert_eq!(calls.cause_group, net.cause_group);
+        assert!(calls.summary.en.contains("Hotline waiting time 40 min"));
+    }
+
+    #[test]
+    fn a_regional_signal_anomaly_adds_its_region_to_a_regional_outage_only() {
+        let t = topo();
+        let mut e = ep(1, &["mobile-data"], &["lte"], T0);
+        e.regions = vec!["DE-BY".parse().unwrap()];
+        let hh = anomaly("lte-sessions", "ran-lte", Some("DE-HH"), T0 + 300);
+        let v = view(&t, std::slice::from_ref(&e), std::slice::from_ref(&hh));
+        let got: Vec<String> = v.outages[0]
+            .regions
+            .expand(&t, &e.provider)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(got, ["DE-BY", "DE-HH"]);
+        // Not of a component the outage's services need: no evidence of scope.
+        let mut dsl = hh.clone();
+        dsl.component = Some(ComponentRef {
+            provider: "o2-de".parse().unwrap(),
+            component: "access-dsl".parse().unwrap(),
+        });
+        let v = view(&t, std::slice::from_ref(&e), &[dsl]);
+        assert_eq!(v.outages[0].regions.expand(&t, &e.provider).len(), 1);
+        // Alone, a signal anomaly is no outage.
+        assert!(view(&t, &[], &[hh]).outages.is_empty());
+    }
 }

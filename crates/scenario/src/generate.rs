@@ -421,6 +421,7 @@ impl Scenario {
             &self.topology_toml,
             &self.rows,
             &self.events,
+            &[],
             &self.truth,
         )
     }

@@ -37,8 +37,8 @@ use crate::generate::{
     interp, pick, poisson, reporter_string, text, SOURCES, WEEKDAY_SHAPE, WEEKEND_SHAPE,
 };
 use crate::package::{
-    from_contents, write_events_jsonl, write_package, write_reports_csv, Package, PackageError,
-    ReportRow,
+    from_contents, write_events_jsonl, write_package, write_reports_csv, write_signals_csv,
+    Package, PackageError, ReportRow, SignalSample,
 };
 
 /// The folder name of the package in the repository.
@@ -242,6 +242,8 @@ pub struct May2017 {
     pub topology_toml: String,
     pub rows: Vec<ReportRow>,
     pub events: Vec<Event>,
+    /// `signals.csv`: O2's hotline waiting time.
+    pub signals: Vec<SignalSample>,
     pub truth: Truth,
     pub stats: Stats,
 }
@@ -259,6 +261,68 @@ pub struct Stats {
     pub o2_peak_minute: (usize, i64),
     /// Distinct reporter strings.
     pub reporters: usize,
+}
+
+/// The hotline waiting-time signal (`hotline-wait`, seconds, on `hotline-telephony`).
+pub const WAIT_SIGNAL: &str = "hotline-wait";
+/// A usual wait: a minute at night to two and a half at the busiest hour.
+const WAIT_NORMAL: (f64, f64) = (60.0, 90.0);
+/// Extra wait at the busiest hour in the first days of the CRM shutdown (over an hour, as the
+/// seed report says), until Sunday 14 May 12:00 UTC, then over a day down to the plateau of
+/// the rest of the shutdown.
+const WAIT_CRM_FIRST: f64 = 5400.0;
+const WAIT_CRM_FIRST_UNTIL: i64 = START + 2 * 86_400 + 12 * 3600;
+const WAIT_CRM_PLATEAU: f64 = 600.0;
+/// Extra wait at the peak of the LTE outage's call surge (the hotline is overloaded).
+const WAIT_LTE_PEAK: f64 = 3000.0;
+/// After the CRM is back, the queue drains with this time constant (hours).
+const WAIT_DRAIN_H: f64 = 4.0;
+
+/// The hotline waiting time at `t` without noise (seconds).
+pub fn hotline_wait(t: i64) -> f64 {
+    let busy = hotline_shape(t);
+    let mut w = WAIT_NORMAL.0 + WAIT_NORMAL.1 * busy;
+    let load = 0.3 + 0.7 * busy;
+    let crm = if t < CRM_START {
+        0.0
+    } else if t < CRM_END {
+        let ramp = ((t - CRM_START) as f64 / 1800.0).min(1.0);
+        let level = if t < WAIT_CRM_FIRST_UNTIL {
+            WAIT_CRM_FIRST
+        } else {
+            let f = ((t - WAIT_CRM_FIRST_UNTIL) as f64 / 86_400.0).min(1.0);
+            WAIT_CRM_FIRST + (WAIT_CRM_PLATEAU - WAIT_CRM_FIRST) * f
+        };
+        ramp * level
+    } else {
+        WAIT_CRM_PLATEAU * (-((t - CRM_END) as f64 / 3600.0) / WAIT_DRAIN_H).exp()
+    };
+    w += crm * load;
+    let peak = LTE_PROFILE.iter().map(|p| p.1).fold(0.0, f64::max);
+    w += WAIT_LTE_PEAK * lte_rate(t - (LTE_HOTLINE_LAG_MIN * 60.0) as i64) / peak;
+    w
+}
+
+/// O2's hotline waiting time, sampled unevenly (every three to seven minutes) with ±15 %
+/// noise, over the whole package, from a generator of its own (the reports do not change).
+pub fn hotline_wait_samples() -> Vec<SignalSample> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0x5167_4e41_4c53);
+    let provider = ProviderId::parse("o2-de").expect("valid id");
+    let signal = radar_core::ids::SignalId::parse(WAIT_SIGNAL).expect("valid id");
+    let mut out = Vec::new();
+    let mut t = START + rng.gen_range(0..180);
+    while t < END {
+        let v = hotline_wait(t) * (1.0 + 0.3 * (rng.gen::<f64>() - 0.5));
+        out.push(SignalSample {
+            time: Timestamp(t),
+            provider: provider.clone(),
+            signal: signal.clone(),
+            region: None,
+            value: v.round(),
+        });
+        t += rng.gen_range(180..=420);
+    }
+    out
 }
 
 /// Local hour (fractional) and day of week (0 = Monday).
@@ -790,6 +854,7 @@ pub fn build() -> May2017 {
         topology_toml,
         rows,
         events: events(),
+        signals: hotline_wait_samples(),
         truth: truth(),
         stats,
     }
@@ -838,21 +903,26 @@ impl May2017 {
         write_reports_csv(&mut reports, &self.rows).expect("writing to memory cannot fail");
         let mut events = Vec::new();
         write_events_jsonl(&mut events, &self.events).expect("writing to memory cannot fail");
+        let mut signals = Vec::new();
+        write_signals_csv(&mut signals, &self.signals).expect("writing to memory cannot fail");
         from_contents(
             Path::new(NAME),
             &self.topology_toml,
             &reports,
             Some(&events),
+            Some(&signals),
         )
     }
 
-    /// Writes `topology.toml`, `reports.csv`, `events.jsonl`, `truth.json` and `README.md`.
+    /// Writes `topology.toml`, `reports.csv`, `events.jsonl`, `signals.csv`, `truth.json` and
+    /// `README.md`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         write_package(
             dir,
             &self.topology_toml,
             &self.rows,
             &self.events,
+            &self.signals,
             &self.truth,
         )?;
         std::fs::write(dir.join("README.md"), self.readme())?;
@@ -862,7 +932,7 @@ impl May2017 {
 
 const README_HEAD: &str = r#"# O2 Germany, 12–24 May 2017: WannaCry CRM shutdown and an unrelated LTE outage
 
-A scenario package (topology, crowd reports, operator events, truth) that retells one bad fortnight at the German
+A scenario package (topology, crowd reports, operator events, an operator signal, truth) that retells one bad fortnight at the German
 operator O2 as crowd reports, operator events and probe results. All times are UTC; Germany
 was on CEST (UTC+2).
 
@@ -916,6 +986,14 @@ was on CEST (UTC+2).
   kept small. Hotline reports caused by the outage (8 % of the outage rate eight minutes
   earlier, sources mostly `call-center` and `web`) belong to this cause, but `truth.json`
   lists only the network services for `lte-1`: `customer-service` is `crm-1`'s service.
+- **signals.csv:** O2's hotline waiting time (`hotline-wait`, seconds, declared under
+  `[[signals]]` in the shipped topology as a measurement of `hotline-telephony`), sampled every
+  three to seven minutes with ±15 % noise: usually one to two and a half minutes, following the
+  hotline's daily shape; from 12 May 16:00 over an hour at the busiest hours (the seed report's
+  callers who waited over an hour) until Sunday noon, then down over a day to about ten minutes
+  for the rest of the shutdown, draining after 24 May 09:00; on top of that up to 50 more
+  minutes during the LTE outage's call surge on 17 May. A signal is evidence, not truth:
+  `truth.json` does not mention it.
 - **Events:** the declared incidents `sec-1` and `net-1`, component status changes of
   `crm-dsl` and `ran-lte`, statements in German and English (with workarounds), and probe
   results of `ran-lte` and `ran-umts` in six Länder (hourly; every five minutes from an hour

@@ -289,15 +289,7 @@ pub struct Package {
 }
 
 /// One row of `signals.csv`: a sample of an operator signal declared in the topology.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SignalSample {
-    pub time: Timestamp,
-    pub provider: radar_core::ProviderId,
-    pub signal: radar_core::ids::SignalId,
-    /// The region, or `None` for the provider as a whole.
-    pub region: Option<radar_core::RegionId>,
-    pub value: f64,
-}
+pub use radar_core::signal::SignalSample;
 
 const SIGNALS_HEADER: [&str; 5] = ["time", "provider", "signal", "region", "value"];
 
@@ -542,6 +534,7 @@ pub fn from_contents(
     topology_toml: &str,
     reports_csv: &[u8],
     events_jsonl: Option<&[u8]>,
+    signals_csv: Option<&[u8]>,
 ) -> Result<Package, PackageError> {
     let issues = Issues {
         list: Vec::new(),
@@ -553,7 +546,7 @@ pub fn from_contents(
         Some(topology_toml.to_owned()),
         Ok(reports_csv),
         events_jsonl.map(Ok),
-        None::<std::io::Result<&[u8]>>,
+        signals_csv.map(Ok),
     )
 }
 
@@ -745,9 +738,14 @@ pub fn write_package(
     topology_toml: &str,
     rows: &[ReportRow],
     events: &[Event],
+    signals: &[SignalSample],
     truth: &crate::eval::Truth,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    if !signals.is_empty() {
+        let f = std::fs::File::create(dir.join("signals.csv"))?;
+        write_signals_csv(std::io::BufWriter::new(f), signals)?;
+    }
     std::fs::write(dir.join("topology.toml"), topology_toml)?;
     let f = std::fs::File::create(dir.join("reports.csv"))?;
     write_reports_csv(std::io::BufWriter::with_capacity(1 << 20, f), rows)?;
@@ -756,6 +754,23 @@ pub fn write_package(
     let truth = serde_json::to_string_pretty(truth).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("truth.json"), truth + "\n")?;
     Ok(())
+}
+
+/// Writes `signals.csv` (header included). Values are written as Rust prints an `f64`, which
+/// reads back to the same number.
+pub fn write_signals_csv<W: Write>(w: W, samples: &[SignalSample]) -> std::io::Result<()> {
+    let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(w);
+    wtr.write_record(SIGNALS_HEADER)?;
+    for s in samples {
+        wtr.write_record([
+            s.time.to_rfc3339().as_str(),
+            s.provider.as_str(),
+            s.signal.as_str(),
+            s.region.as_ref().map_or("", |r| r.as_str()),
+            s.value.to_string().as_str(),
+        ])?;
+    }
+    wtr.flush()
 }
 
 /// Writes `reports.csv` (header included).

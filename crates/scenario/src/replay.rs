@@ -3,7 +3,8 @@
 //!
 //! Reports are fed in time order. Before the first report of a new minute, every minute
 //! boundary up to it is passed to [`Detector::advance_to`] (also through gaps without data), and
-//! the events of `events.jsonl` are taken in up to the same boundary. Nothing is read ahead: a
+//! the events of `events.jsonl` and the samples of `signals.csv` (to the signal watcher, whose
+//! bins close at the same boundaries) are taken in up to the same boundary. Nothing is read ahead: a
 //! decision at virtual time t uses only reports and events with time ≤ t. The detections are
 //! the product's view at the end of the replay.
 //!
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use radar_core::detect::{Declared, Detector, DetectorConfig, Episode};
 use radar_core::event::Event;
 use radar_core::incident::{Incident, IncidentBook};
+use radar_core::signal::{SignalAnomaly, SignalConfig, SignalWatcher};
 use radar_core::topology::{ComponentRef, Topology};
 use radar_core::view::{self, ProductView};
 use radar_core::{RegionId, Timestamp};
@@ -34,6 +36,9 @@ pub struct ReplayStats {
     pub counted_reports: u64,
     pub duplicate_reports: u64,
     pub late_reports: u64,
+    /// Operator-signal samples fed, and the anomalies found in them.
+    pub signal_samples: usize,
+    pub signal_anomalies: usize,
     /// Event lines the incident rules refused (line index, reason).
     pub refused_events: Vec<(usize, String)>,
     pub elapsed: Duration,
@@ -51,6 +56,8 @@ impl ReplayStats {
 pub struct ReplayOutput {
     pub detections: Detections,
     pub episodes: Vec<Episode>,
+    /// Anomalies of the operator signals of `signals.csv`.
+    pub signal_anomalies: Vec<SignalAnomaly>,
     /// The product view at the end of the replay, which `detections` is written from.
     pub view: ProductView,
     pub stats: ReplayStats,
@@ -77,6 +84,7 @@ pub fn replay_with(
         .map(|r| r.time)
         .into_iter()
         .chain(pkg.events.first().map(|e| e.time()))
+        .chain(pkg.signals.first().map(|s| s.time))
         .min();
     let last = pkg
         .reports
@@ -84,10 +92,12 @@ pub fn replay_with(
         .map(|r| r.time)
         .into_iter()
         .chain(pkg.events.last().map(|e| e.time()))
+        .chain(pkg.signals.last().map(|s| s.time))
         .max();
     let mut stats = ReplayStats {
         reports: total,
         events: pkg.events.len(),
+        signal_samples: pkg.signals.len(),
         ..ReplayStats::default()
     };
     let (Some(first), Some(last)) = (first, last) else {
@@ -95,9 +105,11 @@ pub fn replay_with(
         return ReplayOutput {
             detections: Detections::default(),
             episodes: Vec::new(),
+            signal_anomalies: Vec::new(),
             view: product_view(
                 &[],
                 &IncidentBook::default(),
+                &[],
                 &[],
                 &pkg.topology,
                 Timestamp(0),
@@ -107,14 +119,24 @@ pub fn replay_with(
     };
 
     let mut events_seen = 0usize;
+    let mut watcher = SignalWatcher::new(&pkg.topology, SignalConfig::default());
+    let mut signals_seen = 0usize;
     let mut boundary = (first.minute() + 1) * 60;
-    let advance = |det: &mut Detector, boundary: i64, events_seen: &mut usize| {
+    // Up to each minute boundary: the events and the signal samples up to it, then the
+    // minutes (and signal bins) that end there are closed.
+    let mut advance = |det: &mut Detector, boundary: i64, events_seen: &mut usize| {
         while *events_seen < pkg.events.len() && pkg.events[*events_seen].time().0 <= boundary {
             if let Event::Incident(inc) = &pkg.events[*events_seen] {
                 det.declare_at(Declared::of_event(inc, &pkg.topology));
             }
             *events_seen += 1;
         }
+        while signals_seen < pkg.signals.len() && pkg.signals[signals_seen].time.0 <= boundary {
+            // The package was checked against the topology when it was read.
+            let _ = watcher.observe(&pkg.signals[signals_seen]);
+            signals_seen += 1;
+        }
+        watcher.advance_to(Timestamp(boundary));
         det.advance_to(Timestamp(boundary));
     };
     for (i, r) in pkg.reports.iter().enumerate() {
@@ -135,11 +157,19 @@ pub fn replay_with(
         boundary += 60;
     }
     let events = &pkg.events[..events_seen];
+    let signal_anomalies = watcher.anomalies();
 
     let topology = &pkg.topology;
     let episodes = det.episodes().to_vec();
     let (book, refused) = fold_events(events, topology);
-    let view = product_view(&episodes, &book, events, topology, Timestamp(boundary - 60));
+    let view = product_view(
+        &episodes,
+        &book,
+        events,
+        &signal_anomalies,
+        topology,
+        Timestamp(boundary - 60),
+    );
     let outages = detections(&view, topology);
     let declared = book.incidents.len();
 
@@ -149,11 +179,13 @@ pub fn replay_with(
     stats.duplicate_reports = det.duplicate_reports();
     stats.late_reports = det.late_reports();
     stats.refused_events = refused;
+    stats.signal_anomalies = signal_anomalies.len();
     stats.elapsed = started.elapsed();
     progress(total, total);
     ReplayOutput {
         detections: Detections { outages },
         episodes,
+        signal_anomalies,
         view,
         stats,
     }
@@ -186,12 +218,13 @@ fn failed_probes(events: &[Event]) -> Vec<(ComponentRef, RegionId, Timestamp)> {
         .collect()
 }
 
-/// The product view ([`radar_core::view`]) of episodes and the events up to `now` — the same
-/// function the server answers from.
+/// The product view ([`radar_core::view`]) of episodes, the events and the operator-signal
+/// anomalies up to `now` — the same function the server answers from.
 pub fn product_view(
     episodes: &[Episode],
     book: &IncidentBook,
     events: &[Event],
+    signal_anomalies: &[SignalAnomaly],
     topology: &Topology,
     now: Timestamp,
 ) -> ProductView {
@@ -204,6 +237,7 @@ pub fn product_view(
         incidents: &incidents,
         components: &components,
         failed_probes: &failed,
+        signal_anomalies,
         now,
     })
 }
@@ -261,7 +295,7 @@ mod tests {
     fn view_of(episodes: &[Episode], events: &[Event], topology: &Topology) -> ProductView {
         let (book, refused) = fold_events(events, topology);
         assert!(refused.is_empty(), "{refused:?}");
-        product_view(episodes, &book, events, topology, Timestamp(40 * 3600))
+        product_view(episodes, &book, events, &[], topology, Timestamp(40 * 3600))
     }
 
     /// The most likely root component of an episode from the topology alone (the best candidate of
@@ -287,6 +321,7 @@ mod tests {
             start: Timestamp(0),
             end: None,
             failed_probes: Vec::new(),
+            signal_anomalies: Vec::new(),
         };
         rank_root_causes(&view, topology)
             .into_iter()

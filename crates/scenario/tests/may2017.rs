@@ -31,10 +31,11 @@ fn built() -> &'static May2017 {
     BUILT.get_or_init(may2017::build)
 }
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "topology.toml",
     "reports.csv",
     "events.jsonl",
+    "signals.csv",
     "truth.json",
     "README.md",
 ];
@@ -45,6 +46,7 @@ fn committed_package_is_what_the_generator_writes() {
     let b = may2017::build();
     assert_eq!(a.rows, b.rows, "the generator is deterministic");
     assert_eq!(a.events, b.events);
+    assert_eq!(a.signals, b.signals);
 
     let tmp = tempfile::tempdir().unwrap();
     a.write(tmp.path()).unwrap();
@@ -73,6 +75,7 @@ fn package_built_in_memory_is_the_loaded_one() {
     assert_eq!(pkg.dir, Path::new(may2017::NAME));
     assert!(pkg.reports == loaded.reports, "reports differ");
     assert_eq!(pkg.events, loaded.events);
+    assert_eq!(pkg.signals, loaded.signals);
     assert_eq!(
         format!("{:?}", pkg.topology),
         format!("{:?}", loaded.topology)
@@ -285,4 +288,57 @@ fn crm_shutdown_is_one_long_customer_service_episode() {
         .find(|d| d.id == "sec-1")
         .unwrap();
     assert_eq!(det.root_component.as_deref(), Some("crm-dsl"), "{det:?}");
+}
+
+#[test]
+fn the_hotline_wait_is_evidence_of_the_crm_shutdown_and_never_the_network_root() {
+    let (pkg, truth) = committed();
+    assert!(pkg.signals.len() > 3000, "{}", pkg.signals.len());
+    let out = replay(pkg);
+    for a in &out.signal_anomalies {
+        println!(
+            "{} {}: {} .. {:?}, peak {} at {}, typical {:.0}, score {:.2}",
+            a.provider,
+            a.signal,
+            a.start,
+            a.end.map(|e| e.to_string()),
+            a.peak,
+            a.peak_at,
+            a.typical,
+            a.score
+        );
+    }
+    let hour = 3600;
+    // Waits of over an hour from the shutdown on, and again during the LTE outage.
+    let near = |t: i64| {
+        out.signal_anomalies
+            .iter()
+            .find(|a| (a.start.0 - t).abs() <= hour)
+    };
+    let crm = near(may2017::CRM_START).expect("the shutdown's waits");
+    assert!(crm.rising && crm.peak > 3600.0, "{crm:?}");
+    assert!(crm.typical < 180.0, "{crm:?}");
+    let lte = near(may2017::LTE_START).expect("the call surge's waits");
+    assert!(lte.rising && lte.peak > 2400.0, "{lte:?}");
+    // Nothing else: the wait is declared `worse = "higher"`, so its fall back is no evidence.
+    assert_eq!(out.signal_anomalies.len(), 2, "{:#?}", out.signal_anomalies);
+    // Named on the CRM shutdown, without changing its root.
+    let sec = out.view.outage("sec-1").unwrap();
+    assert!(
+        sec.summary.en.contains("Hotline waiting time 6"),
+        "{}",
+        sec.summary.en
+    );
+    assert_eq!(sec.root.as_ref().unwrap().component.as_str(), "crm-dsl");
+    // The LTE outage keeps the network's root. The product sees the hotline reports of 17 May
+    // inside the shutdown's one long customer-service episode, so the surge's wait is
+    // evidence there, not on the network outage.
+    let net = out.view.outage("net-1").unwrap();
+    assert_eq!(net.root.as_ref().unwrap().component.as_str(), "ran-lte");
+    assert!(sec.view.signal_anomalies.iter().any(|a| a == lte));
+    println!("sec-1: {}\n{}", sec.summary.en, sec.explanation.en);
+    // And the scores stay what they were.
+    let report = evaluate(&pkg.topology, truth, &out.detections);
+    assert_eq!(report.recall, Some(1.0));
+    assert!(report.outages.iter().all(|o| o.root_correct == Some(true)));
 }

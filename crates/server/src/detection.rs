@@ -16,11 +16,18 @@
 //! [`Detection::warm_up`] counts exactly the stored reports that live detection counted (and
 //! those that never went through it: `radar import`), so a restarted server shows what the
 //! running one showed.
+//!
+//! # Operator signals
+//! Samples of operator signals (`POST /api/v1/signals`, playback) are stored, then fed to the
+//! core's [`SignalWatcher`]; the same tick closes its bins up to the same time as the minutes.
+//! A sample for a bin already closed is stored but not watched (the watcher does not rewind
+//! either). At start, [`Detection::warm_up_signals`] feeds the stored samples again.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use radar_core::detect::{Declared, Detector, DetectorConfig, Episode, SeriesStatus};
+use radar_core::signal::{SignalAnomaly, SignalConfig, SignalSample, SignalWatcher};
 use radar_core::topology::Topology;
 use radar_core::{ProviderId, Report, Timestamp};
 use radar_store::{ReportId, Store};
@@ -54,6 +61,8 @@ pub struct Detection {
     /// the store write), and by the tick to close minutes: a report decided "counted" is always
     /// held before its minute closes.
     gate: Mutex<Gate>,
+    /// The operator-signal watcher; its bins close with the minutes.
+    signals: Mutex<SignalWatcher>,
 }
 
 /// A batch being committed: which of its reports live detection counts. Minutes do not close
@@ -110,7 +119,56 @@ impl Detection {
                 open: i64::MIN,
                 held: BTreeMap::new(),
             }),
+            signals: Mutex::new(SignalWatcher::new(topology, SignalConfig::default())),
         }
+    }
+
+    /// Feeds stored operator-signal samples (checked against the topology) to the watcher.
+    /// Returns how many came too late for their bin (stored, not watched).
+    pub fn observe_signals(&self, samples: &[SignalSample]) -> u64 {
+        if self
+            .follows_store
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            // A node of a cluster reads them back from the store ([`Detection::follow`]).
+            return 0;
+        }
+        let mut w = relock(&self.signals);
+        let before = w.late_samples();
+        for s in samples {
+            if let Err(e) = w.observe(s) {
+                tracing::warn!(error = %e, "signal sample not watched");
+            }
+        }
+        w.late_samples() - before
+    }
+
+    /// Every operator-signal anomaly so far, by start.
+    pub fn signal_anomalies(&self) -> Vec<SignalAnomaly> {
+        relock(&self.signals).anomalies()
+    }
+
+    /// Feeds the stored signal samples of `[since, now]` to the watcher and closes its bins up
+    /// to where [`Detection::tick`] would. Returns the number of samples.
+    pub async fn warm_up_signals(
+        &self,
+        store: &dyn Store,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<usize, radar_store::StoreError> {
+        let samples = store.all_signal_samples(since, now).await?;
+        let target = self.closing_target(now) * 60;
+        let mut w = relock(&self.signals);
+        for s in &samples {
+            if s.time.0 > target {
+                w.advance_to(Timestamp(target));
+            } else {
+                w.advance_to(Timestamp(s.time.0.div_euclid(60) * 60));
+            }
+            let _ = w.observe(s);
+        }
+        w.advance_to(Timestamp(target));
+        Ok(samples.len())
     }
 
     /// Takes in a declaration; the detector applies it when its minute closes
@@ -135,8 +193,8 @@ impl Detection {
         }
     }
 
-    /// From now on, minutes close only by [`Detection::follow`] and declarations come only from
-    /// the store (a node of a cluster).
+    /// From now on, minutes close only by [`Detection::follow`], and declarations and operator
+    /// signals come only from the store (a node of a cluster).
     pub fn follow_store(&self) {
         self.follows_store
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -182,6 +240,7 @@ impl Detection {
         }
         changes += d.advance_to(Timestamp(target * 60)).len();
         gate.open = gate.open.max(d.open_minute().unwrap_or(target));
+        relock(&self.signals).advance_to(Timestamp(target * 60));
         if changes > 0 {
             tracing::info!(changes, "outage episodes changed");
         }
@@ -281,6 +340,18 @@ impl Detection {
                 d.observe(&r);
                 n += 1;
             }
+        }
+        // Operator signals of the same minutes, from the store as well.
+        let samples = store
+            .all_signal_samples(from, Timestamp(until_t.0 - 1))
+            .await?;
+        {
+            let mut w = relock(&self.signals);
+            for s in &samples {
+                w.advance_to(Timestamp(s.time.0.div_euclid(60) * 60));
+                let _ = w.observe(s);
+            }
+            w.advance_to(until_t);
         }
         let changes = self.lock().advance_to(until_t).len();
         if changes > 0 {

@@ -316,6 +316,8 @@ impl Modify for OperatorAuth {
         crate::explain::incidents::add_statement,
         crate::explain::incidents::put_component_status,
         crate::explain::incidents::post_probe,
+        crate::explain::signals::post_signals,
+        crate::explain::signals::series,
         crate::explain::incidents::abuse,
         crate::publish::statuspage::statuspage_summary,
         crate::publish::statuspage::statuspage_status,

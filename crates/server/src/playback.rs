@@ -1,5 +1,6 @@
-//! Playback: a recorded stretch of time (reports and events) fed into a running server on a
-//! manual clock, through the same intake and incident paths as live traffic. `radar demo` uses
+//! Playback: a recorded stretch of time (reports, events and operator-signal samples) fed into
+//! a running server on a manual clock, through the same intake, incident and signal paths as
+//! live traffic. `radar demo` uses
 //! it to tell the May 2017 week in a few minutes.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use radar_core::event::Event;
+use radar_core::signal::SignalSample;
 use radar_core::{Report, Timestamp};
 
 use crate::explain::incidents::apply_event;
@@ -21,9 +23,9 @@ pub struct Leg {
     pub pause: Duration,
 }
 
-/// Feeds `reports` and `events` (each in time order) into the server, leg by leg, moving
-/// `clock` along. Reports go through the intake (durable, then detection); events through
-/// the incident rules. Every report up to the clock has been submitted when the clock moves,
+/// Feeds `reports`, `events` and `signals` (each in time order) into the server, leg by leg,
+/// moving `clock` along. Reports go through the intake (durable, then detection); events through
+/// the incident rules; signal samples are stored, then watched (as `POST /api/v1/signals`). Every report up to the clock has been submitted when the clock moves,
 /// so each step closes its minutes at once instead of waiting out the reorder window.
 /// Returns the number of reports and events played.
 pub async fn play(
@@ -31,9 +33,10 @@ pub async fn play(
     clock: Arc<AtomicI64>,
     reports: Vec<Report>,
     events: Vec<Event>,
+    signals: Vec<SignalSample>,
     legs: Vec<Leg>,
 ) -> anyhow::Result<(usize, usize)> {
-    let (mut r, mut e) = (0usize, 0usize);
+    let (mut r, mut e, mut g) = (0usize, 0usize, 0usize);
     let mut now = clock.load(Ordering::SeqCst);
     for leg in legs {
         while now < leg.until.0 {
@@ -47,6 +50,16 @@ pub async fn play(
                     .map_err(|err| anyhow::anyhow!("playback could not store reports: {err}"))?;
             }
             r = end;
+            let until = signals[g..].partition_point(|x| x.time.0 <= next) + g;
+            if until > g {
+                state
+                    .store
+                    .insert_signal_samples(&signals[g..until])
+                    .await
+                    .map_err(|err| anyhow::anyhow!("playback could not store signals: {err}"))?;
+                state.detection.observe_signals(&signals[g..until]);
+                g = until;
+            }
             while e < events.len() && events[e].time().0 <= next {
                 if let Err(p) = apply_event(&state, &events[e]).await {
                     tracing::warn!(event = e, detail = %p.detail, "playback event refused");

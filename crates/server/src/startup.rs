@@ -18,7 +18,7 @@ use radar_store::Store;
 use tokio::net::TcpListener;
 
 use crate::detection::Detection;
-use crate::explain::{incidents, outages, relations};
+use crate::explain::{incidents, outages, relations, signals};
 use crate::intake::committer::GroupCommitter;
 use crate::intake::reporter::ReporterSecret;
 use crate::intake::{api, form};
@@ -111,8 +111,17 @@ impl Application {
             .warm_up(&*store, since, now, declared)
             .await
             .context("cannot read stored reports to warm up detection")?;
+        let signals = detection
+            .warm_up_signals(
+                &*store,
+                Timestamp(now.0 - settings.warmup_days as i64 * 86_400),
+                now,
+            )
+            .await
+            .context("cannot read stored signal samples to warm up the signal watcher")?;
         tracing::info!(
             reports = warmed,
+            signal_samples = signals,
             seconds = started.elapsed().as_secs_f64(),
             "detection warmed up from the store"
         );
@@ -437,6 +446,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(incidents::put_component_status),
         )
         .route("/api/v1/probes", post(incidents::post_probe))
+        .route("/api/v1/signals", post(signals::post_signals))
+        .route("/api/v1/signals/{provider}/{signal}", get(signals::series))
         .route("/api/v1/abuse", get(incidents::abuse))
         .route("/api/v1/incidents/{a}/relation/{b}", get(outages::relation))
         .route(

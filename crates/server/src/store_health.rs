@@ -9,9 +9,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use radar_core::event::{ComponentStatus, ProbeEvent};
+use radar_core::ids::SignalId;
 use radar_core::incident::Incident;
+use radar_core::signal::SignalSample;
 use radar_core::topology::ComponentRef;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use radar_store::{
     FailedProbe, MinuteCount, ReportId, Store, StoreError, StoredIncident, Unwritable,
 };
@@ -216,6 +218,31 @@ impl Store for Tracked {
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError> {
         self.inner.component_statuses().await
+    }
+
+    async fn insert_signal_samples(&self, samples: &[SignalSample]) -> Result<u64, StoreError> {
+        self.record(self.inner.insert_signal_samples(samples).await)
+    }
+
+    async fn signal_samples(
+        &self,
+        provider: &ProviderId,
+        signal: &SignalId,
+        region: Option<&RegionId>,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        self.inner
+            .signal_samples(provider, signal, region, since, until)
+            .await
+    }
+
+    async fn all_signal_samples(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        self.inner.all_signal_samples(since, until).await
     }
 
     fn backend(&self) -> &'static str {

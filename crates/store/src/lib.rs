@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use radar_core::event::{ComponentStatus, ProbeEvent};
+use radar_core::ids::SignalId;
 use radar_core::incident::Incident;
+use radar_core::signal::SignalSample;
 use radar_core::topology::ComponentRef;
 use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use sha2::{Digest, Sha256};
@@ -62,6 +64,28 @@ pub(crate) fn live_column(n: usize, live: Option<&[bool]>) -> Result<Vec<Option<
             l.len()
         ))),
     }
+}
+
+/// A stored signal sample from its columns (`region` '' for the provider as a whole).
+pub(crate) fn signal_sample_from_row(
+    provider: &str,
+    signal: &str,
+    region: &str,
+    time: i64,
+    value: f64,
+) -> Result<SignalSample, StoreError> {
+    let corrupt = |e: radar_core::IdError| StoreError::Corrupt(format!("in the store: {e}"));
+    Ok(SignalSample {
+        time: Timestamp(time),
+        provider: ProviderId::parse(provider).map_err(corrupt)?,
+        signal: SignalId::parse(signal).map_err(corrupt)?,
+        region: if region.is_empty() {
+            None
+        } else {
+            Some(region_from_str(region)?)
+        },
+        value,
+    })
 }
 
 pub(crate) fn region_from_str(s: &str) -> Result<RegionId, StoreError> {
@@ -322,6 +346,30 @@ pub trait Store: Send + Sync + 'static {
     async fn component_statuses(
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError>;
+
+    /// Stores operator-signal samples in one transaction (all or nothing). A sample whose
+    /// (provider, signal, region, time) is already stored is not stored again (the first value
+    /// stays). Returns how many were new.
+    async fn insert_signal_samples(&self, samples: &[SignalSample]) -> Result<u64, StoreError>;
+
+    /// The samples of one series (`region` None: the provider as a whole) in `[since, until]`,
+    /// in time order.
+    async fn signal_samples(
+        &self,
+        provider: &ProviderId,
+        signal: &SignalId,
+        region: Option<&RegionId>,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError>;
+
+    /// The samples of every series in `[since, until]`, in time order (then series) — for the
+    /// signal watcher's warm-up.
+    async fn all_signal_samples(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError>;
 
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;

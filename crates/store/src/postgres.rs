@@ -2,7 +2,9 @@
 //! database. Writes go through one connection (batched by the caller), reads through another.
 
 use async_trait::async_trait;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::ids::SignalId;
+use radar_core::signal::SignalSample;
+use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
@@ -12,8 +14,8 @@ use radar_core::topology::ComponentRef;
 
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
-    StoredIncident,
+    signal_sample_from_row, status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId,
+    Store, StoreError, StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -104,6 +106,20 @@ CREATE TABLE cluster_facts (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#,
+    r#"
+-- Operator signals (hotline waiting time, sessions per region, …): one row per sample, keyed
+-- by series and time so that a retried or re-imported sample is stored once. region is ''
+-- for the provider as a whole (a key column cannot be NULL).
+CREATE TABLE signal_samples (
+    provider TEXT NOT NULL,
+    signal   TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    value    DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (provider, signal, region, time)
+);
+CREATE INDEX signal_samples_time ON signal_samples (time);
 "#,
 ];
 
@@ -652,6 +668,74 @@ impl Store for PostgresStore {
                     Timestamp(r.get(3)),
                 ))
             })
+            .collect()
+    }
+
+    async fn insert_signal_samples(&self, samples: &[SignalSample]) -> Result<u64, StoreError> {
+        let provider: Vec<&str> = samples.iter().map(|s| s.provider.as_str()).collect();
+        let signal: Vec<&str> = samples.iter().map(|s| s.signal.as_str()).collect();
+        let region: Vec<&str> = samples
+            .iter()
+            .map(|s| s.region.as_ref().map_or("", |r| r.as_str()))
+            .collect();
+        let time: Vec<i64> = samples.iter().map(|s| s.time.0).collect();
+        let value: Vec<f64> = samples.iter().map(|s| s.value).collect();
+        let client = self.writer.lock().await;
+        // One statement: all or nothing.
+        let new = client
+            .execute(
+                "INSERT INTO signal_samples (provider, signal, region, time, value)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[])
+                 ON CONFLICT DO NOTHING",
+                &[&provider, &signal, &region, &time, &value],
+            )
+            .await?;
+        Ok(new)
+    }
+
+    async fn signal_samples(
+        &self,
+        provider: &ProviderId,
+        signal: &SignalId,
+        region: Option<&RegionId>,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        let rows = self
+            .reader()
+            .query(
+                "SELECT provider, signal, region, time, value FROM signal_samples
+                 WHERE provider = $1 AND signal = $2 AND region = $3 AND time >= $4 AND time <= $5
+                 ORDER BY time",
+                &[
+                    &provider.as_str(),
+                    &signal.as_str(),
+                    &region.map_or("", |r| r.as_str()),
+                    &since.0,
+                    &until.0,
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| signal_sample_from_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect()
+    }
+
+    async fn all_signal_samples(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        let rows = self
+            .reader()
+            .query(
+                "SELECT provider, signal, region, time, value FROM signal_samples
+                 WHERE time >= $1 AND time <= $2 ORDER BY time, provider, signal, region",
+                &[&since.0, &until.0],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| signal_sample_from_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
             .collect()
     }
 

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::ids::SignalId;
+use radar_core::signal::SignalSample;
+use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use radar_core::event::{ComponentStatus, ProbeEvent};
@@ -15,8 +17,8 @@ use radar_core::topology::ComponentRef;
 
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
-    StoredIncident,
+    signal_sample_from_row, status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId,
+    Store, StoreError, StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -110,6 +112,20 @@ CREATE TABLE cluster_facts (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#,
+    r#"
+-- Operator signals (hotline waiting time, sessions per region, …): one row per sample, keyed
+-- by series and time so that a retried or re-imported sample is stored once. region is ''
+-- for the provider as a whole (a key column cannot be NULL).
+CREATE TABLE signal_samples (
+    provider TEXT NOT NULL,
+    signal   TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    value    DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (provider, signal, region, time)
+);
+CREATE INDEX signal_samples_time ON signal_samples (time);
 "#,
 ];
 
@@ -770,6 +786,98 @@ impl Store for SqliteStore {
                     status_from_str(&r.get::<_, String>(2)?)?,
                     radar_core::Timestamp(r.get(3)?),
                 ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn insert_signal_samples(&self, samples: &[SignalSample]) -> Result<u64, StoreError> {
+        let rows: Vec<(String, String, String, i64, f64)> = samples
+            .iter()
+            .map(|s| {
+                (
+                    s.provider.to_string(),
+                    s.signal.to_string(),
+                    s.region.as_ref().map_or(String::new(), |r| r.to_string()),
+                    s.time.0,
+                    s.value,
+                )
+            })
+            .collect();
+        Self::with(&self.writer, move |conn| {
+            let tx = conn.transaction()?;
+            let mut new = 0u64;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO signal_samples (provider, signal, region, time, value)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?;
+                for r in &rows {
+                    new += stmt.execute(params![r.0, r.1, r.2, r.3, r.4])? as u64;
+                }
+            }
+            tx.commit()?;
+            Ok(new)
+        })
+        .await
+    }
+
+    async fn signal_samples(
+        &self,
+        provider: &ProviderId,
+        signal: &SignalId,
+        region: Option<&RegionId>,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        let key = (
+            provider.to_string(),
+            signal.to_string(),
+            region.map_or(String::new(), |r| r.to_string()),
+        );
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT provider, signal, region, time, value FROM signal_samples
+                 WHERE provider = ?1 AND signal = ?2 AND region = ?3 AND time >= ?4 AND time <= ?5
+                 ORDER BY time",
+            )?;
+            let mut rows = stmt.query(params![key.0, key.1, key.2, since.0, until.0])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(signal_sample_from_row(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    &r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                )?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn all_signal_samples(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<SignalSample>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT provider, signal, region, time, value FROM signal_samples
+                 WHERE time >= ?1 AND time <= ?2 ORDER BY time, provider, signal, region",
+            )?;
+            let mut rows = stmt.query(params![since.0, until.0])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(signal_sample_from_row(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    &r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                )?);
             }
             Ok(out)
         })

@@ -633,3 +633,69 @@ store_test!(
         assert_eq!(store.agree("other", "bbb").await.unwrap(), "bbb");
     }
 );
+
+fn sample(
+    t: i64,
+    signal: &str,
+    region: Option<&str>,
+    value: f64,
+) -> radar_core::signal::SignalSample {
+    radar_core::signal::SignalSample {
+        time: Timestamp(t),
+        provider: ProviderId::parse("o2-de").unwrap(),
+        signal: radar_core::ids::SignalId::parse(signal).unwrap(),
+        region: region.map(|r| RegionId::parse(r).unwrap()),
+        value,
+    }
+}
+
+store_test!(
+    signal_samples_are_stored_once_and_read_by_series_and_time,
+    |store: Arc<dyn Store>| async move {
+        let a = vec![
+            sample(600, "hotline-wait", None, 120.0),
+            sample(900, "hotline-wait", None, 2400.5),
+            sample(900, "hotline-wait", Some("DE-BY"), 7.0),
+            sample(900, "calls-waiting", None, 3.0),
+        ];
+        assert_eq!(store.insert_signal_samples(&a).await.unwrap(), 4);
+        // A retry stores nothing twice and keeps the first value.
+        let retry = vec![
+            sample(900, "hotline-wait", None, 1.0),
+            sample(1200, "hotline-wait", None, 60.0),
+        ];
+        assert_eq!(store.insert_signal_samples(&retry).await.unwrap(), 1);
+        assert_eq!(store.insert_signal_samples(&[]).await.unwrap(), 0);
+        let p = ProviderId::parse("o2-de").unwrap();
+        let wait = radar_core::ids::SignalId::parse("hotline-wait").unwrap();
+        let got = store
+            .signal_samples(&p, &wait, None, Timestamp(0), Timestamp(1200))
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            [
+                sample(600, "hotline-wait", None, 120.0),
+                sample(900, "hotline-wait", None, 2400.5),
+                sample(1200, "hotline-wait", None, 60.0),
+            ]
+        );
+        let by = RegionId::parse("DE-BY").unwrap();
+        let got = store
+            .signal_samples(&p, &wait, Some(&by), Timestamp(0), Timestamp(5000))
+            .await
+            .unwrap();
+        assert_eq!(got, [sample(900, "hotline-wait", Some("DE-BY"), 7.0)]);
+        let got = store
+            .signal_samples(&p, &wait, None, Timestamp(700), Timestamp(1000))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        let all = store
+            .all_signal_samples(Timestamp(900), Timestamp(900))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all.iter().all(|s| s.time == Timestamp(900)));
+    }
+);

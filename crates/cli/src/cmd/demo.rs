@@ -144,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         say!("(embedded store in {}; removed on exit; Ctrl-C stops)", data.path().display());
         let state = app.state().clone();
-        let player = tokio::spawn(play(state, clock, pkg.reports, pkg.events, legs));
+        let player = tokio::spawn(play(state, clock, pkg.reports, pkg.events, pkg.signals, legs));
         let server = tokio::spawn(app.run_until(shutdown_signal()));
         match player.await {
             Ok(Ok((r, e))) => say!("Playback finished: {r} reports and {e} events; the server keeps running."),

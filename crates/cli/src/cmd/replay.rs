@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.quiet {
         let s = &out.stats;
         eprintln!(
-            "replayed {} reports and {} events over {} minutes in {:.2} s ({:.0} reports/s): {} episodes, {} declared incidents{}",
+            "replayed {} reports and {} events over {} minutes in {:.2} s ({:.0} reports/s): {} episodes, {} declared incidents{}{}",
             s.reports,
             s.events,
             s.minutes,
@@ -131,6 +131,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             s.reports_per_sec(),
             s.episodes,
             s.declared,
+            if s.signal_samples > 0 {
+                format!(
+                    ", {} signal samples with {} anomalies",
+                    s.signal_samples, s.signal_anomalies
+                )
+            } else {
+                String::new()
+            },
             if args.out.as_os_str() == "-" {
                 String::new()
             } else {

@@ -362,6 +362,13 @@ fn root_reason(c: &RootCandidate) -> (String, String) {
             _ => {}
         }
     }
+    if let Some(Reason::SignalAnomaly { en, de, .. }) = c
+        .reasons
+        .iter()
+        .find(|r| matches!(r, Reason::SignalAnomaly { .. }))
+    {
+        return (format!(" ({de})"), format!(" ({en})"));
+    }
     let all = c
         .reasons
         .iter()

@@ -40,7 +40,12 @@
 //! weighted by how well its technology fits the affected technologies, gains a little for every
 //! other full-coverage candidate it lies beneath (the deepest common dependency) — or, when the
 //! outage is regional (at most half of the country's regions), above (the nearest one) — and
-//! gains heavily from failed probes and declarations.
+//! gains heavily from failed probes and declarations. An anomaly of an operator signal that
+//! measures the candidate, during the incident, adds [`SIGNAL_BONUS`]: less than a failed
+//! probe (a waiting time also rises with the calls about a fault elsewhere), enough to choose
+//! between components the reports cannot tell apart. It never makes a candidate of a component
+//! outside the incident's closure (so callers waiting during a network outage, a call surge,
+//! do not make the hotline its root).
 //!
 //! # Groups ([`group`])
 //! Related pairs are merged strongest first; a merge that would put two incidents with an
@@ -68,12 +73,13 @@ use serde::Serialize;
 use crate::event::IncidentCategory;
 use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::{Problem, Timestamp};
+use crate::signal::SignalAnomaly;
 use crate::topology::{ComponentRef, Topology};
 
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
 pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
-pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate};
+pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate, SIGNAL_BONUS};
 
 /// Probes may fail this long before the reports of an outage rise.
 pub const PROBE_LEAD_SECS: i64 = 600;
@@ -116,6 +122,9 @@ pub struct IncidentView {
     pub end: Option<Timestamp>,
     /// Failed probes during the incident: component, region, time.
     pub failed_probes: Vec<(ComponentRef, RegionId, Timestamp)>,
+    /// Anomalies of operator signals that bear on the incident
+    /// ([`IncidentView::attach_signal_anomalies`]).
+    pub signal_anomalies: Vec<SignalAnomaly>,
 }
 
 /// A verdict on two incidents.
@@ -274,6 +283,7 @@ impl IncidentView {
             start: e.start,
             end: e.end,
             failed_probes: Vec::new(),
+            signal_anomalies: Vec::new(),
         }
     }
 
@@ -301,6 +311,40 @@ impl IncidentView {
                     && *t <= end
                     && needed.contains(c)
                     && self.regions.as_ref().is_none_or(|rs| rs.contains(r))
+            })
+            .cloned()
+            .collect();
+    }
+
+    /// Keeps, of operator-signal `anomalies`, those that bear on this incident: of its
+    /// provider, on a component its services need or it names, overlapping it in time (from
+    /// ten minutes before its onset to its end, or to `now` while open) and, when both have
+    /// regions, in one of its regions. A signal without a component bears on nothing.
+    pub fn attach_signal_anomalies(
+        &mut self,
+        anomalies: &[SignalAnomaly],
+        topology: &Topology,
+        now: Timestamp,
+    ) {
+        let mut needed: BTreeSet<ComponentRef> = self
+            .services
+            .iter()
+            .filter_map(|s| topology.service(self.provider.as_str(), s.as_str()))
+            .flat_map(|s| topology.service_closure(s))
+            .collect();
+        needed.extend(self.components.iter().cloned());
+        let from = Timestamp(self.start.0 - PROBE_LEAD_SECS);
+        let to = self.end.unwrap_or(now);
+        self.signal_anomalies = anomalies
+            .iter()
+            .filter(|a| {
+                a.provider == self.provider
+                    && a.component.as_ref().is_some_and(|c| needed.contains(c))
+                    && a.overlaps(from, to)
+                    && match (&a.region, &self.regions) {
+                        (Some(r), Some(rs)) => rs.contains(r),
+                        _ => true,
+                    }
             })
             .cloned()
             .collect();

@@ -49,7 +49,18 @@ pub enum Reason {
     },
     /// An operator declared it affected.
     Declared { incidents: Vec<String> },
+    /// An operator signal that measures it left its typical band during the incident.
+    SignalAnomaly {
+        signal: String,
+        region: Option<RegionId>,
+        /// "Hotline waiting time 65 min, typically 2 min, since …".
+        en: String,
+        de: String,
+    },
 }
+
+/// What an anomaly of a signal measuring a candidate adds to its score.
+pub const SIGNAL_BONUS: f64 = 0.5;
 
 /// A ranked root-cause candidate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -80,7 +91,16 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
     let mut candidates: BTreeSet<ComponentRef> = BTreeSet::new();
     let mut declared: BTreeMap<ComponentRef, Vec<String>> = BTreeMap::new();
     let mut probes: BTreeMap<ComponentRef, (BTreeSet<RegionId>, usize)> = BTreeMap::new();
+    let mut signals: BTreeMap<ComponentRef, Vec<&crate::signal::SignalAnomaly>> = BTreeMap::new();
     for v in views {
+        for a in &v.signal_anomalies {
+            if let Some(c) = &a.component {
+                let list = signals.entry(c.clone()).or_default();
+                if !list.contains(&a) {
+                    list.push(a);
+                }
+            }
+        }
         affected.extend(v.affected(g));
         providers.insert(v.provider.clone());
         techs.extend(v.technologies.iter().cloned());
@@ -210,6 +230,18 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                 regions: regions.iter().cloned().collect(),
                 count: *count,
             });
+        }
+        if let Some(list) = signals.get(&x.c) {
+            score += SIGNAL_BONUS;
+            for a in list {
+                let d = a.describe();
+                reasons.push(Reason::SignalAnomaly {
+                    signal: a.signal.to_string(),
+                    region: a.region.clone(),
+                    en: d.en,
+                    de: d.de,
+                });
+            }
         }
         if let Some(ids) = declared.get(&x.c) {
             score += 1.5;

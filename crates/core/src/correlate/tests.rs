@@ -177,6 +177,7 @@ fn det(
         start: Timestamp(T0 + start_min * 60),
         end: Some(Timestamp(T0 + start_min * 60 + 3 * 3600)),
         failed_probes: vec![],
+        signal_anomalies: vec![],
     }
 }
 
@@ -202,6 +203,7 @@ fn declared(
         start: Timestamp(T0 + start_min * 60),
         end: None,
         failed_probes: vec![],
+        signal_anomalies: vec![],
     }
 }
 

@@ -232,6 +232,12 @@ pub async fn start(bus: &Bus, node: Node) -> anyhow::Result<Tasks> {
     Ok(Tasks { stop, handles })
 }
 
+/// Most messages one pull takes, and how long it waits for them: a pull ends when it has this
+/// many or when the wait is over, and its messages are stored in one transaction. The wait
+/// bounds how long an acknowledged report waits to be stored when reports are few.
+const PULL_MAX: usize = 2000;
+const PULL_WAIT: Duration = Duration::from_millis(100);
+
 /// Pulls batches from the shared consumer, stores them and acknowledges them. A message that
 /// does not decode is dropped with an error in the log (it never would); one whose store write
 /// failed is handed back for redelivery.
@@ -241,8 +247,17 @@ async fn store_from_bus(
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
-        let messages = match consumer.messages().await {
-            Ok(m) => m,
+        if *stopped.borrow() {
+            return;
+        }
+        let pulled = consumer
+            .batch()
+            .max_messages(PULL_MAX)
+            .expires(PULL_WAIT)
+            .messages()
+            .await;
+        let mut batch = match pulled {
+            Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot pull from the bus; retrying in a second");
                 tokio::select! {
@@ -251,63 +266,55 @@ async fn store_from_bus(
                 }
             }
         };
-        let mut chunks = messages.ready_chunks(4096);
-        loop {
-            let chunk = tokio::select! {
-                c = chunks.next() => c,
-                _ = stopped.changed() => return,
-            };
-            let Some(chunk) = chunk else { break };
-            let mut taken = Vec::with_capacity(chunk.len());
-            let mut reports = Vec::new();
-            for m in chunk {
-                let msg = match m {
-                    Ok(msg) => msg,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "bus delivery error");
-                        continue;
-                    }
-                };
-                match wire::decode(&msg.payload) {
-                    Ok(rs) => {
-                        reports.extend(rs);
-                        taken.push(msg);
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "a message on the bus is not a batch of reports; dropped");
-                        let _ = msg.ack_with(AckKind::Term).await;
-                    }
+        let mut taken = Vec::new();
+        let mut reports = Vec::new();
+        while let Some(m) = batch.next().await {
+            let msg = match m {
+                Ok(msg) => msg,
+                Err(e) => {
+                    tracing::warn!(error = %e, "bus delivery error");
+                    break;
                 }
-            }
-            if taken.is_empty() {
-                continue;
-            }
-            let started = std::time::Instant::now();
-            match node.store.insert_reports_gated(&reports).await {
-                Ok(_) => {
-                    node.metrics
-                        .commit_seconds
-                        .observe(started.elapsed().as_secs_f64());
-                    node.metrics
-                        .commit_batch_reports
-                        .observe(reports.len() as f64);
-                    node.metrics.bus_stored.inc_by(reports.len() as u64);
-                    for msg in taken {
-                        if let Err(e) = msg.ack().await {
-                            // Delivered again after ACK_WAIT and stored once all the same.
-                            tracing::warn!(error = %e, "cannot acknowledge a stored message");
-                        }
-                    }
+            };
+            match wire::decode(&msg.payload) {
+                Ok(rs) => {
+                    reports.extend(rs);
+                    taken.push(msg);
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, reports = reports.len(), "cannot store reports from the bus; they will be delivered again");
-                    for msg in taken {
-                        let _ = msg
-                            .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
-                            .await;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tracing::error!(error = %e, "a message on the bus is not a batch of reports; dropped");
+                    let _ = msg.ack_with(AckKind::Term).await;
                 }
+            }
+        }
+        if taken.is_empty() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match node.store.insert_reports_gated(&reports).await {
+            Ok(_) => {
+                node.metrics
+                    .commit_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                node.metrics
+                    .commit_batch_reports
+                    .observe(reports.len() as f64);
+                node.metrics.bus_stored.inc_by(reports.len() as u64);
+                for msg in taken {
+                    if let Err(e) = msg.ack().await {
+                        // Delivered again after ACK_WAIT and stored once all the same.
+                        tracing::warn!(error = %e, "cannot acknowledge a stored message");
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, reports = reports.len(), "cannot store reports from the bus; they will be delivered again");
+                for msg in taken {
+                    let _ = msg
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                        .await;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
     }

@@ -59,7 +59,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// An operator request: checks the token, then reads the JSON body.
-async fn operator_input<T: serde::de::DeserializeOwned>(
+pub(crate) async fn operator_input<T: serde::de::DeserializeOwned>(
     st: &AppState,
     req: Request,
 ) -> Result<T, Problem> {
@@ -97,7 +97,7 @@ fn incident_problem(e: IncidentError) -> Problem {
 
 /// Refuses times an operator sent outside the sane range of [`check_time`] (from 2000 to a
 /// year after the server's now), naming the field.
-fn check_times<const N: usize>(
+pub(crate) fn check_times<const N: usize>(
     times: [(&str, Option<Timestamp>); N],
     now: Timestamp,
 ) -> Result<(), Problem> {
@@ -115,7 +115,7 @@ fn check_times<const N: usize>(
     Ok(())
 }
 
-fn store_problem(e: StoreError) -> Problem {
+pub(crate) fn store_problem(e: StoreError) -> Problem {
     match e {
         StoreError::Conflict { .. } => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())

@@ -4,3 +4,4 @@
 pub mod incidents;
 pub mod outages;
 pub mod relations;
+pub mod signals;

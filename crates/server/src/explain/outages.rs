@@ -63,6 +63,7 @@ pub struct StoredInputs {
 struct CacheKey {
     minute: i64,
     episodes: Vec<radar_core::detect::Episode>,
+    signal_anomalies: Vec<radar_core::signal::SignalAnomaly>,
     stored: Arc<StoredInputs>,
 }
 
@@ -71,6 +72,7 @@ impl PartialEq for CacheKey {
         self.minute == o.minute
             && Arc::ptr_eq(&self.stored, &o.stored)
             && self.episodes == o.episodes
+            && self.signal_anomalies == o.signal_anomalies
     }
 }
 
@@ -196,6 +198,7 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
     let key = CacheKey {
         minute: now.minute(),
         episodes,
+        signal_anomalies: st.detection.signal_anomalies(),
         stored,
     };
     let mut cache = st.view_cache.view.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,6 +222,7 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
         incidents: &s.incidents,
         components: &s.components,
         failed_probes: &failed,
+        signal_anomalies: &key.signal_anomalies,
         now,
     });
     let lv = Arc::new(LiveView {

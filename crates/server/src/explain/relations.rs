@@ -61,6 +61,7 @@ pub async fn incident_page(
     };
     let tz = st.topology.time_zone(me.provider.as_str());
     let now = lv.view.now;
+    let signals = crate::explain::signals::incident_section(&st, me, lang, now).await;
     let body = html! {
         h1 { (provider_name) ": " (me.id) }
         p { small { a href="?lang=de" { "Deutsch" } " · " a href="?lang=en" { "English" } } }
@@ -82,6 +83,7 @@ pub async fn incident_page(
                 p { (if lang == "de" { &me.summary.de } else { &me.summary.en }) }
             }
         }
+        (signals)
         @if !roots.is_empty() {
             h2 { (if lang == "de" { "Wahrscheinliche Ursache" } else { "Likely root cause" }) }
             ol { @for r in roots {

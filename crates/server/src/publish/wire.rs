@@ -16,7 +16,7 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TextOut {
     pub de: String,
     pub en: String,
@@ -123,6 +123,64 @@ pub struct OutageOut {
     pub explanation: TextOut,
     pub detected: Vec<DetectedOut>,
     pub declared: Option<DeclaredOut>,
+    /// Anomalies of operator signals that bear on it (evidence, never proof).
+    pub signals: Vec<SignalAnomalyOut>,
+}
+
+/// An operator signal outside its typical band: evidence for an outage's scope and for the
+/// root cause of the component the signal measures.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SignalAnomalyOut {
+    pub provider: String,
+    pub signal: String,
+    /// None: the provider as a whole.
+    pub region: Option<String>,
+    pub name: String,
+    pub unit: Option<String>,
+    /// The component the signal measures.
+    pub component: Option<String>,
+    #[schema(value_type = crate::openapi::Time)]
+    pub start: Timestamp,
+    /// None while it lasts.
+    #[schema(value_type = Option<crate::openapi::Time>)]
+    pub end: Option<Timestamp>,
+    /// Above its typical band (true) or below it.
+    pub rising: bool,
+    /// The most extreme value (mean of a five-minute bin) and when.
+    pub peak: f64,
+    #[schema(value_type = crate::openapi::Time)]
+    pub peak_at: Timestamp,
+    /// The typical value and band when it began.
+    pub typical: f64,
+    pub band_low: f64,
+    pub band_high: f64,
+    /// The anomaly detector's highest score during it, in [0, 1).
+    pub score: f64,
+    /// The evidence in words ("Hotline waiting time 65 min, typically 2 min, since …").
+    pub text: TextOut,
+}
+
+impl From<&radar_core::signal::SignalAnomaly> for SignalAnomalyOut {
+    fn from(a: &radar_core::signal::SignalAnomaly) -> Self {
+        SignalAnomalyOut {
+            provider: a.provider.to_string(),
+            signal: a.signal.to_string(),
+            region: a.region.as_ref().map(|r| r.to_string()),
+            name: a.name.clone(),
+            unit: a.unit.clone(),
+            component: a.component.as_ref().map(component_name),
+            start: a.start,
+            end: a.end,
+            rising: a.rising,
+            peak: round3(a.peak),
+            peak_at: a.peak_at,
+            typical: round3(a.typical),
+            band_low: round3(a.band.0),
+            band_high: round3(a.band.1),
+            score: round3(a.score),
+            text: (&a.describe()).into(),
+        }
+    }
 }
 
 fn component_name(c: &ComponentRef) -> String {
@@ -190,6 +248,12 @@ impl OutageOut {
                     None
                 },
             }),
+            signals: o
+                .view
+                .signal_anomalies
+                .iter()
+                .map(SignalAnomalyOut::from)
+                .collect(),
         }
     }
 }

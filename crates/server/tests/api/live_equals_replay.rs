@@ -78,13 +78,19 @@ async fn may_2017_served_live_equals_replay() {
             .filter(|e| e.time().0 > played && e.time().0 <= until)
             .cloned()
             .collect();
+        let signals: Vec<_> = pkg
+            .signals
+            .iter()
+            .filter(|s| s.time.0 > played && s.time.0 <= until)
+            .cloned()
+            .collect();
         played = until;
         let legs = vec![Leg {
             until: Timestamp(until),
             step_secs: 3600,
             pause: Duration::ZERO,
         }];
-        play(state.clone(), clock.clone(), reports, events, legs)
+        play(state.clone(), clock.clone(), reports, events, signals, legs)
     };
     let o2 = |client: reqwest::Client, base: String| async move {
         let v: Value = client

@@ -11,6 +11,7 @@ mod limits;
 mod live_equals_replay;
 mod openapi;
 mod publish;
+mod signals;
 mod statuspage;
 mod time;
 mod unwritable;
