@@ -194,6 +194,10 @@ impl Store for Tracked {
         self.inner.component_statuses().await
     }
 
+    fn accounts(&self) -> &dyn radar_store::accounts::AccountStore {
+        self.inner.accounts()
+    }
+
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }

@@ -15,6 +15,7 @@ use radar_core::topology::ComponentRef;
 use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use sha2::{Digest, Sha256};
 
+pub mod accounts;
 pub mod backup;
 pub mod postgres;
 pub mod sqlite;
@@ -114,6 +115,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store worker failed: {0}")]
     Worker(String),
+    /// A new account or token whose name or id is taken.
+    #[error("{0} already exists")]
+    Exists(String),
     #[error("incident {id} was changed by someone else meanwhile (expected version {expected:?}); reload and retry")]
     Conflict { id: String, expected: Option<i64> },
 }
@@ -291,6 +295,9 @@ pub trait Store: Send + Sync + 'static {
     async fn component_statuses(
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError>;
+
+    /// Accounts, sessions, API tokens and the audit log.
+    fn accounts(&self) -> &dyn accounts::AccountStore;
 
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;

@@ -13,6 +13,8 @@ use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
+mod accounts;
+
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
     status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
@@ -96,6 +98,44 @@ INSERT INTO minute_reporters (provider, minute, reporter)
 INSERT INTO minute_counts (provider, minute, reports, reporters)
     SELECT provider, time / 60, count(*), count(DISTINCT reporter) FROM reports
     GROUP BY provider, time / 60;
+"#,
+    r#"
+-- Accounts, sessions and API tokens (secrets only as hashes), and the audit log: a hash
+-- chain, each entry's hash covering its seq, its fields and the previous hash.
+CREATE TABLE users (
+    name     TEXT PRIMARY KEY,
+    role     TEXT NOT NULL,
+    password TEXT NOT NULL,
+    disabled SMALLINT NOT NULL,
+    created  BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+    id        BLOB PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_name);
+CREATE TABLE api_tokens (
+    id        TEXT PRIMARY KEY,
+    hash      BLOB NOT NULL UNIQUE,
+    user_name TEXT NOT NULL,
+    scopes    TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT,
+    revoked   SMALLINT NOT NULL
+);
+CREATE TABLE audit_log (
+    seq        BIGINT PRIMARY KEY,
+    time       BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    before_doc TEXT,
+    after_doc  TEXT,
+    prev       BLOB NOT NULL,
+    hash       BLOB NOT NULL
+);
 "#,
 ];
 
@@ -679,6 +719,10 @@ impl Store for SqliteStore {
             Ok(out)
         })
         .await
+    }
+
+    fn accounts(&self) -> &dyn crate::accounts::AccountStore {
+        self
     }
 
     fn backend(&self) -> &'static str {

@@ -545,3 +545,6 @@ store_test!(
         );
     }
 );
+
+#[path = "store/accounts.rs"]
+mod accounts;
