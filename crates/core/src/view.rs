@@ -334,6 +334,33 @@ impl ProductView {
         Ok(relate(&x.view, &y.view, topology))
     }
 
+    /// The open outages that affect a caller in `region` who uses `service` of `provider`
+    /// (either may be unknown): those of the provider (any, if unknown) whose regions include
+    /// the caller's, and that name the service, name no service at all (a component's
+    /// outage), or are the provider's customer service itself (the hotline the caller is
+    /// on). Declared ones first, then by start.
+    pub fn affecting<'a>(
+        &'a self,
+        provider: Option<&ProviderId>,
+        region: &RegionId,
+        service: Option<&ServiceId>,
+    ) -> Vec<&'a Outage> {
+        let mut out: Vec<&Outage> = self
+            .outages
+            .iter()
+            .filter(|o| o.is_open())
+            .filter(|o| provider.is_none_or(|p| o.provider == *p))
+            .filter(|o| o.regions.contains(region))
+            .filter(|o| {
+                service.is_none_or(|s| {
+                    o.services.is_empty() || o.services.contains(s) || o.is_customer_service()
+                })
+            })
+            .collect();
+        out.sort_by_key(|o| (!o.is_declared(), o.start, o.id.clone()));
+        out
+    }
+
     /// Outages that overlap `o` in time, give or take an hour (the contemporaries a relation
     /// question is usually about).
     pub fn contemporaries<'a>(&'a self, o: &'a Outage) -> impl Iterator<Item = &'a Outage> {

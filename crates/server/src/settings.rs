@@ -54,14 +54,21 @@ pub struct Settings {
     pub reports_per_minute: u32,
     /// Anonymous reports one network may send at once (the bucket the rate refills).
     pub report_burst: u32,
-    /// Bearer token for operator routes (at least 16 characters); the routes are disabled
-    /// without it.
+    /// Bootstrap bearer token with the operator's permissions on the JSON API (at least 16
+    /// characters), for a server without accounts yet; API tokens (`radar token add`) replace
+    /// it.
     #[serde(deserialize_with = "parse::token")]
     pub operator_token: Option<Secret>,
     /// Bearer token for `/metrics` (at least 16 characters); without it, `/metrics` answers
     /// loopback clients only.
     #[serde(deserialize_with = "parse::token")]
     pub metrics_token: Option<Secret>,
+    /// Hours a console session lasts after signing in (1 to 720).
+    #[serde(deserialize_with = "parse::session_hours")]
+    pub session_hours: u32,
+    /// Mark session cookies `Secure` (set when clients reach the server over HTTPS; behind a
+    /// trusted proxy, `X-Forwarded-Proto: https` does so per request).
+    pub secure_cookies: bool,
     /// Days of history replayed into the detector at start.
     pub warmup_days: u32,
     /// Seconds a client may take to send a request's headers (also while a kept-alive
@@ -90,6 +97,8 @@ impl Default for Settings {
             report_burst: 20,
             operator_token: None,
             metrics_token: None,
+            session_hours: 8,
+            secure_cookies: false,
             warmup_days: 8,
             header_timeout_secs: 10,
             request_timeout_secs: 30,
@@ -651,6 +660,16 @@ mod parse {
         if !(1..=3600).contains(&n) {
             return Err(de::Error::custom(format!(
                 "{n} is out of range; 1 to 3600 seconds"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn session_hours<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = u32::deserialize(d)?;
+        if !(1..=720).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 720 hours"
             )));
         }
         Ok(n)

@@ -1,6 +1,7 @@
 //! HTTP-level tests of the server: one binary, every test with its own server and store.
 
 mod abuse;
+mod accounts;
 mod detection;
 mod feeds;
 mod guard;
