@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod backup;
 pub mod demo;
 pub mod eval;
@@ -9,3 +10,5 @@ pub mod replay;
 pub mod restore;
 pub mod serve;
 pub mod simulate;
+pub mod token;
+pub mod user;
