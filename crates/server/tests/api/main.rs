@@ -2,6 +2,7 @@
 
 mod abuse;
 mod accounts;
+mod consoles;
 mod detection;
 mod feeds;
 mod guard;
