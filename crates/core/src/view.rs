@@ -174,6 +174,9 @@ pub struct Inputs<'a> {
     pub components: &'a [(ComponentRef, ComponentStatus, Timestamp)],
     /// Failed probes: component, region, time.
     pub failed_probes: &'a [(ComponentRef, RegionId, Timestamp)],
+    /// Detected episodes an operator dismissed (false alarms), by provider and onset: they
+    /// are not outages.
+    pub dismissed: &'a [(ProviderId, Timestamp)],
     pub now: Timestamp,
 }
 
@@ -462,6 +465,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     let episodes: Vec<Episode> = inp
         .episodes
         .iter()
+        .filter(|e| !inp.dismissed.contains(&(e.provider.clone(), e.start)))
         .map(|e| with_probed_regions(e, inp.failed_probes, topology, now))
         .collect();
     let inp = Inputs {

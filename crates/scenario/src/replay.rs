@@ -204,6 +204,7 @@ pub fn product_view(
         incidents: &incidents,
         components: &components,
         failed_probes: &failed,
+        dismissed: &[],
         now,
     })
 }

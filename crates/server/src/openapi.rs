@@ -319,6 +319,7 @@ impl Modify for OperatorAuth {
         crate::explain::incidents::add_statement,
         crate::explain::incidents::put_component_status,
         crate::explain::incidents::post_probe,
+        crate::explain::incidents::post_dismiss,
         crate::explain::incidents::abuse,
         crate::auth::admin::audit_json,
         crate::publish::statuspage::statuspage_summary,

@@ -194,6 +194,22 @@ impl Store for Tracked {
         self.inner.component_statuses().await
     }
 
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let r = self.inner.dismiss(provider, start, episode, at).await;
+        self.health.record(&r);
+        r
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.inner.dismissals().await
+    }
+
     fn accounts(&self) -> &dyn radar_store::accounts::AccountStore {
         self.inner.accounts()
     }

@@ -296,6 +296,19 @@ pub trait Store: Send + Sync + 'static {
         &self,
     ) -> Result<Vec<(ComponentRef, ComponentStatus, Timestamp)>, StoreError>;
 
+    /// Records that the detected episode of `provider` with onset `start` (shown as
+    /// `episode`) is a false alarm. Dismissing it again changes nothing.
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The dismissed episodes: provider and onset.
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError>;
+
     /// Accounts, sessions, API tokens and the audit log.
     fn accounts(&self) -> &dyn accounts::AccountStore;
 

@@ -131,6 +131,16 @@ CREATE TABLE audit_log (
     hash       BYTEA NOT NULL
 );
 "#,
+    r#"
+-- Detected episodes an operator dismissed as false alarms, by provider and onset.
+CREATE TABLE dismissals (
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    episode  TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    PRIMARY KEY (provider, start)
+);
+"#,
 ];
 
 /// Reader connections, used in turn (one connection runs one query at a time).
@@ -559,6 +569,39 @@ impl Store for PostgresStore {
                     component_from_parts(r.get(0), r.get(1))?,
                     status_from_str(r.get(2))?,
                     Timestamp(r.get(3)),
+                ))
+            })
+            .collect()
+    }
+
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .lock()
+            .await
+            .execute(
+                "INSERT INTO dismissals (provider, start, episode, time) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[&provider.as_str(), &start.0, &episode, &at.0],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.reader()
+            .query("SELECT provider, start FROM dismissals ORDER BY start", &[])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    ProviderId::parse(r.get(0)).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Timestamp(r.get(1)),
                 ))
             })
             .collect()

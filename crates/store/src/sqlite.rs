@@ -137,6 +137,16 @@ CREATE TABLE audit_log (
     hash       BLOB NOT NULL
 );
 "#,
+    r#"
+-- Detected episodes an operator dismissed as false alarms, by provider and onset.
+CREATE TABLE dismissals (
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    episode  TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    PRIMARY KEY (provider, start)
+);
+"#,
 ];
 
 /// Reader connections: reads run in parallel (WAL), none waits for another's scan.
@@ -714,6 +724,43 @@ impl Store for SqliteStore {
                     component_from_parts(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?)?,
                     status_from_str(&r.get::<_, String>(2)?)?,
                     radar_core::Timestamp(r.get(3)?),
+                ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (p, e) = (provider.to_string(), episode.to_owned());
+        Self::with(&self.writer, move |conn| {
+            conn.execute(
+                "INSERT INTO dismissals (provider, start, episode, time) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                params![p, start.0, e, at.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT provider, start FROM dismissals ORDER BY start")?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let p: String = r.get(0)?;
+                out.push((
+                    ProviderId::parse(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Timestamp(r.get(1)?),
                 ));
             }
             Ok(out)

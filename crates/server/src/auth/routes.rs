@@ -178,6 +178,20 @@ pub fn table() -> Vec<(Guarded, MethodRouter<AppState>)> {
             Html,
             post(operator::component),
         ),
+        g(
+            Method::POST,
+            "/api/v1/outages/{id}/dismiss",
+            Incidents,
+            Json,
+            post(incidents::post_dismiss),
+        ),
+        g(
+            Method::POST,
+            "/operator/outages/{id}/dismiss",
+            Incidents,
+            Html,
+            post(operator::dismiss),
+        ),
     ]
 }
 

@@ -1,5 +1,5 @@
 //! The operator console (`/operator`): detected outages waiting for a declaration (confirm
-//! them), declared incidents (move them through the lifecycle, set the expected end, post
+//! them, or dismiss false alarms), declared incidents (move them through the lifecycle, set the expected end, post
 //! statements in German and English after a preview), new incidents and scheduled
 //! maintenance, component statuses. Every form is turned into the JSON API's own input type
 //! and handed to the same function the API calls (`explain::incidents`), so a change made
@@ -87,6 +87,10 @@ async fn render(
                     label { "Title (English) " input name="title_en" required; }
                     label { "Category " (category_select()) }
                     button type="submit" { "Confirm " (o.id) " as an incident" }
+                }
+                form method="post" action={ "/operator/outages/" (o.id) "/dismiss" } {
+                    (hidden(who))
+                    button type="submit" { "Dismiss " (o.id) " as a false alarm" }
                 }
             }
         }
@@ -333,6 +337,23 @@ pub async fn confirm(
         Err(p) => Err(p),
     };
     outcome(&st, &who, result, format!("{id} confirmed.")).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+/// `POST /operator/outages/{id}/dismiss`: a false alarm (the API's
+/// `POST /api/v1/outages/{id}/dismiss`).
+pub async fn dismiss(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Response {
+    let result = incidents::dismiss(&st, &who, &id)
+        .await
+        .map(|o| axum::Json(o).into_response());
+    outcome(&st, &who, result, format!("{id} dismissed.")).await
 }
 
 #[derive(Debug, Deserialize)]

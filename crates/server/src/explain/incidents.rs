@@ -673,6 +673,69 @@ pub async fn set_component_status(
     .into_response())
 }
 
+/// `POST /api/v1/outages/{id}/dismiss`: a detected outage is a false alarm. It leaves the
+/// product view (API, pages, feeds); the reports stay stored and counted.
+#[utoipa::path(
+    post,
+    path = "/api/v1/outages/{id}/dismiss",
+    tag = "operator",
+    security(("operator" = [])),
+    params(("id" = String, Path, description = "A detected outage waiting for a declaration", example = "ep-1")),
+    responses(
+        (status = 200, description = "Dismissed: the outage as the API showed it", body = OutageOut),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no detected outage with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`declared`: the outage is part of a declared incident; resolve that instead", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn post_dismiss(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(Json(dismiss(&st, &who, &id).await?).into_response())
+}
+
+/// Dismisses a detected outage: the JSON API and the operator console.
+pub async fn dismiss(st: &AppState, who: &Principal, id: &str) -> Result<OutageOut, Problem> {
+    let lv = crate::explain::outages::product_view(st).await?;
+    let o = lv
+        .view
+        .outage(id)
+        .filter(|o| o.is_detected())
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no detected outage {:?}; see /api/v1/outages",
+                echo(id)
+            ))
+        })?;
+    if o.is_declared() {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "declared",
+            "Declared",
+            format!(
+                "{id} is part of the declared incident {}; resolve that instead",
+                o.id
+            ),
+        ));
+    }
+    let wire = lv.wire(o);
+    let before = crate::auth::json(&wire);
+    let now = st.clock.now();
+    for e in &o.episodes {
+        st.store
+            .dismiss(&e.provider, e.start, &radar_core::view::episode_id(e), now)
+            .await
+            .map_err(store_problem)?;
+    }
+    st.view_cache.invalidate();
+    crate::auth::audit(st, who, "outage.dismiss", id, before, None).await;
+    Ok(wire)
+}
+
 /// A probe result as the operator API takes it (`time` defaults to now).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

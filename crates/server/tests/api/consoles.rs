@@ -390,16 +390,14 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn operator_confirms_a_detected_outage_from_the_console() {
+/// A server over a quiet week into which a national burst is reported until it is detected;
+/// the detected outage's id.
+async fn detected_burst() -> (TestApp, String) {
     let app = spawn_app_with(
         tempfile::tempdir().unwrap(),
         &crate::detection::quiet_history(),
     )
     .await;
-    add_user(&app, "olga", Role::Operator).await;
-    let b = login(&app, "olga").await;
-    let mut detected = None;
     for minute in 0..10 {
         let t = NOW + minute * 60;
         app.set_now(t + 30);
@@ -420,11 +418,18 @@ async fn operator_confirms_a_detected_outage_from_the_console() {
         tokio::time::sleep(Duration::from_millis(1300)).await;
         let outages = crate::detection::o2_outages(&app).await;
         if let Some(o) = outages.iter().find(|o| o["end"].is_null()) {
-            detected = Some(o["id"].as_str().unwrap().to_owned());
-            break;
+            let id = o["id"].as_str().unwrap().to_owned();
+            return (app, id);
         }
     }
-    let id = detected.expect("the burst is detected");
+    panic!("the burst was not detected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_confirms_a_detected_outage_from_the_console() {
+    let (app, id) = detected_burst().await;
+    add_user(&app, "olga", Role::Operator).await;
+    let b = login(&app, "olga").await;
     let page = b
         .get(&app, "/operator")
         .send()
@@ -470,5 +475,64 @@ async fn operator_confirms_a_detected_outage_from_the_console() {
         .await
         .unwrap();
     assert_eq!(one["origin"], "detected+declared", "{one}");
+    // A confirmed outage is not dismissed: its incident is resolved instead.
+    let resp = app
+        .operator(Method::POST, &format!("/api/v1/outages/{id}/dismiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_dismisses_a_false_alarm_and_it_leaves_the_product_view() {
+    let (app, id) = detected_burst().await;
+    add_user(&app, "olga", Role::Operator).await;
+    let b = login(&app, "olga").await;
+    let (status, location, html) =
+        form(&app, &b, &format!("/operator/outages/{id}/dismiss"), &[]).await;
+    assert_eq!(status, 303, "{html}");
+    assert!(location.contains("dismissed"), "{location}");
+    let outages = crate::detection::o2_outages(&app).await;
+    assert!(
+        outages.iter().all(|o| o["id"] != id.as_str()),
+        "{outages:?}"
+    );
+    let page = b
+        .get(&app, "/operator")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Detected, waiting for confirmation (0)"),
+        "{page}"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/outages/{id}")).await.status(),
+        404,
+        "gone from the API"
+    );
+    let audit: serde_json::Value = app
+        .operator(Method::GET, "/api/v1/audit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = audit["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "outage.dismiss");
+    assert_eq!(last["target"], id.as_str());
+    assert!(
+        last["before"]
+            .as_str()
+            .unwrap()
+            .contains("\"origin\":\"detected\""),
+        "{last}"
+    );
     app.stop().await;
 }

@@ -288,3 +288,26 @@ raw_test!(
         assert_eq!(verify(&log, None).unwrap().unwrap().seq, 20);
     }
 );
+
+raw_test!(
+    dismissals_are_kept_once,
+    |store: Arc<dyn Store>, _raw: Raw| async move {
+        let o2 = radar_core::ProviderId::parse("o2-de").unwrap();
+        assert!(store.dismissals().await.unwrap().is_empty());
+        for _ in 0..2 {
+            store
+                .dismiss(
+                    &o2,
+                    Timestamp(1_800_000_000),
+                    "ep-3",
+                    Timestamp(1_800_000_600),
+                )
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.dismissals().await.unwrap(),
+            [(o2, Timestamp(1_800_000_000))]
+        );
+    }
+);
