@@ -2,6 +2,7 @@
 
 mod abuse;
 mod accounts;
+mod browser;
 mod consoles;
 mod detection;
 mod feeds;
