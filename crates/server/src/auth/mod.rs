@@ -169,6 +169,19 @@ pub async fn from_bearer(st: &AppState, token: &str) -> Result<Principal, Denied
     })
 }
 
+/// Whether a report request comes from a trusted relay (a call-centre tool, an app relaying
+/// its users' reports): the bootstrap operator token, or an API token with the scope `calls`.
+/// Its per-report tokens are its reporters and it is not rate-limited. Anything else —
+/// no token, an unknown one — is an anonymous client.
+pub async fn trusted_relay(st: &AppState, headers: &HeaderMap) -> bool {
+    match bearer(headers) {
+        Some(t) => from_bearer(st, t)
+            .await
+            .is_ok_and(|p| p.user.is_none() || p.may(Permission::Calls)),
+        None => false,
+    }
+}
+
 /// The principal of a session cookie's value.
 pub async fn from_session(st: &AppState, secret: &str) -> Result<Principal, Denied> {
     let id = sha256(secret);

@@ -540,5 +540,56 @@ async fn api_tokens_are_stored_hashed_scoped_and_revocable() {
     assert_eq!(abuse(short.clone()).await, 200);
     app.set_now(NOW + 61);
     assert_eq!(abuse(short).await, 401);
+    // A disabled owner's tokens stop working with the account.
+    let (_, live) = manage::add_token(store, "olga", &["abuse"], None, "cli", now)
+        .await
+        .unwrap();
+    assert_eq!(abuse(live.clone()).await, 200);
+    manage::set_disabled(store, "olga", true, "cli", now)
+        .await
+        .unwrap();
+    assert_eq!(abuse(live).await, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_with_the_calls_scope_relays_reports_unlimited() {
+    let app = spawn_app_tuned(tempfile::tempdir().unwrap(), &[], |s| s.report_burst = 2).await;
+    let now = radar_core::Timestamp(NOW);
+    add_user(&app, "cti", Role::Agent).await;
+    add_user(&app, "olga", Role::Operator).await;
+    let (_, relay) = manage::add_token(&*app.state.store, "cti", &["calls"], None, "cli", now)
+        .await
+        .unwrap();
+    let (_, other) = manage::add_token(&*app.state.store, "olga", &["incidents"], None, "cli", now)
+        .await
+        .unwrap();
+    let batch: Vec<_> = (0..5)
+        .map(|i| {
+            let mut r = crate::helpers::report("o2-de");
+            r["reporter_token"] = serde_json::json!(format!("caller-{i}"));
+            r
+        })
+        .collect();
+    let post = |token: Option<String>| {
+        let mut req = no_redirects()
+            .post(format!("{}/api/v1/reports", app.base))
+            .json(&serde_json::json!({ "reports": batch }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(
+        post(None).await,
+        429,
+        "anonymous: 5 at once is over the burst of 2"
+    );
+    assert_eq!(
+        post(Some(other)).await,
+        429,
+        "a token without calls is no relay"
+    );
+    assert_eq!(post(Some(relay)).await, 202);
     app.stop().await;
 }

@@ -336,6 +336,28 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
         "{page}"
     );
 
+    // Scheduled maintenance from the same form.
+    let maintenance = [
+        ("provider", "o2-de"),
+        ("category", "maintenance"),
+        ("title_de", "Wartung im Kernnetz"),
+        ("title_en", "Core network maintenance"),
+        ("services", "mobile-data"),
+        ("regions", "DE-BY"),
+        ("state", "confirmed"),
+        ("maintenance_start", "2026-11-24T01:00:00Z"),
+        ("maintenance_end", "2026-11-24T03:00:00Z"),
+    ];
+    let (status, _, html) = form(&app, &b, "/operator/incidents", &maintenance).await;
+    assert_eq!(status, 303, "{html}");
+    let sp: serde_json::Value = app
+        .get("/providers/o2-de/api/v2/scheduled-maintenances/upcoming.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(sp.to_string().contains("Core network maintenance"), "{sp}");
+
     // The audit log: each action, who, and the state before and after; the chain holds.
     let audit: serde_json::Value = app
         .operator(Method::GET, "/api/v1/audit")
@@ -358,7 +380,8 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
             "incident.declare",
             "statement.add",
             "incident.update",
-            "component.status"
+            "component.status",
+            "incident.declare",
         ]
     );
     for e in &entries[2..] {
@@ -385,7 +408,7 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
         .text()
         .await
         .unwrap();
-    assert!(page.contains("6 entries; the chain verifies."), "{page}");
+    assert!(page.contains("7 entries; the chain verifies."), "{page}");
     assert!(page.contains("component.status") && page.contains("o2-de:ran-lte"));
     app.stop().await;
 }
