@@ -49,6 +49,8 @@ enum Command {
     Token(cmd::token::Args),
     /// The audit log of operator and admin actions: verify the hash chain, list entries.
     Audit(cmd::audit::Args),
+    /// The local customer directory for the agent console: import a CSV export.
+    Customers(cmd::customers::Args),
 }
 
 /// Errors are printed as their cause chain ("what: why"), without a backtrace: they are
@@ -84,5 +86,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(a) => cmd::user::run(a),
         Command::Token(a) => cmd::token::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Customers(a) => cmd::customers::run(a),
     }
 }

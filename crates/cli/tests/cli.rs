@@ -571,3 +571,53 @@ fn user_token_and_audit_commands() {
     let (ok, _, err) = run_with(&["audit", "verify", "--anchor", &head], data, "");
     assert!(!ok && err.contains("entry 5 is missing"), "{err}");
 }
+
+/// `radar customers import`: all rows checked first (a bad one imports nothing), then the
+/// provider's directory replaced and the import audited.
+#[test]
+fn customers_import_checks_every_row_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "customer,postcode,products\n4711,80331,mobile-data\n4712,99999x,mobile-data\n4713,10115,teleportation\n",
+    )
+    .unwrap();
+    let args = [
+        "customers",
+        "import",
+        csv.to_str().unwrap(),
+        "--provider",
+        "o2-de",
+    ];
+    let (ok, _, err) = run_with(&args, &data, "");
+    assert!(!ok, "{err}");
+    assert!(err.contains("2 row(s) rejected, nothing imported"), "{err}");
+    assert!(
+        err.contains("line 3: postcode") && err.contains("line 4: product \"teleportation\""),
+        "{err}"
+    );
+    std::fs::write(
+        &csv,
+        "customer,postcode,products\n4711,80331,mobile-data\n4712,10115,mobile-data;mobile-voice\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run_with(&args, &data, "");
+    assert!(ok, "{err}");
+    assert!(out.contains("2 customers of o2-de imported"), "{out}");
+    let (ok, out, _) = run_with(&["audit", "list"], &data, "");
+    assert!(ok && out.contains("customers.import"), "{out}");
+    let (ok, _, err) = run_with(
+        &[
+            "customers",
+            "import",
+            csv.to_str().unwrap(),
+            "--provider",
+            "nobody",
+        ],
+        &data,
+        "",
+    );
+    assert!(!ok && err.contains("not a provider"), "{err}");
+}

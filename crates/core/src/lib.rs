@@ -8,6 +8,7 @@ pub mod account;
 pub mod anomaly;
 pub mod audit;
 pub mod correlate;
+pub mod customer;
 pub mod detect;
 pub mod event;
 pub mod ids;

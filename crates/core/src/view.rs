@@ -337,16 +337,16 @@ impl ProductView {
         Ok(relate(&x.view, &y.view, topology))
     }
 
-    /// The open outages that affect a caller in `region` who uses `service` of `provider`
-    /// (either may be unknown): those of the provider (any, if unknown) whose regions include
-    /// the caller's, and that name the service, name no service at all (a component's
-    /// outage), or are the provider's customer service itself (the hotline the caller is
-    /// on). Declared ones first, then by start.
+    /// The open outages that affect a caller in `region` who uses `services` of `provider`
+    /// (the provider may be unknown; no services means any): those of the provider (any, if
+    /// unknown) whose regions include the caller's, and that name one of the services, name
+    /// no service at all (a component's outage), or are the provider's customer service
+    /// itself (the hotline the caller is on). Declared ones first, then by start.
     pub fn affecting<'a>(
         &'a self,
         provider: Option<&ProviderId>,
         region: &RegionId,
-        service: Option<&ServiceId>,
+        services: &[ServiceId],
     ) -> Vec<&'a Outage> {
         let mut out: Vec<&Outage> = self
             .outages
@@ -355,9 +355,10 @@ impl ProductView {
             .filter(|o| provider.is_none_or(|p| o.provider == *p))
             .filter(|o| o.regions.contains(region))
             .filter(|o| {
-                service.is_none_or(|s| {
-                    o.services.is_empty() || o.services.contains(s) || o.is_customer_service()
-                })
+                services.is_empty()
+                    || o.services.is_empty()
+                    || o.is_customer_service()
+                    || services.iter().any(|s| o.services.contains(s))
             })
             .collect();
         out.sort_by_key(|o| (!o.is_declared(), o.start, o.id.clone()));

@@ -210,6 +210,27 @@ impl Store for Tracked {
         self.inner.dismissals().await
     }
 
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let r = self
+            .inner
+            .replace_customers(provider, customers, audit)
+            .await;
+        self.health.record(&r);
+        r
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        self.inner.customer(number).await
+    }
+
     fn accounts(&self) -> &dyn radar_store::accounts::AccountStore {
         self.inner.accounts()
     }

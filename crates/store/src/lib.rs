@@ -309,6 +309,21 @@ pub trait Store: Send + Sync + 'static {
     /// The dismissed episodes: provider and onset.
     async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError>;
 
+    /// Replaces the customer directory of `provider` with `customers`, in one transaction
+    /// with its audit entry. Returns how many are stored.
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError>;
+
+    /// One customer by number.
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError>;
+
     /// Accounts, sessions, API tokens and the audit log.
     fn accounts(&self) -> &dyn accounts::AccountStore;
 
@@ -397,6 +412,35 @@ pub(crate) fn stored_incident(doc: &str, version: i64) -> Result<StoredIncident,
         incident: incident_from_json(doc)?,
         version,
     })
+}
+
+/// A customer row as read back.
+pub(crate) fn customer_row(
+    number: String,
+    provider: &str,
+    postcode: String,
+    region: &str,
+    products: &str,
+) -> Result<radar_core::customer::Customer, StoreError> {
+    let bad = |e: radar_core::IdError| StoreError::Corrupt(format!("a stored customer: {e}"));
+    Ok(radar_core::customer::Customer {
+        number,
+        provider: ProviderId::parse(provider).map_err(bad)?,
+        postcode,
+        region: region_from_str(region)?,
+        products: products
+            .split_whitespace()
+            .map(|p| radar_core::ServiceId::parse(p).map_err(bad))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+pub(crate) fn products_text(c: &radar_core::customer::Customer) -> String {
+    c.products
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(crate) fn status_from_str(s: &str) -> Result<ComponentStatus, StoreError> {

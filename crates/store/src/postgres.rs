@@ -141,6 +141,16 @@ CREATE TABLE dismissals (
     PRIMARY KEY (provider, start)
 );
 "#,
+    r#"
+-- The local customer directory (radar customers import): a replica for the agent console.
+CREATE TABLE customers (
+    number   TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    products TEXT NOT NULL
+);
+"#,
 ];
 
 /// Reader connections, used in turn (one connection runs one query at a time).
@@ -605,6 +615,54 @@ impl Store for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let number: Vec<&str> = customers.iter().map(|c| c.number.as_str()).collect();
+        let postcode: Vec<&str> = customers.iter().map(|c| c.postcode.as_str()).collect();
+        let region: Vec<&str> = customers.iter().map(|c| c.region.as_str()).collect();
+        let products: Vec<String> = customers.iter().map(crate::products_text).collect();
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "DELETE FROM customers WHERE provider = $1",
+            &[&provider.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO customers (number, provider, postcode, region, products)
+             SELECT n, $2, p, r, x FROM UNNEST($1::text[], $3::text[], $4::text[], $5::text[])
+                 AS t(n, p, r, x)
+             ON CONFLICT (number) DO UPDATE SET provider = excluded.provider,
+             postcode = excluded.postcode, region = excluded.region, products = excluded.products",
+            &[&number, &provider.as_str(), &postcode, &region, &products],
+        )
+        .await?;
+        accounts::append(&tx, audit).await?;
+        tx.commit().await?;
+        Ok(customers.len() as u64)
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        let Some(r) = self
+            .reader()
+            .query_opt(
+                "SELECT number, provider, postcode, region, products FROM customers WHERE number = $1",
+                &[&number],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        crate::customer_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)).map(Some)
     }
 
     fn accounts(&self) -> &dyn crate::accounts::AccountStore {

@@ -147,6 +147,16 @@ CREATE TABLE dismissals (
     PRIMARY KEY (provider, start)
 );
 "#,
+    r#"
+-- The local customer directory (radar customers import): a replica for the agent console.
+CREATE TABLE customers (
+    number   TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    products TEXT NOT NULL
+);
+"#,
 ];
 
 /// Reader connections: reads run in parallel (WAL), none waits for another's scan.
@@ -764,6 +774,70 @@ impl Store for SqliteStore {
                 ));
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let provider = provider.to_string();
+        let rows: Vec<(String, String, String, String)> = customers
+            .iter()
+            .map(|c| {
+                (
+                    c.number.clone(),
+                    c.postcode.clone(),
+                    c.region.to_string(),
+                    crate::products_text(c),
+                )
+            })
+            .collect();
+        Self::with(&self.writer, move |conn| {
+            accounts::locked(conn, |tx| {
+                tx.execute("DELETE FROM customers WHERE provider = ?1", [&provider])?;
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO customers (number, provider, postcode, region, products)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (number) DO UPDATE SET provider = excluded.provider,
+                     postcode = excluded.postcode, region = excluded.region,
+                     products = excluded.products",
+                )?;
+                for (number, postcode, region, products) in &rows {
+                    stmt.execute(params![number, provider, postcode, region, products])?;
+                }
+                drop(stmt);
+                accounts::append(tx, audit)?;
+                Ok(rows.len() as u64)
+            })
+        })
+        .await
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT number, provider, postcode, region, products FROM customers WHERE number = ?1",
+            )?;
+            let mut rows = stmt.query([number])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            crate::customer_row(
+                r.get(0)?,
+                &r.get::<_, String>(1)?,
+                r.get(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+            )
+            .map(Some)
         })
         .await
     }

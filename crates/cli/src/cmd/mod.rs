@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod customers;
 pub mod demo;
 pub mod eval;
 pub mod import;

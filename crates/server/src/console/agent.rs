@@ -1,10 +1,11 @@
-//! The agent console (`/agent`): a caller's postcode (or Land), provider and service in;
+//! The agent console (`/agent`): a caller's customer number (from the local directory that
+//! `radar customers import` keeps), or their postcode (or Land), provider and service in;
 //! every open outage that affects them out — from the same product view the public pages
 //! read — with what to say in the caller's language (the latest statement), the workaround,
 //! the expected end, and whether it is related to the other incidents of the time, and why.
 //! One click logs the call's reason as a report with source `call-center`, which counts for
 //! detection like any other. Plain forms, no script; every control reachable by keyboard
-//! (access keys: `p` postcode, `l` log the first reason).
+//! (access keys: `c` customer number, `p` postcode, `l` log the first reason).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,6 +26,8 @@ use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Lookup {
+    /// The caller's customer number, in the local directory (`radar customers import`).
+    customer: Option<String>,
     /// The caller's postcode.
     postcode: Option<String>,
     /// Or their Land (region id), when they do not know the postcode.
@@ -77,9 +80,35 @@ pub async fn page(State(st): State<AppState>, who: Principal, Query(q): Query<Lo
         Some("de") => "de",
         _ => "en",
     };
-    let region = region_of(&st, &q);
-    let provider = nonempty(&q.provider).and_then(|p| ProviderId::parse(p).ok());
-    let service = nonempty(&q.service).and_then(|s| ServiceId::parse(s).ok());
+    let customer = match nonempty(&q.customer) {
+        None => Ok(None),
+        Some(n) => {
+            match st.store.customer(n).await {
+                Ok(Some(c)) => Ok(Some(c)),
+                Ok(None) => Err(format!(
+                    "No customer {n} in the local directory; ask for the postcode instead"
+                )),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the customer directory");
+                    Err("The customer directory cannot be read right now; ask for the postcode instead".to_owned())
+                }
+            }
+        }
+    };
+    let region = match &customer {
+        Ok(Some(c)) => Ok(Some(c.region.clone())),
+        Err(e) => Err(e.clone()),
+        Ok(None) => region_of(&st, &q),
+    };
+    let provider = match &customer {
+        Ok(Some(c)) if nonempty(&q.provider).is_none() => Some(c.provider.clone()),
+        _ => nonempty(&q.provider).and_then(|p| ProviderId::parse(p).ok()),
+    };
+    let services: Vec<ServiceId> = match (nonempty(&q.service), &customer) {
+        (Some(s), _) => ServiceId::parse(s).into_iter().collect(),
+        (None, Ok(Some(c))) => c.products.clone(),
+        (None, _) => Vec::new(),
+    };
     let lv = match product_view(&st).await {
         Ok(v) => v,
         Err(p) => return p.into_response(),
@@ -88,11 +117,24 @@ pub async fn page(State(st): State<AppState>, who: Principal, Query(q): Query<Lo
     let results: Option<Markup> = match &region {
         Err(_) | Ok(None) => None,
         Ok(Some(region)) => {
-            let affecting = lv
-                .view
-                .affecting(provider.as_ref(), region, service.as_ref());
+            let affecting = lv.view.affecting(provider.as_ref(), region, &services);
+            let log_provider = provider
+                .as_ref()
+                .map(|p| p.to_string())
+                .or_else(|| affecting.first().map(|o| o.provider.to_string()));
             Some(results(
-                &st, &who, &lv.view, &affecting, &q, region, lang, now,
+                &st,
+                &who,
+                &lv.view,
+                &affecting,
+                &q,
+                Caller {
+                    region,
+                    provider: log_provider,
+                    service: services.first().map(|s| s.to_string()),
+                },
+                lang,
+                now,
             ))
         }
     };
@@ -102,8 +144,13 @@ pub async fn page(State(st): State<AppState>, who: Principal, Query(q): Query<Lo
         @if let Some(p) = nonempty(&q.logged) {
             p.ok role="status" { "Call logged (" (p) "). It counts as a report from the call centre." }
         }
+        @if let Ok(Some(c)) = &customer {
+            p role="status" { "Customer " strong { (c.number) } " of " (c.provider) ": postcode " (c.postcode)
+                @if !c.products.is_empty() { ", products " (c.products.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) } }
+        }
         form method="get" action="/agent" {
-            label { "Caller's postcode " input name="postcode" value=(nonempty(&q.postcode).unwrap_or("")) inputmode="numeric" autocomplete="off" autofocus accesskey="p"; }
+            label { "Customer number " input name="customer" value=(nonempty(&q.customer).unwrap_or("")) autocomplete="off" accesskey="c"; }
+            label { "or caller's postcode " input name="postcode" value=(nonempty(&q.postcode).unwrap_or("")) inputmode="numeric" autocomplete="off" autofocus accesskey="p"; }
             label { "or Land "
                 select name="land" {
                     option value="" { "—" }
@@ -154,6 +201,14 @@ fn service_choices(st: &AppState) -> Vec<(String, String)> {
     out
 }
 
+/// Who is calling, as far as the lookup knows: their region, the provider to log the call
+/// against (the one asked for or the customer's, else the first affected), and the service.
+struct Caller<'a> {
+    region: &'a RegionId,
+    provider: Option<String>,
+    service: Option<String>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn results(
     st: &AppState,
@@ -161,19 +216,17 @@ fn results(
     view: &radar_core::view::ProductView,
     affecting: &[&Outage],
     q: &Lookup,
-    region: &RegionId,
+    caller: Caller<'_>,
     lang: &str,
     now: Timestamp,
 ) -> Markup {
     let de = lang == "de";
+    let region = caller.region;
     let region_name = st
         .topology
         .region(region.as_str())
         .map_or_else(|| region.to_string(), |r| r.name.clone());
-    // The provider to log the call against: the one asked for, else the first affected.
-    let log_provider = nonempty(&q.provider)
-        .map(str::to_owned)
-        .or_else(|| affecting.first().map(|o| o.provider.to_string()));
+    let log_provider = caller.provider;
     html! {
         h2 { (affecting.len()) " open outage" @if affecting.len() != 1 { "s" } " affecting a caller in " (region_name) }
         @if affecting.is_empty() {
@@ -203,7 +256,8 @@ fn results(
                 (hidden(who))
                 input type="hidden" name="provider" value=(provider);
                 input type="hidden" name="region" value=(region);
-                @if let Some(s) = nonempty(&q.service) { input type="hidden" name="service" value=(s); }
+                @if let Some(s) = &caller.service { input type="hidden" name="service" value=(s); }
+                @if let Some(c) = nonempty(&q.customer) { input type="hidden" name="customer" value=(c); }
                 @if let Some(p) = nonempty(&q.postcode) { input type="hidden" name="postcode" value=(p); }
                 input type="hidden" name="lang" value=(lang);
                 p { "Reason (one click logs it):" }
@@ -223,6 +277,7 @@ fn results(
 #[derive(Debug, Deserialize)]
 pub struct CallFields {
     provider: String,
+    customer: Option<String>,
     region: Option<String>,
     postcode: Option<String>,
     service: Option<String>,
@@ -293,9 +348,13 @@ pub async fn log_call(
         ("lang", f.lang.unwrap_or_default()),
         ("logged", f.problem.clone()),
     ];
-    match f.postcode.filter(|p| !p.is_empty()) {
-        Some(p) => back.push(("postcode", p)),
-        None => back.push(("land", f.region.unwrap_or_default())),
+    match (
+        f.customer.filter(|c| !c.is_empty()),
+        f.postcode.filter(|p| !p.is_empty()),
+    ) {
+        (Some(c), _) => back.push(("customer", c)),
+        (None, Some(p)) => back.push(("postcode", p)),
+        (None, None) => back.push(("land", f.region.unwrap_or_default())),
     }
     if let Some(s) = f.service.filter(|s| !s.is_empty()) {
         back.push(("service", s));

@@ -559,3 +559,104 @@ async fn operator_dismisses_a_false_alarm_and_it_leaves_the_product_view() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn agent_looks_a_caller_up_by_customer_number_from_the_local_directory() {
+    use radar_core::customer::parse_row;
+    let app = spawn_app().await;
+    may_2017(&app).await;
+    add_user(&app, "anna", Role::Agent).await;
+    let (t, pc) = (
+        radar_core::topology::germany::topology(),
+        radar_core::topology::germany::postcodes(),
+    );
+    let o2 = radar_core::ProviderId::parse("o2-de").unwrap();
+    let customers = [
+        parse_row(&o2, "4711", "80331", "mobile-data", &t, &pc).unwrap(),
+        parse_row(&o2, "4712", "10115", "mobile-voice", &t, &pc).unwrap(),
+    ];
+    let audit = radar_core::audit::AuditDraft {
+        time: Timestamp(NOW),
+        actor: "cli".into(),
+        action: "customers.import".into(),
+        target: "o2-de".into(),
+        before: None,
+        after: None,
+    };
+    app.state
+        .store
+        .replace_customers(&o2, &customers, audit)
+        .await
+        .unwrap();
+    let b = login(&app, "anna").await;
+    let html = b
+        .get(&app, "/agent?customer=4711&lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(
+            "Customer <strong>4711</strong> of o2-de: postcode 80331, products mobile-data"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("LTE network disruption") && html.contains("Bayern"),
+        "{html}"
+    );
+    // A customer with voice only: the mobile-data outage is not theirs; the hotline's is.
+    let html = b
+        .get(&app, "/agent?customer=4712&lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("1 open outage affecting a caller in Berlin")
+            && !html.contains("aria-label=\"net-1\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("DSL customer management shut down") && html.contains("Berlin"),
+        "{html}"
+    );
+    // The call is logged against the customer's provider and region.
+    let resp = b
+        .post(
+            &app,
+            "/agent/calls",
+            &[
+                ("provider", "o2-de"),
+                ("region", "DE-BE"),
+                ("service", "mobile-voice"),
+                ("customer", "4712"),
+                ("problem", "no-calls"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(resp.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .contains("customer=4712"));
+    let html = b
+        .get(&app, "/agent?customer=9999")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("No customer 9999 in the local directory"),
+        "{html}"
+    );
+    app.stop().await;
+}

@@ -14,7 +14,10 @@ use crate::accounts::{
 };
 use crate::StoreError;
 
-async fn append(tx: &Transaction<'_>, draft: AuditDraft) -> Result<AuditEntry, StoreError> {
+pub(super) async fn append(
+    tx: &Transaction<'_>,
+    draft: AuditDraft,
+) -> Result<AuditEntry, StoreError> {
     tx.batch_execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")
         .await?;
     let last = tx

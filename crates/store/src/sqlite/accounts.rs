@@ -15,7 +15,10 @@ use crate::StoreError;
 use radar_core::Timestamp;
 
 /// Links `draft` to the last entry and inserts it, inside the caller's transaction.
-fn append(tx: &rusqlite::Transaction<'_>, draft: AuditDraft) -> Result<AuditEntry, StoreError> {
+pub(super) fn append(
+    tx: &rusqlite::Transaction<'_>,
+    draft: AuditDraft,
+) -> Result<AuditEntry, StoreError> {
     let last: Option<(i64, Vec<u8>)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -47,7 +50,7 @@ fn append(tx: &rusqlite::Transaction<'_>, draft: AuditDraft) -> Result<AuditEntr
 }
 
 /// Runs `f` in an immediate (write-locked) transaction and commits.
-fn locked<T>(
+pub(super) fn locked<T>(
     conn: &mut Connection,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {

@@ -311,3 +311,49 @@ raw_test!(
         );
     }
 );
+
+raw_test!(
+    a_customer_import_replaces_the_providers_directory,
+    |store: Arc<dyn Store>, _raw: Raw| async move {
+        use radar_core::customer::Customer;
+        let o2 = radar_core::ProviderId::parse("o2-de").unwrap();
+        let c = |n: &str, pc: &str, region: &str| Customer {
+            number: n.into(),
+            provider: o2.clone(),
+            postcode: pc.into(),
+            region: radar_core::RegionId::parse(region).unwrap(),
+            products: vec![radar_core::ServiceId::parse("mobile-data").unwrap()],
+        };
+        let first = [c("4711", "80331", "DE-BY"), c("4712", "10115", "DE-BE")];
+        assert_eq!(
+            store
+                .replace_customers(&o2, &first, draft(1, "customers.import", "o2-de"))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store.customer("4711").await.unwrap(),
+            Some(first[0].clone())
+        );
+        // A refresh replaces the directory whole: 4712 left, 4713 came.
+        let second = [c("4711", "20095", "DE-HH"), c("4713", "01067", "DE-SN")];
+        store
+            .replace_customers(&o2, &second, draft(2, "customers.import", "o2-de"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .customer("4711")
+                .await
+                .unwrap()
+                .unwrap()
+                .region
+                .as_str(),
+            "DE-HH"
+        );
+        assert!(store.customer("4712").await.unwrap().is_none());
+        assert!(store.customer("4713").await.unwrap().is_some());
+        assert_eq!(log_of(&*store).await.len(), 2, "each import audited");
+    }
+);
