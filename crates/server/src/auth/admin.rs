@@ -2,7 +2,8 @@
 //! the audit log as a page and as JSON. Accounts are changed with `radar user` and
 //! `radar token` on the server (they need a password prompt, not a web form).
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use maud::html;
@@ -68,8 +69,10 @@ pub async fn accounts_page(
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries after this number (default 0: from the start).
+    #[param(minimum = 0)]
     after: Option<i64>,
-    /// At most this many (default and maximum 1000).
+    /// At most this many (1 to 1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -122,6 +125,7 @@ pub struct AuditOut {
     params(AuditQuery),
     responses(
         (status = 200, description = "Entries after `after`, oldest first", body = AuditOut),
+        (status = 400, description = "`bad-query`: a parameter is not a whole number in range", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: the token lacks the scope `audit`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store cannot be read", body = Problem, content_type = "application/problem+json"),
@@ -129,12 +133,34 @@ pub struct AuditOut {
 )]
 pub async fn audit_json(
     State(st): State<AppState>,
-    Query(q): Query<AuditQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<AuditOut>, Problem> {
+    let q: AuditQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-query",
+                "Invalid query parameter",
+                format!(
+                    "{}; after is an entry number (0 or more), limit from 1 to 1000",
+                    crate::problem::echo(&e.to_string())
+                ),
+            )
+        })?;
+    let after = q.after.unwrap_or(0);
+    let limit = q.limit.unwrap_or(1000);
+    if after < 0 || !(1..=1000).contains(&limit) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            "Invalid query parameter",
+            format!("after={after}, limit={limit}: after is 0 or more, limit from 1 to 1000"),
+        ));
+    }
     let entries = st
         .store
         .accounts()
-        .audit_page(q.after.unwrap_or(0), q.limit.unwrap_or(1000).clamp(1, 1000))
+        .audit_page(after, limit)
         .await
         .map_err(store_problem)?;
     Ok(Json(AuditOut {

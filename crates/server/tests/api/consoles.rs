@@ -368,6 +368,29 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
         .await
         .unwrap();
     let entries = audit["entries"].as_array().unwrap();
+    for bad in ["limit=0", "limit=1001", "after=-1", "after=x"] {
+        let resp = app
+            .operator(Method::GET, &format!("/api/v1/audit?{bad}"))
+            .send()
+            .await
+            .unwrap();
+        crate::helpers::problem(resp, 400).await;
+    }
+    let page: serde_json::Value = app
+        .operator(Method::GET, "/api/v1/audit?after=2&limit=2")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [3, 4]);
     let actions: Vec<&str> = entries
         .iter()
         .map(|e| e["action"].as_str().unwrap())
