@@ -231,6 +231,16 @@ impl Store for Tracked {
         self.inner.customer(number).await
     }
 
+    async fn write_audited(
+        &self,
+        change: radar_store::AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let r = self.inner.write_audited(change, audit).await;
+        self.health.record(&r);
+        r
+    }
+
     fn accounts(&self) -> &dyn radar_store::accounts::AccountStore {
         self.inner.accounts()
     }

@@ -178,6 +178,27 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// An operator's change, written together with its audit entry ([`Store::write_audited`]).
+#[derive(Clone, Copy, Debug)]
+pub enum AuditedChange<'a> {
+    /// [`Store::put_incident`].
+    Incident {
+        incident: &'a Incident,
+        expected_version: Option<i64>,
+    },
+    /// [`Store::put_component_status`].
+    ComponentStatus {
+        component: &'a ComponentRef,
+        status: ComponentStatus,
+        at: Timestamp,
+    },
+    /// [`Store::dismiss`] for each episode (provider, onset, id) of one outage.
+    Dismiss {
+        episodes: &'a [(ProviderId, Timestamp, String)],
+        at: Timestamp,
+    },
+}
+
 /// A stored incident and its version (for optimistic concurrency between nodes).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredIncident {
@@ -323,6 +344,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         number: &str,
     ) -> Result<Option<radar_core::customer::Customer>, StoreError>;
+
+    /// Writes `change` and its audit entry in one transaction: both are stored or neither.
+    /// Returns the incident's new version for [`AuditedChange::Incident`].
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Accounts, sessions, API tokens and the audit log.
     fn accounts(&self) -> &dyn accounts::AccountStore;

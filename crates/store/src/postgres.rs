@@ -14,8 +14,8 @@ mod accounts;
 
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
-    StoredIncident,
+    status_from_str, stored_incident, AuditedChange, FailedProbe, MinuteCount, ReportId, Store,
+    StoreError, StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -330,6 +330,85 @@ pub(crate) async fn migrate_to(
     Ok(())
 }
 
+/// Creates (`expected_version: None`) or replaces version `expected_version` of an incident
+/// on `client` (a connection or the caller's transaction); the new version.
+async fn put_incident_with(
+    client: &impl tokio_postgres::GenericClient,
+    incident: &Incident,
+    expected_version: Option<i64>,
+) -> Result<i64, StoreError> {
+    let doc = incident_to_json(incident)?;
+    let id = incident.id.to_string();
+    match expected_version {
+        None => {
+            let n = client
+                .execute(
+                    "INSERT INTO incidents (id, provider, start, version, doc) VALUES ($1, $2, $3, 1, $4)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&id, &incident.provider.as_str(), &incident.start.0, &doc],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Conflict { id, expected: None });
+            }
+            Ok(1)
+        }
+        Some(v) => {
+            let n = client
+                .execute(
+                    "UPDATE incidents SET doc = $1, start = $2, version = version + 1 WHERE id = $3 AND version = $4",
+                    &[&doc, &incident.start.0, &id, &v],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: Some(v),
+                });
+            }
+            Ok(v + 1)
+        }
+    }
+}
+
+async fn put_status_with(
+    client: &impl tokio_postgres::GenericClient,
+    component: &ComponentRef,
+    status: ComponentStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO component_status (provider, component, status, time) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+            &[
+                &component.provider.as_str(),
+                &component.component.as_str(),
+                &status.as_str(),
+                &at.0,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn put_dismissal_with(
+    client: &impl tokio_postgres::GenericClient,
+    provider: &ProviderId,
+    start: Timestamp,
+    episode: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO dismissals (provider, start, episode, time) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            &[&provider.as_str(), &start.0, &episode, &at.0],
+        )
+        .await?;
+    Ok(())
+}
+
 /// The lock that serialises migrations (and restores) between nodes.
 pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7240211)";
 
@@ -449,39 +528,8 @@ impl Store for PostgresStore {
         incident: &Incident,
         expected_version: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let doc = incident_to_json(incident)?;
-        let id = incident.id.to_string();
         let client = self.writer.lock().await;
-        match expected_version {
-            None => {
-                let n = client
-                    .execute(
-                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES ($1, $2, $3, 1, $4)
-                         ON CONFLICT (id) DO NOTHING",
-                        &[&id, &incident.provider.as_str(), &incident.start.0, &doc],
-                    )
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::Conflict { id, expected: None });
-                }
-                Ok(1)
-            }
-            Some(v) => {
-                let n = client
-                    .execute(
-                        "UPDATE incidents SET doc = $1, start = $2, version = version + 1 WHERE id = $3 AND version = $4",
-                        &[&doc, &incident.start.0, &id, &v],
-                    )
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::Conflict {
-                        id,
-                        expected: Some(v),
-                    });
-                }
-                Ok(v + 1)
-            }
-        }
+        put_incident_with(&*client, incident, expected_version).await
     }
 
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
@@ -548,19 +596,7 @@ impl Store for PostgresStore {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let client = self.writer.lock().await;
-        client
-            .execute(
-                "INSERT INTO component_status (provider, component, status, time) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
-                &[
-                    &component.provider.as_str(),
-                    &component.component.as_str(),
-                    &status.as_str(),
-                    &at.0,
-                ],
-            )
-            .await?;
-        Ok(())
+        put_status_with(&*client, component, status, at).await
     }
 
     async fn component_statuses(
@@ -591,16 +627,8 @@ impl Store for PostgresStore {
         episode: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.writer
-            .lock()
-            .await
-            .execute(
-                "INSERT INTO dismissals (provider, start, episode, time) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[&provider.as_str(), &start.0, &episode, &at.0],
-            )
-            .await?;
-        Ok(())
+        let client = self.writer.lock().await;
+        put_dismissal_with(&*client, provider, start, episode, at).await
     }
 
     async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
@@ -663,6 +691,38 @@ impl Store for PostgresStore {
             return Ok(None);
         };
         crate::customer_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)).map(Some)
+    }
+
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let version = match change {
+            AuditedChange::Incident {
+                incident,
+                expected_version,
+            } => Some(put_incident_with(&tx, incident, expected_version).await?),
+            AuditedChange::ComponentStatus {
+                component,
+                status,
+                at,
+            } => {
+                put_status_with(&tx, component, status, at).await?;
+                None
+            }
+            AuditedChange::Dismiss { episodes, at } => {
+                for (provider, start, episode) in episodes {
+                    put_dismissal_with(&tx, provider, *start, episode, at).await?;
+                }
+                None
+            }
+        };
+        accounts::append(&tx, audit).await?;
+        tx.commit().await?;
+        Ok(version)
     }
 
     fn accounts(&self) -> &dyn crate::accounts::AccountStore {

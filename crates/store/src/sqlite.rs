@@ -17,8 +17,8 @@ mod accounts;
 
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId, Store, StoreError,
-    StoredIncident,
+    status_from_str, stored_incident, AuditedChange, FailedProbe, MinuteCount, ReportId, Store,
+    StoreError, StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -479,6 +479,133 @@ fn insert(
     Ok(ids)
 }
 
+/// An incident as written: a new one (`expected: None`) or a replacement of version
+/// `expected`.
+struct IncidentRow {
+    id: String,
+    provider: String,
+    start: i64,
+    doc: String,
+    expected: Option<i64>,
+}
+
+impl IncidentRow {
+    fn of(incident: &Incident, expected: Option<i64>) -> Result<IncidentRow, StoreError> {
+        Ok(IncidentRow {
+            id: incident.id.to_string(),
+            provider: incident.provider.to_string(),
+            start: incident.start.0,
+            doc: incident_to_json(incident)?,
+            expected,
+        })
+    }
+
+    /// Writes the row (inside the caller's transaction); the new version.
+    fn put(&self, conn: &Connection) -> Result<i64, StoreError> {
+        let IncidentRow {
+            id,
+            provider,
+            start,
+            doc,
+            expected,
+        } = self;
+        match expected {
+            None => {
+                let n = conn.execute(
+                    "INSERT INTO incidents (id, provider, start, version, doc) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![id, provider, start, doc],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::Conflict {
+                        id: id.clone(),
+                        expected: None,
+                    });
+                }
+                Ok(1)
+            }
+            Some(v) => {
+                let n = conn.execute(
+                    "UPDATE incidents SET doc = ?1, start = ?2, version = version + 1 WHERE id = ?3 AND version = ?4",
+                    params![doc, start, id, v],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::Conflict {
+                        id: id.clone(),
+                        expected: Some(*v),
+                    });
+                }
+                Ok(v + 1)
+            }
+        }
+    }
+}
+
+fn put_status(
+    conn: &Connection,
+    provider: &str,
+    component: &str,
+    status: ComponentStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO component_status (provider, component, status, time) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+        params![provider, component, status.as_str(), at.0],
+    )?;
+    Ok(())
+}
+
+fn put_dismissal(
+    conn: &Connection,
+    provider: &str,
+    start: Timestamp,
+    episode: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO dismissals (provider, start, episode, time) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+        params![provider, start.0, episode, at.0],
+    )?;
+    Ok(())
+}
+
+/// An [`AuditedChange`] with its data owned, to move to the writer's thread.
+enum OwnedChange {
+    Incident(IncidentRow),
+    Status(String, String, ComponentStatus, Timestamp),
+    Dismiss(Vec<(String, Timestamp, String)>, Timestamp),
+}
+
+impl OwnedChange {
+    fn of(c: AuditedChange<'_>) -> Result<OwnedChange, StoreError> {
+        Ok(match c {
+            AuditedChange::Incident {
+                incident,
+                expected_version,
+            } => OwnedChange::Incident(IncidentRow::of(incident, expected_version)?),
+            AuditedChange::ComponentStatus {
+                component,
+                status,
+                at,
+            } => OwnedChange::Status(
+                component.provider.to_string(),
+                component.component.to_string(),
+                status,
+                at,
+            ),
+            AuditedChange::Dismiss { episodes, at } => OwnedChange::Dismiss(
+                episodes
+                    .iter()
+                    .map(|(p, start, e)| (p.to_string(), *start, e.clone()))
+                    .collect(),
+                at,
+            ),
+        })
+    }
+}
+
 /// The incidents matching `filter` (a `WHERE` clause or nothing), oldest first.
 fn select_incidents(
     conn: &Connection,
@@ -603,35 +730,10 @@ impl Store for SqliteStore {
         incident: &Incident,
         expected_version: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let doc = incident_to_json(incident)?;
-        let id = incident.id.to_string();
-        let provider = incident.provider.to_string();
-        let start = incident.start.0;
+        let row = IncidentRow::of(incident, expected_version)?;
         Self::with(&self.writer, move |conn| {
             let tx = conn.transaction()?;
-            let version = match expected_version {
-                None => {
-                    let n = tx.execute(
-                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES (?1, ?2, ?3, 1, ?4)
-                         ON CONFLICT (id) DO NOTHING",
-                        params![id, provider, start, doc],
-                    )?;
-                    if n == 0 {
-                        return Err(StoreError::Conflict { id, expected: None });
-                    }
-                    1
-                }
-                Some(v) => {
-                    let n = tx.execute(
-                        "UPDATE incidents SET doc = ?1, start = ?2, version = version + 1 WHERE id = ?3 AND version = ?4",
-                        params![doc, start, id, v],
-                    )?;
-                    if n == 0 {
-                        return Err(StoreError::Conflict { id, expected: Some(v) });
-                    }
-                    v + 1
-                }
-            };
+            let version = row.put(&tx)?;
             tx.commit()?;
             Ok(version)
         })
@@ -710,12 +812,7 @@ impl Store for SqliteStore {
             component.component.to_string(),
         );
         Self::with(&self.writer, move |conn| {
-            conn.execute(
-                "INSERT INTO component_status (provider, component, status, time) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
-                params![p, c, status.as_str(), at.0],
-            )?;
-            Ok(())
+            put_status(conn, &p, &c, status, at)
         })
         .await
     }
@@ -750,12 +847,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (p, e) = (provider.to_string(), episode.to_owned());
         Self::with(&self.writer, move |conn| {
-            conn.execute(
-                "INSERT INTO dismissals (provider, start, episode, time) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO NOTHING",
-                params![p, start.0, e, at.0],
-            )?;
-            Ok(())
+            put_dismissal(conn, &p, start, &e, at)
         })
         .await
     }
@@ -838,6 +930,34 @@ impl Store for SqliteStore {
                 &r.get::<_, String>(4)?,
             )
             .map(Some)
+        })
+        .await
+    }
+
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let change = OwnedChange::of(change)?;
+        Self::with(&self.writer, move |conn| {
+            accounts::locked(conn, |tx| {
+                let version = match &change {
+                    OwnedChange::Incident(row) => Some(row.put(tx)?),
+                    OwnedChange::Status(p, c, status, at) => {
+                        put_status(tx, p, c, *status, *at)?;
+                        None
+                    }
+                    OwnedChange::Dismiss(episodes, at) => {
+                        for (p, start, e) in episodes {
+                            put_dismissal(tx, p, *start, e, *at)?;
+                        }
+                        None
+                    }
+                };
+                accounts::append(tx, audit)?;
+                Ok(version)
+            })
         })
         .await
     }

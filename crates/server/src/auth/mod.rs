@@ -207,8 +207,28 @@ pub async fn from_session(st: &AppState, secret: &str) -> Result<Principal, Deni
     })
 }
 
-/// Records an action in the audit log. The action has been stored already; an entry that
-/// cannot be written is logged as an error (the change is not undone).
+/// The audit entry of an action by `who`, to write with the change it records
+/// (`Store::write_audited`).
+pub fn draft(
+    st: &AppState,
+    who: &Principal,
+    action: &str,
+    target: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> AuditDraft {
+    AuditDraft {
+        time: st.clock.now(),
+        actor: who.actor.clone(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        before,
+        after,
+    }
+}
+
+/// Records an action that is not itself a stored change (signing in and out, a probe result)
+/// in the audit log. An entry that cannot be written is logged as an error.
 pub async fn audit(
     st: &AppState,
     who: &Principal,

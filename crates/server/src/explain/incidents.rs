@@ -13,7 +13,7 @@ use radar_core::event::{
 use radar_core::incident::{check_time, Declaration, Incident, IncidentError, Update, Window};
 use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
-use radar_store::{StoreError, StoredIncident};
+use radar_store::{AuditedChange, StoreError, StoredIncident};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -396,8 +396,22 @@ pub async fn declare(
         true,
     )
     .map_err(incident_problem)?;
+    let audit = crate::auth::draft(
+        &st,
+        who,
+        "incident.declare",
+        inc.id.as_str(),
+        None,
+        crate::auth::json(&inc),
+    );
     st.store
-        .put_incident(&inc, None)
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &inc,
+                expected_version: None,
+            },
+            audit,
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict { id, .. } => Problem::new(
@@ -409,15 +423,6 @@ pub async fn declare(
             other => store_problem(other),
         })?;
     st.view_cache.invalidate();
-    crate::auth::audit(
-        &st,
-        who,
-        "incident.declare",
-        inc.id.as_str(),
-        None,
-        crate::auth::json(&inc),
-    )
-    .await;
     st.detection
         .declare(Declared::of_incident(&inc, &st.topology, now));
     let location = format!("/api/v1/incidents/{}", inc.id);
@@ -497,20 +502,25 @@ pub async fn change(
             true,
         )
         .map_err(incident_problem)?;
-    st.store
-        .put_incident(&incident, Some(version))
-        .await
-        .map_err(store_problem)?;
-    st.view_cache.invalidate();
-    crate::auth::audit(
+    let audit = crate::auth::draft(
         &st,
         who,
         "incident.update",
         incident.id.as_str(),
         before,
         crate::auth::json(&incident),
-    )
-    .await;
+    );
+    st.store
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &incident,
+                expected_version: Some(version),
+            },
+            audit,
+        )
+        .await
+        .map_err(store_problem)?;
+    st.view_cache.invalidate();
     st.detection.declare(Declared::of_incident(
         &incident,
         &st.topology,
@@ -566,20 +576,25 @@ pub async fn post_statement(
     incident
         .add_statement(input.text, input.workaround, st.clock.now(), true)
         .map_err(incident_problem)?;
-    st.store
-        .put_incident(&incident, Some(version))
-        .await
-        .map_err(store_problem)?;
-    st.view_cache.invalidate();
-    crate::auth::audit(
+    let audit = crate::auth::draft(
         &st,
         who,
         "statement.add",
         incident.id.as_str(),
         before,
         crate::auth::json(&incident),
-    )
-    .await;
+    );
+    st.store
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &incident,
+                expected_version: Some(version),
+            },
+            audit,
+        )
+        .await
+        .map_err(store_problem)?;
+    st.view_cache.invalidate();
     Ok((
         StatusCode::CREATED,
         written(&st, incident.id.as_str()).await?,
@@ -650,20 +665,26 @@ pub async fn set_component_status(
         .into_iter()
         .find(|(c, _, _)| *c == r)
         .map(|(_, s, _)| format!("{:?}", s.as_str()));
-    st.store
-        .put_component_status(&r, status, now)
-        .await
-        .map_err(store_problem)?;
-    st.view_cache.invalidate();
-    crate::auth::audit(
+    let audit = crate::auth::draft(
         st,
         who,
         "component.status",
         &format!("{}:{}", r.provider, r.component),
         before,
         Some(format!("{:?}", status.as_str())),
-    )
-    .await;
+    );
+    st.store
+        .write_audited(
+            AuditedChange::ComponentStatus {
+                component: &r,
+                status,
+                at: now,
+            },
+            audit,
+        )
+        .await
+        .map_err(store_problem)?;
+    st.view_cache.invalidate();
     Ok(Json(StatusOut {
         provider: r.provider,
         component: r.component,
@@ -725,14 +746,23 @@ pub async fn dismiss(st: &AppState, who: &Principal, id: &str) -> Result<OutageO
     let wire = lv.wire(o);
     let before = crate::auth::json(&wire);
     let now = st.clock.now();
-    for e in &o.episodes {
-        st.store
-            .dismiss(&e.provider, e.start, &radar_core::view::episode_id(e), now)
-            .await
-            .map_err(store_problem)?;
-    }
+    let episodes: Vec<_> = o
+        .episodes
+        .iter()
+        .map(|e| (e.provider.clone(), e.start, radar_core::view::episode_id(e)))
+        .collect();
+    let audit = crate::auth::draft(st, who, "outage.dismiss", id, before, None);
+    st.store
+        .write_audited(
+            AuditedChange::Dismiss {
+                episodes: &episodes,
+                at: now,
+            },
+            audit,
+        )
+        .await
+        .map_err(store_problem)?;
     st.view_cache.invalidate();
-    crate::auth::audit(st, who, "outage.dismiss", id, before, None).await;
     Ok(wire)
 }
 

@@ -357,3 +357,99 @@ raw_test!(
         assert_eq!(log_of(&*store).await.len(), 2, "each import audited");
     }
 );
+
+raw_test!(
+    an_audited_change_and_its_entry_are_stored_together_or_not_at_all,
+    |store: Arc<dyn Store>, _raw: Raw| async move {
+        use radar_core::event::ComponentStatus;
+        use radar_store::AuditedChange;
+        let inc = crate::incident("sec-1");
+        let v = store
+            .write_audited(
+                AuditedChange::Incident {
+                    incident: &inc,
+                    expected_version: None,
+                },
+                draft(1, "incident.declare", "sec-1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, Some(1));
+        assert_eq!(store.incident("sec-1").await.unwrap().unwrap().version, 1);
+        // A conflict stores neither the change nor its entry.
+        for expected_version in [None, Some(7)] {
+            assert!(matches!(
+                store
+                    .write_audited(
+                        AuditedChange::Incident {
+                            incident: &inc,
+                            expected_version
+                        },
+                        draft(2, "incident.update", "sec-1"),
+                    )
+                    .await,
+                Err(StoreError::Conflict { .. })
+            ));
+        }
+        assert_eq!(log_of(&*store).await.len(), 1);
+        let v = store
+            .write_audited(
+                AuditedChange::Incident {
+                    incident: &inc,
+                    expected_version: Some(1),
+                },
+                draft(2, "incident.update", "sec-1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, Some(2));
+        let lte = radar_core::topology::ComponentRef {
+            provider: radar_core::ProviderId::parse("o2-de").unwrap(),
+            component: radar_core::ComponentId::parse("ran-lte").unwrap(),
+        };
+        store
+            .write_audited(
+                AuditedChange::ComponentStatus {
+                    component: &lte,
+                    status: ComponentStatus::MajorOutage,
+                    at: Timestamp(1_800_000_100),
+                },
+                draft(3, "component.status", "o2-de:ran-lte"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.component_statuses().await.unwrap(),
+            [(lte, ComponentStatus::MajorOutage, Timestamp(1_800_000_100))]
+        );
+        let o2 = radar_core::ProviderId::parse("o2-de").unwrap();
+        let episodes = [
+            (o2.clone(), Timestamp(1_800_000_000), "ep-1".to_owned()),
+            (o2.clone(), Timestamp(1_800_000_060), "ep-2".to_owned()),
+        ];
+        store
+            .write_audited(
+                AuditedChange::Dismiss {
+                    episodes: &episodes,
+                    at: Timestamp(1_800_000_200),
+                },
+                draft(4, "outage.dismiss", "ep-1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.dismissals().await.unwrap().len(), 2);
+        let log = log_of(&*store).await;
+        assert_eq!(
+            log.iter()
+                .map(|e| e.draft.action.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "incident.declare",
+                "incident.update",
+                "component.status",
+                "outage.dismiss"
+            ]
+        );
+        assert!(verify(&log, None).is_ok());
+    }
+);
