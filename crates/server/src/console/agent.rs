@@ -234,6 +234,9 @@ fn results(
         }
         @for o in affecting {
             section aria-label=(o.id) {
+                @if let Some(say) = o.incident.as_ref().and_then(|i| i.statements.last()).and_then(|s| s.text.get(lang)) {
+                    p.say { strong { "What to say: " } (say) }
+                }
                 (outage_block(st, o, lang, now))
                 @let relations: Vec<_> = view.contemporaries(o).map(|x| (x, relate(&o.view, &x.view, &st.topology))).collect();
                 @if !relations.is_empty() {

@@ -67,7 +67,7 @@ async fn agent_sees_what_affects_the_caller_in_their_language_and_logs_the_call(
     for want in [
         "Bayern",
         "Störung im LTE-Netz",
-        "Wir arbeiten mit Hochdruck an der Behebung.",
+        "What to say: </strong>Wir arbeiten mit Hochdruck an der Behebung.",
         "Abhilfe: Bitte vorübergehend auf GSM oder 3G umschalten.",
         "erwartetes Ende",
         // The hotline's own outage affects every caller too.
