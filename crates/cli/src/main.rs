@@ -43,6 +43,14 @@ enum Command {
     Eval(cmd::eval::Args),
     /// Generate scenario packages with truth.
     Simulate(cmd::simulate::Args),
+    /// Console accounts: add, list, disable, enable, reset-password.
+    User(cmd::user::Args),
+    /// API tokens for automation: add (shown once), list, revoke.
+    Token(cmd::token::Args),
+    /// The audit log of operator and admin actions: verify the hash chain, list entries.
+    Audit(cmd::audit::Args),
+    /// The local customer directory for the agent console: import a CSV export.
+    Customers(cmd::customers::Args),
 }
 
 /// Errors are printed as their cause chain ("what: why"), without a backtrace: they are
@@ -75,5 +83,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Replay(a) => cmd::replay::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::User(a) => cmd::user::run(a),
+        Command::Token(a) => cmd::token::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Customers(a) => cmd::customers::run(a),
     }
 }

@@ -440,3 +440,187 @@ async fn demo_plays_from_an_empty_folder() {
         "the demo writes nothing into the current folder"
     );
 }
+
+/// Runs `radar ARGS` with `stdin`; returns (success, stdout, stderr).
+fn run_with(args: &[&str], data: &Path, stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = radar()
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `radar user`, `radar token` and `radar audit verify`: accounts made from the command line
+/// (password on standard input, never in argv), each change audited; verify passes on the
+/// clean log and names the entry after the store is edited behind its back.
+#[test]
+fn user_token_and_audit_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let pw = "a long enough password\n";
+    let (ok, out, err) = run_with(&["user", "add", "olga", "--role", "operator"], data, pw);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "added olga (operator)");
+    let (ok, _, err) = run_with(&["user", "add", "anna", "--role", "agent"], data, "short\n");
+    assert!(!ok && err.contains("too short"), "{err}");
+    let (ok, _, err) = run_with(&["user", "add", "olga", "--role", "admin"], data, pw);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run_with(&["user", "add", "root", "--role", "root"], data, pw);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+
+    let (ok, out, err) = run_with(
+        &["token", "add", "--user", "olga", "--scope", "incidents"],
+        data,
+        "",
+    );
+    assert!(ok, "{err}");
+    let token = out.trim().to_owned();
+    assert!(token.starts_with("rt_") && token.len() == 67, "{token}");
+    let (ok, _, err) = run_with(
+        &["token", "add", "--user", "olga", "--scope", "calls"],
+        data,
+        "",
+    );
+    assert!(!ok && err.contains("not granted"), "{err}");
+    let (ok, out, _) = run_with(&["token", "list"], data, "");
+    assert!(
+        ok && out.contains(&token[..11]) && !out.contains(&token[11..]),
+        "{out}"
+    );
+
+    assert!(run_with(&["user", "disable", "olga"], data, "").0);
+    assert!(run_with(&["user", "enable", "olga"], data, "").0);
+    assert!(
+        run_with(
+            &["user", "reset-password", "olga"],
+            data,
+            "another long password\n"
+        )
+        .0
+    );
+    let (ok, out, _) = run_with(&["user", "list"], data, "");
+    assert!(
+        ok && out.contains("olga") && out.contains("operator") && out.contains("active"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run_with(&["audit", "verify"], data, "");
+    assert!(ok, "{err}");
+    assert!(out.starts_with("ok: 5 entries"), "{out}");
+    let head = out
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (ok, out, _) = run_with(&["audit", "list"], data, "");
+    assert!(ok, "{out}");
+    for action in [
+        "user.add",
+        "token.add",
+        "user.disable",
+        "user.enable",
+        "user.reset-password",
+    ] {
+        assert!(out.contains(action), "{action} missing from\n{out}");
+    }
+
+    let db = rusqlite::Connection::open(data.join("radar.db")).unwrap();
+    let edit = |sql: &str| db.execute_batch(sql).unwrap();
+    // Altered: who did it.
+    let actor: String = db
+        .query_row("SELECT actor FROM audit_log WHERE seq = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    edit("UPDATE audit_log SET actor = 'cli:someone-else' WHERE seq = 2");
+    let (ok, _, err) = run_with(&["audit", "verify"], data, "");
+    assert!(!ok && err.contains("entry 2 was altered"), "{err}");
+    // Removed (after undoing the alteration).
+    db.execute("UPDATE audit_log SET actor = ?1 WHERE seq = 2", [&actor])
+        .unwrap();
+    assert!(
+        run_with(&["audit", "verify"], data, "").0,
+        "the original row verifies again"
+    );
+    edit("DELETE FROM audit_log WHERE seq = 3");
+    let (ok, _, err) = run_with(&["audit", "verify"], data, "");
+    assert!(
+        !ok && err.contains("entries 3 to 3 were removed: entry 4 follows entry 2"),
+        "{err}"
+    );
+    // The last entry removed: only the anchor kept elsewhere tells.
+    edit("DELETE FROM audit_log WHERE seq >= 3");
+    assert!(run_with(&["audit", "verify"], data, "").0);
+    let (ok, _, err) = run_with(&["audit", "verify", "--anchor", &head], data, "");
+    assert!(!ok && err.contains("entry 5 is missing"), "{err}");
+}
+
+/// `radar customers import`: all rows checked first (a bad one imports nothing), then the
+/// provider's directory replaced and the import audited.
+#[test]
+fn customers_import_checks_every_row_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "customer,postcode,products\n4711,80331,mobile-data\n4712,99999x,mobile-data\n4713,10115,teleportation\n",
+    )
+    .unwrap();
+    let args = [
+        "customers",
+        "import",
+        csv.to_str().unwrap(),
+        "--provider",
+        "o2-de",
+    ];
+    let (ok, _, err) = run_with(&args, &data, "");
+    assert!(!ok, "{err}");
+    assert!(err.contains("2 row(s) rejected, nothing imported"), "{err}");
+    assert!(
+        err.contains("line 3: postcode") && err.contains("line 4: product \"teleportation\""),
+        "{err}"
+    );
+    std::fs::write(
+        &csv,
+        "customer,postcode,products\n4711,80331,mobile-data\n4712,10115,mobile-data;mobile-voice\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run_with(&args, &data, "");
+    assert!(ok, "{err}");
+    assert!(out.contains("2 customers of o2-de imported"), "{out}");
+    let (ok, out, _) = run_with(&["audit", "list"], &data, "");
+    assert!(ok && out.contains("customers.import"), "{out}");
+    let (ok, _, err) = run_with(
+        &[
+            "customers",
+            "import",
+            csv.to_str().unwrap(),
+            "--provider",
+            "nobody",
+        ],
+        &data,
+        "",
+    );
+    assert!(!ok && err.contains("not a provider"), "{err}");
+}

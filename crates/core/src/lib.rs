@@ -4,8 +4,11 @@
 //! HTTP. Every function is deterministic given its inputs, so the same code runs in the live
 //! server, in `radar replay` (virtual time) and in the NAB harness.
 
+pub mod account;
 pub mod anomaly;
+pub mod audit;
 pub mod correlate;
+pub mod customer;
 pub mod detect;
 pub mod event;
 pub mod ids;

@@ -197,6 +197,9 @@ pub struct Inputs<'a> {
     pub failed_probes: &'a [(ComponentRef, RegionId, Timestamp)],
     /// Anomalies of operator signals ([`crate::signal::SignalWatcher::anomalies`]).
     pub signal_anomalies: &'a [SignalAnomaly],
+    /// Detected episodes an operator dismissed (false alarms), by provider and onset: they
+    /// are not outages.
+    pub dismissed: &'a [(ProviderId, Timestamp)],
     pub now: Timestamp,
 }
 
@@ -357,6 +360,34 @@ impl ProductView {
         Ok(relate(&x.view, &y.view, topology))
     }
 
+    /// The open outages that affect a caller in `region` who uses `services` of `provider`
+    /// (the provider may be unknown; no services means any): those of the provider (any, if
+    /// unknown) whose regions include the caller's, and that name one of the services, name
+    /// no service at all (a component's outage), or are the provider's customer service
+    /// itself (the hotline the caller is on). Declared ones first, then by start.
+    pub fn affecting<'a>(
+        &'a self,
+        provider: Option<&ProviderId>,
+        region: &RegionId,
+        services: &[ServiceId],
+    ) -> Vec<&'a Outage> {
+        let mut out: Vec<&Outage> = self
+            .outages
+            .iter()
+            .filter(|o| o.is_open())
+            .filter(|o| provider.is_none_or(|p| o.provider == *p))
+            .filter(|o| o.regions.contains(region))
+            .filter(|o| {
+                services.is_empty()
+                    || o.services.is_empty()
+                    || o.is_customer_service()
+                    || services.iter().any(|s| o.services.contains(s))
+            })
+            .collect();
+        out.sort_by_key(|o| (!o.is_declared(), o.start, o.id.clone()));
+        out
+    }
+
     /// Outages that overlap `o` in time, give or take an hour (the contemporaries a relation
     /// question is usually about).
     pub fn contemporaries<'a>(&'a self, o: &'a Outage) -> impl Iterator<Item = &'a Outage> {
@@ -473,6 +504,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     let episodes: Vec<Episode> = inp
         .episodes
         .iter()
+        .filter(|e| !inp.dismissed.contains(&(e.provider.clone(), e.start)))
         .map(|e| with_probed_regions(e, inp.failed_probes, inp.signal_anomalies, topology, now))
         .collect();
     let inp = Inputs {
@@ -917,6 +949,7 @@ mod tests {
             components: &[],
             failed_probes: &[],
             signal_anomalies: signals,
+            dismissed: &[],
             now: Timestamp(T0 + 86_400),
         })
     }
@@ -964,11 +997,11 @@ mod tests {
         let eps = [net, calls];
         let wait = anomaly("hotline-wait", "hotline-telephony", None, T0 + 600);
         let v = view(&t, &eps, &[wait]);
-        let net = v.outage("ep-1").unwrap();
+        let net = v.outage(&episode_id_of(1)).unwrap();
         assert_eq!(root(net), "o2-de:ran-lte");
         assert!(net.view.signal_anomalies.is_empty());
         // The hotline outage is the network outage's call surge, with the wait as evidence.
-        let calls = v.outage("ep-2").unwrap();
+        let calls = v.outage(&episode_id_of(2)).unwrap();
         assert_eq!(calls.cause_group, net.cause_group);
         assert!(calls.summary.en.contains("Hotline waiting time 40 min"));
     }

@@ -238,6 +238,7 @@ pub fn product_view(
         components: &components,
         failed_probes: &failed,
         signal_anomalies,
+        dismissed: &[],
         now,
     })
 }

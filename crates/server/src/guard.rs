@@ -63,7 +63,15 @@ pub fn cross_site(headers: &HeaderMap) -> bool {
         let Ok(origin) = origin.to_str() else {
             return true;
         };
-        // "null" is an opaque origin (sandboxed frame, file:, some redirects): not this site.
+        // "null" is an opaque origin (sandboxed frame, file:, some redirects) — and what
+        // Chromium sends on a form post from a page served with `Referrer-Policy: no-referrer`,
+        // as ours are. Then Fetch Metadata decides: only `same-origin` is this site.
+        if origin.as_bytes() == b"null" {
+            return !headers
+                .get("sec-fetch-site")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("same-origin"));
+        }
         let authority = origin
             .split_once("://")
             .map(|(_, rest)| rest.trim_end_matches('/').to_ascii_lowercase());
@@ -168,6 +176,19 @@ mod tests {
         ])));
         assert!(cross_site(&h(&[host, ("origin", "https://evil.example")])));
         assert!(cross_site(&h(&[host, ("origin", "null")])));
+        assert!(cross_site(&h(&[
+            host,
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(
+            !cross_site(&h(&[
+                host,
+                ("origin", "null"),
+                ("sec-fetch-site", "same-origin")
+            ])),
+            "Chromium's form post under Referrer-Policy: no-referrer"
+        );
         assert!(cross_site(&h(&[host, ("sec-fetch-site", "cross-site")])));
         assert!(!cross_site(&h(&[host, ("sec-fetch-site", "same-origin")])));
         assert!(!cross_site(&h(&[host])), "scripts send neither");

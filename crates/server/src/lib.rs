@@ -3,7 +3,9 @@
 //! Architecture invariant: this is the only crate that knows HTTP, HTML and JSON wire formats.
 //! It owns no SQL (that is `radar-store`) and no detection logic (that is `radar-core`).
 
+pub mod auth;
 pub mod cluster;
+pub mod console;
 pub mod detection;
 pub mod explain;
 pub mod guard;

@@ -282,8 +282,11 @@ impl Modify for OperatorAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.description = Some(
-            "The operator token of the settings (`operator_token`, `RADAR_OPERATOR_TOKEN`). \
-             Without one configured these routes answer 403."
+            "An API token (`radar token add --user NAME --scope SCOPE`), which may call the \
+             routes of its scopes (`incidents`, `probes`, `abuse`, `audit`, `calls`), or the \
+             bootstrap operator token of the settings (`operator_token`, \
+             `RADAR_OPERATOR_TOKEN`), which has the operator's. Without a valid token: 401; \
+             without the scope: 403."
                 .into(),
         );
         components.add_security_scheme("operator", SecurityScheme::Http(http));
@@ -318,7 +321,9 @@ impl Modify for OperatorAuth {
         crate::explain::incidents::post_probe,
         crate::explain::signals::post_signals,
         crate::explain::signals::series,
+        crate::explain::incidents::post_dismiss,
         crate::explain::incidents::abuse,
+        crate::auth::admin::audit_json,
         crate::publish::statuspage::statuspage_summary,
         crate::publish::statuspage::statuspage_status,
         crate::publish::statuspage::statuspage_components,
@@ -333,7 +338,7 @@ impl Modify for OperatorAuth {
     tags(
         (name = "reports", description = "Crowd reports in"),
         (name = "read", description = "Providers, report counts and outages"),
-        (name = "operator", description = "Operator routes: bearer token required"),
+        (name = "operator", description = "Operator, agent and audit routes: a bearer token with the route's scope"),
         (name = "statuspage", description = "A Statuspage-compatible read API per provider: base URL `/providers/{id}`"),
         (name = "meta", description = "This document")
     )

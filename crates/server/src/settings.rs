@@ -70,8 +70,9 @@ pub struct Settings {
     pub reports_per_minute: u32,
     /// Anonymous reports one network may send at once (the bucket the rate refills).
     pub report_burst: u32,
-    /// Bearer token for operator routes (at least 16 characters); the routes are disabled
-    /// without it.
+    /// Bootstrap bearer token with the operator's permissions on the JSON API (at least 16
+    /// characters), for a server without accounts yet; API tokens (`radar token add`) replace
+    /// it.
     #[serde(deserialize_with = "parse::token")]
     pub operator_token: Option<Secret>,
     /// The reporter-key secret as 64 hexadecimal digits (`openssl rand -hex 32`), instead of
@@ -83,6 +84,12 @@ pub struct Settings {
     /// loopback clients only.
     #[serde(deserialize_with = "parse::token")]
     pub metrics_token: Option<Secret>,
+    /// Hours a console session lasts after signing in (1 to 720).
+    #[serde(deserialize_with = "parse::session_hours")]
+    pub session_hours: u32,
+    /// Mark session cookies `Secure` (set when clients reach the server over HTTPS; behind a
+    /// trusted proxy, `X-Forwarded-Proto: https` does so per request).
+    pub secure_cookies: bool,
     /// Days of history replayed into the detector at start.
     pub warmup_days: u32,
     /// Seconds a client may take to send a request's headers (also while a kept-alive
@@ -116,6 +123,8 @@ impl Default for Settings {
             operator_token: None,
             reporter_secret: None,
             metrics_token: None,
+            session_hours: 8,
+            secure_cookies: false,
             warmup_days: 8,
             header_timeout_secs: 10,
             request_timeout_secs: 30,
@@ -790,6 +799,16 @@ mod parse {
             ));
         }
         Ok(Some(secret))
+    }
+
+    pub fn session_hours<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = u32::deserialize(d)?;
+        if !(1..=720).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 720 hours"
+            )));
+        }
+        Ok(n)
     }
 
     pub fn token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {

@@ -18,7 +18,7 @@ use radar_store::Store;
 use tokio::net::TcpListener;
 
 use crate::detection::Detection;
-use crate::explain::{incidents, outages, relations, signals};
+use crate::explain::{outages, relations, signals};
 use crate::intake::committer::GroupCommitter;
 use crate::intake::reporter::ReporterSecret;
 use crate::intake::{api, form};
@@ -238,6 +238,7 @@ impl Application {
         ));
         let state = AppState::new(AppInner {
             limiter,
+            throttle: Default::default(),
             settings: Arc::new(settings),
             topology: Arc::new(topology),
             postcodes: Arc::new(germany::postcodes()),
@@ -429,32 +430,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/outages", get(outages::outages))
         .route("/api/v1/outages/{id}", get(outages::one))
-        .route(
-            "/api/v1/incidents",
-            get(outages::incidents).post(incidents::create),
-        )
-        .route(
-            "/api/v1/incidents/{id}",
-            get(outages::incident).patch(incidents::patch),
-        )
-        .route(
-            "/api/v1/incidents/{id}/statements",
-            post(incidents::add_statement),
-        )
-        .route(
-            "/api/v1/components/{provider}/{id}/status",
-            axum::routing::put(incidents::put_component_status),
-        )
-        .route("/api/v1/probes", post(incidents::post_probe))
-        .route("/api/v1/signals", post(signals::post_signals))
+        .route("/api/v1/incidents", get(outages::incidents))
+        .route("/api/v1/incidents/{id}", get(outages::incident))
         .route("/api/v1/signals/{provider}/{signal}", get(signals::series))
-        .route("/api/v1/abuse", get(incidents::abuse))
         .route("/api/v1/incidents/{a}/relation/{b}", get(outages::relation))
         .route(
             "/api/v1/incidents/{id}/root-causes",
             get(outages::root_causes),
         )
         .route("/incidents/{id}", get(relations::incident_page))
+        .route(
+            "/login",
+            get(crate::auth::login::login_form).post(crate::auth::login::login),
+        )
+        // Every guarded route, each behind its permission check (auth::routes::table).
+        .merge(crate::auth::routes::router(&state))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

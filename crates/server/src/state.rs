@@ -57,6 +57,8 @@ pub struct AppInner {
     pub intake: Arc<dyn Intake>,
     pub detection: Arc<Detection>,
     pub secret: ReporterSecret,
+    /// Failed sign-ins by account and network.
+    pub throttle: crate::auth::throttle::Throttle,
     /// Per-network rate limits on anonymous reports, and the abuse book.
     pub limiter: Arc<crate::intake::limit::Limiter>,
     pub metrics: Arc<Metrics>,

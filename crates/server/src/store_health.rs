@@ -245,6 +245,57 @@ impl Store for Tracked {
         self.inner.all_signal_samples(since, until).await
     }
 
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let r = self.inner.dismiss(provider, start, episode, at).await;
+        self.health.record(&r);
+        r
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.inner.dismissals().await
+    }
+
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let r = self
+            .inner
+            .replace_customers(provider, customers, audit)
+            .await;
+        self.health.record(&r);
+        r
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        self.inner.customer(number).await
+    }
+
+    async fn write_audited(
+        &self,
+        change: radar_store::AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let r = self.inner.write_audited(change, audit).await;
+        self.health.record(&r);
+        r
+    }
+
+    fn accounts(&self) -> &dyn radar_store::accounts::AccountStore {
+        self.inner.accounts()
+    }
+
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }

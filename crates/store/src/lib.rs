@@ -17,6 +17,7 @@ use radar_core::topology::ComponentRef;
 use radar_core::{ProviderId, RegionId, Report, Timestamp};
 use sha2::{Digest, Sha256};
 
+pub mod accounts;
 pub mod backup;
 pub mod postgres;
 pub mod sqlite;
@@ -138,6 +139,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store worker failed: {0}")]
     Worker(String),
+    /// A new account or token whose name or id is taken.
+    #[error("{0} already exists")]
+    Exists(String),
     #[error("incident {id} was changed by someone else meanwhile (expected version {expected:?}); reload and retry")]
     Conflict { id: String, expected: Option<i64> },
 }
@@ -196,6 +200,27 @@ impl From<tokio_postgres::Error> for StoreError {
             _ => StoreError::Postgres(e),
         }
     }
+}
+
+/// An operator's change, written together with its audit entry ([`Store::write_audited`]).
+#[derive(Clone, Copy, Debug)]
+pub enum AuditedChange<'a> {
+    /// [`Store::put_incident`].
+    Incident {
+        incident: &'a Incident,
+        expected_version: Option<i64>,
+    },
+    /// [`Store::put_component_status`].
+    ComponentStatus {
+        component: &'a ComponentRef,
+        status: ComponentStatus,
+        at: Timestamp,
+    },
+    /// [`Store::dismiss`] for each episode (provider, onset, id) of one outage.
+    Dismiss {
+        episodes: &'a [(ProviderId, Timestamp, String)],
+        at: Timestamp,
+    },
 }
 
 /// A stored incident and its version (for optimistic concurrency between nodes).
@@ -371,6 +396,45 @@ pub trait Store: Send + Sync + 'static {
         until: Timestamp,
     ) -> Result<Vec<SignalSample>, StoreError>;
 
+    /// Records that the detected episode of `provider` with onset `start` (shown as
+    /// `episode`) is a false alarm. Dismissing it again changes nothing.
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The dismissed episodes: provider and onset.
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError>;
+
+    /// Replaces the customer directory of `provider` with `customers`, in one transaction
+    /// with its audit entry. Returns how many are stored.
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError>;
+
+    /// One customer by number.
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError>;
+
+    /// Writes `change` and its audit entry in one transaction: both are stored or neither.
+    /// Returns the incident's new version for [`AuditedChange::Incident`].
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Accounts, sessions, API tokens and the audit log.
+    fn accounts(&self) -> &dyn accounts::AccountStore;
+
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;
 
@@ -480,6 +544,35 @@ pub(crate) fn stored_incident(doc: &str, version: i64) -> Result<StoredIncident,
         incident: incident_from_json(doc)?,
         version,
     })
+}
+
+/// A customer row as read back.
+pub(crate) fn customer_row(
+    number: String,
+    provider: &str,
+    postcode: String,
+    region: &str,
+    products: &str,
+) -> Result<radar_core::customer::Customer, StoreError> {
+    let bad = |e: radar_core::IdError| StoreError::Corrupt(format!("a stored customer: {e}"));
+    Ok(radar_core::customer::Customer {
+        number,
+        provider: ProviderId::parse(provider).map_err(bad)?,
+        postcode,
+        region: region_from_str(region)?,
+        products: products
+            .split_whitespace()
+            .map(|p| radar_core::ServiceId::parse(p).map_err(bad))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+pub(crate) fn products_text(c: &radar_core::customer::Customer) -> String {
+    c.products
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(crate) fn status_from_str(s: &str) -> Result<ComponentStatus, StoreError> {

@@ -12,10 +12,12 @@ use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
+mod accounts;
+
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    signal_sample_from_row, status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId,
-    Store, StoreError, StoredIncident,
+    signal_sample_from_row, status_from_str, stored_incident, AuditedChange, FailedProbe,
+    MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -120,6 +122,64 @@ CREATE TABLE signal_samples (
     PRIMARY KEY (provider, signal, region, time)
 );
 CREATE INDEX signal_samples_time ON signal_samples (time);
+"#,
+    r#"
+-- Accounts, sessions and API tokens (secrets only as hashes), and the audit log: a hash
+-- chain, each entry's hash covering its seq, its fields and the previous hash.
+CREATE TABLE users (
+    name     TEXT PRIMARY KEY,
+    role     TEXT NOT NULL,
+    password TEXT NOT NULL,
+    disabled SMALLINT NOT NULL,
+    created  BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+    id        BYTEA PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_name);
+CREATE TABLE api_tokens (
+    id        TEXT PRIMARY KEY,
+    hash      BYTEA NOT NULL UNIQUE,
+    user_name TEXT NOT NULL,
+    scopes    TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT,
+    revoked   SMALLINT NOT NULL
+);
+CREATE TABLE audit_log (
+    seq        BIGINT PRIMARY KEY,
+    time       BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    before_doc TEXT,
+    after_doc  TEXT,
+    prev       BYTEA NOT NULL,
+    hash       BYTEA NOT NULL
+);
+"#,
+    r#"
+-- Detected episodes an operator dismissed as false alarms, by provider and onset.
+CREATE TABLE dismissals (
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    episode  TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    PRIMARY KEY (provider, start)
+);
+"#,
+    r#"
+-- The local customer directory (radar customers import): a replica for the agent console.
+CREATE TABLE customers (
+    number   TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    products TEXT NOT NULL
+);
 "#,
 ];
 
@@ -383,6 +443,85 @@ impl crate::LeaseSession for PgLeases {
     }
 }
 
+/// Creates (`expected_version: None`) or replaces version `expected_version` of an incident
+/// on `client` (a connection or the caller's transaction); the new version.
+async fn put_incident_with(
+    client: &impl tokio_postgres::GenericClient,
+    incident: &Incident,
+    expected_version: Option<i64>,
+) -> Result<i64, StoreError> {
+    let doc = incident_to_json(incident)?;
+    let id = incident.id.to_string();
+    match expected_version {
+        None => {
+            let n = client
+                .execute(
+                    "INSERT INTO incidents (id, provider, start, version, doc) VALUES ($1, $2, $3, 1, $4)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&id, &incident.provider.as_str(), &incident.start.0, &doc],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Conflict { id, expected: None });
+            }
+            Ok(1)
+        }
+        Some(v) => {
+            let n = client
+                .execute(
+                    "UPDATE incidents SET doc = $1, start = $2, version = version + 1 WHERE id = $3 AND version = $4",
+                    &[&doc, &incident.start.0, &id, &v],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: Some(v),
+                });
+            }
+            Ok(v + 1)
+        }
+    }
+}
+
+async fn put_status_with(
+    client: &impl tokio_postgres::GenericClient,
+    component: &ComponentRef,
+    status: ComponentStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO component_status (provider, component, status, time) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+            &[
+                &component.provider.as_str(),
+                &component.component.as_str(),
+                &status.as_str(),
+                &at.0,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn put_dismissal_with(
+    client: &impl tokio_postgres::GenericClient,
+    provider: &ProviderId,
+    start: Timestamp,
+    episode: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO dismissals (provider, start, episode, time) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            &[&provider.as_str(), &start.0, &episode, &at.0],
+        )
+        .await?;
+    Ok(())
+}
+
 /// The lock that serialises migrations (and restores) between nodes.
 pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7240211)";
 
@@ -579,39 +718,8 @@ impl Store for PostgresStore {
         incident: &Incident,
         expected_version: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let doc = incident_to_json(incident)?;
-        let id = incident.id.to_string();
         let client = self.writer.lock().await;
-        match expected_version {
-            None => {
-                let n = client
-                    .execute(
-                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES ($1, $2, $3, 1, $4)
-                         ON CONFLICT (id) DO NOTHING",
-                        &[&id, &incident.provider.as_str(), &incident.start.0, &doc],
-                    )
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::Conflict { id, expected: None });
-                }
-                Ok(1)
-            }
-            Some(v) => {
-                let n = client
-                    .execute(
-                        "UPDATE incidents SET doc = $1, start = $2, version = version + 1 WHERE id = $3 AND version = $4",
-                        &[&doc, &incident.start.0, &id, &v],
-                    )
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::Conflict {
-                        id,
-                        expected: Some(v),
-                    });
-                }
-                Ok(v + 1)
-            }
-        }
+        put_incident_with(&*client, incident, expected_version).await
     }
 
     async fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
@@ -746,19 +854,7 @@ impl Store for PostgresStore {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let client = self.writer.lock().await;
-        client
-            .execute(
-                "INSERT INTO component_status (provider, component, status, time) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
-                &[
-                    &component.provider.as_str(),
-                    &component.component.as_str(),
-                    &status.as_str(),
-                    &at.0,
-                ],
-            )
-            .await?;
-        Ok(())
+        put_status_with(&*client, component, status, at).await
     }
 
     async fn component_statuses(
@@ -780,6 +876,115 @@ impl Store for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let client = self.writer.lock().await;
+        put_dismissal_with(&*client, provider, start, episode, at).await
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.reader()
+            .query("SELECT provider, start FROM dismissals ORDER BY start", &[])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    ProviderId::parse(r.get(0)).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Timestamp(r.get(1)),
+                ))
+            })
+            .collect()
+    }
+
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let number: Vec<&str> = customers.iter().map(|c| c.number.as_str()).collect();
+        let postcode: Vec<&str> = customers.iter().map(|c| c.postcode.as_str()).collect();
+        let region: Vec<&str> = customers.iter().map(|c| c.region.as_str()).collect();
+        let products: Vec<String> = customers.iter().map(crate::products_text).collect();
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "DELETE FROM customers WHERE provider = $1",
+            &[&provider.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO customers (number, provider, postcode, region, products)
+             SELECT n, $2, p, r, x FROM UNNEST($1::text[], $3::text[], $4::text[], $5::text[])
+                 AS t(n, p, r, x)
+             ON CONFLICT (number) DO UPDATE SET provider = excluded.provider,
+             postcode = excluded.postcode, region = excluded.region, products = excluded.products",
+            &[&number, &provider.as_str(), &postcode, &region, &products],
+        )
+        .await?;
+        accounts::append(&tx, audit).await?;
+        tx.commit().await?;
+        Ok(customers.len() as u64)
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        let Some(r) = self
+            .reader()
+            .query_opt(
+                "SELECT number, provider, postcode, region, products FROM customers WHERE number = $1",
+                &[&number],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        crate::customer_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)).map(Some)
+    }
+
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let version = match change {
+            AuditedChange::Incident {
+                incident,
+                expected_version,
+            } => Some(put_incident_with(&tx, incident, expected_version).await?),
+            AuditedChange::ComponentStatus {
+                component,
+                status,
+                at,
+            } => {
+                put_status_with(&tx, component, status, at).await?;
+                None
+            }
+            AuditedChange::Dismiss { episodes, at } => {
+                for (provider, start, episode) in episodes {
+                    put_dismissal_with(&tx, provider, *start, episode, at).await?;
+                }
+                None
+            }
+        };
+        accounts::append(&tx, audit).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    fn accounts(&self) -> &dyn crate::accounts::AccountStore {
+        self
     }
 
     fn backend(&self) -> &'static str {

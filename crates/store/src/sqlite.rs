@@ -15,10 +15,12 @@ use radar_core::event::{ComponentStatus, ProbeEvent};
 use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
+mod accounts;
+
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
-    signal_sample_from_row, status_from_str, stored_incident, FailedProbe, MinuteCount, ReportId,
-    Store, StoreError, StoredIncident,
+    signal_sample_from_row, status_from_str, stored_incident, AuditedChange, FailedProbe,
+    MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
@@ -126,6 +128,64 @@ CREATE TABLE signal_samples (
     PRIMARY KEY (provider, signal, region, time)
 );
 CREATE INDEX signal_samples_time ON signal_samples (time);
+"#,
+    r#"
+-- Accounts, sessions and API tokens (secrets only as hashes), and the audit log: a hash
+-- chain, each entry's hash covering its seq, its fields and the previous hash.
+CREATE TABLE users (
+    name     TEXT PRIMARY KEY,
+    role     TEXT NOT NULL,
+    password TEXT NOT NULL,
+    disabled SMALLINT NOT NULL,
+    created  BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+    id        BLOB PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_name);
+CREATE TABLE api_tokens (
+    id        TEXT PRIMARY KEY,
+    hash      BLOB NOT NULL UNIQUE,
+    user_name TEXT NOT NULL,
+    scopes    TEXT NOT NULL,
+    created   BIGINT NOT NULL,
+    expires   BIGINT,
+    revoked   SMALLINT NOT NULL
+);
+CREATE TABLE audit_log (
+    seq        BIGINT PRIMARY KEY,
+    time       BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    before_doc TEXT,
+    after_doc  TEXT,
+    prev       BLOB NOT NULL,
+    hash       BLOB NOT NULL
+);
+"#,
+    r#"
+-- Detected episodes an operator dismissed as false alarms, by provider and onset.
+CREATE TABLE dismissals (
+    provider TEXT NOT NULL,
+    start    BIGINT NOT NULL,
+    episode  TEXT NOT NULL,
+    time     BIGINT NOT NULL,
+    PRIMARY KEY (provider, start)
+);
+"#,
+    r#"
+-- The local customer directory (radar customers import): a replica for the agent console.
+CREATE TABLE customers (
+    number   TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    products TEXT NOT NULL
+);
 "#,
 ];
 
@@ -456,6 +516,133 @@ fn insert(
     Ok(ids)
 }
 
+/// An incident as written: a new one (`expected: None`) or a replacement of version
+/// `expected`.
+struct IncidentRow {
+    id: String,
+    provider: String,
+    start: i64,
+    doc: String,
+    expected: Option<i64>,
+}
+
+impl IncidentRow {
+    fn of(incident: &Incident, expected: Option<i64>) -> Result<IncidentRow, StoreError> {
+        Ok(IncidentRow {
+            id: incident.id.to_string(),
+            provider: incident.provider.to_string(),
+            start: incident.start.0,
+            doc: incident_to_json(incident)?,
+            expected,
+        })
+    }
+
+    /// Writes the row (inside the caller's transaction); the new version.
+    fn put(&self, conn: &Connection) -> Result<i64, StoreError> {
+        let IncidentRow {
+            id,
+            provider,
+            start,
+            doc,
+            expected,
+        } = self;
+        match expected {
+            None => {
+                let n = conn.execute(
+                    "INSERT INTO incidents (id, provider, start, version, doc) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![id, provider, start, doc],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::Conflict {
+                        id: id.clone(),
+                        expected: None,
+                    });
+                }
+                Ok(1)
+            }
+            Some(v) => {
+                let n = conn.execute(
+                    "UPDATE incidents SET doc = ?1, start = ?2, version = version + 1 WHERE id = ?3 AND version = ?4",
+                    params![doc, start, id, v],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::Conflict {
+                        id: id.clone(),
+                        expected: Some(*v),
+                    });
+                }
+                Ok(v + 1)
+            }
+        }
+    }
+}
+
+fn put_status(
+    conn: &Connection,
+    provider: &str,
+    component: &str,
+    status: ComponentStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO component_status (provider, component, status, time) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
+        params![provider, component, status.as_str(), at.0],
+    )?;
+    Ok(())
+}
+
+fn put_dismissal(
+    conn: &Connection,
+    provider: &str,
+    start: Timestamp,
+    episode: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO dismissals (provider, start, episode, time) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+        params![provider, start.0, episode, at.0],
+    )?;
+    Ok(())
+}
+
+/// An [`AuditedChange`] with its data owned, to move to the writer's thread.
+enum OwnedChange {
+    Incident(IncidentRow),
+    Status(String, String, ComponentStatus, Timestamp),
+    Dismiss(Vec<(String, Timestamp, String)>, Timestamp),
+}
+
+impl OwnedChange {
+    fn of(c: AuditedChange<'_>) -> Result<OwnedChange, StoreError> {
+        Ok(match c {
+            AuditedChange::Incident {
+                incident,
+                expected_version,
+            } => OwnedChange::Incident(IncidentRow::of(incident, expected_version)?),
+            AuditedChange::ComponentStatus {
+                component,
+                status,
+                at,
+            } => OwnedChange::Status(
+                component.provider.to_string(),
+                component.component.to_string(),
+                status,
+                at,
+            ),
+            AuditedChange::Dismiss { episodes, at } => OwnedChange::Dismiss(
+                episodes
+                    .iter()
+                    .map(|(p, start, e)| (p.to_string(), *start, e.clone()))
+                    .collect(),
+                at,
+            ),
+        })
+    }
+}
+
 /// The incidents matching `filter` (a `WHERE` clause or nothing), oldest first.
 fn select_incidents(
     conn: &Connection,
@@ -654,35 +841,10 @@ impl Store for SqliteStore {
         incident: &Incident,
         expected_version: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let doc = incident_to_json(incident)?;
-        let id = incident.id.to_string();
-        let provider = incident.provider.to_string();
-        let start = incident.start.0;
+        let row = IncidentRow::of(incident, expected_version)?;
         Self::with(&self.writer, move |conn| {
             let tx = conn.transaction()?;
-            let version = match expected_version {
-                None => {
-                    let n = tx.execute(
-                        "INSERT INTO incidents (id, provider, start, version, doc) VALUES (?1, ?2, ?3, 1, ?4)
-                         ON CONFLICT (id) DO NOTHING",
-                        params![id, provider, start, doc],
-                    )?;
-                    if n == 0 {
-                        return Err(StoreError::Conflict { id, expected: None });
-                    }
-                    1
-                }
-                Some(v) => {
-                    let n = tx.execute(
-                        "UPDATE incidents SET doc = ?1, start = ?2, version = version + 1 WHERE id = ?3 AND version = ?4",
-                        params![doc, start, id, v],
-                    )?;
-                    if n == 0 {
-                        return Err(StoreError::Conflict { id, expected: Some(v) });
-                    }
-                    v + 1
-                }
-            };
+            let version = row.put(&tx)?;
             tx.commit()?;
             Ok(version)
         })
@@ -761,12 +923,7 @@ impl Store for SqliteStore {
             component.component.to_string(),
         );
         Self::with(&self.writer, move |conn| {
-            conn.execute(
-                "INSERT INTO component_status (provider, component, status, time) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (provider, component) DO UPDATE SET status = excluded.status, time = excluded.time",
-                params![p, c, status.as_str(), at.0],
-            )?;
-            Ok(())
+            put_status(conn, &p, &c, status, at)
         })
         .await
     }
@@ -790,6 +947,134 @@ impl Store for SqliteStore {
             Ok(out)
         })
         .await
+    }
+
+    async fn dismiss(
+        &self,
+        provider: &ProviderId,
+        start: Timestamp,
+        episode: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (p, e) = (provider.to_string(), episode.to_owned());
+        Self::with(&self.writer, move |conn| {
+            put_dismissal(conn, &p, start, &e, at)
+        })
+        .await
+    }
+
+    async fn dismissals(&self) -> Result<Vec<(ProviderId, Timestamp)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT provider, start FROM dismissals ORDER BY start")?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let p: String = r.get(0)?;
+                out.push((
+                    ProviderId::parse(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Timestamp(r.get(1)?),
+                ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn replace_customers(
+        &self,
+        provider: &ProviderId,
+        customers: &[radar_core::customer::Customer],
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<u64, StoreError> {
+        let provider = provider.to_string();
+        let rows: Vec<(String, String, String, String)> = customers
+            .iter()
+            .map(|c| {
+                (
+                    c.number.clone(),
+                    c.postcode.clone(),
+                    c.region.to_string(),
+                    crate::products_text(c),
+                )
+            })
+            .collect();
+        Self::with(&self.writer, move |conn| {
+            accounts::locked(conn, |tx| {
+                tx.execute("DELETE FROM customers WHERE provider = ?1", [&provider])?;
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO customers (number, provider, postcode, region, products)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (number) DO UPDATE SET provider = excluded.provider,
+                     postcode = excluded.postcode, region = excluded.region,
+                     products = excluded.products",
+                )?;
+                for (number, postcode, region, products) in &rows {
+                    stmt.execute(params![number, provider, postcode, region, products])?;
+                }
+                drop(stmt);
+                accounts::append(tx, audit)?;
+                Ok(rows.len() as u64)
+            })
+        })
+        .await
+    }
+
+    async fn customer(
+        &self,
+        number: &str,
+    ) -> Result<Option<radar_core::customer::Customer>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT number, provider, postcode, region, products FROM customers WHERE number = ?1",
+            )?;
+            let mut rows = stmt.query([number])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            crate::customer_row(
+                r.get(0)?,
+                &r.get::<_, String>(1)?,
+                r.get(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+            )
+            .map(Some)
+        })
+        .await
+    }
+
+    async fn write_audited(
+        &self,
+        change: AuditedChange<'_>,
+        audit: radar_core::audit::AuditDraft,
+    ) -> Result<Option<i64>, StoreError> {
+        let change = OwnedChange::of(change)?;
+        Self::with(&self.writer, move |conn| {
+            accounts::locked(conn, |tx| {
+                let version = match &change {
+                    OwnedChange::Incident(row) => Some(row.put(tx)?),
+                    OwnedChange::Status(p, c, status, at) => {
+                        put_status(tx, p, c, *status, *at)?;
+                        None
+                    }
+                    OwnedChange::Dismiss(episodes, at) => {
+                        for (p, start, e) in episodes {
+                            put_dismissal(tx, p, *start, e, *at)?;
+                        }
+                        None
+                    }
+                };
+                accounts::append(tx, audit)?;
+                Ok(version)
+            })
+        })
+        .await
+    }
+
+    fn accounts(&self) -> &dyn crate::accounts::AccountStore {
+        self
     }
 
     async fn insert_signal_samples(&self, samples: &[SignalSample]) -> Result<u64, StoreError> {

@@ -699,3 +699,6 @@ store_test!(
         assert!(all.iter().all(|s| s.time == Timestamp(900)));
     }
 );
+
+#[path = "store/accounts.rs"]
+mod accounts;

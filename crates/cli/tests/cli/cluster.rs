@@ -146,6 +146,21 @@ fn quiet_history(now: i64) -> Vec<Report> {
     out
 }
 
+/// Providers of the shipped topology: one partition each.
+const PROVIDERS: u64 = 8;
+
+/// How many partitions a node holds (its `/metrics`, which loopback clients may read).
+async fn partitions_owned(client: &reqwest::Client, url: &str) -> u64 {
+    let Ok(resp) = client.get(format!("{url}/metrics")).send().await else {
+        return 0;
+    };
+    let text = resp.text().await.unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("radar_partitions_owned "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 async fn open_outages(client: &reqwest::Client, url: &str) -> Option<Vec<String>> {
     let v: serde_json::Value = client
         .get(format!("{url}/api/v1/providers/o2-de/outages"))
@@ -245,16 +260,41 @@ async fn three_nodes_one_killed_store_each_acknowledged_report_once_and_agree() 
         }));
     }
 
-    // Mid-stream, node 2 dies (SIGKILL: no shutdown code runs) and comes back.
+    // Mid-stream, the node that holds partition leases (it closes their minutes) dies
+    // (SIGKILL: no shutdown code runs) and comes back; the others take its partitions over.
     while acked.lock().unwrap().len() < 300 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    nodes[2].child.kill().unwrap();
-    nodes[2].child.wait().unwrap();
+    let mut owned = Vec::new();
+    for n in &nodes {
+        owned.push(partitions_owned(&client, &n.url).await);
+    }
+    assert_eq!(owned.iter().sum::<u64>(), PROVIDERS, "{owned:?}");
+    let k = (0..3).max_by_key(|&i| owned[i]).unwrap();
+    nodes[k].child.kill().unwrap();
+    nodes[k].child.wait().unwrap();
     let at_kill = acked.lock().unwrap().len();
+    let killed = Instant::now();
+    loop {
+        let mut sum = 0;
+        for (i, n) in nodes.iter().enumerate() {
+            if i != k {
+                sum += partitions_owned(&client, &n.url).await;
+            }
+        }
+        if sum == PROVIDERS {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(20),
+            "the partitions of the killed node were not taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let takeover = killed.elapsed();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    nodes[2] = start(2);
-    *urls[2].lock().unwrap() = nodes[2].url.clone();
+    nodes[k] = start(k);
+    *urls[k].lock().unwrap() = nodes[k].url.clone();
 
     // The outage: raised once, and every node shows it with the same id.
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -324,9 +364,11 @@ async fn three_nodes_one_killed_store_each_acknowledged_report_once_and_agree() 
         stored.len()
     );
     eprintln!(
-        "cluster: {} reports sent, {} acknowledged ({at_kill} before the kill), {} stored once each, outage {id} on all three nodes",
+        "cluster: {} reports sent, {} acknowledged ({at_kill} before node {k}, holding {} partitions, was killed; taken over in {} ms), {} stored once each, outage {id} on all three nodes",
         attempted,
         acked.len(),
+        owned[k],
+        takeover.as_millis(),
         stored.len()
     );
 

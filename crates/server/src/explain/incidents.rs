@@ -1,5 +1,6 @@
-//! The incident API. Operator routes (declare, update, statements, component status) need the
-//! bearer token from the settings; reading is public.
+//! The incident API. Operator routes (declare, update, statements, component status, probes)
+//! are guarded by `auth::routes` (an API token with the scope, or the bootstrap operator
+//! token); each change is recorded in the audit log. Reading is public.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -12,36 +13,15 @@ use radar_core::event::{
 use radar_core::incident::{check_time, Declaration, Incident, IncidentError, Update, Window};
 use radar_core::topology::ComponentRef;
 use radar_core::{ComponentId, ProviderId, Timestamp};
-use radar_store::{StoreError, StoredIncident};
+use radar_store::{AuditedChange, StoreError, StoredIncident};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::Principal;
 use crate::intake::api::{read_body, require_json};
 use crate::problem::{echo, InvalidParam, Problem};
 use crate::publish::wire::OutageOut;
 use crate::state::AppState;
-
-/// Checks `Authorization: Bearer …` against the configured operator token.
-pub fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(expected) = &st.settings.operator_token else {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "operator-api-disabled",
-            "Operator API disabled",
-            "no operator token is configured; set operator_token (or RADAR_OPERATOR_TOKEN) to enable these routes",
-        ));
-    };
-    if crate::guard::bearer_is(headers, expected) {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Unauthorized",
-            "send the operator token as Authorization: Bearer <token>",
-        ))
-    }
-}
 
 fn json_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
@@ -58,13 +38,12 @@ fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// An operator request: checks the token, then reads the JSON body.
+/// An operator request's JSON body (the route's guard has authorised it already).
 pub(crate) async fn operator_input<T: serde::de::DeserializeOwned>(
     st: &AppState,
     req: Request,
 ) -> Result<T, Problem> {
     let (parts, body) = req.into_parts();
-    authorize(st, &parts.headers)?;
     let bytes = read_body(body, st.settings.max_body_bytes).await?;
     json_body(&bytes, &parts.headers)
 }
@@ -297,8 +276,8 @@ async fn written(st: &AppState, id: &str) -> Result<Json<OutageOut>, Problem> {
         (status = 201, description = "Declared: the outage as the API now shows it", body = OutageOut,
          headers(("Location" = String, description = "/api/v1/incidents/{id}"))),
         (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: an incident with this id exists", body = Problem, content_type = "application/problem+json"),
@@ -306,8 +285,22 @@ async fn written(st: &AppState, id: &str) -> Result<Json<OutageOut>, Problem> {
         (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
+pub async fn create(
+    State(st): State<AppState>,
+    who: Principal,
+    req: Request,
+) -> Result<Response, Problem> {
     let input: IncidentIn = operator_input(&st, req).await?;
+    declare(&st, &who, input).await
+}
+
+/// Declares an incident: the JSON API and the operator console.
+pub async fn declare(
+    st: &AppState,
+    who: &Principal,
+    input: IncidentIn,
+) -> Result<Response, Problem> {
+    let st = st.clone();
     if let Some(id) = input
         .id
         .as_ref()
@@ -403,8 +396,22 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
         true,
     )
     .map_err(incident_problem)?;
+    let audit = crate::auth::draft(
+        &st,
+        who,
+        "incident.declare",
+        inc.id.as_str(),
+        None,
+        crate::auth::json(&inc),
+    );
     st.store
-        .put_incident(&inc, None)
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &inc,
+                expected_version: None,
+            },
+            audit,
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict { id, .. } => Problem::new(
@@ -438,8 +445,8 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
     responses(
         (status = 200, description = "Changed: the outage as the API now shows it", body = OutageOut),
         (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no declared incident with this id", body = Problem, content_type = "application/problem+json"),
@@ -450,10 +457,22 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Result<Response
 )]
 pub async fn patch(
     State(st): State<AppState>,
+    who: Principal,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, Problem> {
     let input: IncidentPatch = operator_input(&st, req).await?;
+    change(&st, &who, &id, input).await
+}
+
+/// Changes a declared incident: the JSON API and the operator console.
+pub async fn change(
+    st: &AppState,
+    who: &Principal,
+    id: &str,
+    input: IncidentPatch,
+) -> Result<Response, Problem> {
+    let st = st.clone();
     check_times(
         [("expected_end", input.expected_end.flatten())],
         st.clock.now(),
@@ -461,7 +480,8 @@ pub async fn patch(
     let StoredIncident {
         mut incident,
         version,
-    } = find(&st, &id).await?;
+    } = find(&st, id).await?;
+    let before = crate::auth::json(&incident);
     let regions = match input.regions {
         Some(r) => Some(r.resolve()?),
         None => None,
@@ -482,8 +502,22 @@ pub async fn patch(
             true,
         )
         .map_err(incident_problem)?;
+    let audit = crate::auth::draft(
+        &st,
+        who,
+        "incident.update",
+        incident.id.as_str(),
+        before,
+        crate::auth::json(&incident),
+    );
     st.store
-        .put_incident(&incident, Some(version))
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &incident,
+                expected_version: Some(version),
+            },
+            audit,
+        )
         .await
         .map_err(store_problem)?;
     st.view_cache.invalidate();
@@ -506,8 +540,8 @@ pub async fn patch(
     responses(
         (status = 201, description = "Added: the outage as the API now shows it", body = OutageOut),
         (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no declared incident with this id", body = Problem, content_type = "application/problem+json"),
@@ -518,19 +552,46 @@ pub async fn patch(
 )]
 pub async fn add_statement(
     State(st): State<AppState>,
+    who: Principal,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, Problem> {
     let input: StatementIn = operator_input(&st, req).await?;
+    post_statement(&st, &who, &id, input).await
+}
+
+/// Adds a statement: the JSON API and the operator console.
+pub async fn post_statement(
+    st: &AppState,
+    who: &Principal,
+    id: &str,
+    input: StatementIn,
+) -> Result<Response, Problem> {
+    let st = st.clone();
     let StoredIncident {
         mut incident,
         version,
-    } = find(&st, &id).await?;
+    } = find(&st, id).await?;
+    let before = crate::auth::json(&incident);
     incident
         .add_statement(input.text, input.workaround, st.clock.now(), true)
         .map_err(incident_problem)?;
+    let audit = crate::auth::draft(
+        &st,
+        who,
+        "statement.add",
+        incident.id.as_str(),
+        before,
+        crate::auth::json(&incident),
+    );
     st.store
-        .put_incident(&incident, Some(version))
+        .write_audited(
+            AuditedChange::Incident {
+                incident: &incident,
+                expected_version: Some(version),
+            },
+            audit,
+        )
         .await
         .map_err(store_problem)?;
     st.view_cache.invalidate();
@@ -552,8 +613,8 @@ pub async fn add_statement(
     responses(
         (status = 200, description = "Stored", body = StatusOut),
         (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such component of the provider in the topology", body = Problem, content_type = "application/problem+json"),
@@ -563,10 +624,23 @@ pub async fn add_statement(
 )]
 pub async fn put_component_status(
     State(st): State<AppState>,
+    who: Principal,
     Path((provider, component)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, Problem> {
     let input: StatusIn = operator_input(&st, req).await?;
+    set_component_status(&st, &who, &provider, &component, input.status).await
+}
+
+/// Sets a component's status: the JSON API and the operator console.
+pub async fn set_component_status(
+    st: &AppState,
+    who: &Principal,
+    provider: &str,
+    component: &str,
+    status: ComponentStatus,
+) -> Result<Response, Problem> {
+    let (provider, component) = (provider.to_owned(), component.to_owned());
     let r = ProviderId::parse(&provider)
         .ok()
         .zip(ComponentId::parse(&component).ok())
@@ -583,18 +657,113 @@ pub async fn put_component_status(
             ))
         })?;
     let now = st.clock.now();
+    let before = st
+        .store
+        .component_statuses()
+        .await
+        .map_err(store_problem)?
+        .into_iter()
+        .find(|(c, _, _)| *c == r)
+        .map(|(_, s, _)| format!("{:?}", s.as_str()));
+    let audit = crate::auth::draft(
+        st,
+        who,
+        "component.status",
+        &format!("{}:{}", r.provider, r.component),
+        before,
+        Some(format!("{:?}", status.as_str())),
+    );
     st.store
-        .put_component_status(&r, input.status, now)
+        .write_audited(
+            AuditedChange::ComponentStatus {
+                component: &r,
+                status,
+                at: now,
+            },
+            audit,
+        )
         .await
         .map_err(store_problem)?;
     st.view_cache.invalidate();
     Ok(Json(StatusOut {
         provider: r.provider,
         component: r.component,
-        status: input.status,
+        status,
         time: now,
     })
     .into_response())
+}
+
+/// `POST /api/v1/outages/{id}/dismiss`: a detected outage is a false alarm. It leaves the
+/// product view (API, pages, feeds); the reports stay stored and counted.
+#[utoipa::path(
+    post,
+    path = "/api/v1/outages/{id}/dismiss",
+    tag = "operator",
+    security(("operator" = [])),
+    params(("id" = String, Path, description = "A detected outage waiting for a declaration", example = "ep-20170517-1251")),
+    responses(
+        (status = 200, description = "Dismissed: the outage as the API showed it", body = OutageOut),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no detected outage with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`declared`: the outage is part of a declared incident; resolve that instead", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn post_dismiss(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(Json(dismiss(&st, &who, &id).await?).into_response())
+}
+
+/// Dismisses a detected outage: the JSON API and the operator console.
+pub async fn dismiss(st: &AppState, who: &Principal, id: &str) -> Result<OutageOut, Problem> {
+    let lv = crate::explain::outages::product_view(st).await?;
+    let o = lv
+        .view
+        .outage(id)
+        .filter(|o| o.is_detected())
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no detected outage {:?}; see /api/v1/outages",
+                echo(id)
+            ))
+        })?;
+    if o.is_declared() {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "declared",
+            "Declared",
+            format!(
+                "{id} is part of the declared incident {}; resolve that instead",
+                o.id
+            ),
+        ));
+    }
+    let wire = lv.wire(o);
+    let before = crate::auth::json(&wire);
+    let now = st.clock.now();
+    let episodes: Vec<_> = o
+        .episodes
+        .iter()
+        .map(|e| (e.provider.clone(), e.start, radar_core::view::episode_id(e)))
+        .collect();
+    let audit = crate::auth::draft(st, who, "outage.dismiss", id, before, None);
+    st.store
+        .write_audited(
+            AuditedChange::Dismiss {
+                episodes: &episodes,
+                at: now,
+            },
+            audit,
+        )
+        .await
+        .map_err(store_problem)?;
+    st.view_cache.invalidate();
+    Ok(wire)
 }
 
 /// A probe result as the operator API takes it (`time` defaults to now).
@@ -624,8 +793,8 @@ pub struct ProbeIn {
     responses(
         (status = 201, description = "Stored: the probe result as an `events.jsonl` line", body = crate::openapi::ProbeOut),
         (status = 400, description = "`malformed-json`: the body is not JSON of this shape (unknown fields are refused)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`", body = Problem, content_type = "application/problem+json"),
@@ -633,7 +802,11 @@ pub struct ProbeIn {
         (status = 503, description = "`unavailable`: the store cannot be read or written", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Response, Problem> {
+pub async fn post_probe(
+    State(st): State<AppState>,
+    who: Principal,
+    req: Request,
+) -> Result<Response, Problem> {
     use radar_core::event::{Event, ProbeEvent};
     let input: ProbeIn = operator_input(&st, req).await?;
     let now = st.clock.now();
@@ -689,6 +862,16 @@ pub async fn post_probe(State(st): State<AppState>, req: Request) -> Result<Resp
         return Err(p);
     }
     apply_event(&st, &event).await?;
+    let target = format!("{}:{}", input_target(&event), time);
+    crate::auth::audit(
+        &st,
+        &who,
+        "probe.add",
+        &target,
+        None,
+        crate::auth::json(&event),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(event)).into_response())
 }
 
@@ -789,14 +972,11 @@ pub struct AbuseOut {
     security(("operator" = [])),
     responses(
         (status = 200, description = "The limits and the networks refused", body = AbuseOut),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope `abuse`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn abuse(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(p) = authorize(&st, &headers) {
-        return p.into_response();
-    }
+pub async fn abuse(State(st): State<AppState>) -> Response {
     Json(AbuseOut {
         reports_per_minute: st.settings.reports_per_minute,
         report_burst: st.settings.report_burst,
@@ -804,4 +984,15 @@ pub async fn abuse(State(st): State<AppState>, headers: HeaderMap) -> Response {
         refused: st.limiter.book(),
     })
     .into_response()
+}
+
+/// A probe's provider and component, for the audit log.
+fn input_target(e: &radar_core::event::Event) -> String {
+    match e {
+        radar_core::event::Event::Probe(p) => {
+            let c = p.component.resolve(&p.provider);
+            format!("{}:{}", c.provider, c.component)
+        }
+        _ => String::new(),
+    }
 }

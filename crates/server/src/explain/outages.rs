@@ -58,6 +58,8 @@ pub struct StoredInputs {
     /// takes those up to its `now`), so the snapshot stays whole as the clock moves.
     failed: Vec<radar_store::FailedProbe>,
     failed_since: i64,
+    /// Detected episodes dismissed as false alarms (provider, onset).
+    dismissed: Vec<(radar_core::ProviderId, Timestamp)>,
 }
 
 struct CacheKey {
@@ -155,6 +157,11 @@ async fn stored_inputs(
         .component_statuses()
         .await
         .map_err(|e| unavailable("component statuses", e))?;
+    let dismissed = st
+        .store
+        .dismissals()
+        .await
+        .map_err(|e| unavailable("dismissals", e))?;
     let (versions, incidents): (Vec<i64>, Vec<_>) =
         stored.into_iter().map(|s| (s.version, s.incident)).unzip();
     let (failed, failed_since) = match probes_needed_from(episodes, &incidents) {
@@ -173,6 +180,7 @@ async fn stored_inputs(
         components,
         failed,
         failed_since,
+        dismissed,
     });
     let mut cached = st
         .view_cache
@@ -223,6 +231,7 @@ pub async fn product_view(st: &AppState) -> Result<Arc<LiveView>, Problem> {
         components: &s.components,
         failed_probes: &failed,
         signal_anomalies: &key.signal_anomalies,
+        dismissed: &s.dismissed,
         now,
     });
     let lv = Arc::new(LiveView {

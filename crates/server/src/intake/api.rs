@@ -411,11 +411,7 @@ async fn accept(state: &AppState, req: Request) -> Result<Receipt, Problem> {
 
     let now = state.clock.now();
     let oldest = Timestamp(now.0 - MAX_AGE_SECS);
-    let trusted = state
-        .settings
-        .operator_token
-        .as_ref()
-        .is_some_and(|t| crate::guard::bearer_is(&parts.headers, t));
+    let trusted = crate::auth::trusted_relay(state, &parts.headers).await;
     let client = Client::of(&state.settings, &parts.headers, peer);
     if !trusted {
         admit(state, &client, batch.len(), now)?;

@@ -15,7 +15,8 @@ use crate::state::AppState;
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1b1f24}\
 a{color:#0b57d0}table{border-collapse:collapse}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left}\
 .ok{color:#137333}.bad{color:#b3261e;font-weight:600}.box{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}\
-.err{background:#fce8e6;padding:.5rem;border-radius:4px}label{display:block;margin:.4rem 0}";
+.err{background:#fce8e6;padding:.5rem;border-radius:4px}label{display:block;margin:.4rem 0}\
+.say{background:#e8f0fe;padding:.5rem;border-radius:4px;font-size:1.1rem}";
 
 pub fn layout(title: &str, body: Markup) -> Markup {
     html! {

@@ -384,3 +384,23 @@ fn a_cluster_node_needs_the_shared_store_and_the_shared_reporter_secret() {
         );
     }
 }
+
+#[test]
+fn session_settings_from_file_and_environment() {
+    let s = load(
+        Some("session_hours = 12"),
+        &[("RADAR_SECURE_COOKIES", "true")],
+        Flags::default(),
+    )
+    .unwrap();
+    assert_eq!(s.session_hours, 12);
+    assert!(s.secure_cookies);
+    let d = load(None, &[], Flags::default()).unwrap();
+    assert_eq!((d.session_hours, d.secure_cookies), (8, false));
+    let errs = errors(None, &[("RADAR_SESSION_HOURS", "0")]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("RADAR_SESSION_HOURS") && e.contains("1 to 720 hours")),
+        "{errs:?}"
+    );
+}

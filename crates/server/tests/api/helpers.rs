@@ -14,6 +14,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<AtomicI64>,
     pub dir: tempfile::TempDir,
+    /// The running server's state (its store, clock, settings).
+    pub state: radar_server::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -80,6 +82,7 @@ pub async fn spawn_app_over(
     .await
     .unwrap();
     let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -89,6 +92,7 @@ pub async fn spawn_app_over(
         client: reqwest::Client::new(),
         clock,
         dir,
+        state,
         stop: Some(stop),
         task: Some(task),
     }

@@ -1,6 +1,9 @@
 //! HTTP-level tests of the server: one binary, every test with its own server and store.
 
 mod abuse;
+mod accounts;
+mod browser;
+mod consoles;
 mod detection;
 mod feeds;
 mod guard;

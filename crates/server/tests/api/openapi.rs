@@ -10,9 +10,20 @@ use crate::helpers::spawn_app;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
-/// The `/api` paths named in `router()`, from its source: the router keeps no list of its
-/// routes that a test could read.
+/// The `/api` paths named in `router()`, from its source (the public routes are kept in no
+/// list that a test could read), and the guarded ones from their table.
 fn routed_paths() -> BTreeSet<String> {
+    let mut paths = public_routed_paths();
+    paths.extend(
+        radar_server::auth::routes::specs()
+            .into_iter()
+            .map(|g| g.path.to_owned())
+            .filter(|p| p.starts_with("/api")),
+    );
+    paths
+}
+
+fn public_routed_paths() -> BTreeSet<String> {
     let src = include_str!("../../src/startup.rs");
     let start = src.find("pub fn router(").expect("startup.rs has router()");
     let end = start
