@@ -70,6 +70,21 @@ pub struct RootCandidate {
     pub reasons: Vec<Reason>,
 }
 
+impl RootCandidate {
+    /// Whether anything observed points at it (a declaration, failed probes, a signal
+    /// anomaly), beyond where it lies in the dependency graph.
+    pub fn has_evidence(&self) -> bool {
+        self.reasons.iter().any(|r| {
+            matches!(
+                r,
+                Reason::Declared { .. }
+                    | Reason::FailedProbes { .. }
+                    | Reason::SignalAnomaly { .. }
+            )
+        })
+    }
+}
+
 /// Ranks the likely root components of one incident, best first.
 pub fn rank_root_causes(view: &IncidentView, topology: &Topology) -> Vec<RootCandidate> {
     rank_root_causes_of(&[view], topology)
