@@ -373,7 +373,7 @@ pub fn topology(
         for m in Metric::ALL {
             let (name, unit, worse) = match m {
                 Metric::Latency => ("latency", "s", "\nworse = \"higher\""),
-                Metric::Requests => ("requests", "requests", ""),
+                Metric::Requests => ("requests", "requests", "\nworse = \"lower\""),
                 Metric::Errors => ("error rate", "", "\nworse = \"higher\""),
             };
             t.push_str(&format!(
@@ -644,5 +644,132 @@ impl Run {
             self.specificity()
         ));
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODES: [&str; 4] = ["Front Site", "svc::A/b", "db@x_remote", "Other Thing"];
+
+    /// Writes `metrics.csv` rows: per node latency, requests, availability; `bad(row, node)`
+    /// multiplies latency by ten and drops availability to 80 %.
+    fn metrics(start: i64, rows: usize, bad: impl Fn(usize, usize) -> bool) -> String {
+        let mut h = [
+            String::from("microservice"),
+            String::from("metric"),
+            String::from("statistic"),
+        ];
+        for n in NODES {
+            for (m, st) in [
+                ("latency", "Average"),
+                ("requests", "Sum"),
+                ("availability", "Average"),
+            ] {
+                h[0].push_str(&format!(",{n}"));
+                h[1].push_str(&format!(",{m}"));
+                h[2].push_str(&format!(",{st}"));
+            }
+        }
+        let mut out = format!("{}\n{}\n{}\nunix_timestamp\n", h[0], h[1], h[2]);
+        for r in 0..rows {
+            out.push_str(&format!("{}.0", start + r as i64 * STEP));
+            for (i, _) in NODES.iter().enumerate() {
+                let wobble = ((r * 7 + i * 3) % 11) as f64 / 100.0;
+                let (lat, avail) = if bad(r, i) {
+                    (2.0, 80.0)
+                } else {
+                    (0.2 + wobble / 10.0, 100.0)
+                };
+                out.push_str(&format!(",{lat},{},{avail}", 100.0 + wobble * 50.0));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn fixture() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        // Front calls A and Other; A calls db.
+        let mut g = String::new();
+        g.push_str(&format!(",{}\n", NODES.join(",")));
+        let calls = [[0, 1, 0, 1], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]];
+        for (i, n) in NODES.iter().enumerate() {
+            let row: Vec<String> = calls[i].iter().map(|x| x.to_string()).collect();
+            g.push_str(&format!("{n},{}\n", row.join(",")));
+        }
+        std::fs::write(p.join("graph.csv"), g).unwrap();
+        std::fs::create_dir_all(p.join("noissue")).unwrap();
+        std::fs::write(
+            p.join("noissue/metrics.csv"),
+            metrics(1_692_608_400, 400, |_, _| false),
+        )
+        .unwrap();
+        for (sub, metric) in [
+            ("train/issue_0", "latency"),
+            ("test/issue_0", "availability"),
+        ] {
+            std::fs::create_dir_all(p.join(sub)).unwrap();
+            let start = 1_681_855_320;
+            // The fault is at db@x and reaches A and Front; Other stays calm.
+            std::fs::write(
+                p.join(sub).join("metrics.csv"),
+                metrics(start, 5, |r, i| r >= 1 && i != 3),
+            )
+            .unwrap();
+            std::fs::write(
+                p.join(sub).join("target.json"),
+                format!(
+                    r#"{{"target": {{"node": "Front Site", "metric": "{metric}", "agg": "Average", "timestamp": {}}}, "root_cause": {{"node": "db@x_remote", "metric": null}}}}"#,
+                    start + 480
+                ),
+            )
+            .unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn a_scenario_folder_is_ranked_with_original_names_and_written_as_specified() {
+        let d = fixture();
+        let s = read_scenario(d.path()).unwrap();
+        assert_eq!(s.nodes.len(), 4);
+        assert_eq!(s.calls.len(), 3);
+        let names = Names::new(&s.nodes);
+        assert_eq!(names.ids[1], "svc-a-b");
+        let run = run(&s, |_| {}).unwrap();
+        let v = serde_json::to_value(&run.file).unwrap();
+        let cases = v["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0]["issue"], "train/issue_0");
+        assert_eq!(cases[1]["issue"], "test/issue_0");
+        for c in cases {
+            let r = c["ranking"].as_array().unwrap();
+            assert!(!r.is_empty(), "{v}");
+            for n in r {
+                assert!(
+                    NODES.contains(&n.as_str().unwrap()),
+                    "not an original name: {n}"
+                );
+            }
+            // The deepest component with anomalies on a path of anomalies is the root.
+            assert_eq!(r[0], "db@x_remote", "{v}");
+            assert!(!r.iter().any(|n| n == "Other Thing"), "{v}");
+        }
+        let spec = v["specificity"].as_array().unwrap();
+        assert_eq!(spec.len(), CUTS.len());
+        for c in spec {
+            assert!(c["cut"].as_f64().is_some());
+            assert_eq!(
+                c["ranking"].as_array().unwrap().len(),
+                0,
+                "calm history: {v}"
+            );
+        }
+        assert_eq!(run.recall(|_| true), (2, 1.0, 1.0));
+        assert_eq!(run.specificity(), 1.0);
+        assert!(run.table().contains("0.571 / 0.571"));
     }
 }

@@ -79,7 +79,10 @@ use crate::topology::{ComponentRef, Topology};
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
 pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
-pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate, SIGNAL_BONUS};
+pub use root::{
+    rank_root_causes, rank_root_causes_of, Reason, RootCandidate, ISOLATED_SIGNAL_SHARE,
+    SIGNAL_BONUS,
+};
 
 /// Probes may fail this long before the reports of an outage rise.
 pub const PROBE_LEAD_SECS: i64 = 600;
