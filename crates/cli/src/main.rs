@@ -37,6 +37,8 @@ enum Command {
     Restore(cmd::restore::Args),
     /// Score the detector on a NAB data folder and write NAB result files.
     Nab(cmd::nab::Args),
+    /// Rank root causes on a benchmark folder (`rca petshop DIR --out FILE`).
+    Rca(cmd::rca::Args),
     /// Replay a scenario package in virtual time and write detections.json.
     Replay(cmd::replay::Args),
     /// Score detections.json against a scenario package's truth.json.
@@ -80,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(a) => cmd::backup::run(a),
         Command::Restore(a) => cmd::restore::run(a),
         Command::Nab(a) => cmd::nab::run(a),
+        Command::Rca(a) => cmd::rca::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),

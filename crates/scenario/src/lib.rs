@@ -6,4 +6,5 @@ pub mod generate;
 pub mod may2017;
 pub mod nab;
 pub mod package;
+pub mod petshop;
 pub mod replay;

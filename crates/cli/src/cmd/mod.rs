@@ -7,6 +7,7 @@ pub mod demo;
 pub mod eval;
 pub mod import;
 pub mod nab;
+pub mod rca;
 pub mod replay;
 pub mod restore;
 pub mod serve;

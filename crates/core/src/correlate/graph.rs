@@ -109,6 +109,28 @@ impl<'a> Graph<'a> {
             .unwrap_or_default()
     }
 
+    /// The components a service depends on directly (empty for an unknown one).
+    pub fn service_direct(&self, s: &ServiceKey) -> &[ComponentRef] {
+        self.services.get(s).map(|i| &i.direct[..]).unwrap_or(&[])
+    }
+
+    /// The components that depend directly on `c`.
+    pub fn direct_dependents(&self, c: &ComponentRef) -> Vec<&ComponentRef> {
+        self.deps
+            .iter()
+            .filter(|(_, d)| d.contains(c))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Whether an operator signal measures component `c`.
+    pub fn measured(&self, c: &ComponentRef) -> bool {
+        self.topo
+            .signals
+            .iter()
+            .any(|s| s.component.as_ref() == Some(c))
+    }
+
     /// Whether component `a` depends (transitively) on `b` (`a != b`).
     pub fn component_depends(&self, a: &ComponentRef, b: &ComponentRef) -> bool {
         a != b && self.below.get(a).is_some_and(|s| s.contains(b))

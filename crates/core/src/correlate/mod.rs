@@ -43,7 +43,10 @@
 //! gains heavily from failed probes and declarations. An anomaly of an operator signal that
 //! measures the candidate, during the incident, adds [`SIGNAL_BONUS`]: less than a failed
 //! probe (a waiting time also rises with the calls about a fault elsewhere), enough to choose
-//! between components the reports cannot tell apart. It never makes a candidate of a component
+//! between components the reports cannot tell apart. An *isolated* anomaly — every component of
+//! the closure that depends directly on the candidate is measured and none shows one or is used
+//! directly by an affected service — adds only [`ISOLATED_SIGNAL_SHARE`] of it: a fault
+//! propagates to its callers. It never makes a candidate of a component
 //! outside the incident's closure (so callers waiting during a network outage, a call surge,
 //! do not make the hotline its root).
 //!
@@ -79,7 +82,10 @@ use crate::topology::{ComponentRef, Topology};
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
 pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
-pub use root::{rank_root_causes, rank_root_causes_of, Reason, RootCandidate, SIGNAL_BONUS};
+pub use root::{
+    rank_root_causes, rank_root_causes_of, Reason, RootCandidate, ISOLATED_SIGNAL_SHARE,
+    SIGNAL_BONUS,
+};
 
 /// Probes may fail this long before the reports of an outage rise.
 pub const PROBE_LEAD_SECS: i64 = 600;

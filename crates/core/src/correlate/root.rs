@@ -49,6 +49,9 @@ pub enum Reason {
     },
     /// An operator declared it affected.
     Declared { incidents: Vec<String> },
+    /// Its signal anomalies reached none of the components that depend on it directly, all of
+    /// them measured (a fault propagates to its callers).
+    QuietCallers { components: Vec<String> },
     /// An operator signal that measures it left its typical band during the incident.
     SignalAnomaly {
         signal: String,
@@ -62,12 +65,36 @@ pub enum Reason {
 /// What an anomaly of a signal measuring a candidate adds to its score.
 pub const SIGNAL_BONUS: f64 = 0.5;
 
+/// The share of [`SIGNAL_BONUS`] an anomaly keeps when it is isolated: every component of the
+/// incident's closure that depends directly on the candidate is measured by a signal, and none
+/// of them shows an anomaly or is used directly by an affected service (which shows the
+/// incident itself). A fault propagates to the callers of the faulty component (their
+/// latency includes its latency, its errors become theirs), so an anomaly that reached none of
+/// them explains the incident less well than one on a path of anomalies from the incident's
+/// services (docs/calibration.md).
+pub const ISOLATED_SIGNAL_SHARE: f64 = 0.5;
+
 /// A ranked root-cause candidate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RootCandidate {
     pub component: ComponentRef,
     pub score: f64,
     pub reasons: Vec<Reason>,
+}
+
+impl RootCandidate {
+    /// Whether anything observed points at it (a declaration, failed probes, a signal
+    /// anomaly), beyond where it lies in the dependency graph.
+    pub fn has_evidence(&self) -> bool {
+        self.reasons.iter().any(|r| {
+            matches!(
+                r,
+                Reason::Declared { .. }
+                    | Reason::FailedProbes { .. }
+                    | Reason::SignalAnomaly { .. }
+            )
+        })
+    }
 }
 
 /// Ranks the likely root components of one incident, best first.
@@ -115,6 +142,10 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
         }
     }
     let affected_techs: Vec<String> = techs.iter().cloned().collect();
+    let closure = candidates.clone();
+    // The components the affected services use directly show the incident by definition.
+    let symptomatic: BTreeSet<&ComponentRef> =
+        affected.iter().flat_map(|s| g.service_direct(s)).collect();
     // Regional: every view names its regions, at most half of its provider's country.
     let regional = !views.is_empty()
         && views.iter().all(|v| {
@@ -232,7 +263,23 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
             });
         }
         if let Some(list) = signals.get(&x.c) {
-            score += SIGNAL_BONUS;
+            let callers: Vec<&ComponentRef> = g
+                .direct_dependents(&x.c)
+                .into_iter()
+                .filter(|c| closure.contains(*c))
+                .collect();
+            let isolated = !callers.is_empty()
+                && callers.iter().all(|c| {
+                    g.measured(c) && !signals.contains_key(*c) && !symptomatic.contains(c)
+                });
+            if isolated {
+                score += SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
+                reasons.push(Reason::QuietCallers {
+                    components: callers.iter().map(|c| c.to_string()).collect(),
+                });
+            } else {
+                score += SIGNAL_BONUS;
+            }
             for a in list {
                 let d = a.describe();
                 reasons.push(Reason::SignalAnomaly {

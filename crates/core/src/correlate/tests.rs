@@ -851,3 +851,78 @@ fn coincidence_with_an_online_outage_is_not_spill_over() {
         Some("whatsapp:messaging".to_owned())
     );
 }
+
+/// A chain `web → api → db` behind one service, each component measured by a signal.
+fn measured_chain() -> Topology {
+    let mut t = String::from(
+        "[[providers]]\nid = \"shop\"\nname = \"Shop\"\nkind = \"online-service\"\ncountry = \"US\"\n",
+    );
+    for (id, deps) in [("web", "[\"api\"]"), ("api", "[\"db\"]"), ("db", "[]")] {
+        t.push_str(&format!(
+            "[[components]]\nprovider = \"shop\"\nid = \"{id}\"\nname = \"{id}\"\ndepends_on = {deps}\n[[signals]]\nprovider = \"shop\"\nid = \"{id}-latency\"\nname = \"{id} latency\"\ncomponent = \"{id}\"\nworse = \"higher\"\n"
+        ));
+    }
+    t.push_str("[[services]]\nprovider = \"shop\"\nid = \"site\"\nname = \"Site\"\ndepends_on = [\"web\"]\n");
+    Topology::from_toml("t.toml", &t).unwrap()
+}
+
+fn latency_anomaly(component: &str) -> SignalAnomaly {
+    SignalAnomaly {
+        provider: "shop".parse().unwrap(),
+        signal: format!("{component}-latency").parse().unwrap(),
+        region: None,
+        name: format!("{component} latency"),
+        unit: Some("s".into()),
+        component: Some(ComponentRef {
+            provider: "shop".parse().unwrap(),
+            component: component.parse().unwrap(),
+        }),
+        start: Timestamp(1000),
+        end: None,
+        rising: true,
+        peak: 2.0,
+        peak_at: Timestamp(1300),
+        typical: 0.2,
+        band: (0.1, 0.3),
+        score: 0.6,
+    }
+}
+
+#[test]
+fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
+    let t = measured_chain();
+    let mut v = det("i", "shop", &["site"], &[], 0);
+    v.start = Timestamp(1000);
+    v.end = Some(Timestamp(4000));
+    let ranked = |anoms: &[SignalAnomaly]| {
+        let mut v = v.clone();
+        v.attach_signal_anomalies(anoms, &t, Timestamp(4000));
+        rank_root_causes(&v, &t)
+    };
+    let isolated = |r: &[RootCandidate], id: &str| {
+        r.iter()
+            .find(|x| x.component.component.as_str() == id)
+            .unwrap()
+            .reasons
+            .iter()
+            .any(|x| matches!(x, Reason::QuietCallers { .. }))
+    };
+    // db and api slow: a path of anomalies from the service (web, which the service uses,
+    // shows the incident itself); the deepest, db, wins.
+    let r = ranked(&[latency_anomaly("db"), latency_anomaly("api")]);
+    assert!(!isolated(&r, "api"));
+    assert!(
+        !isolated(&r, "db"),
+        "api shows an anomaly: db is not isolated"
+    );
+    assert_eq!(r[0].component.component.as_str(), "db");
+    // db and web slow, api (measured, db's only caller) calm: db is isolated and ranks below
+    // web although it lies deeper.
+    let r = ranked(&[latency_anomaly("db"), latency_anomaly("web")]);
+    assert!(isolated(&r, "db"));
+    assert!(!isolated(&r, "web"));
+    assert_eq!(r[0].component.component.as_str(), "web");
+    assert!(r.iter().filter(|x| x.has_evidence()).count() == 2);
+    // No anomaly at all: nothing has evidence.
+    assert!(!ranked(&[]).iter().any(|x| x.has_evidence()));
+}
