@@ -476,6 +476,10 @@ async fn not_found(req: Request) -> Response {
 /// cannot write (full, read-only) is still ready — reads are served — and says it is degraded:
 /// 200 with `degraded: …` in the body and the `Radar-Degraded` header.
 async fn readyz(State(st): State<AppState>) -> Response {
+    if let Err(why) = st.intake.ready() {
+        tracing::warn!(reason = %why, "not ready");
+        return crate::problem::Problem::unavailable(why).into_response();
+    }
     match st.store.ping().await {
         Ok(_) => match st.store_health.unwritable() {
             None => "ready".into_response(),

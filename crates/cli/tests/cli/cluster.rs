@@ -204,6 +204,23 @@ async fn three_nodes_one_killed_store_each_acknowledged_report_once_and_agree() 
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let start = |i: usize| node(&db.url, &nats, &stream, dirs[i].path());
     let mut nodes: Vec<Node> = (0..3).map(start).collect();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    for n in &nodes {
+        let ready = client
+            .get(format!("{}/readyz", n.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            ready.status().as_u16(),
+            200,
+            "{}",
+            ready.text().await.unwrap()
+        );
+    }
     let urls: Vec<Arc<Mutex<String>>> = nodes
         .iter()
         .map(|n| Arc::new(Mutex::new(n.url.clone())))
@@ -214,10 +231,6 @@ async fn three_nodes_one_killed_store_each_acknowledged_report_once_and_agree() 
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let attempted = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .unwrap();
     let mut writers = Vec::new();
     for w in 0..6 {
         let (client, url, acked, stop, attempted) = (

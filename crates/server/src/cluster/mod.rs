@@ -61,6 +61,7 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection to the bus and the stream of reports.
 #[derive(Clone)]
 pub struct Bus {
+    client: async_nats::Client,
     js: jetstream::Context,
     stream: String,
     subject: String,
@@ -81,7 +82,7 @@ impl Bus {
             .connect(url.expose())
             .await
             .with_context(|| format!("cannot connect to the bus at {url}"))?;
-        let mut js = jetstream::new(client);
+        let mut js = jetstream::new(client.clone());
         js.set_timeout(PUBLISH_TIMEOUT);
         let stream = settings.bus_stream.clone();
         let subject = format!("{}.reports", stream.to_ascii_lowercase());
@@ -101,6 +102,7 @@ impl Bus {
         .map_err(|_| anyhow::anyhow!("the bus at {url} did not answer within 15 s; is JetStream enabled (nats-server -js)?"))?
         .with_context(|| format!("cannot create or open the stream {stream} on the bus at {url} (is JetStream enabled: nats-server -js?)"))?;
         Ok(Bus {
+            client,
             js,
             stream,
             subject,
@@ -186,6 +188,15 @@ impl Intake for BusIntake {
             counted: reports.iter().map(|r| r.time.minute() >= open).collect(),
             ids,
         })
+    }
+
+    fn ready(&self) -> Result<(), String> {
+        match self.bus.client.connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            state => Err(format!(
+                "the ingest bus is not connected ({state}); reports cannot be acknowledged until it is"
+            )),
+        }
     }
 }
 

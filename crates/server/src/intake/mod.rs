@@ -19,6 +19,12 @@ use radar_store::ReportId;
 #[async_trait]
 pub trait Intake: Send + Sync + 'static {
     async fn submit(&self, reports: Vec<Report>) -> Result<Receipt, IntakeError>;
+
+    /// Whether reports can be accepted now, for `/readyz`: `Err` says why not (the bus is not
+    /// connected). The local committer is ready whenever the store is.
+    fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What became of submitted reports, in the order submitted.
