@@ -306,6 +306,11 @@ impl Detection {
         Ok(n)
     }
 
+    /// The first minute not closed yet; `None` before the first.
+    pub fn open_minute(&self) -> Option<i64> {
+        self.lock().open_minute()
+    }
+
     /// Scale-out: closes every minute before `until` (a minute number) from the store alone,
     /// feeding each the reports stored as counted for it. Every node of a cluster does this up
     /// to the minutes the partitions' owners have closed ([`radar_store::Store::close_minutes`]),
@@ -317,13 +322,7 @@ impl Detection {
         since: Timestamp,
         until: i64,
     ) -> Result<u64, radar_store::StoreError> {
-        let from = {
-            let d = self.lock();
-            match d.open_minute() {
-                Some(m) => Timestamp(m * 60),
-                None => since,
-            }
-        };
+        let from = self.open_minute().map_or(since, |m| Timestamp(m * 60));
         let until_t = Timestamp(until.saturating_mul(60));
         if from >= until_t {
             return Ok(0);

@@ -37,7 +37,8 @@ pub struct Application {
 
 enum Writes {
     Local(crate::intake::committer::CommitterHandle),
-    Bus(Box<crate::cluster::Bus>),
+    /// The bus and what the node's background work needs ([`crate::cluster::start`]).
+    Bus(Box<(crate::cluster::Bus, crate::cluster::Node)>),
 }
 
 /// Loads the topology a setting names, or the shipped German one.
@@ -85,129 +86,25 @@ impl Application {
             settings.reorder_secs,
         ));
         let now = clock.now();
-        let started = Instant::now();
         let since = Timestamp(now.0 - settings.warmup_days as i64 * 86_400);
-        if settings.bus.is_some() {
-            return Self::build_node(
-                settings,
-                topology,
-                store,
-                store_health,
-                metrics,
-                detection,
-                clock,
-                since,
-            )
-            .await;
-        }
-        let declared = store
-            .incidents()
-            .await
-            .context("cannot read stored incidents to warm up detection")?
-            .iter()
-            .flat_map(|s| crate::explain::incidents::declarations_of(&s.incident, &topology))
-            .collect();
-        let warmed = detection
-            .warm_up(&*store, since, now, declared)
-            .await
-            .context("cannot read stored reports to warm up detection")?;
-        let signals = detection
-            .warm_up_signals(
-                &*store,
-                Timestamp(now.0 - settings.warmup_days as i64 * 86_400),
-                now,
-            )
-            .await
-            .context("cannot read stored signal samples to warm up the signal watcher")?;
-        tracing::info!(
-            reports = warmed,
-            signal_samples = signals,
-            seconds = started.elapsed().as_secs_f64(),
-            "detection warmed up from the store"
-        );
-        let (committer, committer_task) =
-            GroupCommitter::start(store.clone(), metrics.clone(), detection.clone())
-                .context("cannot start the committer thread")?;
-        Self::finish(
-            settings,
-            topology,
-            store,
-            store_health,
-            Arc::new(committer),
-            detection,
-            metrics,
-            clock,
-            Writes::Local(committer_task),
-        )
-        .await
-    }
-
-    /// A node of a cluster (setting `bus`): reports go through the bus, detection follows the
-    /// shared store (see [`crate::cluster`]).
-    #[allow(clippy::too_many_arguments)]
-    async fn build_node(
-        settings: Settings,
-        topology: Topology,
-        store: Arc<dyn Store>,
-        store_health: Arc<StoreHealth>,
-        metrics: Arc<Metrics>,
-        detection: Arc<Detection>,
-        clock: Clock,
-        since: Timestamp,
-    ) -> anyhow::Result<Application> {
-        let started = Instant::now();
-        let bus = crate::cluster::Bus::connect(&settings).await?;
-        detection.follow_store();
         let topology = Arc::new(topology);
-        let node = crate::cluster::Node {
-            store: store.clone(),
-            detection: detection.clone(),
-            topology: topology.clone(),
-            metrics: metrics.clone(),
-            clock: clock.clone(),
-            since,
+        let (intake, writes): (Arc<dyn crate::intake::Intake>, Writes) = if settings.bus.is_some() {
+            let node = crate::cluster::Node {
+                store: store.clone(),
+                detection: detection.clone(),
+                topology: topology.clone(),
+                metrics: metrics.clone(),
+                clock: clock.clone(),
+                since,
+            };
+            Self::join_cluster(&settings, node).await?
+        } else {
+            Self::warm_up(&store, &detection, &topology, since, now).await?;
+            let (committer, committer_task) =
+                GroupCommitter::start(store.clone(), metrics.clone(), detection.clone())
+                    .context("cannot start the committer thread")?;
+            (Arc::new(committer), Writes::Local(committer_task))
         };
-        let providers: Vec<_> = topology.providers.iter().map(|p| p.id.clone()).collect();
-        let warmed = crate::cluster::follow(&node, &providers)
-            .await
-            .context("cannot read stored reports to warm up detection")?;
-        tracing::info!(
-            reports = warmed,
-            seconds = started.elapsed().as_secs_f64(),
-            "detection warmed up from the shared store"
-        );
-        let intake = crate::cluster::BusIntake::new(
-            bus.clone(),
-            detection.clone(),
-            clock.clone(),
-            metrics.clone(),
-        );
-        Self::finish(
-            settings,
-            Arc::unwrap_or_clone(topology),
-            store,
-            store_health,
-            Arc::new(intake),
-            detection,
-            metrics,
-            clock,
-            Writes::Bus(Box::new(bus)),
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn finish(
-        settings: Settings,
-        topology: Topology,
-        store: Arc<dyn Store>,
-        store_health: Arc<StoreHealth>,
-        intake: Arc<dyn crate::intake::Intake>,
-        detection: Arc<Detection>,
-        metrics: Arc<Metrics>,
-        clock: Clock,
-        writes: Writes,
-    ) -> anyhow::Result<Application> {
         let secret = match &settings.reporter_secret {
             Some(hex) => ReporterSecret::from_hex(hex.expose())
                 .context("reporter_secret is not 64 hexadecimal digits")?,
@@ -240,7 +137,7 @@ impl Application {
             limiter,
             throttle: Default::default(),
             settings: Arc::new(settings),
-            topology: Arc::new(topology),
+            topology,
             postcodes: Arc::new(germany::postcodes()),
             store,
             store_health,
@@ -257,6 +154,72 @@ impl Application {
             state,
             writes,
         })
+    }
+
+    /// A single server's warm-up: the stored reports that live detection counted, the stored
+    /// declarations and the operator signals since `since`.
+    async fn warm_up(
+        store: &Arc<dyn Store>,
+        detection: &Detection,
+        topology: &Topology,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let declared = store
+            .incidents()
+            .await
+            .context("cannot read stored incidents to warm up detection")?
+            .iter()
+            .flat_map(|s| crate::explain::incidents::declarations_of(&s.incident, topology))
+            .collect();
+        let warmed = detection
+            .warm_up(&**store, since, now, declared)
+            .await
+            .context("cannot read stored reports to warm up detection")?;
+        let signals = detection
+            .warm_up_signals(&**store, since, now)
+            .await
+            .context("cannot read stored signal samples to warm up the signal watcher")?;
+        tracing::info!(
+            reports = warmed,
+            signal_samples = signals,
+            seconds = started.elapsed().as_secs_f64(),
+            "detection warmed up from the store"
+        );
+        Ok(())
+    }
+
+    /// A node of a cluster (setting `bus`): reports go through the bus, detection follows the
+    /// shared store (see [`crate::cluster`]), warmed up the same way.
+    async fn join_cluster(
+        settings: &Settings,
+        node: crate::cluster::Node,
+    ) -> anyhow::Result<(Arc<dyn crate::intake::Intake>, Writes)> {
+        let started = Instant::now();
+        let bus = crate::cluster::Bus::connect(settings).await?;
+        node.detection.follow_store();
+        let providers: Vec<_> = node
+            .topology
+            .providers
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
+        let warmed = crate::cluster::follow(&node, &providers)
+            .await
+            .context("cannot read stored reports to warm up detection")?;
+        tracing::info!(
+            reports = warmed,
+            seconds = started.elapsed().as_secs_f64(),
+            "detection warmed up from the shared store"
+        );
+        let intake = crate::cluster::BusIntake::new(
+            bus.clone(),
+            node.detection.clone(),
+            node.clock.clone(),
+            node.metrics.clone(),
+        );
+        Ok((Arc::new(intake), Writes::Bus(Box::new((bus, node)))))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -280,24 +243,12 @@ impl Application {
             state,
             writes,
         } = self;
-        let cluster = match &writes {
-            Writes::Local(_) => None,
-            Writes::Bus(bus) => Some(
-                crate::cluster::start(
-                    bus,
-                    crate::cluster::Node {
-                        store: state.store.clone(),
-                        detection: state.detection.clone(),
-                        topology: state.topology.clone(),
-                        metrics: state.metrics.clone(),
-                        clock: state.clock.clone(),
-                        since: Timestamp(
-                            state.clock.now().0 - state.settings.warmup_days as i64 * 86_400,
-                        ),
-                    },
-                )
-                .await?,
-            ),
+        let (committer, cluster) = match writes {
+            Writes::Local(c) => (Some(c), None),
+            Writes::Bus(b) => {
+                let (bus, node) = *b;
+                (None, Some(crate::cluster::start(&bus, node).await?))
+            }
         };
         let local = cluster.is_none();
         let ticker_state = state.clone();
@@ -325,15 +276,13 @@ impl Application {
         serve(listener, app, header_timeout, shutdown).await?;
         tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
-        match writes {
-            Writes::Local(committer) => committer.drain().await.context("committer failed")?,
-            // Every acknowledged report is in the stream; what this node pulled and did not
-            // store goes to another node.
-            Writes::Bus(_) => {
-                if let Some(c) = cluster {
-                    c.stop().await;
-                }
-            }
+        if let Some(committer) = committer {
+            committer.drain().await.context("committer failed")?;
+        }
+        // Every acknowledged report is in the stream; what this node pulled and did not store
+        // goes to another node.
+        if let Some(c) = cluster {
+            c.stop().await;
         }
         tracing::info!("stopped; all pending writes flushed");
         Ok(())

@@ -27,7 +27,7 @@
 
 pub mod wire;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,10 +153,7 @@ fn message_id(ids: &[ReportId]) -> String {
     for id in ids {
         h.update(id.0);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    radar_core::audit::hex(&h.finalize()[..16])
 }
 
 #[async_trait]
@@ -403,14 +400,19 @@ pub async fn follow(node: &Node, providers: &[ProviderId]) -> Result<u64, radar_
     else {
         return Ok(0); // a partition has never been closed yet
     };
+    if node
+        .detection
+        .open_minute()
+        .is_some_and(|open| open >= until)
+    {
+        return Ok(0); // nothing new to close
+    }
     // Declarations first: one made before a minute closed is in the store before its
     // partition's owner closed that minute (a minute closes the reorder window after it ends).
-    let mut seen = HashSet::new();
+    // Those taken in before are skipped by `declare_stored`.
     for stored in node.store.incidents().await? {
         for d in crate::explain::incidents::declarations_of(&stored.incident, &node.topology) {
-            if seen.insert((d.id.clone(), d.time, d.open)) {
-                node.detection.declare_stored(d);
-            }
+            node.detection.declare_stored(d);
         }
     }
     node.detection.follow(&*node.store, node.since, until).await

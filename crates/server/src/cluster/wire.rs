@@ -30,7 +30,7 @@ pub fn encode(reports: &[Report]) -> Vec<u8> {
             s: r.service.as_ref().map(|s| s.as_str()),
             q: r.problem.as_str(),
             r: r.region.as_str(),
-            k: hex(&r.reporter.0),
+            k: r.reporter.to_hex(),
             src: r.source.as_str(),
         })
         .collect();
@@ -55,26 +55,11 @@ pub fn decode(body: &[u8]) -> Result<Vec<Report>, String> {
                 },
                 problem: Problem::parse(w.q).map_err(|_| bad("problem", w.q))?,
                 region: RegionId::parse(w.r).map_err(|_| bad("region", w.r))?,
-                reporter: ReporterKey(unhex(&w.k).ok_or_else(|| bad("reporter key", &w.k))?),
+                reporter: ReporterKey::from_hex(&w.k).ok_or_else(|| bad("reporter key", &w.k))?,
                 source: Source::parse(w.src).map_err(|_| bad("source", w.src))?,
             })
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<[u8; 16]> {
-    if s.len() != 32 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

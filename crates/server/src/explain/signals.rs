@@ -327,8 +327,8 @@ fn check_sample(
     responses(
         (status = 201, description = "Stored (a sample stored before is not stored again)", body = SignalsOut),
         (status = 400, description = "`malformed-json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`operator-api-disabled`: no operator token is configured; `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no or an invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the token lacks the scope (`probes`); `cross-site-request`: sent by a page of another site", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body-too-large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported-media-type`: the body must be `application/json` (UTF-8)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid-signal`: a sample names an undeclared signal, an unknown provider or region, a time out of range or no finite value; `invalid-params` names each (with `index` in a batch) and how to fix it; nothing was stored", body = Problem, content_type = "application/problem+json"),

@@ -25,13 +25,7 @@ impl ReporterSecret {
 
     /// The secret given as 64 hexadecimal digits (setting `reporter_secret`).
     pub fn from_hex(hex: &str) -> Option<ReporterSecret> {
-        if hex.len() != 64 || !hex.is_ascii() {
-            return None;
-        }
-        let mut master = [0u8; 32];
-        for (i, b) in master.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-        }
+        let master = radar_core::audit::unhex(hex)?.try_into().ok()?;
         Some(ReporterSecret::from_master(master))
     }
 
