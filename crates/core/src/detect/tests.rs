@@ -1,7 +1,8 @@
 //! Detector tests on small generated report streams (seeded splitmix64, Poisson arrivals).
 
+use super::scope::national_footprint;
 use super::*;
-use crate::report::{ReporterKey, Source};
+use crate::report::{Report, ReporterKey, Source};
 
 const TOPO: &str = r#"
 [[providers]]

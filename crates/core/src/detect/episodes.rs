@@ -1,0 +1,426 @@
+//! Step 5 of detection, **episodes**: which alarming series make which outage.
+//!
+//! An alarming series joins an open episode of its provider or opens a new
+//! episode. A series with a service joins the episode an alarm already attached that
+//! service to; else one that shows the service above baseline (see 6), or one opened less
+//! than `merge_minutes` ago or whose onset lies within `merge_minutes` of the series' own —
+//! these two only if the *regions fit*. An episode is *regional* when its attached services
+//! are above baseline in some regions only and, pooled over the other regions, their count
+//! since it opened favours the baseline over the rise a fault hitting all regions alike
+//! would bring there (the ratio of observed to expected over all regions) by a
+//! log-likelihood ratio of `scope_llr` (early in a national outage the first regions pass
+//! before the rest do, so a merely weaker rest keeps the episode national). A regional
+//! episode does not take a service whose excursion lies above baseline
+//! (`scope_min_excess`, `scope_llr`) outside its regions by more excess than inside them:
+//! that is another fault of the same provider (a national mobile-data fault beside a
+//! regional DSL fault), even where both services share a component such as the backbone,
+//! whose fault would not stop at the episode's regions. A national episode, or one whose
+//! regions are not known yet, takes any service starting about when it did (a core fault
+//! that shows in mobile data first and in DSL minutes later; the call surge at the hotline
+//! during a network outage). A series without a service joins the newest episode (one with
+//! neither service nor region: the first episode of that episode's split group, see below,
+//! while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
+//! only opens an episode or, when it is a declaration's, moves it; otherwise it is too
+//! rough to).
+//! *Split by region:* a series with a region that would join episode E joins instead the
+//! episode of E's *split group* (E and the episodes split off it) that has a member series
+//! in that region. Failing that, its rise is a separate fault of its own — a new episode of
+//! the group, with its own onset, detection time, regions and services (or it joins one of
+//! the group opened by a rise that began within `merge_minutes` of its own) — when all of
+//! these hold: its region was not in E's scope before the series' CUSUM onset; the alarm
+//! came within `merge_minutes` of that onset (a sharp rise); E's footprint (the regions in
+//! its scope before the onset) had stood still for `split_minutes` by then, i.e. every one
+//! of them had entered the scope at least that long before (a slowly spreading outage keeps
+//! adding regions, so it stays one episode); and E was regional: outside its footprint and
+//! the new region, pooled over E's services (else the service-less region series), the
+//! count favours the baseline over the rise a fault hitting all regions alike would bring
+//! (the test above, `scope_llr`). A national outage enters every region's scope within
+//! minutes and has no quiet rest, so it never splits.
+//! *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
+//! `hot_ratio·λ + hot_abs` (in a split group, any member with a region, when it has one:
+//! the others carry the group's other faults too), and closes only after `quiet_minutes`
+//! without that; its end is the end of the last elevated minute. Members' excursions are
+//! reset on close.
+//! *Slow episodes* (opened by the slow test) also stay open while a member by the slow
+//! test is still elevated: its count over about the last `slow_memory_minutes` (decaying
+//! sums, started from its excursion's at the alarm) exceeds the expectation, so a quiet
+//! night keeps the evening's verdict; or its declared incident is still open. In an episode
+//! opened by the minute test, slow members do not keep it open (a sharp outage ends when
+//! its sharp rises do), and when it closes the slow excursions of the other series of its
+//! services and of the service-less series are reset (the slow test must not find its
+//! tail again). A slow episode does not count as an open episode for the learning rule
+//! of 3 (a modest rise of one service says nothing about the provider's other series).
+
+use serde::Serialize;
+
+use crate::ids::{ProviderId, RegionId, ServiceId};
+use crate::report::{Problem, Timestamp};
+
+use super::series::{poisson_llr, DECLARED, HOT, MEMBER, SLOW};
+use super::Detector;
+
+/// An outage episode of one provider.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Episode {
+    pub id: u64,
+    pub provider: ProviderId,
+    /// Services above baseline (empty = provider-wide or unspecified).
+    pub services: Vec<ServiceId>,
+    /// Regions above baseline.
+    pub regions: Vec<RegionId>,
+    pub technologies: Vec<String>,
+    pub problems: Vec<Problem>,
+    /// Estimated onset (can be before `detected_at`).
+    pub start: Timestamp,
+    /// Virtual time the episode was first emitted.
+    pub detected_at: Timestamp,
+    pub end: Option<Timestamp>,
+    pub peak_score: f64,
+    /// Distinct reporters per minute at the peak (over the episode's services, else provider;
+    /// in its own regions only when split off by region).
+    pub peak_rate: f64,
+    /// Baseline rate at the peak minute.
+    pub baseline_rate: f64,
+}
+
+/// Episodes detected in one minute, at most (more would share ids; none has come near).
+pub const EPISODES_PER_MINUTE: u64 = 1000;
+
+impl Episode {
+    /// An episode's id: the minute it was detected and its place among the episodes detected
+    /// in that minute. It depends on nothing before that minute, so detectors that warmed up
+    /// over different stretches of the same reports (a restarted server, the nodes of a
+    /// cluster) give the same outage the same id.
+    pub fn id_of(detected_at: Timestamp, ordinal: u64) -> u64 {
+        detected_at.0.div_euclid(60).max(0) as u64 * EPISODES_PER_MINUTE
+            + ordinal.min(EPISODES_PER_MINUTE - 1)
+    }
+
+    /// The minute an id says its episode was detected, and its ordinal in that minute.
+    pub fn id_parts(id: u64) -> (Timestamp, u64) {
+        (
+            Timestamp((id / EPISODES_PER_MINUTE) as i64 * 60),
+            id % EPISODES_PER_MINUTE,
+        )
+    }
+}
+
+/// What changed in a call of [`Detector::advance_to`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum EpisodeChange {
+    Opened(u64),
+    /// Scope or onset changed.
+    Updated(u64),
+    Closed(u64),
+}
+
+/// Working state of an open episode.
+#[derive(Clone, Debug)]
+pub(super) struct OpenEpisode {
+    pub(super) idx: usize,
+    pub(super) block: usize,
+    pub(super) opened: i64,
+    pub(super) last_hot: i64,
+    /// Opened by the slow test: its members by that test keep it open too (in an episode
+    /// opened by the minute test they do not: a sharp outage ends when its sharp rises do).
+    pub(super) slow: bool,
+    pub(super) members: Vec<usize>,
+    /// Services attached by alarms.
+    pub(super) attached: Vec<bool>,
+    /// Services attached to another open episode of the provider while this one was open:
+    /// another fault's, never in this episode's scope unless an alarm attaches them here.
+    pub(super) foreign: Vec<bool>,
+    /// Observed and expected sums since opening, per series of the block.
+    pub(super) acc: Vec<[f32; 2]>,
+    /// Split group: the id of the episode this one was split off by region (transitively),
+    /// else its own id. Region claims hold between episodes of one group only.
+    pub(super) group: u64,
+    /// Per region, the first minute it was in this episode's scope (`i64::MAX`: never).
+    pub(super) entered: Vec<i64>,
+    /// Regions claimed by another open episode of the group while this one was open (a member
+    /// series there, none here): the other fault's, never in this episode's scope.
+    pub(super) foreign_regions: Vec<bool>,
+}
+
+impl Detector {
+    pub(super) fn update_episodes(&mut self, m: i64) {
+        // Accumulate since-open sums and hotness.
+        for ep in &mut self.open {
+            let b = &self.blocks[ep.block];
+            let ss = &self.series[b.base..b.base + b.len()];
+            for (acc, s) in ep.acc.iter_mut().zip(ss) {
+                acc[0] += s.last_x;
+                acc[1] += s.tested;
+            }
+            // Split off by region: the series of its own regions tell whether it is still
+            // elevated (the region-less ones also carry the other fault of the group).
+            let regional_members = ep.foreign_regions.iter().any(|&f| f)
+                && ep
+                    .members
+                    .iter()
+                    .any(|&i| b.key(i - b.base).region.is_some());
+            if ep.members.iter().any(|&i| {
+                let f = self.series[i].flags;
+                f & HOT != 0
+                    && (ep.slow || f & SLOW == 0)
+                    && (!regional_members || b.key(i - b.base).region.is_some())
+            }) {
+                ep.last_hot = m;
+            }
+        }
+
+        // Attach alarms to episodes, or open new ones.
+        let mut touched: Vec<usize> = Vec::new();
+        let alarms = std::mem::take(&mut self.alarms);
+        for &(bi, i) in &alarms {
+            if self.series[i].flags & MEMBER != 0 {
+                continue;
+            }
+            let b = &self.blocks[bi];
+            let key = b.key(i - b.base);
+            let onset = self.minute_time(self.series[i].onset);
+            let merge = self.config.merge_minutes as i64 * 60;
+            let mut of_block = self.open.iter().enumerate().filter(|(_, o)| o.block == bi);
+            let target = match key.service {
+                Some(s) => {
+                    // An episode that already has this service, else one that shows it above
+                    // baseline, else one that began about when this series' excursion did —
+                    // the last two only if the regions fit (see `fits`).
+                    let with = of_block
+                        .clone()
+                        .find(|(_, o)| o.attached[s])
+                        .or_else(|| {
+                            of_block.clone().find(|(_, o)| {
+                                !o.foreign[s]
+                                    && self.episodes[o.idx].services.contains(&b.services[s])
+                                    && self.fits(o, s)
+                            })
+                        })
+                        .map(|(k, _)| k);
+                    with.or_else(|| {
+                        of_block
+                            .rfind(|(_, o)| {
+                                let start = self.episodes[o.idx].start.0;
+                                (m - o.opened < merge / 60 || (onset.0 - start).abs() < merge)
+                                    && self.fits(o, s)
+                            })
+                            .map(|(k, _)| k)
+                    })
+                }
+                None => of_block.next_back().map(|(k, _)| k),
+            };
+            // A regional series: the episode of the target's split group that claims its
+            // region takes it; else a separate rise in a region of its own opens an episode
+            // (or joins one of the group opened by a rise that began about when this did).
+            let mut group = None;
+            let target = match (target, key.region) {
+                (Some(k), Some(r)) => {
+                    let g = self.open[k].group;
+                    let sibling = |o: &OpenEpisode| o.block == bi && o.group == g;
+                    if let Some(j) = (0..self.open.len())
+                        .find(|&j| sibling(&self.open[j]) && self.claims(&self.open[j], r))
+                    {
+                        Some(j)
+                    } else if self.separate_rise(k, i, r, m) {
+                        group = Some(g);
+                        (0..self.open.len()).find(|&j| {
+                            let o = &self.open[j];
+                            j != k
+                                && sibling(o)
+                                && o.group != self.episodes[o.idx].id
+                                && (onset.0 - self.episodes[o.idx].start.0).abs() < merge
+                        })
+                    } else {
+                        Some(k)
+                    }
+                }
+                // A series with neither service nor region carries every fault of the group:
+                // it goes to the group's first episode while that is open.
+                (Some(k), None) if key.service.is_none() => {
+                    let g = self.open[k].group;
+                    (0..self.open.len())
+                        .find(|&j| {
+                            self.open[j].block == bi && self.episodes[self.open[j].idx].id == g
+                        })
+                        .or(Some(k))
+                }
+                (t, _) => t,
+            };
+            self.series[i].flags |= MEMBER;
+            match target {
+                Some(k) => {
+                    let ep = &mut self.open[k];
+                    ep.members.push(i);
+                    ep.last_hot = m;
+                    if let Some(s) = key.service {
+                        ep.attached[s] = true;
+                    }
+                    let e = &mut self.episodes[ep.idx];
+                    // The slow test's onset is too rough to move an episode's, unless it is
+                    // a declaration's (a known change point).
+                    let f = self.series[i].flags;
+                    if onset < e.start && (f & SLOW == 0 || f & DECLARED != 0) {
+                        e.start = onset;
+                    }
+                    touched.push(k);
+                }
+                None => {
+                    let b = &self.blocks[bi];
+                    let acc = self.series[b.base..b.base + b.len()]
+                        .iter()
+                        .map(|s| [s.sum_x, s.sum_l])
+                        .collect();
+                    let mut attached = vec![false; b.ns];
+                    if let Some(s) = key.service {
+                        attached[s] = true;
+                    }
+                    let detected = (m + 1) * 60;
+                    let same_minute = self
+                        .episodes
+                        .iter()
+                        .rev()
+                        .take_while(|e| e.detected_at.0 == detected)
+                        .count() as u64;
+                    let id = Episode::id_of(Timestamp(detected), same_minute);
+                    self.episodes.push(Episode {
+                        id,
+                        provider: b.id.clone(),
+                        services: Vec::new(),
+                        regions: Vec::new(),
+                        technologies: Vec::new(),
+                        problems: Vec::new(),
+                        start: onset,
+                        detected_at: Timestamp(detected),
+                        end: None,
+                        peak_score: 0.0,
+                        peak_rate: 0.0,
+                        baseline_rate: 0.0,
+                    });
+                    self.open.push(OpenEpisode {
+                        idx: self.episodes.len() - 1,
+                        block: bi,
+                        opened: m,
+                        last_hot: m,
+                        slow: self.series[i].flags & SLOW != 0,
+                        members: vec![i],
+                        foreign: vec![false; attached.len()],
+                        attached,
+                        acc,
+                        group: group.unwrap_or(id),
+                        entered: vec![i64::MAX; b.nr],
+                        foreign_regions: vec![false; b.nr],
+                    });
+                    self.pending.push(EpisodeChange::Opened(id));
+                }
+            }
+        }
+        self.alarms = alarms;
+
+        // Scope, peaks, closing.
+        let mut k = 0;
+        while k < self.open.len() {
+            let changed = self.refresh_scope(k, m);
+            let ep = &self.open[k];
+            let id = self.episodes[ep.idx].id;
+            let just_opened = ep.opened == m;
+            if m - ep.last_hot >= i64::from(self.config.quiet_minutes) {
+                let ep = self.open.remove(k);
+                let end = Timestamp((ep.last_hot + 1) * 60);
+                let e = &mut self.episodes[ep.idx];
+                e.end = Some(end.max(e.start));
+                for &i in &ep.members {
+                    self.series[i].reset_excursion();
+                }
+                // A sharp outage is over: the slow test must not find it again in the series
+                // of its services (and the service-less ones) that did not join it.
+                if !ep.slow {
+                    let b = &self.blocks[ep.block];
+                    let services = &self.episodes[ep.idx].services;
+                    for o in 0..b.len() {
+                        let of_episode = b
+                            .key(o)
+                            .service
+                            .is_none_or(|s| services.contains(&b.services[s]));
+                        let se = &mut self.series[b.base + o];
+                        if of_episode && se.flags & (MEMBER | DECLARED) == 0 {
+                            se.reset_slow();
+                        }
+                    }
+                }
+                self.pending.push(EpisodeChange::Closed(id));
+                continue;
+            }
+            if !just_opened && (changed || touched.contains(&k)) {
+                self.pending.push(EpisodeChange::Updated(id));
+            }
+            k += 1;
+        }
+    }
+
+    /// Whether a new alarm on service `s` fits open episode `o` by region (`episodes` module doc):
+    /// false only when the episode is regional and `s` lies above baseline mostly outside
+    /// its regions.
+    pub(super) fn fits(&self, o: &OpenEpisode, s: usize) -> bool {
+        let b = &self.blocks[o.block];
+        let cfg = &self.config;
+        let above =
+            |[x, l]: [f32; 2]| x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr;
+        let own: Vec<usize> = (0..b.ns).filter(|&t| o.attached[t]).collect();
+        let pass = |off: usize| o.members.contains(&(b.base + off)) || above(o.acc[off]);
+        let inside: Vec<bool> = (0..b.nr)
+            .map(|r| own.iter().any(|&t| pass(b.off_sr(t, r))))
+            .collect();
+        let n = inside.iter().filter(|&&r| r).count();
+        if n == 0 || n == b.nr {
+            return true;
+        }
+        let (mut rest, mut ins) = ([0.0f32; 2], [0.0f32; 2]);
+        for (r, &is_inside) in inside.iter().enumerate() {
+            let sum = if is_inside { &mut ins } else { &mut rest };
+            for &t in &own {
+                let [x, l] = o.acc[b.off_sr(t, r)];
+                sum[0] += x;
+                sum[1] += l;
+            }
+        }
+        // Regional only when the rest is clearly quieter than a national fault would make it
+        // (early in a national outage the first regions pass before the rest does): the rest's
+        // count must favour its baseline `l` over `ρ·l` by `scope_llr`, with `ρ` the ratio of
+        // observed to expected over all regions (the rise of a fault that hits all alike).
+        if self.regional_llr(ins, rest) < cfg.scope_llr {
+            return true;
+        }
+        // The new service over its own excursion: in the episode's regions, and elsewhere
+        // (the service's excursion less the part in the episode's regions).
+        let ss = &self.series[b.base..b.base + b.len()];
+        let mut within = [0.0f32; 2];
+        for r in (0..b.nr).filter(|&r| inside[r]) {
+            let se = &ss[b.off_sr(s, r)];
+            within[0] += se.sum_x - se.allow;
+            within[1] += se.sum_l;
+        }
+        let total = &ss[b.off_s(s)];
+        let beyond = [
+            (total.sum_x - total.allow - within[0]).max(0.0),
+            (total.sum_l - within[1]).max(0.0),
+        ];
+        !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
+    }
+
+    /// Whether open episode `o` has a member series in region `r`.
+    pub(super) fn claims(&self, o: &OpenEpisode, r: usize) -> bool {
+        let b = &self.blocks[o.block];
+        o.members
+            .iter()
+            .any(|&i| b.key(i - b.base).region == Some(r))
+    }
+
+    /// All episodes, open and closed, in order of opening.
+    pub fn episodes(&self) -> &[Episode] {
+        &self.episodes
+    }
+
+    pub fn open_episodes(&self) -> impl Iterator<Item = &Episode> {
+        self.open.iter().map(|o| &self.episodes[o.idx])
+    }
+}
