@@ -20,4 +20,4 @@ pub mod topology;
 pub mod view;
 
 pub use ids::{ComponentId, IdError, ProviderId, RegionId, ServiceId};
-pub use report::{Problem, Report, ReporterKey, Source, Timestamp};
+pub use report::{Minute, Problem, Report, ReporterKey, Source, Timestamp};

@@ -27,8 +27,48 @@ impl Timestamp {
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
             .unwrap_or_else(|| self.0.to_string())
     }
-    pub fn minute(self) -> i64 {
-        self.0.div_euclid(60)
+    /// The minute this second falls in.
+    pub fn minute(self) -> Minute {
+        Minute(self.0.div_euclid(60))
+    }
+}
+
+/// Minutes since the Unix epoch, UTC: the unit detection counts in. A type of its own so that
+/// minutes and seconds ([`Timestamp`]) cannot be mixed up; a difference of two is a number of
+/// minutes (`i64`), and adding one to a `Minute` moves it by that many minutes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Minute(pub i64);
+
+impl Minute {
+    /// The first second of the minute.
+    pub fn start(self) -> Timestamp {
+        Timestamp(self.0.saturating_mul(60))
+    }
+    /// The first second after the minute (the start of the next one).
+    pub fn end(self) -> Timestamp {
+        (self + 1).start()
+    }
+}
+
+impl std::ops::Add<i64> for Minute {
+    type Output = Minute;
+    fn add(self, minutes: i64) -> Minute {
+        Minute(self.0.saturating_add(minutes))
+    }
+}
+
+impl std::ops::Sub<i64> for Minute {
+    type Output = Minute;
+    fn sub(self, minutes: i64) -> Minute {
+        Minute(self.0.saturating_sub(minutes))
+    }
+}
+
+/// Minutes from `rhs` to `self`.
+impl std::ops::Sub for Minute {
+    type Output = i64;
+    fn sub(self, rhs: Minute) -> i64 {
+        self.0.saturating_sub(rhs.0)
     }
 }
 

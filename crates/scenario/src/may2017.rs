@@ -840,7 +840,7 @@ pub fn build() -> May2017 {
     for r in &rows {
         *stats.per_provider.entry(r.provider.clone()).or_default() += 1;
         if r.provider == "o2-de" {
-            *per_minute.entry(r.time.minute()).or_default() += 1;
+            *per_minute.entry(r.time.minute().0).or_default() += 1;
         }
         reporters.insert(r.reporter.as_str());
     }

@@ -121,7 +121,7 @@ pub fn replay_with(
     let mut events_seen = 0usize;
     let mut watcher = SignalWatcher::new(&pkg.topology, SignalConfig::default());
     let mut signals_seen = 0usize;
-    let mut boundary = (first.minute() + 1) * 60;
+    let mut boundary = first.minute().end().0;
     // Up to each minute boundary: the events and the signal samples up to it, then the
     // minutes (and signal bins) that end there are closed.
     let mut advance = |det: &mut Detector, boundary: i64, events_seen: &mut usize| {
@@ -151,7 +151,7 @@ pub fn replay_with(
         }
     }
     // Close the minute of the last report and take in the remaining events.
-    while boundary <= (last.minute() + 1) * 60 {
+    while boundary <= last.minute().end().0 {
         advance(&mut det, boundary, &mut events_seen);
         stats.minutes += 1;
         boundary += 60;

@@ -29,7 +29,7 @@ use std::sync::{Mutex, MutexGuard};
 use radar_core::detect::{Declared, Detector, DetectorConfig, Episode, SeriesStatus};
 use radar_core::signal::{SignalAnomaly, SignalConfig, SignalSample, SignalWatcher};
 use radar_core::topology::Topology;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::{Minute, ProviderId, Report, Timestamp};
 use radar_store::{ReportId, Store};
 
 /// Seconds a minute stays open after it ends: the reorder window. A report committed within a
@@ -44,9 +44,9 @@ pub const REORDER_SECS: i64 = 60;
 /// Which minutes are closed, and the reports held for the minutes still open.
 struct Gate {
     /// First minute not yet closed (absolute minute index).
-    open: i64,
+    open: Minute,
     /// Reports counted for live detection whose minute is still open, by minute.
-    held: BTreeMap<i64, Vec<(ReportId, Report)>>,
+    held: BTreeMap<Minute, Vec<(ReportId, Report)>>,
 }
 
 pub struct Detection {
@@ -116,7 +116,7 @@ impl Detection {
             follows_store: Default::default(),
             detector: Mutex::new(Detector::new(topology, config)),
             gate: Mutex::new(Gate {
-                open: i64::MIN,
+                open: Minute(i64::MIN),
                 held: BTreeMap::new(),
             }),
             signals: Mutex::new(SignalWatcher::new(topology, SignalConfig::default())),
@@ -157,13 +157,13 @@ impl Detection {
         now: Timestamp,
     ) -> Result<usize, radar_store::StoreError> {
         let samples = store.all_signal_samples(since, now).await?;
-        let target = self.closing_target(now) * 60;
+        let target = self.closing_target(now).start().0;
         let mut w = relock(&self.signals);
         for s in &samples {
             if s.time.0 > target {
                 w.advance_to(Timestamp(target));
             } else {
-                w.advance_to(Timestamp(s.time.0.div_euclid(60) * 60));
+                w.advance_to(s.time.minute().start());
             }
             let _ = w.observe(s);
         }
@@ -207,8 +207,8 @@ impl Detection {
 
     /// The first minute that `now` leaves open: minutes before it have ended at least the
     /// reorder window ago.
-    pub fn closing_target(&self, now: Timestamp) -> i64 {
-        (now.0 - self.reorder_secs).div_euclid(60)
+    pub fn closing_target(&self, now: Timestamp) -> Minute {
+        Timestamp(now.0 - self.reorder_secs).minute()
     }
 
     /// Starts admitting a batch (see [`Admission`]).
@@ -232,15 +232,15 @@ impl Detection {
         let mut d = self.lock();
         let mut changes = 0;
         for (m, mut reports) in due {
-            changes += d.advance_to(Timestamp(m * 60)).len();
+            changes += d.advance_to(m.start()).len();
             reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
             for (_, r) in &reports {
                 d.observe(r);
             }
         }
-        changes += d.advance_to(Timestamp(target * 60)).len();
+        changes += d.advance_to(target.start()).len();
         gate.open = gate.open.max(d.open_minute().unwrap_or(target));
-        relock(&self.signals).advance_to(Timestamp(target * 60));
+        relock(&self.signals).advance_to(target.start());
         if changes > 0 {
             tracing::info!(changes, "outage episodes changed");
         }
@@ -291,7 +291,7 @@ impl Detection {
             for (id, r) in page {
                 let m = r.time.minute();
                 if m < target {
-                    d.advance_to(Timestamp(m * 60));
+                    d.advance_to(m.start());
                     d.observe(&r);
                 } else {
                     gate.held.entry(m).or_default().push((id, r));
@@ -301,13 +301,13 @@ impl Detection {
         }
         let mut gate = relock(&self.gate);
         let mut d = self.lock();
-        d.advance_to(Timestamp(target * 60));
+        d.advance_to(target.start());
         gate.open = d.open_minute().unwrap_or(target);
         Ok(n)
     }
 
     /// The first minute not closed yet; `None` before the first.
-    pub fn open_minute(&self) -> Option<i64> {
+    pub fn open_minute(&self) -> Option<Minute> {
         self.lock().open_minute()
     }
 
@@ -320,10 +320,10 @@ impl Detection {
         &self,
         store: &dyn Store,
         since: Timestamp,
-        until: i64,
+        until: Minute,
     ) -> Result<u64, radar_store::StoreError> {
-        let from = self.open_minute().map_or(since, |m| Timestamp(m * 60));
-        let until_t = Timestamp(until.saturating_mul(60));
+        let from = self.open_minute().map_or(since, Minute::start);
+        let until_t = until.start();
         if from >= until_t {
             return Ok(0);
         }
@@ -335,7 +335,7 @@ impl Detection {
             after = Some((last.1.time, last.0));
             let mut d = self.lock();
             for (_, r) in page {
-                d.advance_to(Timestamp(r.time.minute() * 60));
+                d.advance_to(r.time.minute().start());
                 d.observe(&r);
                 n += 1;
             }
@@ -347,7 +347,7 @@ impl Detection {
         {
             let mut w = relock(&self.signals);
             for s in &samples {
-                w.advance_to(Timestamp(s.time.0.div_euclid(60) * 60));
+                w.advance_to(s.time.minute().start());
                 let _ = w.observe(s);
             }
             w.advance_to(until_t);

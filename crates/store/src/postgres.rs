@@ -620,7 +620,7 @@ impl Store for PostgresStore {
                 let counted: Vec<bool> = reports
                     .iter()
                     .map(|r| {
-                        r.time.minute() >= closed.get(r.provider.as_str()).copied().unwrap_or(0)
+                        r.time.minute().0 >= closed.get(r.provider.as_str()).copied().unwrap_or(0)
                     })
                     .collect();
                 let live: Vec<Option<i16>> = counted.iter().map(|&c| Some(i16::from(c))).collect();

@@ -762,7 +762,7 @@ impl Store for SqliteStore {
                 .collect::<Result<_, _>>()?;
             let counted: Vec<bool> = reports
                 .iter()
-                .map(|r| r.time.minute() >= closed.get(r.provider.as_str()).copied().unwrap_or(0))
+                .map(|r| r.time.minute().0 >= closed.get(r.provider.as_str()).copied().unwrap_or(0))
                 .collect();
             let ids = insert(conn, &reports, Some(&counted))?;
             Ok((ids, counted))

@@ -132,7 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             radar_store::sqlite::SqliteStore::open_dir(data.path())
                 .context("cannot create the demo store")?,
         );
-        let clock = Arc::new(AtomicI64::new(first.minute() * 60));
+        let clock = Arc::new(AtomicI64::new(first.minute().start().0));
         let app = Application::build_with(settings, pkg.topology.clone(), store, Clock::Manual(clock.clone()))
             .await?;
         let url = format!("http://{}", app.local_addr());

@@ -19,7 +19,7 @@
 
 use serde::Serialize;
 
-use crate::report::Report;
+use crate::report::{Minute, Report};
 
 use super::{Cell, Detector};
 
@@ -39,9 +39,9 @@ pub enum Observed {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Seen {
     /// Minute of the report that counted (start of the reporter's window).
-    pub(super) first: i64,
+    pub(super) first: Minute,
     /// Minute of the reporter's latest report.
-    pub(super) last: i64,
+    pub(super) last: Minute,
     /// Reports in the current window.
     pub(super) count: u32,
     /// Where the counted report went.
@@ -83,7 +83,7 @@ impl Detector {
             }
         };
         let window = i64::from(self.config.dedup_window_minutes.max(1));
-        if m.saturating_sub(self.last_prune) >= window {
+        if m - self.last_prune >= window {
             self.seen
                 .retain(|_, v| m - v.first < window || (v.flagged && m - v.last < window));
             self.last_prune = m;
@@ -155,7 +155,7 @@ impl Detector {
     /// A reporter counted at minute `first` into the series of `cell` has just turned out to
     /// be a repeater: take its count back from the minute still open, or grant its series an
     /// allowance if their current excursion contains it.
-    pub(super) fn discount(&mut self, bi: usize, first: i64, cell: Cell, m: i64) {
+    pub(super) fn discount(&mut self, bi: usize, first: Minute, cell: Cell, m: Minute) {
         let (offs, n) = self.blocks[bi].offsets(cell);
         let base = self.blocks[bi].base;
         let rel = first - self.epoch.unwrap_or(first);

@@ -54,7 +54,7 @@
 use serde::Serialize;
 
 use crate::ids::{ProviderId, RegionId, ServiceId};
-use crate::report::{Problem, Timestamp};
+use crate::report::{Minute, Problem, Timestamp};
 
 use super::series::{poisson_llr, DECLARED, HOT, MEMBER, SLOW};
 use super::Detector;
@@ -99,7 +99,7 @@ impl Episode {
     /// The minute an id says its episode was detected, and its ordinal in that minute.
     pub fn id_parts(id: u64) -> (Timestamp, u64) {
         (
-            Timestamp((id / EPISODES_PER_MINUTE) as i64 * 60),
+            Minute((id / EPISODES_PER_MINUTE) as i64).start(),
             id % EPISODES_PER_MINUTE,
         )
     }
@@ -119,8 +119,8 @@ pub enum EpisodeChange {
 pub(super) struct OpenEpisode {
     pub(super) idx: usize,
     pub(super) block: usize,
-    pub(super) opened: i64,
-    pub(super) last_hot: i64,
+    pub(super) opened: Minute,
+    pub(super) last_hot: Minute,
     /// Opened by the slow test: its members by that test keep it open too (in an episode
     /// opened by the minute test they do not: a sharp outage ends when its sharp rises do).
     pub(super) slow: bool,
@@ -135,15 +135,15 @@ pub(super) struct OpenEpisode {
     /// Split group: the id of the episode this one was split off by region (transitively),
     /// else its own id. Region claims hold between episodes of one group only.
     pub(super) group: u64,
-    /// Per region, the first minute it was in this episode's scope (`i64::MAX`: never).
-    pub(super) entered: Vec<i64>,
+    /// Per region, the first minute it was in this episode's scope (`Minute(i64::MAX)`: never).
+    pub(super) entered: Vec<Minute>,
     /// Regions claimed by another open episode of the group while this one was open (a member
     /// series there, none here): the other fault's, never in this episode's scope.
     pub(super) foreign_regions: Vec<bool>,
 }
 
 impl Detector {
-    pub(super) fn update_episodes(&mut self, m: i64) {
+    pub(super) fn update_episodes(&mut self, m: Minute) {
         // Accumulate since-open sums and hotness.
         for ep in &mut self.open {
             let b = &self.blocks[ep.block];
@@ -274,7 +274,7 @@ impl Detector {
                     if let Some(s) = key.service {
                         attached[s] = true;
                     }
-                    let detected = (m + 1) * 60;
+                    let detected = m.end().0;
                     let same_minute = self
                         .episodes
                         .iter()
@@ -307,7 +307,7 @@ impl Detector {
                         attached,
                         acc,
                         group: group.unwrap_or(id),
-                        entered: vec![i64::MAX; b.nr],
+                        entered: vec![Minute(i64::MAX); b.nr],
                         foreign_regions: vec![false; b.nr],
                     });
                     self.pending.push(EpisodeChange::Opened(id));
@@ -325,7 +325,7 @@ impl Detector {
             let just_opened = ep.opened == m;
             if m - ep.last_hot >= i64::from(self.config.quiet_minutes) {
                 let ep = self.open.remove(k);
-                let end = Timestamp((ep.last_hot + 1) * 60);
+                let end = ep.last_hot.end();
                 let e = &mut self.episodes[ep.idx];
                 e.end = Some(end.max(e.start));
                 for &i in &ep.members {

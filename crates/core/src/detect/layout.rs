@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use crate::ids::{ProviderId, ServiceId};
+use crate::report::Minute;
 
 use super::NQ;
 
@@ -24,7 +25,7 @@ pub(super) struct Block {
     pub(super) ns: usize,
     pub(super) nr: usize,
     /// Minutes at which a key was flagged soon after it counted: the signature of a flood.
-    pub(super) quick_flags: Vec<i64>,
+    pub(super) quick_flags: Vec<Minute>,
     /// Index of the provider's time zone in [`Detector::zones`].
     pub(super) zone: usize,
 }

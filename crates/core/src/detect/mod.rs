@@ -136,7 +136,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::event::{IncidentEvent, IncidentState};
 use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::incident::Incident;
-use crate::report::{Problem, Timestamp};
+use crate::report::{Minute, Problem, Timestamp};
 use crate::topology::{ComponentRef, Topology};
 
 use series::{BlockCtx, MinuteCtx, Params, Series, AGGREGATE, DECLARED};
@@ -202,10 +202,10 @@ pub struct Detector {
     seen: HashMap<(u32, u64), Seen>,
     /// Keys currently flagged as repeaters (for expiry).
     flagged: Vec<(u32, u64)>,
-    last_prune: i64,
-    epoch: Option<i64>,
+    last_prune: Minute,
+    epoch: Option<Minute>,
     /// First minute not yet closed (absolute minute index).
-    next_close: i64,
+    next_close: Minute,
     episodes: Vec<Episode>,
     open: Vec<OpenEpisode>,
     pending: Vec<EpisodeChange>,
@@ -266,9 +266,9 @@ impl Detector {
             series: Vec::new(),
             seen: HashMap::new(),
             flagged: Vec::new(),
-            last_prune: i64::MIN,
+            last_prune: Minute(i64::MIN),
             epoch: None,
-            next_close: 0,
+            next_close: Minute(0),
             episodes: Vec::new(),
             open: Vec::new(),
             pending: Vec::new(),
@@ -397,13 +397,13 @@ impl Detector {
 
     /// The open minute (absolute minute index): the first not yet closed. `None` before the
     /// first report or [`Detector::advance_to`].
-    pub fn open_minute(&self) -> Option<i64> {
+    pub fn open_minute(&self) -> Option<Minute> {
         self.epoch.map(|_| self.next_close)
     }
 
     /// Closes every minute that ends at or before `now`, scores it and updates episodes.
     pub fn advance_to(&mut self, now: Timestamp) -> Vec<EpisodeChange> {
-        let target = now.0.div_euclid(60);
+        let target = now.minute();
         if self.epoch.is_none() {
             self.epoch = Some(target);
             self.next_close = target;
@@ -415,10 +415,10 @@ impl Detector {
     }
 
     /// Closes minutes `next_close .. until`.
-    fn close_through(&mut self, until: i64) {
+    fn close_through(&mut self, until: Minute) {
         while self.next_close < until {
             let m = self.next_close;
-            let due = self.incoming.partition_point(|d| d.time.0 <= (m + 1) * 60);
+            let due = self.incoming.partition_point(|d| d.time <= m.end());
             for d in self.incoming.drain(..due).collect::<Vec<_>>() {
                 self.declare(&d.provider, &d.id, &d.services, d.open);
             }
@@ -427,13 +427,13 @@ impl Detector {
         }
     }
 
-    fn close_minute(&mut self, m: i64) {
+    fn close_minute(&mut self, m: Minute) {
         let epoch = self.epoch.unwrap_or(m);
         let rel = (m - epoch).clamp(0, u32::MAX as i64) as u32;
         self.zone_ctx.clear();
         for &tz in &self.zones {
             self.zone_ctx
-                .push(MinuteCtx::new(rel, series::local_minute(tz, m)));
+                .push(MinuteCtx::new(rel, series::local_minute(tz, m.0)));
         }
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
@@ -479,6 +479,6 @@ impl Detector {
     }
 
     fn minute_time(&self, rel: u32) -> Timestamp {
-        Timestamp((self.epoch.unwrap_or(0) + i64::from(rel)) * 60)
+        (self.epoch.unwrap_or(Minute(0)) + i64::from(rel)).start()
     }
 }

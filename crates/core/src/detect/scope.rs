@@ -30,7 +30,7 @@
 use std::collections::BTreeSet;
 
 use crate::ids::{RegionId, ServiceId};
-use crate::report::Problem;
+use crate::report::{Minute, Problem};
 
 use super::series::poisson_llr;
 use super::{Detector, DetectorConfig, NQ};
@@ -104,7 +104,7 @@ impl Detector {
     /// onset; that footprint had stood still for `split_minutes` when the rise began; and the
     /// episode was regional, its rest (neither footprint nor `r`) clearly quieter than a fault
     /// hitting all regions alike would make it.
-    pub(super) fn separate_rise(&self, k: usize, i: usize, r: usize, m: i64) -> bool {
+    pub(super) fn separate_rise(&self, k: usize, i: usize, r: usize, m: Minute) -> bool {
         let o = &self.open[k];
         let b = &self.blocks[o.block];
         let cfg = &self.config;
@@ -125,7 +125,7 @@ impl Detector {
         let settled = (0..b.nr)
             .filter(|&x| old[x])
             .map(|x| o.entered[x])
-            .fold(o.opened, i64::max);
+            .fold(o.opened, Minute::max);
         if onset - settled < i64::from(cfg.split_minutes) {
             return false;
         }
@@ -147,7 +147,7 @@ impl Detector {
     }
 
     /// Recomputes scope and peak of open episode `k`; true when the scope changed.
-    pub(super) fn refresh_scope(&mut self, k: usize, m: i64) -> bool {
+    pub(super) fn refresh_scope(&mut self, k: usize, m: Minute) -> bool {
         // Services another open episode of the provider has are that episode's: while two
         // faults of one provider are open at once, each keeps its own services, and its
         // regions and problems come from its services only.

@@ -114,7 +114,7 @@ impl Detector {
             x = nx;
         }
         Some(SeriesStatus {
-            minute_start: Timestamp((self.next_close - 1) * 60),
+            minute_start: (self.next_close - 1).start(),
             observed: f64::from(s.last_x),
             expected: f64::from(s.expected),
             upper: x,

@@ -2,7 +2,7 @@
 
 use super::scope::national_footprint;
 use super::*;
-use crate::report::{Report, ReporterKey, Source};
+use crate::report::{Minute, Report, ReporterKey, Source};
 
 const TOPO: &str = r#"
 [[providers]]
@@ -908,10 +908,10 @@ fn a_report_dated_ahead_neither_counts_nor_moves_the_clock() {
         source: Source::Web,
     };
     d.advance_to(Timestamp(600));
-    assert_eq!(d.open_minute(), Some(10));
+    assert_eq!(d.open_minute(), Some(Minute(10)));
     // Five minutes ahead: refused as early; minute 10 stays open for the others.
     assert_eq!(d.observe(&mk(15 * 60, 1)), Observed::Early);
-    assert_eq!(d.open_minute(), Some(10));
+    assert_eq!(d.open_minute(), Some(Minute(10)));
     assert_eq!(d.observe(&mk(10 * 60 + 30, 2)), Observed::Counted);
     assert_eq!(d.observe(&mk(10 * 60 + 40, 3)), Observed::Counted);
     d.advance_to(Timestamp(11 * 60));

@@ -36,7 +36,7 @@ use async_nats::jetstream::{self, consumer, stream, AckKind};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use radar_core::topology::Topology;
-use radar_core::{ProviderId, Report, Timestamp};
+use radar_core::{Minute, ProviderId, Report, Timestamp};
 use radar_store::{ReportId, Store};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -381,8 +381,8 @@ async fn lease_and_close(
     }
     let target = node.detection.closing_target(node.clock.now());
     for (p, closed) in owned.iter_mut() {
-        if *closed < target {
-            *closed = node.store.close_minutes(p, target).await?;
+        if *closed < target.0 {
+            *closed = node.store.close_minutes(p, target.0).await?;
         }
     }
     Ok(())
@@ -397,6 +397,7 @@ pub async fn follow(node: &Node, providers: &[ProviderId]) -> Result<u64, radar_
         .map(|p| marks.get(p).copied())
         .collect::<Option<Vec<i64>>>()
         .and_then(|m| m.into_iter().min())
+        .map(Minute)
     else {
         return Ok(0); // a partition has never been closed yet
     };

@@ -63,7 +63,7 @@ pub struct StoredInputs {
 }
 
 struct CacheKey {
-    minute: i64,
+    minute: radar_core::Minute,
     episodes: Vec<radar_core::detect::Episode>,
     signal_anomalies: Vec<radar_core::signal::SignalAnomaly>,
     stored: Arc<StoredInputs>,

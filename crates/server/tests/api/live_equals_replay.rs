@@ -46,7 +46,7 @@ async fn may_2017_served_live_equals_replay() {
     // The server's first minute is the package's first, as in replay (the first tick closes
     // the minutes that ended a reorder window ago).
     let clock = Arc::new(AtomicI64::new(
-        first.minute() * 60 + radar_server::detection::REORDER_SECS,
+        first.minute().start().0 + radar_server::detection::REORDER_SECS,
     ));
     let app = Application::build_with(
         settings,
