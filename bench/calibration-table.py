@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Prints the tunables table of docs/calibration.md from the source (run from the repository root).
 import re, sys
-src = open('crates/core/src/detect/mod.rs').read()
+src = open('crates/core/src/detect/config.rs').read()
 val = open('crates/core/src/detect/validate.rs').read()
 a = src.index('pub struct DetectorConfig {'); b = src.index('\n}\n', a)
 body = src[a:b]

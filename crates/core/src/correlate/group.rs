@@ -225,7 +225,7 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             let root = super::root::rank(&causes, &g)
                 .into_iter()
                 .next()
-                .filter(|c| c.score >= 0.2);
+                .filter(|c| c.score >= super::root::MIN_GROUP_ROOT_SCORE);
             (
                 views[anchor].id.clone(),
                 root,

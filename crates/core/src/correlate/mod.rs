@@ -271,6 +271,13 @@ const NETWORK_PROBLEMS: &[Problem] = &[
     Problem::TotalOutage,
 ];
 const CARE_PROBLEMS: &[Problem] = &[Problem::Hotline, Problem::Billing, Problem::Login];
+/// A detected incident's cause category is guessed from its symptoms only when one family of
+/// problems (network, or customer care) holds at least this share of its reports: a clear
+/// majority, so that a mixed bag stays without a category. Valid range (0.5, 1].
+const CATEGORY_SHARE: f64 = 0.6;
+/// A detected incident without services is a customer-service signal when hotline complaints
+/// are at least this share of its reports (the largest single problem). Valid range (0, 1].
+const HOTLINE_SIGNAL_SHARE: f64 = 0.5;
 
 impl IncidentView {
     /// The view of a detected episode under `id`: its scope, its problems with equal shares,
@@ -378,7 +385,7 @@ impl IncidentView {
         if !self.services.is_empty() {
             return self.services.iter().all(|s| s.as_str() == CUSTOMER_SERVICE);
         }
-        self.problem_share(&[Problem::Hotline]) >= 0.5
+        self.problem_share(&[Problem::Hotline]) >= HOTLINE_SIGNAL_SHARE
     }
 
     /// Declared cause, or the category the symptoms point to.
@@ -398,10 +405,10 @@ impl IncidentView {
                 let category = if self.is_customer_service_signal() {
                     None
                 } else if !self.failed_probes.is_empty()
-                    || self.problem_share(NETWORK_PROBLEMS) >= 0.6
+                    || self.problem_share(NETWORK_PROBLEMS) >= CATEGORY_SHARE
                 {
                     Some(IncidentCategory::Network)
-                } else if self.problem_share(CARE_PROBLEMS) >= 0.6 {
+                } else if self.problem_share(CARE_PROBLEMS) >= CATEGORY_SHARE {
                     Some(IncidentCategory::ItSystem)
                 } else {
                     None

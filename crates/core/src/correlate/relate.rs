@@ -62,6 +62,67 @@ pub const SPILL_WEIGHTS: SpillWeights = SpillWeights {
     refused_weight: 1,
 };
 
+/// How sure each mechanism makes a verdict (module doc). Confidences rank the links when
+/// cause groups are built (strongest first) and decide which of a *related* link and an
+/// *unrelated* verdict between two groups wins (`group`: a link gives way to an unrelated verdict
+/// at least as sure), so only their order matters, not their scale. The order states what is
+/// stronger evidence: the operator naming one cause for both, then a shared component where both
+/// meet with the dependency known, a common onset on a shared component, one provider's
+/// episodes close in time, a call surge at the hotline, spill-over (timing and footprint only).
+/// *Unrelated* grows with the independent positives (different causes, different symptoms or
+/// technologies, disjoint regions, a refused spill-over), so two positives (0.85) outrank a
+/// spill-over link (≤ 0.9 only when fully contained) and three (0.95+) outrank everything but a
+/// declared common cause. The values were set by that order when the verdicts were written and
+/// checked on the correlation suite (`crates/scenario/tests/correlation.rs`, seeds 101 202 303
+/// 404) and held-out seeds 9001–9004 (`bench/scenario-compare`): swapping the order of two
+/// adjacent mechanisms is what changes results, moving a value within its slot does not.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RelationConfidence {
+    /// Both declared with the same cause.
+    pub declared_same_cause: f64,
+    /// A spill-over link: `spill_base + spill_containment · containment`.
+    pub spill_base: f64,
+    pub spill_containment: f64,
+    /// A call surge at the hotline following a network outage.
+    pub call_surge: f64,
+    /// Two detected episodes of one provider close in time sharing services.
+    pub same_outage: f64,
+    /// A known dependency path to a shared component, where both meet in time and region.
+    pub shared_component: f64,
+    /// A shared component with a common onset: `(onset_max − onset_decay · |lag| / window) ·
+    /// (1 − onset_containment + onset_containment · containment)`.
+    pub onset_max: f64,
+    pub onset_decay: f64,
+    pub onset_containment: f64,
+    /// *Unrelated*: `unrelated_base + unrelated_per_positive · positives (+ unrelated_disjoint
+    /// when nothing is shared)`, at most `unrelated_max`.
+    pub unrelated_base: f64,
+    pub unrelated_per_positive: f64,
+    pub unrelated_disjoint: f64,
+    pub unrelated_max: f64,
+    /// Neither verdict has evidence.
+    pub undetermined: f64,
+}
+
+/// The operating point of [`RelationConfidence`]; valid range of every value (0, 1), in the
+/// order its doc gives.
+pub const RELATION_CONFIDENCE: RelationConfidence = RelationConfidence {
+    declared_same_cause: 0.95,
+    spill_base: 0.7,
+    spill_containment: 0.2,
+    call_surge: 0.75,
+    same_outage: 0.8,
+    shared_component: 0.85,
+    onset_max: 0.9,
+    onset_decay: 0.3,
+    onset_containment: 0.15,
+    unrelated_base: 0.55,
+    unrelated_per_positive: 0.15,
+    unrelated_disjoint: 0.05,
+    unrelated_max: 0.95,
+    undetermined: 0.5,
+};
+
 /// Relates two incidents: verdict, confidence, evidence and a sentence in German and English.
 pub fn relate(a: &IncidentView, b: &IncidentView, topology: &Topology) -> Relation {
     relate_in(a, b, &Graph::new(topology))
@@ -385,7 +446,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         (&a.origin, &b.origin)
     {
         if x == y {
-            related.push(0.95);
+            related.push(RELATION_CONFIDENCE.declared_same_cause);
         }
     }
     let candidate = either_way(a, b, f.lag, |x, y, lag| {
@@ -401,7 +462,10 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
                 lag_secs: lag,
                 regions_containment: f.containment,
             });
-            related.push(0.7 + 0.2 * f.containment);
+            related.push(
+                RELATION_CONFIDENCE.spill_base
+                    + RELATION_CONFIDENCE.spill_containment * f.containment,
+            );
         } else {
             // Coincidence in time is not relation: the rise has its own symptoms, its own
             // footprint or its own component down.
@@ -425,7 +489,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             signal: sig.id.clone(),
             lag_secs: lag,
         });
-        related.push(0.75);
+        related.push(RELATION_CONFIDENCE.call_surge);
     }
     if a.provider == b.provider
         && matches!(a.origin, Origin::Detected)
@@ -444,7 +508,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
                 shared_services,
                 lag_secs: f.lag,
             });
-            related.push(0.8);
+            related.push(RELATION_CONFIDENCE.same_outage);
         }
     }
     // A shared component explains both only where they meet: two regional outages in disjoint
@@ -452,10 +516,11 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     let meet = f.containment > 0.0;
     if let Some((_, known)) = &path {
         if *known && meet && (f.overlap > 0 || f.gap == 0) {
-            related.push(0.85);
+            related.push(RELATION_CONFIDENCE.shared_component);
         } else if meet && f.lag.abs() <= COMMON_ONSET_SECS {
-            let c = 0.9 - 0.3 * (f.lag.abs() as f64 / COMMON_ONSET_SECS as f64);
-            related.push(c * (0.85 + 0.15 * f.containment));
+            let w = &RELATION_CONFIDENCE;
+            let c = w.onset_max - w.onset_decay * (f.lag.abs() as f64 / COMMON_ONSET_SECS as f64);
+            related.push(c * (1.0 - w.onset_containment + w.onset_containment * f.containment));
         }
     }
 
@@ -478,10 +543,13 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         }
         if no_path && positives > 0 {
             let disjoint = shared.is_empty();
-            let c = 0.55 + 0.15 * positives as f64 + if disjoint { 0.05 } else { 0.0 };
-            (Verdict::Unrelated, c.min(0.95))
+            let w = &RELATION_CONFIDENCE;
+            let c = w.unrelated_base
+                + w.unrelated_per_positive * positives as f64
+                + if disjoint { w.unrelated_disjoint } else { 0.0 };
+            (Verdict::Unrelated, c.min(w.unrelated_max))
         } else {
-            (Verdict::Undetermined, 0.5)
+            (Verdict::Undetermined, RELATION_CONFIDENCE.undetermined)
         }
     };
     let explanation = text::relation(a, b, verdict, &evidence, g);

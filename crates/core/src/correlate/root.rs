@@ -62,6 +62,55 @@ pub enum Reason {
     },
 }
 
+/// Weights of a root candidate's score (module doc of `correlate`, *root cause*):
+/// `coverage² · technology_fit / (1 + quiet_dependent_penalty · quiet dependents) ·
+/// (1 + depth_bonus · candidates on its chain)`, plus `probe_bonus + probe_region_bonus ·
+/// min(regions, 5)` for failed probes, [`SIGNAL_BONUS`] for a signal anomaly and
+/// `declared_bonus` for a declaration naming it. Evidence outranks structure: a full-coverage
+/// candidate scores about 1, a failed probe adds more than a difference in coverage can make
+/// up, a declaration more than a probe (the operator knows); a quiet dependent (a service that
+/// uses the candidate and shows nothing) costs about a third of a full-coverage score. Set when
+/// the ranking was written and checked on the generated suites (roots of every kind, seeds 101
+/// 202 303 404), held-out seeds 9001–9004 and PetShop `low_traffic` train (docs/petshop.md);
+/// what moves results is the order of the evidence bonuses (declared > probe > signal) and
+/// whether the quiet-dependent penalty can outweigh a technology mismatch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RootWeights {
+    /// Technology fit: the candidate carries exactly the one technology in scope (1), one of
+    /// several (`tech_partial`), none of them (`tech_mismatch`), or is technology-agnostic while
+    /// the services it serves carry technologies out of scope (`tech_agnostic`).
+    pub tech_partial: f64,
+    pub tech_mismatch: f64,
+    pub tech_agnostic: f64,
+    /// Per service that depends on the candidate and is quiet.
+    pub quiet_dependent_penalty: f64,
+    /// Per other full-coverage candidate above (regional) or beneath (national) it.
+    pub depth_bonus: f64,
+    /// Failed probes of the candidate, and per region they failed in (at most five).
+    pub probe_bonus: f64,
+    pub probe_region_bonus: f64,
+    /// An open declaration naming the candidate.
+    pub declared_bonus: f64,
+}
+
+/// The operating point of [`RootWeights`]. Valid ranges: technology fits in (0, 1) with
+/// mismatch < partial ≤ agnostic; penalty ≥ 0; depth bonus small against 1 (a tie-break);
+/// declared > probe > [`SIGNAL_BONUS`] > 0.
+pub const ROOT_WEIGHTS: RootWeights = RootWeights {
+    tech_partial: 0.5,
+    tech_mismatch: 0.1,
+    tech_agnostic: 0.6,
+    quiet_dependent_penalty: 0.7,
+    depth_bonus: 0.05,
+    probe_bonus: 1.0,
+    probe_region_bonus: 0.1,
+    declared_bonus: 1.5,
+};
+
+/// A cause group's root is named only when its best candidate scores at least this (a
+/// candidate that covers under half of the group's services with no evidence is a guess).
+pub const MIN_GROUP_ROOT_SCORE: f64 = 0.2;
+
 /// What an anomaly of a signal measuring a candidate adds to its score.
 pub const SIGNAL_BONUS: f64 = 0.5;
 
@@ -210,14 +259,14 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                         technology: t.to_owned(),
                         affected: affected_techs.clone(),
                     });
-                    0.5
+                    ROOT_WEIGHTS.tech_partial
                 }
                 Some(t) => {
                     reasons.push(Reason::TechnologyMismatch {
                         technology: t.to_owned(),
                         affected: affected_techs.clone(),
                     });
-                    0.1
+                    ROOT_WEIGHTS.tech_mismatch
                 }
                 None => {
                     let carried: BTreeSet<String> = x
@@ -231,7 +280,7 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                             affected: affected_techs.clone(),
                             carried: carried.into_iter().collect(),
                         });
-                        0.6
+                        ROOT_WEIGHTS.tech_agnostic
                     } else {
                         1.0
                     }
@@ -253,10 +302,12 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
             }
             beneath
         };
-        let mut score = cov * cov * tech_fit / (1.0 + 0.7 * x.fit.unaffected.len() as f64)
-            * (1.0 + 0.05 * depth_bonus as f64);
+        let w = &ROOT_WEIGHTS;
+        let mut score = cov * cov * tech_fit
+            / (1.0 + w.quiet_dependent_penalty * x.fit.unaffected.len() as f64)
+            * (1.0 + w.depth_bonus * depth_bonus as f64);
         if let Some((regions, count)) = probes.get(&x.c) {
-            score += 1.0 + 0.1 * regions.len().min(5) as f64;
+            score += w.probe_bonus + w.probe_region_bonus * regions.len().min(5) as f64;
             reasons.push(Reason::FailedProbes {
                 regions: regions.iter().cloned().collect(),
                 count: *count,
@@ -291,7 +342,7 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
             }
         }
         if let Some(ids) = declared.get(&x.c) {
-            score += 1.5;
+            score += w.declared_bonus;
             reasons.push(Reason::Declared {
                 incidents: ids.clone(),
             });
