@@ -160,7 +160,18 @@ pub fn reports<R: Rng>(
                     // People report less at night, but an outage still wakes some.
                     let mean = o.intensity * customers * level * f.max(0.3);
                     for _ in 0..poisson(rng, mean) {
-                        out.push(outage_report(p, o, rng, minute, r.id));
+                        let first = outage_report(p, o, rng, minute, r.id);
+                        // Some come back a few minutes later, still without service.
+                        if rng.gen_bool(0.12) {
+                            let again = first.time + rng.gen_range(120..900);
+                            if again < t_end {
+                                let mut second = outage_report(p, o, rng, minute, r.id);
+                                second.time = again;
+                                second.reporter = first.reporter.clone();
+                                out.push(second);
+                            }
+                        }
+                        out.push(first);
                     }
                 }
             }

@@ -263,17 +263,18 @@ const FIXED_INTERNET: &[(&str, f64)] = &[
 const TV: &[(&str, f64)] = &[("total-outage", 0.5), ("other", 0.5)];
 const FIXED_VOICE: &[(&str, f64)] = &[("no-calls", 0.85), ("other", 0.15)];
 const CUSTOMER: &[(&str, f64)] = &[("hotline", 0.5), ("billing", 0.3), ("login", 0.2)];
+// An online service's users describe what they see; "login" would point at its sign-in,
+// which the generated faults of these services leave alone.
 const MESSAGING: &[(&str, f64)] = &[
-    ("total-outage", 0.35),
-    ("login", 0.2),
-    ("other", 0.3),
+    ("total-outage", 0.4),
+    ("login", 0.05),
+    ("other", 0.4),
     ("no-internet", 0.15),
 ];
 const STREAMING: &[(&str, f64)] = &[
-    ("total-outage", 0.4),
-    ("login", 0.2),
-    ("slow-internet", 0.2),
-    ("other", 0.2),
+    ("total-outage", 0.45),
+    ("slow-internet", 0.25),
+    ("other", 0.3),
 ];
 
 fn c(id: &'static str, name: &'static str, deps: &[&'static str]) -> Component {
