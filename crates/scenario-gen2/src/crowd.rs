@@ -7,7 +7,7 @@ use rand::Rng;
 
 use crate::outages::{Outage, Symptoms};
 use crate::plan::{Flood, Scope};
-use crate::world::{Kind, Provider, World};
+use crate::world::{Kind, Provider, Region, World, REGIONS};
 
 /// One row of `reports.csv`.
 #[derive(Clone, Debug)]
@@ -150,7 +150,18 @@ pub fn reports<R: Rng>(
                     } else {
                         key(rng)
                     };
-                    out.push(everyday(p, rng, minute, r.id, reporter));
+                    // A few telecom customers report from abroad (roaming).
+                    let region = if p.kind == Kind::Telecom && rng.gen_bool(0.005) {
+                        let prefix = format!("{}-", p.country);
+                        let abroad: Vec<&Region> = REGIONS
+                            .iter()
+                            .filter(|x| !x.id.starts_with(&prefix))
+                            .collect();
+                        abroad[rng.gen_range(0..abroad.len())].id
+                    } else {
+                        r.id
+                    };
+                    out.push(everyday(p, rng, minute, region, reporter));
                 }
                 for o in &mine {
                     let level = course(o, minute);

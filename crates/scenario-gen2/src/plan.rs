@@ -67,14 +67,42 @@ pub struct Plan {
     pub floods: Vec<Flood>,
 }
 
-/// The scenario kinds, each a different situation.
+/// The scenario kinds, each a different situation (faults start on the last day, in daytime,
+/// after at least ten hours of everyday reports):
+/// - `national-fast`: one component fails in every region of its provider's country within
+///   two to five minutes; half are declared by the operator.
+/// - `regional-fast`: the same in one to three regions.
+/// - `slow-national`, `slow-regional`: reports ramp up over 30–60 minutes, then stay high for
+///   three to six hours.
+/// - `sparse-national`: a national fault of a Swiss provider with few reports per canton (the
+///   small cantons see a handful).
+/// - `night-national`: a national fault between 01:00 and 06:00 local time.
+/// - `mvno-host`: the host's mobile core fails; the MVNO riding on it fails too (same cause,
+///   root `alpentel-at:mobile-core`).
+/// - `mvno-own`: the MVNO's own core fails; the host is fine.
+/// - `online-spillover`: an online service fails everywhere; telecoms' internet services see
+///   reports of users who blame them (same cause); one or two unrelated regional faults at
+///   other telecoms start within minutes.
+/// - `two-online`: two online services fail minutes apart, unrelated; one may spill over.
+/// - `coincident-unrelated`: a national fault and a regional fault at another telecom start
+///   within six minutes.
+/// - `same-provider-overlap`: a national voice fault and, 10–45 minutes later, a regional
+///   access fault of the same provider.
+/// - `staggered-services`: two services of one provider fail 20–50 minutes apart in the same
+///   regions, from two different components.
+/// - `declared-it`: the customer systems fail for hours, declared as an IT incident.
+/// - `flood`: three floods of 3–6 reporters sending reports every few seconds; no outage.
+/// - `quiet`: everyday reports only.
+/// - `mixed`: three to five faults of the kinds above at random times, and a flood.
 pub const KINDS: &[&str] = &[
     "national-fast",
     "regional-fast",
     "slow-national",
     "slow-regional",
     "sparse-national",
+    "night-national",
     "mvno-host",
+    "mvno-own",
     "online-spillover",
     "two-online",
     "coincident-unrelated",
@@ -323,6 +351,31 @@ impl<'a, R: Rng> Planner<'a, R> {
                 let ramp = self.rng.gen_range(2..=6) * MIN;
                 let intensity = self.rng.gen_range(3.0..6.0);
                 let f = self.fault(p, c, Scope::All, a, minutes, ramp, intensity);
+                plan.faults.push(f);
+            }
+            "night-national" => {
+                // Between 00:00 and 04:00 UTC (01:00–06:00 local): few people awake to report.
+                let day = self.t0 + (self.days as i64 - 1) * 24 * HOUR;
+                let start = day + self.rng.gen_range(0..4 * HOUR);
+                let f = self.national_fast(start);
+                plan.faults.push(f);
+            }
+            "mvno-own" => {
+                // The MVNO's own core fails; the host network is fine (its probes pass).
+                let scope = Scope::All;
+                let minutes = self.rng.gen_range(60..200);
+                let ramp = self.rng.gen_range(2..=5) * MIN;
+                let intensity = self.rng.gen_range(10.0..20.0);
+                let mut f = self.fault(
+                    "zugvogel-at",
+                    "mvno-core",
+                    scope,
+                    a,
+                    minutes,
+                    ramp,
+                    intensity,
+                );
+                self.maybe_declare(&mut f, 0.4, (10, 30));
                 plan.faults.push(f);
             }
             "mvno-host" => {

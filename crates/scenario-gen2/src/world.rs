@@ -601,8 +601,8 @@ impl World {
                     &["playback"],
                     STREAMING,
                 )],
-                probed: vec![],
-                probe_regions: vec![],
+                probed: vec!["playback"],
+                probe_regions: vec!["AT-9", "CH-ZH"],
             },
         ];
         World { providers }
