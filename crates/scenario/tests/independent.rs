@@ -34,6 +34,11 @@ const SECOND: &[&str] = &[
 ];
 const DAYS: u32 = 2;
 
+/// Pooled on this test's 24 packages (50 true outages) on 2026-12-02: recall 0.980, precision
+/// 1.000, median delay 4.08 min, unrelated pairs kept apart 0.789 (15/19), related pairs grouped
+/// 0.250 (3/12), region Jaccard 0.903, root accuracy 0.755. Each floor allows about one more
+/// miss than that; raise them as detection improves.
+///
 /// One measure of the table: its name, how to read it from a report, the product
 /// target, the floor asserted today, and whether lower is better.
 struct Measure {
@@ -49,14 +54,14 @@ const MEASURES: &[Measure] = &[
         name: "recall",
         read: |r| r.recall,
         target: 0.98,
-        floor: 0.95,
+        floor: 0.96,
         lower_is_better: false,
     },
     Measure {
         name: "precision",
         read: |r| r.precision,
         target: 0.98,
-        floor: 0.95,
+        floor: 0.96,
         lower_is_better: false,
     },
     Measure {
@@ -70,28 +75,28 @@ const MEASURES: &[Measure] = &[
         name: "unrelated kept apart",
         read: |r| r.relation.unrelated_accuracy,
         target: 0.95,
-        floor: 0.75,
+        floor: 0.73,
         lower_is_better: false,
     },
     Measure {
         name: "related grouped",
         read: |r| r.relation.related_accuracy,
         target: 0.95,
-        floor: 0.25,
+        floor: 0.16,
         lower_is_better: false,
     },
     Measure {
         name: "region Jaccard",
         read: |r| r.region_accuracy,
         target: 0.92,
-        floor: 0.83,
+        floor: 0.88,
         lower_is_better: false,
     },
     Measure {
         name: "root accuracy",
         read: |r| r.root_cause_accuracy,
         target: 0.95,
-        floor: 0.65,
+        floor: 0.71,
         lower_is_better: false,
     },
 ];
