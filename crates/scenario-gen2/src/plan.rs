@@ -83,6 +83,9 @@ pub struct Plan {
 /// - `online-spillover`: an online service fails everywhere; telecoms' internet services see
 ///   reports of users who blame them (same cause); one or two unrelated regional faults at
 ///   other telecoms start within minutes.
+/// - `local-spillover`: the same with an Austrian online service (its "all regions" are
+///   Austria's), spilling into one or two Austrian telecoms; sometimes an unrelated regional
+///   fault starts within minutes.
 /// - `two-online`: two online services fail minutes apart, unrelated; one may spill over.
 /// - `coincident-unrelated`: a national fault and a regional fault at another telecom start
 ///   within six minutes.
@@ -104,6 +107,7 @@ pub const KINDS: &[&str] = &[
     "mvno-host",
     "mvno-own",
     "online-spillover",
+    "local-spillover",
     "two-online",
     "coincident-unrelated",
     "same-provider-overlap",
@@ -416,6 +420,23 @@ impl<'a, R: Rng> Planner<'a, R> {
                     let start = a + self.rng.gen_range(-5 * MIN..=8 * MIN);
                     let g = self.coincident(start, &used);
                     used.push(g.provider);
+                    plan.faults.push(g);
+                }
+            }
+            "local-spillover" => {
+                // An online service of one country: its "all regions" are that country's.
+                let mut f = self.online("kontoblick-at", "banking-api", a);
+                f.intensity *= 0.6;
+                let s = self.spill("alpentel-at", &["mobile-data", "dsl-internet"]);
+                f.spill.push(s);
+                if self.rng.gen_bool(0.5) {
+                    let s = self.spill("kabelwelle-at", &["cable-internet"]);
+                    f.spill.push(s);
+                }
+                plan.faults.push(f);
+                if self.rng.gen_bool(0.5) {
+                    let start = a + self.rng.gen_range(-5 * MIN..=8 * MIN);
+                    let g = self.coincident(start, &["alpentel-at", "kabelwelle-at"]);
                     plan.faults.push(g);
                 }
             }

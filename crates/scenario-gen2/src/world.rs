@@ -271,6 +271,7 @@ const MESSAGING: &[(&str, f64)] = &[
     ("other", 0.4),
     ("no-internet", 0.15),
 ];
+const BANKING: &[(&str, f64)] = &[("total-outage", 0.5), ("other", 0.4), ("no-internet", 0.1)];
 const STREAMING: &[(&str, f64)] = &[
     ("total-outage", 0.45),
     ("slow-internet", 0.25),
@@ -604,6 +605,27 @@ impl World {
                 probed: vec!["playback"],
                 probe_regions: vec!["AT-9", "CH-ZH"],
             },
+            Provider {
+                id: "kontoblick-at",
+                name: "Kontoblick",
+                kind: Kind::Online,
+                country: "AT",
+                share: j(0.2),
+                base_per_m: 0.25,
+                components: vec![
+                    c("sign-in", "Sign-in", &[]),
+                    c("banking-api", "Banking back end", &["sign-in"]),
+                ],
+                services: vec![s(
+                    "online-banking",
+                    "Online banking",
+                    &[],
+                    &["banking-api"],
+                    BANKING,
+                )],
+                probed: vec!["banking-api"],
+                probe_regions: vec!["AT-9"],
+            },
         ];
         World { providers }
     }
@@ -632,9 +654,7 @@ impl World {
 
     /// Customers (millions) of a provider in a region.
     pub fn customers_m(&self, p: &Provider, r: &Region) -> f64 {
-        let prefix = format!("{}-", p.country);
-        let serves = p.kind == Kind::Online || r.id.starts_with(&prefix);
-        if serves {
+        if self.market(p).iter().any(|m| m.id == r.id) {
             r.pop_m * p.share
         } else {
             0.0
