@@ -91,3 +91,54 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Result<Option<Args>, String> {
+        parse(s.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn flags_parse_with_a_default_of_two_days() {
+        let a = args("--kind quiet --seed 7 --out /tmp/x")
+            .expect("valid")
+            .expect("not --list");
+        assert_eq!((a.kind.as_str(), a.seed, a.days), ("quiet", 7, 2));
+        assert_eq!(a.out, PathBuf::from("/tmp/x"));
+        assert!(args("--list").expect("valid").is_none());
+    }
+
+    #[test]
+    fn bad_flags_say_what_is_wrong() {
+        assert_eq!(
+            args("--seed 7 --out x").err().as_deref(),
+            Some("--kind is required")
+        );
+        assert_eq!(
+            args("--kind quiet --seed 7").err().as_deref(),
+            Some("--out is required")
+        );
+        assert_eq!(
+            args("--kind quiet --seed 7 --out x --days")
+                .err()
+                .as_deref(),
+            Some("--days needs a value")
+        );
+        assert_eq!(
+            args("--kind quiet --seed -1 --out x").err().as_deref(),
+            Some("--seed \"-1\": not a whole number from 0 to 18446744073709551615")
+        );
+        assert_eq!(
+            args("--kind quiet --seed 1 --out x --days two")
+                .err()
+                .as_deref(),
+            Some("--days \"two\": not a whole number from 1 to 31")
+        );
+        assert_eq!(
+            args("--kind quiet --sed 1").err().as_deref(),
+            Some("unknown option \"--sed\"")
+        );
+    }
+}
