@@ -84,8 +84,8 @@ pub struct Plan {
 ///   reports of users who blame them (same cause); one or two unrelated regional faults at
 ///   other telecoms start within minutes.
 /// - `local-spillover`: the same with an Austrian online service (its "all regions" are
-///   Austria's), spilling into one or two Austrian telecoms; sometimes an unrelated regional
-///   fault starts within minutes.
+///   Austria's), spilling into one or two Austrian telecoms, while a third Austrian telecom's
+///   own national or regional mobile fault starts within minutes.
 /// - `two-online`: two online services fail minutes apart, unrelated; one may spill over.
 /// - `coincident-unrelated`: a national fault and a regional fault at another telecom start
 ///   within six minutes.
@@ -434,11 +434,26 @@ impl<'a, R: Rng> Planner<'a, R> {
                     f.spill.push(s);
                 }
                 plan.faults.push(f);
-                if self.rng.gen_bool(0.5) {
-                    let start = a + self.rng.gen_range(-5 * MIN..=8 * MIN);
-                    let g = self.coincident(start, &["alpentel-at", "kabelwelle-at"]);
-                    plan.faults.push(g);
-                }
+                // Another Austrian telecom's own fault within minutes: national and of the
+                // same country, so only its symptoms and probes tell it from spill-over.
+                let start = a + self.rng.gen_range(-5 * MIN..=8 * MIN);
+                let g = if self.rng.gen_bool(0.5) {
+                    let minutes = self.rng.gen_range(60..180);
+                    let ramp = self.rng.gen_range(2..=5) * MIN;
+                    let intensity = self.rng.gen_range(6.0..14.0);
+                    self.fault(
+                        "donaunet-at",
+                        "mobile-core",
+                        Scope::All,
+                        start,
+                        minutes,
+                        ramp,
+                        intensity,
+                    )
+                } else {
+                    self.regional_of("donaunet-at", "ran", start)
+                };
+                plan.faults.push(g);
             }
             "two-online" => {
                 let mut f = self.online("chatwave", "media", a);
