@@ -470,12 +470,9 @@ fn with_probed_regions(
         .flat_map(|s| topology.service_closure(s))
         .collect();
     let end = e.end.unwrap_or(now);
-    for (c, r, t) in failed {
-        if t.0 >= e.start.0 - correlate::PROBE_LEAD_SECS
-            && *t <= end
-            && needed.contains(c)
-            && !e.regions.contains(r)
-        {
+    let lead = Timestamp(e.start.0 - correlate::PROBE_LEAD_SECS);
+    for (_, r, _) in correlate::confirmed_failures(failed, lead, end, |c, _| needed.contains(c)) {
+        if !e.regions.contains(r) {
             e.regions.push(r.clone());
         }
     }

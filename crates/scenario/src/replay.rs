@@ -374,13 +374,15 @@ mod tests {
 
     const NET_1: &str = r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"net-1","provider":"o2-de","category":"network","components":["lte-ran"],"state":"confirmed"}"#;
     const PROBE_HH: &str = r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-HH","ok":false}"#;
+    /// The next check of the same probe: a failure is evidence once confirmed.
+    const PROBE_HH_AGAIN: &str = r#"{"time":"1970-01-01T10:10:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-HH","ok":false}"#;
     const PROBE_BE_OK: &str = r#"{"time":"1970-01-01T10:06:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BE","ok":true}"#;
     const PROBE_NW_DSL: &str = r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#;
 
     #[test]
     fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_and_probed_regions() {
         let t = topo();
-        let ev = events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL]);
+        let ev = events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL, PROBE_HH_AGAIN]);
         let mut e = ep(1, "o2-de", &["mobile-data"], &["lte"], 36_000 - 600);
         e.regions = vec![RegionId::parse("DE-BY").unwrap()];
         let v = view_of(&[e.clone()], &ev, &t);
@@ -546,6 +548,7 @@ mod tests {
         let ev = events(&[
             r#"{"time":"1970-01-01T10:00:00Z","type":"incident","id":"sec-1","provider":"o2-de","category":"security","components":["crm"],"state":"identified"}"#,
             r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BY","ok":false}"#,
+            r#"{"time":"1970-01-01T10:10:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BY","ok":false}"#,
         ]);
         let eps = vec![
             ep(1, "o2-de", &["mobile-data", "mobile-voice"], &[], 36_000),

@@ -90,6 +90,39 @@ pub use root::{
 /// Probes may fail this long before the reports of an outage rise.
 pub const PROBE_LEAD_SECS: i64 = 600;
 
+/// A failed probe is evidence only once confirmed: its component has failed at least this many
+/// times in the same region within the window considered. A single failed check is a flap (a
+/// timeout, a lost packet) — monitoring tools retry before they alert for the same reason — and
+/// a flapping probe of a telecom's radio network must neither make its rise "a fault of its
+/// own" beside an online service's outage, nor add its region to an outage's scope. Value 2:
+/// the smallest that tells a flap from a failure; a real failure keeps failing at every check
+/// (five-minute checks confirm it five minutes after the first failure). Valid range ≥ 1 (1:
+/// every failure counts).
+pub const PROBE_CONFIRMATIONS: usize = 2;
+
+/// Of `failed` probe results (component, region, time), those in `[from, to]` that `keep`
+/// accepts, of (component, region) pairs confirmed there ([`PROBE_CONFIRMATIONS`]).
+pub fn confirmed_failures(
+    failed: &[(ComponentRef, RegionId, Timestamp)],
+    from: Timestamp,
+    to: Timestamp,
+    keep: impl Fn(&ComponentRef, &RegionId) -> bool,
+) -> Vec<&(ComponentRef, RegionId, Timestamp)> {
+    let within: Vec<&(ComponentRef, RegionId, Timestamp)> = failed
+        .iter()
+        .filter(|(c, r, t)| *t >= from && *t <= to && keep(c, r))
+        .collect();
+    let mut count: std::collections::BTreeMap<(&ComponentRef, &RegionId), usize> =
+        std::collections::BTreeMap::new();
+    for (c, r, _) in &within {
+        *count.entry((c, r)).or_default() += 1;
+    }
+    within
+        .into_iter()
+        .filter(|(c, r, _)| count[&(c, r)] >= PROBE_CONFIRMATIONS)
+        .collect()
+}
+
 /// The service id whose reports are customer-service signals.
 pub const CUSTOMER_SERVICE: &str = "customer-service";
 
@@ -316,17 +349,13 @@ impl IncidentView {
             .flat_map(|s| topology.service_closure(s))
             .collect();
         let end = self.end.unwrap_or(now);
-        let start = self.start.0 - PROBE_LEAD_SECS;
-        self.failed_probes = failed
-            .iter()
-            .filter(|(c, r, t)| {
-                t.0 >= start
-                    && *t <= end
-                    && needed.contains(c)
-                    && self.regions.as_ref().is_none_or(|rs| rs.contains(r))
-            })
-            .cloned()
-            .collect();
+        let start = Timestamp(self.start.0 - PROBE_LEAD_SECS);
+        self.failed_probes = confirmed_failures(failed, start, end, |c, r| {
+            needed.contains(c) && self.regions.as_ref().is_none_or(|rs| rs.contains(r))
+        })
+        .into_iter()
+        .cloned()
+        .collect();
     }
 
     /// Keeps, of operator-signal `anomalies`, those that bear on this incident: of its
@@ -495,11 +524,14 @@ impl IncidentView {
         self.end.unwrap_or(horizon).max(self.start)
     }
 
-    /// Regions as a set; None = all.
+    /// Regions as a set; None = all of the provider's (the regions of its country).
     fn region_set(&self, topo: &Topology) -> BTreeSet<RegionId> {
         match &self.regions {
             Some(l) if !l.is_empty() => l.iter().cloned().collect(),
-            _ => topo.regions.iter().map(|r| r.id.clone()).collect(),
+            _ => topo
+                .provider_regions(self.provider.as_str())
+                .into_iter()
+                .collect(),
         }
     }
 }

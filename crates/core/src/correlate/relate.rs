@@ -47,9 +47,10 @@ pub struct SpillWeights {
     /// The target's share of reach problems minus its share of own-network problems must be at
     /// least this (equal shares per problem type in scope).
     pub min_problem_margin: f64,
-    /// When the source covers more than half of the population, the target's regions must
-    /// hold at least this share of the source's population: an outage of an online service
-    /// used everywhere does not spill over into one or two Länder only.
+    /// When the source covers more than half of the population of the target's market (the
+    /// regions of the target provider's country), the target's regions must hold at least this
+    /// share of the source's population there: an outage of an online service used everywhere
+    /// does not spill over into one or two Länder only.
     pub min_footprint: f64,
     /// Positives for *unrelated* that a refused spill-over adds.
     pub refused_weight: usize,
@@ -276,9 +277,19 @@ fn spill_check(g: &Graph, source: &IncidentView, target: &IncidentView) -> Spill
     } else {
         target.problem_share(REACH_PROBLEMS) - target.problem_share(OWN_NETWORK_PROBLEMS)
     };
-    let all: BTreeSet<RegionId> = g.topo.regions.iter().map(|r| r.id.clone()).collect();
-    let src = source.region_set(g.topo);
-    let footprint = if population_share(g, &src, &all) > 0.5 {
+    // Within the target's market (the regions of its country): a telecom of one country
+    // cannot show spill-over from an outage abroad.
+    let market: BTreeSet<RegionId> = g
+        .topo
+        .provider_regions(target.provider.as_str())
+        .into_iter()
+        .collect();
+    let src: BTreeSet<RegionId> = source
+        .region_set(g.topo)
+        .intersection(&market)
+        .cloned()
+        .collect();
+    let footprint = if population_share(g, &src, &market) > 0.5 {
         population_share(g, &target.region_set(g.topo), &src)
     } else {
         1.0

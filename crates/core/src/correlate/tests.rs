@@ -926,3 +926,59 @@ fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
     // No anomaly at all: nothing has evidence.
     assert!(!ranked(&[]).iter().any(|x| x.has_evidence()));
 }
+
+#[test]
+fn a_failed_probe_is_evidence_once_confirmed_in_its_region() {
+    let c = |s: &str| {
+        let (p, c) = s.split_once(':').unwrap();
+        ComponentRef {
+            provider: ProviderId::parse(p).unwrap(),
+            component: crate::ComponentId::parse(c).unwrap(),
+        }
+    };
+    let r = |s: &str| RegionId::parse(s).unwrap();
+    let failed = vec![
+        // A flap: one failed check of the radio network in Zürich.
+        (c("helvecom-ch:ran-lte"), r("CH-ZH"), Timestamp(T0)),
+        // A failure: the core fails at two checks in Bern.
+        (c("helvecom-ch:mobile-core"), r("CH-BE"), Timestamp(T0)),
+        (
+            c("helvecom-ch:mobile-core"),
+            r("CH-BE"),
+            Timestamp(T0 + 300),
+        ),
+        // One more failure of the core, elsewhere: not confirmed there.
+        (
+            c("helvecom-ch:mobile-core"),
+            r("CH-GE"),
+            Timestamp(T0 + 300),
+        ),
+        // Confirmed, but outside the window.
+        (c("helvecom-ch:ran-lte"), r("CH-ZH"), Timestamp(T0 + 7200)),
+    ];
+    let kept = super::confirmed_failures(
+        &failed,
+        Timestamp(T0 - 600),
+        Timestamp(T0 + 3600),
+        |_, _| true,
+    );
+    let kept: Vec<(String, String)> = kept
+        .iter()
+        .map(|(c, r, _)| (c.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("helvecom-ch:mobile-core".to_owned(), "CH-BE".to_owned()),
+            ("helvecom-ch:mobile-core".to_owned(), "CH-BE".to_owned())
+        ]
+    );
+    // `keep` filters before counting: a filtered-out failure does not confirm another.
+    let none = super::confirmed_failures(
+        &failed,
+        Timestamp(T0 - 600),
+        Timestamp(T0 + 3600),
+        |_, r| r.as_str() != "CH-BE",
+    );
+    assert!(none.is_empty());
+}

@@ -14,10 +14,13 @@
 //! (`scope_min_excess`, `scope_llr`) outside its regions by more excess than inside them:
 //! that is another fault of the same provider (a national mobile-data fault beside a
 //! regional DSL fault), even where both services share a component such as the backbone,
-//! whose fault would not stop at the episode's regions. A national episode, or one whose
-//! regions are not known yet, takes any service starting about when it did (a core fault
-//! that shows in mobile data first and in DSL minutes later; the call surge at the hotline
-//! during a network outage). A series without a service joins the newest episode (one with
+//! whose fault would not stop at the episode's regions. Symmetrically, a national episode
+//! (or one not clearly regional) does not take a service that, since the episode opened, rose
+//! in some regions only — the same test on that service's series: a regional fibre fault
+//! starting minutes into a national voice fault is a fault of its own. Otherwise a national
+//! episode, or one whose regions are not known yet, takes any service starting about when it
+//! did (a core fault that shows in mobile data first and in DSL minutes later; the call surge
+//! at the hotline during a network outage). A series without a service joins the newest episode (one with
 //! neither service nor region: the first episode of that episode's split group, see below,
 //! while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
 //! only opens an episode or, when it is a declaration's, moves it; otherwise it is too
@@ -358,8 +361,9 @@ impl Detector {
     }
 
     /// Whether a new alarm on service `s` fits open episode `o` by region (`episodes` module doc):
-    /// false only when the episode is regional and `s` lies above baseline mostly outside
-    /// its regions.
+    /// false when the episode is regional and `s` lies above baseline mostly outside its
+    /// regions, or when the episode is national (or not clearly regional) and `s` rose in some
+    /// regions only.
     pub(super) fn fits(&self, o: &OpenEpisode, s: usize) -> bool {
         let b = &self.blocks[o.block];
         let cfg = &self.config;
@@ -367,28 +371,40 @@ impl Detector {
             |[x, l]: [f32; 2]| x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr;
         let own: Vec<usize> = (0..b.ns).filter(|&t| o.attached[t]).collect();
         let pass = |off: usize| o.members.contains(&(b.base + off)) || above(o.acc[off]);
+        // Since the episode opened: the series of `services` summed over the regions marked
+        // inside, and over the rest.
+        let split = |inside: &[bool], services: &[usize]| {
+            let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
+            for (r, &is_inside) in inside.iter().enumerate() {
+                let sum = if is_inside { &mut ins } else { &mut rest };
+                for &t in services {
+                    let [x, l] = o.acc[b.off_sr(t, r)];
+                    sum[0] += x;
+                    sum[1] += l;
+                }
+            }
+            (ins, rest)
+        };
         let inside: Vec<bool> = (0..b.nr)
             .map(|r| own.iter().any(|&t| pass(b.off_sr(t, r))))
             .collect();
         let n = inside.iter().filter(|&&r| r).count();
-        if n == 0 || n == b.nr {
+        if n == 0 {
             return true;
-        }
-        let (mut rest, mut ins) = ([0.0f32; 2], [0.0f32; 2]);
-        for (r, &is_inside) in inside.iter().enumerate() {
-            let sum = if is_inside { &mut ins } else { &mut rest };
-            for &t in &own {
-                let [x, l] = o.acc[b.off_sr(t, r)];
-                sum[0] += x;
-                sum[1] += l;
-            }
         }
         // Regional only when the rest is clearly quieter than a national fault would make it
         // (early in a national outage the first regions pass before the rest does): the rest's
         // count must favour its baseline `l` over `ρ·l` by `scope_llr`, with `ρ` the ratio of
         // observed to expected over all regions (the rise of a fault that hits all alike).
-        if self.regional_llr(ins, rest) < cfg.scope_llr {
-            return true;
+        // A national episode does not take a service that rose in some regions only: that is
+        // another fault of the provider (a regional fibre fault during a national voice fault),
+        // judged by the same test on the service's own series since the episode opened.
+        let regional =
+            |(ins, rest): ([f32; 2], [f32; 2])| self.regional_llr(ins, rest) >= cfg.scope_llr;
+        if n == b.nr || !regional(split(&inside, &own)) {
+            let rose: Vec<bool> = (0..b.nr).map(|r| pass(b.off_sr(s, r))).collect();
+            let m = rose.iter().filter(|&&r| r).count();
+            return m == 0 || m == b.nr || !regional(split(&rose, &[s]));
         }
         // The new service over its own excursion: in the episode's regions, and elsewhere
         // (the service's excursion less the part in the episode's regions).
