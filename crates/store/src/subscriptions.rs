@@ -118,6 +118,8 @@ pub struct Notice {
     pub mark: String,
     /// The event (`incident`, `component_update`) and its payload, JSON.
     pub payload: Option<(String, String)>,
+    /// Whether e-mail subscriptions get it too (webhooks get every notice).
+    pub email: bool,
 }
 
 /// A delivery claimed for sending.

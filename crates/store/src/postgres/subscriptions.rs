@@ -188,8 +188,9 @@ impl SubscriptionStore for PostgresStore {
                     "INSERT INTO outbox (subscription, event, payload, created, attempts, next_at, claimed_until, state)
                      SELECT id, $2, $3, $4, 0, $4, 0, 'pending' FROM subscriptions
                      WHERE state = 'active' AND (provider IS NULL OR provider = $1)
+                       AND (channel = 'webhook' OR $5)
                      ORDER BY created, id",
-                    &[&n.provider, event, payload, &now.0],
+                    &[&n.provider, event, payload, &now.0, &n.email],
                 )
                 .await?
             }

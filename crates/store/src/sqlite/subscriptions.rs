@@ -186,8 +186,9 @@ impl SubscriptionStore for SqliteStore {
                     "INSERT INTO outbox (subscription, event, payload, created, attempts, next_at, claimed_until, state)
                      SELECT id, ?2, ?3, ?4, 0, ?4, 0, 'pending' FROM subscriptions
                      WHERE state = 'active' AND (provider IS NULL OR provider = ?1)
+                       AND (channel = 'webhook' OR ?5)
                      ORDER BY created, id",
-                    params![n.provider, event, payload, now.0],
+                    params![n.provider, event, payload, now.0, n.email],
                 )?;
                 Ok(Some(queued as u64))
             })

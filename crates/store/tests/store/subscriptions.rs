@@ -33,6 +33,7 @@ fn notice(subject: &str, last: Option<&str>, mark: &str) -> Notice {
         last: last.map(str::to_owned),
         mark: mark.into(),
         payload: Some(("incident".into(), format!("{{\"mark\":\"{mark}\"}}"))),
+        email: true,
     }
 }
 
@@ -258,6 +259,12 @@ store_test!(
         assert!(
             subs.confirm_subscription(&[9; 32]).await.unwrap().is_none(),
             "a link works once"
+        );
+        let mut webhooks_only = notice("component:o2-de:core", None, "major_outage");
+        webhooks_only.email = false;
+        assert_eq!(
+            subs.notify(&webhooks_only, Timestamp(6)).await.unwrap(),
+            Some(0)
         );
         assert_eq!(
             subs.notify(&notice("incident:z", Some("a"), "b"), Timestamp(6))
