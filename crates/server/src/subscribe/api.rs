@@ -146,6 +146,7 @@ fn invalid(field: &str, message: String) -> Problem {
 #[utoipa::path(
     post,
     path = "/api/v1/subscriptions",
+    operation_id = "create_subscription",
     tag = "subscriptions",
     request_body = NewSubscription,
     responses(
@@ -292,6 +293,7 @@ const ID: &str = "Subscription id (`sub_…`)";
 #[utoipa::path(
     get,
     path = "/api/v1/subscriptions/{id}",
+    operation_id = "get_subscription",
     tag = "subscriptions",
     params(("id" = String, Path, description = ID)),
     security(("subscription" = [])),
@@ -320,11 +322,12 @@ pub async fn one(
 #[utoipa::path(
     delete,
     path = "/api/v1/subscriptions/{id}",
+    operation_id = "delete_subscription",
     tag = "subscriptions",
     params(("id" = String, Path, description = ID)),
     security(("subscription" = [])),
     responses(
-        (status = 204, description = "Unsubscribed: nothing more is sent, queued deliveries are dropped"),
+        (status = 200, description = "Unsubscribed: nothing more is sent, queued deliveries are dropped; the subscription as it is now", body = SubscriptionOut),
         (status = 404, description = "`not-found`: no such subscription, or not its token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store cannot write", body = Problem, content_type = "application/problem+json"),
     )
@@ -333,18 +336,22 @@ pub async fn delete(
     State(st): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<StatusCode, Problem> {
+) -> Result<Json<SubscriptionOut>, Problem> {
     own(&st, &id, &headers).await?;
-    st.store
-        .subscriptions()
-        .end_subscription(
-            &id,
-            SubState::Unsubscribed,
-            "unsubscribed by the subscriber",
-        )
+    let subs = st.store.subscriptions();
+    subs.end_subscription(
+        &id,
+        SubState::Unsubscribed,
+        "unsubscribed by the subscriber",
+    )
+    .await
+    .map_err(|_| Problem::unavailable("the store cannot write"))?;
+    let sub = subs
+        .subscription(&id)
         .await
-        .map_err(|_| Problem::unavailable("the store cannot write"))?;
-    Ok(StatusCode::NO_CONTENT)
+        .map_err(|_| Problem::unavailable("the store cannot be read"))?
+        .ok_or_else(|| Problem::not_found("no such subscription"))?;
+    Ok(Json(out(&sub, sub.target.clone(), &[])))
 }
 
 /// `GET /api/v1/subscriptions` (operators): every subscription with its last attempts;
@@ -352,6 +359,7 @@ pub async fn delete(
 #[utoipa::path(
     get,
     path = "/api/v1/subscriptions",
+    operation_id = "list_subscriptions",
     tag = "subscriptions",
     security(("operator" = [])),
     responses(

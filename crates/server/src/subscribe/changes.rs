@@ -18,11 +18,14 @@ fn incident_mark(i: &SpIncident) -> Mark {
     Mark {
         subject: format!("incident:{}", i.id),
         provider: i.page_id.clone(),
+        // The newest update's id changes with each statement (an outage without statements
+        // has one update made of its summary).
         mark: format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}",
             i.status,
             i.impact,
             i.incident_updates.len(),
+            i.incident_updates.first().map_or("-", |u| u.id.as_str()),
             i.resolved_at.as_deref().unwrap_or("-")
         ),
         open: i.resolved_at.is_none() && i.status != "completed" && i.status != "resolved",
