@@ -9,6 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use reqwest::Url;
 
+/// Longest a subscription waits for a webhook host's name to resolve.
+pub const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Longest webhook URL accepted.
 pub const MAX_URL: usize = 2000;
 
@@ -93,8 +96,10 @@ pub async fn check_destination(url: &Url, private_ok: bool) -> Result<(), String
         Some(url::Host::Ipv6(ip)) if !public(IpAddr::V6(ip)) => Err(refuse(&ip.to_string())),
         Some(url::Host::Domain(name)) => {
             let port = url.port_or_known_default().unwrap_or(443);
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+            let lookup = tokio::net::lookup_host((name, port));
+            let addrs: Vec<SocketAddr> = tokio::time::timeout(RESOLVE_TIMEOUT, lookup)
                 .await
+                .map_err(|_| format!("the host {name} did not resolve in time; check the URL"))?
                 .map_err(|e| format!("the host {name} cannot be resolved ({e}); check the URL"))?
                 .collect();
             match addrs.iter().find(|a| !public(a.ip())) {
