@@ -17,7 +17,7 @@ use radar_core::Timestamp;
 use radar_store::subscriptions::{Attempt, Channel, Claimed};
 use serde_json::Value;
 
-use crate::explain::outages::product_view;
+use crate::explain::outages::{product_view, LiveView};
 use crate::state::AppState;
 
 /// How often the view is compared and the outbox looked at.
@@ -47,26 +47,36 @@ pub async fn run(st: AppState) {
     let client = http_client(st.settings.webhook_private_targets);
     let mut every = tokio::time::interval(PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut compared = None;
     loop {
         every.tick().await;
-        if let Err(e) = round(&st, &client).await {
+        if let Err(e) = round(&st, &client, &mut compared).await {
             tracing::warn!(error = %e, "subscriptions: a round failed; trying again");
         }
     }
 }
 
-/// One round: queue changes, then make due deliveries. Public for tests that step it.
-pub async fn round(st: &AppState, client: &reqwest::Client) -> Result<(), String> {
+/// One round: queue changes, then make due deliveries. `compared` is the view the last
+/// complete comparison read: the same view (the cache hands out one per change and minute)
+/// is not compared again.
+async fn round(
+    st: &AppState,
+    client: &reqwest::Client,
+    compared: &mut Option<Arc<LiveView>>,
+) -> Result<(), String> {
     if st.store_health.unwritable().is_some() {
         return Ok(()); // nothing can be recorded; the view is still served
     }
-    queue_changes(st).await?;
+    let lv = product_view(st).await.map_err(|p| p.detail.clone())?;
+    if !compared.as_ref().is_some_and(|c| Arc::ptr_eq(c, &lv)) {
+        queue_changes(st, &lv).await?;
+        *compared = Some(lv);
+    }
     deliver_due(st, client).await
 }
 
-async fn queue_changes(st: &AppState) -> Result<(), String> {
+async fn queue_changes(st: &AppState, lv: &LiveView) -> Result<(), String> {
     let now = st.clock.now();
-    let lv = product_view(st).await.map_err(|p| p.detail.clone())?;
     let subs = st.store.subscriptions();
     let marks: HashMap<String, String> = subs
         .marks()
@@ -74,7 +84,7 @@ async fn queue_changes(st: &AppState) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .into_iter()
         .collect();
-    for n in super::changes::notices(st, &lv, &marks, now) {
+    for n in super::changes::notices(st, lv, &marks, now) {
         match subs.notify(&n, now).await {
             Ok(Some(q)) if q > 0 => tracing::info!(
                 subject = %n.subject,

@@ -295,3 +295,54 @@ store_test!(
         );
     }
 );
+
+/// Two nodes on one PostgreSQL database (two stores, each with its own connections): the same
+/// change seen by both is queued once, and concurrent claims never take the same delivery.
+#[tokio::test]
+async fn two_nodes_never_queue_or_claim_the_same_delivery_twice() {
+    let Some((a, schema)) = postgres_store("two_nodes_subscriptions").await else {
+        return;
+    };
+    let b: Arc<dyn Store> = Arc::new(
+        radar_store::postgres::PostgresStore::connect(&pg_url(), Some(&schema))
+            .await
+            .unwrap(),
+    );
+    for i in 0..20 {
+        a.subscriptions()
+            .add_subscription(&webhook(&format!("sub_{i:02}"), None), None)
+            .await
+            .unwrap();
+    }
+    // Both nodes see the same 10 changes at once: each is queued by exactly one of them.
+    let mut queued = 0;
+    for k in 0..10 {
+        let n = notice(&format!("incident:n{k}"), None, "m");
+        let (x, y) = tokio::join!(
+            a.subscriptions().notify(&n, Timestamp(10)),
+            b.subscriptions().notify(&n, Timestamp(10))
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x.is_some() != y.is_some(), "change {k}: {x:?} {y:?}");
+        queued += x.or(y).unwrap();
+    }
+    assert_eq!(queued, 200);
+    // Both claim concurrently in small batches until nothing is left: every delivery is
+    // claimed exactly once.
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        let (x, y) = tokio::join!(
+            a.subscriptions().claim_deliveries(Timestamp(20), 60, 7),
+            b.subscriptions().claim_deliveries(Timestamp(20), 60, 7)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        if x.is_empty() && y.is_empty() {
+            break;
+        }
+        for c in x.iter().chain(&y) {
+            assert!(seen.insert(c.id), "delivery {} claimed twice", c.id);
+        }
+    }
+    assert_eq!(seen.len(), 200);
+    drop_schema(&schema).await;
+}
