@@ -783,3 +783,69 @@ async fn email_needs_confirming_then_sends_with_one_click_unsubscribe() {
     wait_marked(&app, "incident:net-6", "net-6-u2").await;
     assert_eq!(sink.mails().len(), 2, "nothing after unsubscribing");
 }
+
+#[tokio::test]
+async fn the_form_subscribes_an_email_address_pending_its_confirmation() {
+    let sink = smtp_sink().await;
+    let app = app(|s| {
+        s.smtp_host = Some("127.0.0.1".into());
+        s.smtp_port = Some(sink.port);
+        s.smtp_tls = radar_server::settings::SmtpTls::None;
+        s.mail_from = Some("radar@example.org".into());
+    })
+    .await;
+    let page = app.get("/subscribe?lang=de").await.text().await.unwrap();
+    assert!(page.contains("name=\"email\""));
+    let token = page
+        .split("name=\"form\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let post = |form: String| {
+        app.client
+            .post(format!("{}/subscribe", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    // A bad address and an unknown provider are named on the page.
+    let resp = post(format!(
+        "form={token}&lang=de&channel=email&email=nobody&provider="
+    ))
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("E-Mail-Adresse"));
+    let resp = post(format!(
+        "form={token}&lang=de&channel=email&email=b%40example.org&provider=nope"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("Anbieter"));
+    let resp = post(format!(
+        "form={token}&lang=de&channel=email&email=b%40example.org&provider=telekom-de"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 202);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("Bitte prüfen Sie Ihr Postfach"));
+    let mails = sink.wait(1).await;
+    assert!(mails[0].contains("To: b@example.org"), "{}", mails[0]);
+    let subs = app
+        .state
+        .store
+        .subscriptions()
+        .subscriptions()
+        .await
+        .unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].state, radar_store::subscriptions::SubState::Pending);
+    assert_eq!(subs[0].provider.as_deref(), Some("telekom-de"));
+    assert_eq!(subs[0].lang, "de");
+}
