@@ -139,6 +139,19 @@ async fn deliver(st: &AppState, client: &reqwest::Client, c: Claimed, now: Times
     let attempt = c.attempts + 1;
     let policy = super::policy(st);
     let v = verdict(&policy, attempt, status, now, jitter());
+    let outcome = match v {
+        Verdict::Delivered => "delivered",
+        Verdict::RetryAt(_) => "retry",
+        Verdict::GiveUp => "given_up",
+        Verdict::Gone => "gone",
+    };
+    st.metrics
+        .deliveries
+        .get_or_create(&crate::metrics::DeliveryLabels {
+            channel: c.subscription.channel.as_str().to_owned(),
+            outcome: outcome.to_owned(),
+        })
+        .inc();
     let a = Attempt {
         outbox_id: c.id,
         event: c.event.clone(),

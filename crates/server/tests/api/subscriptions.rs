@@ -366,6 +366,13 @@ async fn failing_receivers_are_retried_with_growing_waits_and_the_log_shows_each
         log["state"], "active",
         "100 failures in a row would be needed"
     );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(
+            r#"radar_subscription_deliveries_total{channel="webhook",outcome="given_up"}"#
+        ),
+        "{metrics}"
+    );
 
     // The operator sees it too (and the role matrix checks the guard).
     let list: Value = app
