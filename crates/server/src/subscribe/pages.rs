@@ -88,7 +88,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("status_completed", "completed", "abgeschlossen"),
 ];
 
-/// The text of `key` in `lang` (`de`, else English); the key itself if it is missing.
+/// The text of `key` in `lang` (`de`, else English); `?` for a key not in the table (the
+/// table test keeps keys unique and both languages filled).
 pub fn text(lang: &str, key: &str) -> &'static str {
     match TEXTS.iter().find(|(k, _, _)| *k == key) {
         Some((_, en, de)) => {
