@@ -35,6 +35,9 @@ send POST /api/v1/probes '{"provider":"o2-de","component":"ran-lte","region":"DE
 send POST /api/v1/reports '{"provider":"o2-de","service":"mobile-data","problem":"no-internet","region":"DE-BY"}'
 
 started=$(date +%s)
+# POST /api/v1/subscriptions is left out: a generated case could subscribe a public address,
+# and the incidents the other cases declare would then be delivered to it. It is covered by
+# crates/server/tests/api/subscriptions.rs and tests/webhooks/run.sh.
 set +e
 # From the temporary folder: schemathesis keeps a cache in the working directory.
 (cd "$work" && timeout 900 "$venv/bin/st" run "$base/api/openapi.json" \
@@ -43,6 +46,7 @@ set +e
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --workers 1 \
   --header "Authorization: Bearer $token" \
+  --exclude-operation-id create_subscription \
   --no-color) | tee "$work/st.log"
 rc=${PIPESTATUS[0]}
 set -e

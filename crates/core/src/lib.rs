@@ -14,6 +14,7 @@ pub mod event;
 pub mod ids;
 pub mod incident;
 pub mod intake;
+pub mod notify;
 pub mod report;
 pub mod signal;
 pub mod topology;

@@ -19,6 +19,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store_health;
+pub mod subscribe;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -42,6 +42,16 @@ pub struct Metrics {
     /// minutes it closes.
     pub bus_stored: Counter,
     pub partitions_owned: prometheus_client::metrics::gauge::Gauge,
+    /// Subscription delivery attempts by channel and outcome (see `subscribe::worker`).
+    pub deliveries: Family<DeliveryLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// `webhook` or `email`.
+    pub channel: String,
+    /// `delivered`, `retry`, `given_up` or `gone`.
+    pub outcome: String,
 }
 
 impl Default for Metrics {
@@ -59,6 +69,12 @@ impl Default for Metrics {
         let limited_requests = Counter::default();
         let bus_stored = Counter::default();
         let partitions_owned = prometheus_client::metrics::gauge::Gauge::default();
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "subscription_deliveries",
+            "Subscription delivery attempts (webhooks, e-mail) by channel and outcome",
+            deliveries.clone(),
+        );
         registry.register(
             "bus_reports_stored",
             "Reports this node took from the bus and stored (scale-out)",
@@ -121,6 +137,7 @@ impl Default for Metrics {
             limited_requests,
             bus_stored,
             partitions_owned,
+            deliveries,
         }
     }
 }

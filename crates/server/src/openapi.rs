@@ -290,6 +290,13 @@ impl Modify for OperatorAuth {
                 .into(),
         );
         components.add_security_scheme("operator", SecurityScheme::Http(http));
+        let mut own = Http::new(HttpAuthScheme::Bearer);
+        own.description = Some(
+            "A subscription's own token, shown once when subscribing (`token` in the answer of \
+             `POST /api/v1/subscriptions`)."
+                .into(),
+        );
+        components.add_security_scheme("subscription", SecurityScheme::Http(own));
     }
 }
 
@@ -332,6 +339,10 @@ impl Modify for OperatorAuth {
         crate::publish::statuspage::statuspage_scheduled_maintenances,
         crate::publish::statuspage::statuspage_upcoming_maintenances,
         crate::publish::statuspage::statuspage_active_maintenances,
+        crate::subscribe::api::create,
+        crate::subscribe::api::one,
+        crate::subscribe::api::delete,
+        crate::subscribe::api::list,
     ),
     components(schemas(crate::problem::Problem, crate::problem::InvalidParam)),
     modifiers(&OperatorAuth),
@@ -340,6 +351,7 @@ impl Modify for OperatorAuth {
         (name = "read", description = "Providers, report counts and outages"),
         (name = "operator", description = "Operator, agent and audit routes: a bearer token with the route's scope"),
         (name = "statuspage", description = "A Statuspage-compatible read API per provider: base URL `/providers/{id}`"),
+        (name = "subscriptions", description = "Webhooks (Standard Webhooks signatures, Statuspage's subscriber payloads) and e-mail subscriptions to incident changes"),
         (name = "meta", description = "This document")
     )
 )]

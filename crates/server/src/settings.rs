@@ -100,8 +100,56 @@ pub struct Settings {
     /// 408.
     #[serde(deserialize_with = "parse::seconds")]
     pub request_timeout_secs: u64,
+    /// The public address of this server (`https://status.example.org`, no path), for links
+    /// in mails and webhook payloads, which have no request to take a host from. Without it,
+    /// links in mails and payloads use `http://` and the `listen` address.
+    #[serde(deserialize_with = "parse::public_url")]
+    pub public_url: Option<String>,
+    /// Allow webhooks to loopback, private, link-local and other non-public addresses. Off by
+    /// default: the server usually runs inside a network whose internal services a webhook
+    /// URL must not reach (SSRF); turn it on for tests and for receivers in your own network.
+    pub webhook_private_targets: bool,
+    /// Attempts per webhook or e-mail delivery, the first included (1 to 20).
+    #[serde(deserialize_with = "parse::attempts")]
+    pub delivery_attempts: u32,
+    /// Seconds before the second attempt (1 to 3600); each later wait is four times longer
+    /// (capped at 6 h), ±20 % jitter.
+    #[serde(deserialize_with = "parse::seconds")]
+    pub delivery_retry_secs: u64,
+    /// A subscription is disabled after this many failed attempts in a row (1 to 1000); a
+    /// webhook answering 410 Gone is disabled at once.
+    #[serde(deserialize_with = "parse::disable_after")]
+    pub delivery_disable_after: u32,
+    /// New subscriptions one network (/24, /48) may make per hour; 0 turns the limit off.
+    pub subscriptions_per_hour: u32,
+    /// The SMTP relay for e-mail subscriptions (host name); without it, e-mail subscriptions
+    /// are refused with a message on the page.
+    pub smtp_host: Option<String>,
+    /// The relay's port; by default 587 (`starttls`), 465 (`tls`) or 25 (`none`).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default: upgrade a plain connection, required), `tls` (TLS from the first
+    /// byte) or `none` (plain text; only for a relay on the same machine or in tests).
+    #[serde(deserialize_with = "parse::smtp_tls")]
+    pub smtp_tls: SmtpTls,
+    /// The relay's user name, if it wants one.
+    pub smtp_user: Option<String>,
+    /// The relay's password.
+    pub smtp_password: Option<Secret>,
+    /// The sender of subscription mails (`Outage Radar <status@example.org>`); required with
+    /// `smtp_host`.
+    pub mail_from: Option<String>,
     /// The detector's tunables.
     pub detector: DetectorSettings,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
 }
 
 impl Default for Settings {
@@ -128,6 +176,18 @@ impl Default for Settings {
             warmup_days: 8,
             header_timeout_secs: 10,
             request_timeout_secs: 30,
+            public_url: None,
+            webhook_private_targets: false,
+            delivery_attempts: 8,
+            delivery_retry_secs: 5,
+            delivery_disable_after: 15,
+            subscriptions_per_hour: 20,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_user: None,
+            smtp_password: None,
+            mail_from: None,
             detector: DetectorSettings::default(),
         }
     }
@@ -281,6 +341,25 @@ impl Settings {
         if settings.bus.is_some() && settings.database_url.is_none() {
             errors.push(
                 "bus: the nodes of a cluster share one store; set database_url (postgres://…) as well, or leave bus unset for a single node"
+                    .into(),
+            );
+        }
+        if settings.smtp_host.is_some() && settings.mail_from.is_none() {
+            errors.push(
+                "smtp_host: mails need a sender; set mail_from (e.g. \"Outage Radar <status@example.org>\")"
+                    .into(),
+            );
+        }
+        if let Some(from) = &settings.mail_from {
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                errors.push(format!(
+                    "mail_from: {from:?} is not an e-mail address; write status@example.org or \"Outage Radar <status@example.org>\""
+                ));
+            }
+        }
+        if settings.smtp_user.is_some() != settings.smtp_password.is_some() {
+            errors.push(
+                "smtp_user: the relay's credentials come in pairs; set both smtp_user and smtp_password, or neither"
                     .into(),
             );
         }
@@ -799,6 +878,54 @@ mod parse {
             ));
         }
         Ok(Some(secret))
+    }
+
+    pub fn public_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let s = d.deserialize_any(Text)?;
+        let t = s.trim_end_matches('/');
+        let rest = t
+            .strip_prefix("https://")
+            .or_else(|| t.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '@']) => {
+                Ok(Some(t.to_owned()))
+            }
+            _ => Err(de::Error::custom(format!(
+                "{s:?} is not a public address; write https://host[:port] without a path"
+            ))),
+        }
+    }
+
+    pub fn attempts<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = u32::deserialize(d)?;
+        if !(1..=20).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 20 attempts"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn disable_after<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = u32::deserialize(d)?;
+        if !(1..=1000).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "{n} is out of range; 1 to 1000 failed attempts"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn smtp_tls<'de, D: Deserializer<'de>>(d: D) -> Result<SmtpTls, D::Error> {
+        let s = d.deserialize_any(Text)?;
+        match s.as_str() {
+            "starttls" => Ok(SmtpTls::Starttls),
+            "tls" => Ok(SmtpTls::Tls),
+            "none" => Ok(SmtpTls::None),
+            _ => Err(de::Error::custom(format!(
+                "{s:?} is not a TLS mode; write starttls, tls or none"
+            ))),
+        }
     }
 
     pub fn session_hours<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

@@ -27,6 +27,7 @@ use crate::publish;
 use crate::settings::Settings;
 use crate::state::{AppInner, AppState, Clock};
 use crate::store_health::{StoreHealth, Tracked};
+use crate::subscribe;
 
 pub struct Application {
     listener: TcpListener,
@@ -133,7 +134,21 @@ impl Application {
             settings.reports_per_minute,
             settings.report_burst,
         ));
+        let public_origin = settings.public_url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                listener.local_addr().unwrap_or(settings.listen)
+            )
+        });
+        let mailer = crate::subscribe::mail::Mailer::from_settings(&settings)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let subscribe_limiter = Arc::new(crate::intake::limit::Limiter::per_hour(
+            settings.subscriptions_per_hour,
+        ));
         let state = AppState::new(AppInner {
+            public_origin,
+            mailer,
+            subscribe_limiter,
             limiter,
             throttle: Default::default(),
             settings: Arc::new(settings),
@@ -271,11 +286,14 @@ impl Application {
                 let _ = tokio::task::spawn_blocking(move || detection.tick(now)).await;
             }
         });
+        // Subscriptions: changes queued and deliveries made, on every node (see subscribe).
+        let subscriptions = tokio::spawn(crate::subscribe::worker::run(state.clone()));
         let header_timeout = Duration::from_secs(state.settings.header_timeout_secs);
         let app = router(state);
         serve(listener, app, header_timeout, shutdown).await?;
         tracing::info!("HTTP server stopped; flushing pending writes");
         ticker.abort();
+        subscriptions.abort();
         if let Some(committer) = committer {
             committer.drain().await.context("committer failed")?;
         }
@@ -363,6 +381,28 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(publish::pages::overview))
         .route("/providers/{id}", get(publish::pages::provider_page))
         .route("/providers/{id}/report", post(form::post_form))
+        .route(
+            "/subscribe",
+            get(subscribe::pages::subscribe_all).post(subscribe::pages::post_all),
+        )
+        .route(
+            "/providers/{id}/subscribe",
+            get(subscribe::pages::subscribe_provider).post(subscribe::pages::post_provider),
+        )
+        .route(
+            "/subscriptions/confirm",
+            get(subscribe::pages::confirm_page).post(subscribe::pages::confirm),
+        )
+        .route("/subscriptions/{id}", get(subscribe::pages::manage))
+        .route(
+            "/subscriptions/{id}/unsubscribe",
+            post(subscribe::pages::unsubscribe),
+        )
+        .route("/api/v1/subscriptions", post(subscribe::api::create))
+        .route(
+            "/api/v1/subscriptions/{id}",
+            get(subscribe::api::one).delete(subscribe::api::delete),
+        )
         .route("/feed.atom", get(publish::atom::all))
         .route("/providers/{id}/feed.atom", get(publish::atom::provider))
         .merge(publish::statuspage::routes())

@@ -67,4 +67,11 @@ pub struct AppInner {
     pub heavy_reads: tokio::sync::Semaphore,
     /// The last product view built (see `explain::outages`).
     pub view_cache: crate::explain::outages::ViewCache,
+    /// The base of links in mails and webhook payloads (`public_url`, else the listening
+    /// address).
+    pub public_origin: String,
+    /// The SMTP relay for e-mail subscriptions, when one is set.
+    pub mailer: Option<crate::subscribe::mail::Mailer>,
+    /// Per-network rate limit on new subscriptions.
+    pub subscribe_limiter: Arc<crate::intake::limit::Limiter>,
 }

@@ -296,6 +296,10 @@ impl Store for Tracked {
         self.inner.accounts()
     }
 
+    fn subscriptions(&self) -> &dyn radar_store::subscriptions::SubscriptionStore {
+        self.inner.subscriptions()
+    }
+
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }

@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod backup;
 pub mod postgres;
 pub mod sqlite;
+pub mod subscriptions;
 
 /// A stored report's id: the first 16 bytes of SHA-256 over the report's canonical fields.
 /// Storing the same report twice therefore stores it once (idempotent import and retries).
@@ -434,6 +435,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Accounts, sessions, API tokens and the audit log.
     fn accounts(&self) -> &dyn accounts::AccountStore;
+
+    /// Subscriptions, notified marks, the delivery outbox and log.
+    fn subscriptions(&self) -> &dyn subscriptions::SubscriptionStore;
 
     /// Which backend this is, for logs and metrics.
     fn backend(&self) -> &'static str;

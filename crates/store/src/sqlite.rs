@@ -16,6 +16,7 @@ use radar_core::incident::Incident;
 use radar_core::topology::ComponentRef;
 
 mod accounts;
+mod subscriptions;
 
 use crate::{
     component_from_parts, incident_to_json, live_column, parse_row, region_from_str,
@@ -186,6 +187,56 @@ CREATE TABLE customers (
     region   TEXT NOT NULL,
     products TEXT NOT NULL
 );
+"#,
+    r#"
+-- Subscriptions to incident changes, the marks last notified, the outbox of deliveries and
+-- the delivery log (see radar_store::subscriptions). No foreign keys: a backup restores
+-- tables in name order.
+CREATE TABLE subscriptions (
+    id       TEXT PRIMARY KEY,
+    channel  TEXT NOT NULL,
+    provider TEXT,
+    target   TEXT NOT NULL,
+    secret   TEXT,
+    confirm  BLOB UNIQUE,
+    state    TEXT NOT NULL,
+    reason   TEXT,
+    failures BIGINT NOT NULL,
+    lang     TEXT NOT NULL,
+    created  BIGINT NOT NULL
+);
+CREATE TABLE notify_marks (
+    subject  TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    mark     TEXT NOT NULL,
+    time     BIGINT NOT NULL
+);
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    subscription  TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    created       BIGINT NOT NULL,
+    attempts      BIGINT NOT NULL,
+    next_at       BIGINT NOT NULL,
+    claimed_until BIGINT NOT NULL,
+    claim         TEXT,
+    state         TEXT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (next_at) WHERE state = 'pending';
+CREATE INDEX outbox_subscription ON outbox (subscription) WHERE state = 'pending';
+CREATE TABLE delivery_attempts (
+    seq          INTEGER PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    outbox_id    BIGINT NOT NULL,
+    event        TEXT NOT NULL,
+    attempt      BIGINT NOT NULL,
+    time         BIGINT NOT NULL,
+    status       BIGINT,
+    error        TEXT,
+    duration_ms  BIGINT NOT NULL
+);
+CREATE INDEX delivery_attempts_subscription ON delivery_attempts (subscription, seq);
 "#,
 ];
 
@@ -1074,6 +1125,10 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self) -> &dyn crate::accounts::AccountStore {
+        self
+    }
+
+    fn subscriptions(&self) -> &dyn crate::subscriptions::SubscriptionStore {
         self
     }
 

@@ -702,3 +702,6 @@ store_test!(
 
 #[path = "store/accounts.rs"]
 mod accounts;
+
+#[path = "store/subscriptions.rs"]
+mod subscriptions;

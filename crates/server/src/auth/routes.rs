@@ -109,6 +109,13 @@ pub fn table() -> Vec<(Guarded, MethodRouter<AppState>)> {
         ),
         g(
             Method::GET,
+            "/api/v1/subscriptions",
+            Abuse,
+            Json,
+            get(crate::subscribe::api::list),
+        ),
+        g(
+            Method::GET,
             "/api/v1/audit",
             Audit,
             Json,

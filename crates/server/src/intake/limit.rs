@@ -68,6 +68,22 @@ pub struct Refused {
 }
 
 impl Limiter {
+    /// A bucket of `per_hour` that refills over an hour (new subscriptions); 0 disables it.
+    pub fn per_hour(per_hour: u32) -> Limiter {
+        let limiter = NonZeroU32::new(per_hour).map(|n| {
+            RateLimiter::keyed(
+                Quota::with_period(Duration::from_secs(3600) / n.get())
+                    .expect("a positive period")
+                    .allow_burst(n),
+            )
+        });
+        Limiter {
+            limiter,
+            burst: per_hour,
+            book: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// `per_minute` 0 disables the limit.
     pub fn new(per_minute: u32, burst: u32) -> Limiter {
         let limiter = NonZeroU32::new(per_minute).map(|rate| {

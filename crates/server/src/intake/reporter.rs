@@ -35,6 +35,16 @@ impl ReporterSecret {
         ReporterKey::derive(&self.master, b"reporter-secret-fingerprint").to_hex()
     }
 
+    /// A key for subscription tokens (unsubscribe and management links, form tokens), derived
+    /// from the master secret so that every node of a cluster derives the same one.
+    pub fn subscription_key(&self) -> [u8; 32] {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.master)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"subscription-tokens");
+        mac.finalize().into_bytes().into()
+    }
+
     fn from_master(master: [u8; 32]) -> ReporterSecret {
         ReporterSecret {
             master,

@@ -552,6 +552,32 @@ fn incident(
     }
 }
 
+/// One provider's page as subscribers are told about it (`crate::subscribe`): the same
+/// shapes as the API, incidents and scheduled maintenances together.
+pub(crate) struct Snapshot {
+    pub page: SpPage,
+    pub status: SpStatus,
+    pub components: Vec<SpComponent>,
+    pub incidents: Vec<SpIncident>,
+}
+
+pub(crate) fn snapshot(
+    lv: &LiveView,
+    st: &AppState,
+    provider: &ProviderId,
+    origin: &str,
+) -> Snapshot {
+    let d = build(lv, st, provider, origin);
+    let mut incidents = d.incidents;
+    incidents.extend(d.maintenances.into_iter().map(|(m, _)| m));
+    Snapshot {
+        page: d.page,
+        status: d.status,
+        components: d.components,
+        incidents,
+    }
+}
+
 async fn page_data(st: &AppState, id: &str, headers: &HeaderMap) -> Result<PageData, Problem> {
     let provider = known_provider(st, id)?;
     let lv = product_view(st).await?;

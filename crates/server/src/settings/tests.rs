@@ -404,3 +404,50 @@ fn session_settings_from_file_and_environment() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn subscription_settings_are_read_and_checked() {
+    let file = r#"
+        public_url = "https://status.example.org/"
+        smtp_host = "mail.example.org"
+        smtp_tls = "tls"
+        mail_from = "Outage Radar <status@example.org>"
+        delivery_attempts = 5
+    "#;
+    let s = load(Some(file), &[("RADAR_SMTP_PORT", "2525")], Flags::default()).unwrap();
+    assert_eq!(s.public_url.as_deref(), Some("https://status.example.org"));
+    assert_eq!(s.smtp_tls, SmtpTls::Tls);
+    assert_eq!(s.smtp_port, Some(2525));
+    assert_eq!(s.delivery_attempts, 5);
+    assert!(
+        !s.webhook_private_targets,
+        "private targets are refused by default"
+    );
+
+    let e = errors(
+        Some(
+            r#"
+            public_url = "ftp://x/y"
+            smtp_tls = "ssl"
+            delivery_attempts = 0
+            smtp_host = "mail.example.org"
+            smtp_user = "radar"
+        "#,
+        ),
+        &[],
+    );
+    let has = |s: &str| assert!(e.iter().any(|x| x.contains(s)), "{s} not in {e:#?}");
+    has("public_url: ");
+    has("write https://host[:port] without a path");
+    has("smtp_tls: ");
+    has("write starttls, tls or none");
+    has("delivery_attempts: ");
+    has("1 to 20 attempts");
+    has("set mail_from");
+    has("set both smtp_user and smtp_password");
+    let e = errors(Some(r#"mail_from = "not an address""#), &[]);
+    assert!(
+        e[0].contains("mail_from") && e[0].contains("is not an e-mail address"),
+        "{e:?}"
+    );
+}

@@ -16,5 +16,6 @@ mod openapi;
 mod publish;
 mod signals;
 mod statuspage;
+mod subscriptions;
 mod time;
 mod unwritable;
