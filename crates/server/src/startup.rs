@@ -363,6 +363,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(publish::pages::overview))
         .route("/providers/{id}", get(publish::pages::provider_page))
         .route("/providers/{id}/report", post(form::post_form))
+        .route(
+            "/providers/{id}/history",
+            get(publish::history::history_page),
+        )
         .route("/feed.atom", get(publish::atom::all))
         .route("/providers/{id}/feed.atom", get(publish::atom::provider))
         .merge(publish::statuspage::routes())
@@ -402,6 +406,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::guard::same_origin,
         ))
+        // Browsers get 4xx errors as a page; API clients keep problem+json.
+        .layer(middleware::from_fn(publish::pages::html_errors))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.settings.request_timeout_secs),

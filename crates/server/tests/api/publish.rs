@@ -43,7 +43,7 @@ async fn pages_render_without_javascript() {
     assert!(home.contains("/providers/o2-de"));
     let page = app.get("/providers/o2-de").await.text().await.unwrap();
     assert!(
-        page.contains("<form method=\"post\" action=\"/providers/o2-de/report\""),
+        page.contains("<form class=\"report\" method=\"post\" action=\"/providers/o2-de/report\""),
         "{page}"
     );
     assert!(!page.contains("<script"));
