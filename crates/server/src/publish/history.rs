@@ -192,7 +192,7 @@ pub async fn history_page(
                     }
                 }
             }
-            p.note { (tf(lang, "history.range", &[("from", &local_time::date_time(from, tz, lang, now)), ("to", t(lang, "history.today"))])) }
+            p.note { (tf(lang, "history.range", &[("from", &local_time::date_time(from, tz, lang, now).replace(" 00:00", "")), ("to", t(lang, "history.today"))])) }
         }
         section aria-labelledby="past-h" {
             h2 id="past-h" { (t(lang, "history.past")) }
