@@ -57,6 +57,7 @@ pub async fn incident_page(
     let body = html! {
         p.crumb { a href={ "/providers/" (me.provider) "?lang=" (lang) } { (provider_name) } }
         h1 { (title) }
+        h2 { (t(lang, "incident.status")) }
         (outage_block(&st, me, lang, now))
         dl.facts {
             dt { (t(lang, "incident.what")) }

@@ -192,14 +192,15 @@ pub fn day_chart(lang: &str, tz: Tz, day: &Day) -> Markup {
                     line x1=(LEFT) x2=(W - RIGHT) y1=(y(v as f64)) y2=(y(v as f64)) class="grid" {}
                     text x=(LEFT - 4.0) y=(y(v as f64) + 4.0) text-anchor="end" class="axis" { (v) }
                 }
-                path d=(band_path) class="band" {}
-                polyline points=(typical) class="typical" {}
                 @for (i, n) in day.bins.iter().enumerate() {
                     @if *n > 0 {
                         @let top = y(*n as f64);
                         rect x=(format!("{:.1}", x(i) + 0.5)) y=(format!("{top:.1}")) width=(format!("{:.1}", (bw - 1.0).max(0.5))) height=(format!("{:.1}", TOP + ph - top)) class="bar" {}
                     }
                 }
+                // The band over the bars, translucent, so that both stay visible.
+                path d=(band_path) class="band" {}
+                polyline points=(typical) class="typical" {}
                 line x1=(LEFT) x2=(W - RIGHT) y1=(TOP + ph) y2=(TOP + ph) class="axis-line" {}
                 @for (i, hm) in &ticks {
                     line x1=(x(*i)) x2=(x(*i)) y1=(TOP + ph) y2=(TOP + ph + 4.0) class="axis-line" {}

@@ -136,6 +136,7 @@ const EN: &[(&str, &str)] = &[
     ("form.error.malformed", "The form could not be read; please fill it in again."),
     ("form.error.rate-limited", "Too many reports came from your network just now; please try again in {seconds} seconds."),
     ("form.error.unavailable", "Your report could not be stored right now; please try again in a minute."),
+    ("incident.status", "Current state"),
     ("incident.what", "What"),
     ("incident.problems", "users report: {problems}"),
     ("incident.where", "Where"),
@@ -290,6 +291,7 @@ const DE: &[(&str, &str)] = &[
     ("form.error.malformed", "Das Formular konnte nicht gelesen werden; bitte füllen Sie es erneut aus."),
     ("form.error.rate-limited", "Aus Ihrem Netz kamen gerade zu viele Meldungen; bitte versuchen Sie es in {seconds} Sekunden erneut."),
     ("form.error.unavailable", "Ihre Meldung kann gerade nicht gespeichert werden; bitte versuchen Sie es in einer Minute erneut."),
+    ("incident.status", "Aktueller Stand"),
     ("incident.what", "Was"),
     ("incident.problems", "Nutzer melden: {problems}"),
     ("incident.where", "Wo"),
@@ -423,11 +425,15 @@ pub fn t(lang: &str, key: &str) -> &'static str {
         })
 }
 
-/// [`t`] with each `{name}` replaced by its value.
+/// [`t`] with each `{name}` replaced by its value. A sentence whose last value ends in an
+/// abbreviation's period (`1 Std.`) ends with one period, not two.
 pub fn tf(lang: &str, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = t(lang, key).to_owned();
     for (name, value) in args {
         s = s.replace(&format!("{{{name}}}"), value);
+    }
+    if s.ends_with("..") && !s.ends_with("...") {
+        s.pop();
     }
     s
 }
@@ -660,5 +666,13 @@ mod tests {
             "Updated 14:52"
         );
         assert_eq!(t("fr", "layout.reload"), "Reload");
+        assert_eq!(
+            tf(
+                "de",
+                "headline.problems-since",
+                &[("since", "seit 12:00, 1 Std.")]
+            ),
+            "Nutzer melden Probleme seit 12:00, 1 Std."
+        );
     }
 }

@@ -9,7 +9,10 @@ use serde_json::json;
 
 use crate::browser::driver;
 use crate::consoles::may_2017;
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, NOW};
+use radar_core::{
+    Problem, ProviderId, RegionId, Report, ReporterKey, ServiceId, Source, Timestamp,
+};
 
 /// Fills in the report form on the page the browser shows and sends it.
 async fn fill_and_send(d: &crate::browser::Driver, service: &str, problem: &str, postcode: &str) {
@@ -121,24 +124,74 @@ async fn browser_switches_the_language() {
     app.stop().await;
 }
 
-/// The May 2017 incidents, reports in several Länder, one incident resolved for the history.
-async fn scene(app: &TestApp) {
-    may_2017(app).await;
-    let mut reports = Vec::new();
-    for (i, region) in [
-        "DE-BY", "DE-BY", "DE-BY", "DE-NW", "DE-NW", "DE-BE", "DE-HH",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let problem = ["no-internet", "no-signal", "slow-internet"][i % 3];
-        reports.push(
-            json!({"provider": "o2-de", "service": "mobile-data", "problem": problem,
-                            "region": region, "reporter_token": format!("user-{i}")}),
-        );
+/// Eight quiet days of O2 reports (a daily rhythm, a few users per quarter hour) and, in the
+/// last 90 minutes, the reports of an outage in several Länder: what the chart, the problems
+/// and the map show in the screenshots.
+fn a_week_and_an_outage() -> Vec<Report> {
+    let o2 = ProviderId::parse("o2-de").unwrap();
+    let data = ServiceId::parse("mobile-data").unwrap();
+    let mut out = Vec::new();
+    let mut key = 0u32;
+    let mut push = |t: i64, problem: Problem, region: &str| {
+        key += 1;
+        let mut k = [0u8; 16];
+        k[..4].copy_from_slice(&key.to_be_bytes());
+        out.push(Report {
+            time: Timestamp(t),
+            provider: o2.clone(),
+            service: Some(data.clone()),
+            problem,
+            region: RegionId::parse(region).unwrap(),
+            reporter: ReporterKey(k),
+            source: Source::Web,
+        });
+    };
+    let lands = [
+        "DE-NW", "DE-BY", "DE-BW", "DE-NI", "DE-HE", "DE-BE", "DE-SN", "DE-HH",
+    ];
+    let start = NOW - 8 * 86_400;
+    for q in 0..(8 * 96 - 6) {
+        let t = start + q * 900;
+        // The days start at 12:00 UTC; busier by day than by night.
+        let hour = ((q % 96) / 4 + 12) % 24;
+        let n = match hour {
+            0..=4 => 1,
+            5..=6 | 20..=23 => 3,
+            _ => 4 + (q % 2),
+        } + (q / 96 * 5 + q) % 4;
+        for i in 0..n {
+            push(
+                t + i * 60,
+                Problem::ALL[(q + i) as usize % 4],
+                lands[(q + i) as usize % lands.len()],
+            );
+        }
     }
-    let resp = app.post_json(&json!({ "reports": reports })).await;
-    assert!(resp.status().is_success());
+    for q in 0..6 {
+        let t = NOW - (6 - q) * 900;
+        let n = [6, 25, 60, 85, 70, 55][q as usize];
+        for i in 0..n {
+            let problem = [
+                Problem::NoInternet,
+                Problem::NoInternet,
+                Problem::NoSignal,
+                Problem::SlowInternet,
+                Problem::NoCalls,
+            ][(i % 5) as usize];
+            let region = [
+                "DE-BY", "DE-BY", "DE-BY", "DE-BW", "DE-NW", "DE-NW", "DE-HE", "DE-SN", "DE-BE",
+                "DE-TH",
+            ][(i % 10) as usize];
+            push(t + (i * 7) % 900, problem, region);
+        }
+    }
+    out
+}
+
+/// The May 2017 incidents over that week; the CRM shutdown resolved, for the history.
+async fn scene() -> TestApp {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), &a_week_and_an_outage()).await;
+    may_2017(&app).await;
     let resp = app
         .operator(Method::PATCH, "/api/v1/incidents/sec-1")
         .json(&json!({ "state": "resolved" }))
@@ -146,6 +199,7 @@ async fn scene(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    app
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,8 +207,7 @@ async fn browser_pages_fit_a_phone_and_are_photographed() {
     let Some(d) = driver("browser_pages_fit_a_phone_and_are_photographed").await else {
         return;
     };
-    let app = spawn_app().await;
-    scene(&app).await;
+    let app = scene().await;
     let pages = [
         ("overview", "/?lang=en"),
         ("provider", "/providers/o2-de?lang=en"),
