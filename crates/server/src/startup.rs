@@ -367,6 +367,7 @@ pub fn router(state: AppState) -> Router {
             "/providers/{id}/history",
             get(publish::history::history_page),
         )
+        .route("/live", get(publish::live::events))
         .route("/feed.atom", get(publish::atom::all))
         .route("/providers/{id}/feed.atom", get(publish::atom::provider))
         .merge(publish::statuspage::routes())

@@ -55,6 +55,7 @@ pub async fn incident_page(
         .map(|p| i18n::problem(lang, *p))
         .collect();
     let body = html! {
+        div id="live-incident" data-live-part {
         p.crumb { a href={ "/providers/" (me.provider) "?lang=" (lang) } { (provider_name) } }
         h1 { (title) }
         h2 { (t(lang, "incident.status")) }
@@ -125,6 +126,8 @@ pub async fn incident_page(
             }
         }
         (signals)
+        }
+        (crate::publish::live::script(&format!("/live?provider={}", me.provider)))
     };
     Html(layout_in(lang, &title, body).into_string()).into_response()
 }

@@ -6,6 +6,7 @@ pub mod atom;
 pub mod chart;
 pub mod history;
 pub mod i18n;
+pub mod live;
 pub mod local_time;
 pub mod map;
 pub mod pages;

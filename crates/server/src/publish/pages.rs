@@ -14,7 +14,7 @@ use crate::explain::outages::{product_view, LiveView};
 use crate::publish::api::known_provider;
 use crate::publish::chart::{self, Day};
 use crate::publish::i18n::{self, t, tf};
-use crate::publish::{local_time, map};
+use crate::publish::{live, local_time, map};
 use crate::state::AppState;
 
 const STYLE: &str = include_str!("pages.css");
@@ -276,6 +276,7 @@ pub async fn overview(
     let body = html! {
         h1 { (t(lang, "overview.title")) }
         p { (tf(lang, "overview.intro", &[("n", &st.topology.providers.len().to_string())])) }
+        div id="live-overview" data-live-part {
         (updated(lang, now, overview_zone(&st)))
         ul.providers {
             @for (p, day) in st.topology.providers.iter().zip(&sparks) {
@@ -296,6 +297,8 @@ pub async fn overview(
                 }
             }
         }
+        }
+        (live::script("/live"))
     };
     Html(layout_in(lang, t(lang, "overview.title"), body).into_string()).into_response()
 }
@@ -489,9 +492,12 @@ pub async fn render_provider(
         @if !unavailable.is_empty() {
             p.err role="alert" { (tf(lang, "provider.unavailable", &[("what", &unavailable.join(", "))])) }
         }
-        (status_box(st, lang, headline, now))
-        (updated(lang, now, tz))
+        div id="live-status" data-live-part {
+            (status_box(st, lang, headline, now))
+            (updated(lang, now, tz))
+        }
         p.report-link { a href="#report" { (t(lang, "provider.report-link")) } }
+        div id="live-main" data-live-part {
         @if !open.is_empty() {
             section aria-labelledby="current" {
                 h2 id="current" { (t(lang, "provider.current")) }
@@ -538,7 +544,9 @@ pub async fn render_provider(
             }
             p { a href={ "/providers/" (provider) "/history?lang=" (lang) } { (t(lang, "provider.history-link")) } }
         }
+        }
         (report_form(st, lang, provider, form))
+        (live::script(&format!("/live?provider={provider}")))
     };
     (status, Html(layout_in(lang, &p.name, body).into_string())).into_response()
 }

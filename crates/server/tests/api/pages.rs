@@ -351,3 +351,20 @@ async fn the_history_page_shows_past_incidents_with_updates_and_availability() {
     let sms = html.find("<span>SMS</span>").unwrap();
     assert!(html[sms..sms + 80].contains("100.00 %"));
 }
+
+#[tokio::test]
+async fn the_live_stream_sends_the_page_fingerprint_and_knows_its_providers() {
+    let app = spawn_app().await;
+    let mut resp = app.get("/live?provider=o2-de").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), resp.chunk())
+        .await
+        .expect("an event at once")
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.contains("event: changed"), "{text}");
+    assert!(text.contains("data: "), "{text}");
+    assert_eq!(app.get("/live?provider=nope").await.status(), 404);
+}

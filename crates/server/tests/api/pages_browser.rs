@@ -248,3 +248,56 @@ async fn browser_pages_fit_a_phone_and_are_photographed() {
     d.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_page_updates_itself_when_a_statement_is_published() {
+    let Some(d) = driver("browser_page_updates_itself_when_a_statement_is_published").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    may_2017(&app).await;
+    d.goto(&format!("{}/providers/o2-de?lang=en", app.base))
+        .await;
+    // Something typed into the form must survive the update.
+    let pc = d.find("#f-postcode").await;
+    d.type_into(&pc, "10115").await;
+    // The page has opened its event stream (the CSP let the script run).
+    d.wait_until(|| async {
+        d.exec("return document.querySelector('[data-live=\\'/live?provider=o2-de\\']').getAttribute('data-open') === '1'")
+            .await
+            == json!(true)
+    })
+    .await;
+    let resp = app
+        .operator(Method::POST, "/api/v1/incidents/net-1/statements")
+        .json(&json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let mut seen = false;
+    for _ in 0..200 {
+        if d.source().await.contains("First sites are back online.") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen,
+        "the page did not update within 20 s:\n{}",
+        d.source().await
+    );
+    assert!(
+        d.url().await.ends_with("/providers/o2-de?lang=en"),
+        "no navigation"
+    );
+    assert_eq!(
+        d.exec("return document.getElementById('f-postcode').value")
+            .await,
+        json!("10115"),
+        "the form keeps what was typed"
+    );
+    d.quit().await;
+    app.stop().await;
+}
