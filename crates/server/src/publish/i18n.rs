@@ -155,6 +155,12 @@ const EN: &[(&str, &str)] = &[
     ("incident.cause", "Likely cause"),
     ("incident.cause-sentence", "The most likely cause is a fault in: {component}."),
     ("incident.score", "score {score}"),
+    ("signals.title", "Operator signals"),
+    ("signals.note", "Signals are evidence, never truth: green the typical band, red the anomaly."),
+    ("signals.evidence", "Evidence:"),
+    ("signals.measures", "measures {component}"),
+    ("signals.unreadable", "The measurements cannot be read right now ({error})."),
+    ("signals.band", "typical band"),
     ("timeline.declared", "{provider} reported the incident."),
     ("timeline.state.suspected", "{provider} is checking reports of a problem."),
     ("timeline.state.confirmed", "{provider} confirmed the problem."),
@@ -310,6 +316,12 @@ const DE: &[(&str, &str)] = &[
     ("incident.cause", "Wahrscheinliche Ursache"),
     ("incident.cause-sentence", "Die wahrscheinlichste Ursache ist ein Fehler in: {component}."),
     ("incident.score", "Bewertung {score}"),
+    ("signals.title", "Betreibersignale"),
+    ("signals.note", "Signale sind Belege, keine Wahrheit: grün das übliche Band, rot die Abweichung."),
+    ("signals.evidence", "Beleg:"),
+    ("signals.measures", "misst {component}"),
+    ("signals.unreadable", "Die Messwerte können gerade nicht gelesen werden ({error})."),
+    ("signals.band", "übliches Band"),
     ("timeline.declared", "{provider} hat die Störung gemeldet."),
     ("timeline.state.suspected", "{provider} prüft Meldungen über ein Problem."),
     ("timeline.state.confirmed", "{provider} hat das Problem bestätigt."),
@@ -589,6 +601,7 @@ mod tests {
             ("relations.rs", include_str!("../explain/relations.rs")),
             ("form.rs", include_str!("../intake/form.rs")),
             ("startup.rs", include_str!("../startup.rs")),
+            ("signals.rs", include_str!("../explain/signals.rs")),
         ];
         let en = keys(EN);
         let mut n = 0;
