@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Accessibility check of the public pages with axe-core (@axe-core/cli from npm) in Debian's
 # headless Chromium, against a live `radar demo` (the May 2017 week, played into a fresh
-# embedded store): the overview, O2's page in English and German, the LTE incident net-1 and
-# O2's history. Fails on any violation of impact "serious" or "critical" (WCAG 2.1 A and AA
+# embedded store): the overview, O2's page in English and German, the LTE incident net-1, the
+# CRM shutdown sec-1 (in German, with its operator-signal charts) and O2's history. Fails on any violation of impact "serious" or "critical" (WCAG 2.1 A and AA
 # rules and axe's best practices); prints every violation found.
 #
 #   tests/a11y/run.sh
@@ -67,12 +67,13 @@ pages=(
   "$base/providers/o2-de?lang=en"
   "$base/providers/o2-de?lang=de"
   "$base/incidents/net-1?lang=en"
+  "$base/incidents/sec-1?lang=de"
   "$base/providers/o2-de/history?lang=en"
 )
 "$axe_dir/node_modules/.bin/axe" "${pages[@]}" \
   --tags wcag2a,wcag2aa,wcag21a,wcag21aa,best-practice \
   --chromedriver-path "$chromedriver" --chrome-path "$chromium" \
-  --chrome-options "headless=new,no-sandbox,disable-gpu,disable-dev-shm-usage,window-size=1280,1600" \
+  --chrome-options "headless=new,no-sandbox,disable-gpu,disable-dev-shm-usage" \
   --load-delay 500 --timeout 60 --dir "$work" --save axe.json --show-errors false
 
 python3 - "$work/axe.json" <<'PY'

@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use radar_core::Timestamp;
 use radar_store::MinuteCount;
 
-use crate::publish::i18n::{t, tf};
+use crate::publish::i18n::{t, tf, tn};
 use crate::publish::local_time;
 
 /// Quarter hours shown: 24 hours.
@@ -259,7 +259,7 @@ pub fn sparkline(lang: &str, day: &Day) -> Markup {
             svg viewBox="0 0 96 24" aria-hidden="true" focusable="false" preserveAspectRatio="none" {
                 polyline points=(points) {}
             }
-            span.spark-text { (tf(lang, "overview.reports-24h", &[("n", &day.total().to_string())])) }
+            span.spark-text { (tn(lang, "overview.reports-24h", day.total())) }
         }
     }
 }

@@ -40,6 +40,7 @@ const EN: &[(&str, &str)] = &[
     ("overview.title", "Is it down?"),
     ("overview.intro", "Live problem reports from users for {n} providers, and what the providers say."),
     ("overview.reports-24h", "{n} reports in the last 24 hours"),
+    ("overview.reports-24h.one", "1 report in the last 24 hours"),
     ("headline.none", "No known problems right now."),
     ("headline.problems", "Users report problems."),
     ("headline.problems-since", "Users report problems {since}."),
@@ -111,6 +112,7 @@ const EN: &[(&str, &str)] = &[
     ("map.label", "Map of Germany: reports by Land in the last 24 hours; most from {top}"),
     ("map.none", "No reports by Land in the last 24 hours."),
     ("map.reports", "{n} reports"),
+    ("map.reports.one", "1 report"),
     ("map.caption", "Reports by Land, last 24 hours"),
     ("map.land", "Land"),
     ("map.count", "Reports"),
@@ -201,10 +203,11 @@ const DE: &[(&str, &str)] = &[
     ("overview.title", "Gibt es eine Störung?"),
     ("overview.intro", "Aktuelle Störungsmeldungen von Nutzern zu {n} Anbietern, und was die Anbieter sagen."),
     ("overview.reports-24h", "{n} Meldungen in den letzten 24 Stunden"),
+    ("overview.reports-24h.one", "1 Meldung in den letzten 24 Stunden"),
     ("headline.none", "Derzeit keine bekannten Probleme."),
     ("headline.problems", "Nutzer melden Probleme."),
     ("headline.problems-since", "Nutzer melden Probleme {since}."),
-    ("headline.problems-with", "Nutzer melden Probleme mit {what}."),
+    ("headline.problems-with", "Nutzer melden Probleme: {what}."),
     ("level.operational", "Funktioniert"),
     ("level.maintenance", "Wartung"),
     ("level.degraded", "Eingeschränkt"),
@@ -231,8 +234,8 @@ const DE: &[(&str, &str)] = &[
     ("field.regions", "betroffenen Regionen"),
     ("field.expected_end", "erwartete Ende"),
     ("field.maintenance", "Wartungsfenster"),
-    ("outage.detected-title", "Probleme mit {services}"),
-    ("outage.all-services", "mehreren Diensten"),
+    ("outage.detected-title", "Störung: {services}"),
+    ("outage.all-services", "mehrere Dienste"),
     ("outage.everywhere", "ganz Deutschland"),
     ("outage.scope", "Betrifft {services} in {regions}."),
     ("outage.expected-end", "voraussichtliches Ende {time}"),
@@ -272,6 +275,7 @@ const DE: &[(&str, &str)] = &[
     ("map.label", "Deutschlandkarte: Meldungen nach Bundesland in den letzten 24 Stunden; die meisten aus {top}"),
     ("map.none", "Keine Meldungen nach Bundesland in den letzten 24 Stunden."),
     ("map.reports", "{n} Meldungen"),
+    ("map.reports.one", "1 Meldung"),
     ("map.caption", "Meldungen nach Bundesland, letzte 24 Stunden"),
     ("map.land", "Bundesland"),
     ("map.count", "Meldungen"),
@@ -450,6 +454,15 @@ pub fn tf(lang: &str, key: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// A count in words: `{key}.one` for 1 where the catalogue has it, else `{key}` with `{n}`.
+pub fn tn(lang: &str, key: &str, n: u64) -> String {
+    let one = format!("{key}.one");
+    if n == 1 && table(lang).contains_key(one.as_str()) {
+        return t(lang, &one).to_owned();
+    }
+    tf(lang, key, &[("n", &n.to_string())])
+}
+
 pub fn problem(lang: &str, p: Problem) -> &'static str {
     t(lang, &format!("problem.{}", p.as_str()))
 }
@@ -567,7 +580,11 @@ mod tests {
         let mut out = Vec::new();
         for (i, _) in src.match_indices('(') {
             let before = &src[..i];
-            if !(before.ends_with(" t") || before.ends_with("(t") || before.ends_with("tf")) {
+            if !(before.ends_with(" t")
+                || before.ends_with("(t")
+                || before.ends_with("tf")
+                || before.ends_with("tn"))
+            {
                 continue;
             }
             let rest = src[i + 1..].trim_start();
@@ -679,6 +696,8 @@ mod tests {
             "Updated 14:52"
         );
         assert_eq!(t("fr", "layout.reload"), "Reload");
+        assert_eq!(tn("en", "map.reports", 1), "1 report");
+        assert_eq!(tn("de", "map.reports", 2), "2 Meldungen");
         assert_eq!(
             tf(
                 "de",

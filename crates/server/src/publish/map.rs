@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 use radar_store::ReportTally;
 
-use crate::publish::i18n::{t, tf};
+use crate::publish::i18n::{t, tf, tn};
 use crate::state::AppState;
 
 const OUTLINES: &str = include_str!("../../data/laender/laender.txt");
@@ -66,7 +66,7 @@ pub fn laender(st: &AppState, lang: &str, tally: &[ReportTally]) -> Markup {
                 @for (id, d) in &lands {
                     @let n = by.get(id).copied().unwrap_or(0);
                     path d=(d) class={ "land s" (shade(n, max)) } {
-                        title { (name(id)) ": " (tf(lang, "map.reports", &[("n", &n.to_string())])) }
+                        title { (name(id)) ": " (tn(lang, "map.reports", n)) }
                     }
                 }
             }

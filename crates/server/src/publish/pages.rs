@@ -279,7 +279,7 @@ pub async fn overview(
         div id="live-overview" data-live-part {
         (updated(lang, now, overview_zone(&st)))
         ul.providers {
-            @for (p, day) in st.topology.providers.iter().zip(&sparks) {
+            @for (p, day) in order(&lv.view, &st.topology.providers, &sparks) {
                 @let h = lv.view.provider(&p.id);
                 @let bad = h.is_some_and(|h| h.level != Level::Operational);
                 li class=(if bad { "provider bad" } else { "provider ok" }) {
@@ -301,6 +301,19 @@ pub async fn overview(
         (live::script("/live"))
     };
     Html(layout_in(lang, t(lang, "overview.title"), body).into_string()).into_response()
+}
+
+/// The overview's order: the worst level first, then the topology's order.
+fn order<'a, T>(
+    view: &radar_core::view::ProductView,
+    providers: &'a [radar_core::topology::Provider],
+    extra: &'a [T],
+) -> Vec<(&'a radar_core::topology::Provider, &'a T)> {
+    let mut v: Vec<_> = providers.iter().zip(extra).collect();
+    v.sort_by_key(|(p, _)| {
+        std::cmp::Reverse(view.provider(&p.id).map_or(Level::Operational, |h| h.level))
+    });
+    v
 }
 
 #[derive(Deserialize, Default)]
