@@ -36,7 +36,7 @@ pub fn layout_in(lang: &str, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Outage Radar" }
-                link rel="alternate" type="application/atom+xml" title="Outage Radar" href="/feed.atom";
+                link rel="alternate" type="application/atom+xml" title=(t(lang, "layout.feed-title")) href="/feed.atom";
                 style { (PreEscaped(STYLE)) }
             }
             body {
@@ -282,7 +282,7 @@ pub async fn overview(
             @for (p, day) in order(&lv.view, &st.topology.providers, &sparks) {
                 @let h = lv.view.provider(&p.id);
                 @let bad = h.is_some_and(|h| h.level != Level::Operational);
-                li class=(if bad { "provider bad" } else { "provider ok" }) {
+                li class=(if bad { "provider is-bad" } else { "provider is-ok" }) {
                     div.name {
                         a href={ "/providers/" (p.id) "?lang=" (lang) } { (p.name) }
                         " " span.level { (i18n::level(lang, h.map_or(Level::Operational, |h| h.level))) }
