@@ -108,7 +108,7 @@ pub async fn incident_page(
                 }
             }
         }
-        @if !roots.is_empty() || me.is_detected() {
+        @if !roots.is_empty() {
             section aria-labelledby="cause-h" {
                 h2 id="cause-h" { (t(lang, "incident.cause")) }
                 @if let Some(r) = roots.first() {
@@ -116,12 +116,9 @@ pub async fn incident_page(
                 }
                 details {
                     summary { (t(lang, "incident.evidence")) }
-                    @if !roots.is_empty() {
-                        ol { @for r in roots {
-                            li { (i18n::component_name(&st.topology, lang, &r.component)) " — " (tf(lang, "incident.score", &[("score", &format!("{:.2}", r.score))])) }
-                        } }
-                    }
-                    @if me.is_detected() { p { (if lang == "de" { &me.summary.de } else { &me.summary.en }) } }
+                    ol { @for r in roots {
+                        li { (i18n::component_name(&st.topology, lang, &r.component)) " — " (tf(lang, "incident.score", &[("score", &decimal(lang, r.score))])) }
+                    } }
                 }
             }
         }
@@ -130,6 +127,16 @@ pub async fn incident_page(
         (crate::publish::live::script(&format!("/live?provider={}", me.provider)))
     };
     Html(layout_in(lang, &title, body).into_string()).into_response()
+}
+
+/// A number with two decimals in the page's language: `1.68` / `1,68`.
+fn decimal(lang: &str, x: f64) -> String {
+    let s = format!("{x:.2}");
+    if lang == "de" {
+        s.replace('.', ",")
+    } else {
+        s
+    }
 }
 
 fn provider_name(st: &AppState, o: &Outage) -> String {
