@@ -408,11 +408,14 @@ async fn demo_starts_and_tells_the_story() {
         "the declared CRM shutdown (sec-1) appeared within a minute"
     );
     assert!(
-        page.contains("Current outages"),
+        page.contains("Current incidents"),
         "the provider page lists it"
     );
     // The headline names the customer-service problem, not "no known problems".
-    assert!(page.contains("Problems with"), "{page}");
+    assert!(
+        page.contains("Users report problems with Customer service hotline"),
+        "{page}"
+    );
 }
 
 /// The May 2017 week is built into the binary: `radar demo` needs no scenario folder and

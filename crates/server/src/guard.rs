@@ -1,8 +1,8 @@
 //! Defences every response and request passes: security headers, a same-origin check for
 //! state-changing browser requests, and the metrics endpoint kept to operators.
 //!
-//! - **Headers.** `Content-Security-Policy` without inline script (pages need none: they work
-//!   without JavaScript) and `frame-ancestors 'none'`, `X-Frame-Options: DENY` for older
+//! - **Headers.** `Content-Security-Policy` allowing one inline script by its hash (the live
+//!   pages' reload; every page works without it) and `frame-ancestors 'none'`, `X-Frame-Options: DENY` for older
 //!   browsers, `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (a provider
 //!   page says which operator someone has trouble with) and `Cross-Origin-Opener-Policy`.
 //!   Set only where a handler set none.
@@ -27,16 +27,26 @@ use crate::settings::Secret;
 use crate::state::AppState;
 
 /// The policy for every response. Inline styles are allowed (the pages' one style sheet is
-/// inline, to need no second request); scripts are not allowed at all.
-pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// inline, to need no second request); the only script allowed is the live pages' inline
+/// one, by its SHA-256 (`publish::live`), which may connect to this origin only (its event
+/// stream and the page it reloads).
+pub fn csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        format!(
+            "default-src 'none'; script-src {}; connect-src 'self'; style-src 'unsafe-inline'; \
+             img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            crate::publish::live::script_source()
+        )
+    })
+}
 
 /// Adds the security headers a handler did not set.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::CONTENT_SECURITY_POLICY, csp()),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),

@@ -403,6 +403,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/subscriptions/{id}",
             get(subscribe::api::one).delete(subscribe::api::delete),
         )
+        .route(
+            "/providers/{id}/history",
+            get(publish::history::history_page),
+        )
+        .route("/live", get(publish::live::events))
         .route("/feed.atom", get(publish::atom::all))
         .route("/providers/{id}/feed.atom", get(publish::atom::provider))
         .merge(publish::statuspage::routes())
@@ -442,6 +447,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::guard::same_origin,
         ))
+        // Browsers get 4xx errors as a page; API clients keep problem+json.
+        .layer(middleware::from_fn(publish::pages::html_errors))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.settings.request_timeout_secs),

@@ -123,6 +123,15 @@ impl Store for Tracked {
         self.inner.minute_counts(provider, since, until).await
     }
 
+    async fn report_tally(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<radar_store::ReportTally>, StoreError> {
+        self.inner.report_tally(provider, since, until).await
+    }
+
     async fn reports_page(
         &self,
         since: Timestamp,

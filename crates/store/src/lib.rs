@@ -120,6 +120,28 @@ pub struct MinuteCount {
     pub reporters: u64,
 }
 
+/// Distinct reporters of one problem in one region over a time range (see
+/// [`Store::report_tally`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportTally {
+    pub problem: radar_core::Problem,
+    pub region: RegionId,
+    pub reporters: u64,
+}
+
+pub(crate) fn tally_from_row(
+    problem: &str,
+    region: &str,
+    n: i64,
+) -> Result<ReportTally, StoreError> {
+    Ok(ReportTally {
+        problem: radar_core::Problem::parse(problem)
+            .map_err(|_| StoreError::Corrupt(format!("problem {problem:?} in a stored report")))?,
+        region: region_from_str(region)?,
+        reporters: n.max(0) as u64,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("SQLite: {0}")]
@@ -275,6 +297,16 @@ pub trait Store: Send + Sync + 'static {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<MinuteCount>, StoreError>;
+
+    /// Distinct reporters per (problem, region) of a provider's reports with
+    /// `since <= time < until` (what the provider page shows as top problems and the map).
+    /// Reads the reports of that range through the `(provider, time)` index.
+    async fn report_tally(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<ReportTally>, StoreError>;
 
     /// Reports with `time >= since`, in time order, at most `limit`, starting after `after`
     /// (the last (time, id) of the previous page) — for rebuilding detector state.

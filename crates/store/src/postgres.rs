@@ -616,6 +616,26 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    async fn report_tally(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<crate::ReportTally>, StoreError> {
+        let rows = self
+            .reader()
+            .query(
+                "SELECT problem, region, COUNT(DISTINCT reporter) FROM reports
+                 WHERE provider = $1 AND time >= $2 AND time < $3
+                 GROUP BY problem, region ORDER BY problem, region",
+                &[&provider.as_str(), &since.0, &until.0],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| crate::tally_from_row(r.get(0), r.get(1), r.get(2)))
+            .collect()
+    }
+
     async fn reports_page(
         &self,
         since: Timestamp,

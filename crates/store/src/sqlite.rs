@@ -779,6 +779,36 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn report_tally(
+        &self,
+        provider: &ProviderId,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<crate::ReportTally>, StoreError> {
+        let provider = provider.as_str().to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT problem, region, COUNT(DISTINCT reporter) FROM reports
+                 WHERE provider = ?1 AND time >= ?2 AND time < ?3
+                 GROUP BY problem, region ORDER BY problem, region",
+            )?;
+            let rows = stmt.query_map(params![provider, since.0, until.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (p, g, n) = row?;
+                out.push(crate::tally_from_row(&p, &g, n)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn reports_page(
         &self,
         since: Timestamp,

@@ -96,6 +96,47 @@ store_test!(ping_answers_on_an_empty_and_a_filled_store, |store: Arc<
     store.ping().await.unwrap();
 });
 
+store_test!(
+    report_tally_counts_distinct_reporters_per_problem_and_region,
+    |store: Arc<dyn Store>| async move {
+        let t0 = 1_494_950_400;
+        let mut other = report(t0 + 5, "o2-de", 3);
+        other.problem = Problem::NoSignal;
+        other.region = RegionId::parse("DE-BE").unwrap();
+        store
+            .insert_reports(&[
+                report(t0 + 1, "o2-de", 1),
+                report(t0 + 2, "o2-de", 1),
+                report(t0 + 3, "o2-de", 2),
+                other,
+                report(t0 + 4, "telekom-de", 4),
+                report(t0 + 7200, "o2-de", 5),
+            ])
+            .await
+            .unwrap();
+        let tally = store
+            .report_tally(
+                &ProviderId::parse("o2-de").unwrap(),
+                Timestamp(t0),
+                Timestamp(t0 + 3600),
+            )
+            .await
+            .unwrap();
+        let got: Vec<(Problem, &str, u64)> = tally
+            .iter()
+            .map(|t| (t.problem, t.region.as_str(), t.reporters))
+            .collect();
+        // Reporter 1 twice counts once; telekom and the report after `until` are left out.
+        assert_eq!(
+            got,
+            vec![
+                (Problem::NoInternet, "DE-BY", 2),
+                (Problem::NoSignal, "DE-BE", 1)
+            ]
+        );
+    }
+);
+
 store_test!(insert_and_count, |store: Arc<dyn Store>| async move {
     let t0 = 1_494_950_400; // 2017-05-16T16:00:00Z, a minute boundary
     let batch = vec![

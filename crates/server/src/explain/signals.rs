@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use radar_core::ids::SignalId;
 use radar_core::signal::{format_value, SignalAnomaly, SignalSample};
 use radar_core::{ProviderId, RegionId, Timestamp};
@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::explain::incidents::{check_times, operator_input, store_problem};
 use crate::problem::{echo, InvalidParam, Problem};
+use crate::publish::i18n::{self, t, tf};
 use crate::publish::wire::SignalAnomalyOut;
 use crate::state::AppState;
 
@@ -576,6 +577,7 @@ pub fn chart(
     from: Timestamp,
     to: Timestamp,
     tz: chrono_tz::Tz,
+    lang: &str,
 ) -> Markup {
     const W: f64 = 720.0;
     const H: f64 = 220.0;
@@ -616,7 +618,14 @@ pub fn chart(
             .map(|d| d.with_timezone(&tz).format("%d.%m. %H:%M").to_string())
             .unwrap_or_default()
     };
-    let title = anomaly.describe().en;
+    let title = {
+        let d = anomaly.describe();
+        if lang == "de" {
+            d.de
+        } else {
+            d.en
+        }
+    };
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" width=(W) height=(H) viewBox={ "0 0 " (W) " " (H) }
             role="img" aria-label=(title) {
@@ -637,7 +646,7 @@ pub fn chart(
             text x=(W - R) y=(H - 2.0) font-size="9" text-anchor="end" fill="#555" { (tz.name()) }
             polyline points=(points.join(" ")) fill="none" stroke="#1f5fa8" stroke-width="1.5" {}
             text x=(format!("{:.1}", L + 4.0)) y=(format!("{:.1}", (y(band.1) - 3.0).max(T + 9.0))) font-size="10" fill="#3b6b3b" {
-                (PreEscaped("typical band"))
+                (t(lang, "signals.band"))
             }
         }
     }
@@ -657,7 +666,6 @@ pub async fn incident_section(
         return html! {};
     }
     let tz = st.topology.time_zone(o.provider.as_str());
-    let de = lang == "de";
     let mut parts = Vec::new();
     for a in anomalies {
         let from = Timestamp(a.start.0 - 6 * 3600);
@@ -671,27 +679,22 @@ pub async fn incident_section(
         parts.push(html! {
             div.box.signal {
                 p {
-                    strong { (if de { "Beleg: " } else { "Evidence: " }) }
-                    (if de { &text.de } else { &text.en })
+                    strong { (t(lang, "signals.evidence")) " " }
+                    (if lang == "de" { &text.de } else { &text.en })
                     @if let Some(c) = &a.component {
-                        (if de { " — misst " } else { " — measures " })
-                        (st.topology.component(c).map(|x| x.name.clone()).unwrap_or_else(|| c.to_string()))
+                        " — " (tf(lang, "signals.measures", &[("component", &i18n::component_name(&st.topology, lang, c))]))
                     }
                 }
                 @match &samples {
-                    Ok(s) => (chart(s, a, from, to, tz)),
-                    Err(e) => p { (if de { "Messwerte nicht lesbar: " } else { "Samples cannot be read: " }) (e.to_string()) },
+                    Ok(s) => (chart(s, a, from, to, tz, lang)),
+                    Err(e) => p { (tf(lang, "signals.unreadable", &[("error", &e.to_string())])) },
                 }
             }
         });
     }
     html! {
-        h2 { (if de { "Betreibersignale" } else { "Operator signals" }) }
-        p { small { (if de {
-            "Signale sind Belege, keine Wahrheit: grün das übliche Band, rot die Abweichung."
-        } else {
-            "Signals are evidence, never truth: green the typical band, red the anomaly."
-        }) } }
+        h2 { (t(lang, "signals.title")) }
+        p { small { (t(lang, "signals.note")) } }
         @for p in &parts { (p) }
     }
 }

@@ -1,9 +1,14 @@
-//! Publishing: the JSON read API, the public HTML pages, the Atom feeds and the
-//! Statuspage-compatible API.
+//! Publishing: the JSON read API, the public HTML pages (with their message catalogue, chart,
+//! map and history), the Atom feeds and the Statuspage-compatible API.
 
 pub mod api;
 pub mod atom;
+pub mod chart;
+pub mod history;
+pub mod i18n;
+pub mod live;
 pub mod local_time;
+pub mod map;
 pub mod pages;
 pub mod statuspage;
 pub mod wire;

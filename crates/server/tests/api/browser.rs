@@ -22,7 +22,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     base: String,
     session: String,
@@ -41,7 +41,7 @@ fn binaries() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// A headless Chromium under chromedriver, or `None` (skip) when they are not installed.
-async fn driver(test: &str) -> Option<Driver> {
+pub(crate) async fn driver(test: &str) -> Option<Driver> {
     let Some((chromium, chromedriver)) = binaries() else {
         let required = std::env::var("RADAR_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
         assert!(
@@ -115,7 +115,12 @@ async fn driver(test: &str) -> Option<Driver> {
 }
 
 impl Driver {
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
@@ -126,12 +131,12 @@ impl Driver {
         v["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None)
             .await
             .as_str()
@@ -139,7 +144,7 @@ impl Driver {
             .to_owned()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.cmd(reqwest::Method::GET, "/source", None)
             .await
             .as_str()
@@ -147,7 +152,7 @@ impl Driver {
             .to_owned()
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .cmd(
                 reqwest::Method::POST,
@@ -159,7 +164,7 @@ impl Driver {
     }
 
     /// Keys typed into the element that has the focus: what a keyboard does.
-    async fn keys(&self, text: &str) {
+    pub(crate) async fn keys(&self, text: &str) {
         let active = self
             .cmd(reqwest::Method::GET, "/element/active", None)
             .await;
@@ -169,7 +174,7 @@ impl Driver {
         self.type_into(&id, text).await;
     }
 
-    async fn type_into(&self, element: &str, text: &str) {
+    pub(crate) async fn type_into(&self, element: &str, text: &str) {
         self.cmd(
             reqwest::Method::POST,
             &format!("/element/{element}/value"),
@@ -178,7 +183,7 @@ impl Driver {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.cmd(
             reqwest::Method::POST,
@@ -188,8 +193,28 @@ impl Driver {
         .await;
     }
 
+    /// Runs `script` in the page (WebDriver "execute script") and returns its value.
+    pub(crate) async fn exec(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Sets the window's size in CSS pixels.
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     /// A PNG of the window, under `target/e2e/`.
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64ct::Base64::decode_vec(b64.as_str().unwrap()).unwrap();
         assert_eq!(&png[1..4], b"PNG");
@@ -200,7 +225,7 @@ impl Driver {
         path
     }
 
-    async fn quit(mut self) {
+    pub(crate) async fn quit(mut self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.session))
@@ -212,7 +237,7 @@ impl Driver {
 
     /// Signs in through the login page the guard redirects to, by keyboard: the name field
     /// has the focus, Tab moves to the password, Enter submits.
-    async fn sign_in(&self, app: &TestApp, path: &str, name: &str) {
+    pub(crate) async fn sign_in(&self, app: &TestApp, path: &str, name: &str) {
         self.goto(&format!("{}{path}", app.base)).await;
         assert!(
             self.url().await.contains("/login?next="),
@@ -229,7 +254,7 @@ use base64ct::Encoding;
 
 impl Driver {
     /// Waits up to 10 s for `cond`; fails with where the browser is and what it shows.
-    async fn wait_until<F, Fut>(&self, cond: F)
+    pub(crate) async fn wait_until<F, Fut>(&self, cond: F)
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,

@@ -69,7 +69,7 @@ async fn agent_sees_what_affects_the_caller_in_their_language_and_logs_the_call(
         "Störung im LTE-Netz",
         "What to say: </strong>Wir arbeiten mit Hochdruck an der Behebung.",
         "Abhilfe: Bitte vorübergehend auf GSM oder 3G umschalten.",
-        "erwartetes Ende",
+        "voraussichtliches Ende",
         // The hotline's own outage affects every caller too.
         "Kundenverwaltung (DSL) abgeschaltet",
         // The relation answer, with its reason.

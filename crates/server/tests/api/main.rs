@@ -13,6 +13,8 @@ mod intake;
 mod limits;
 mod live_equals_replay;
 mod openapi;
+mod pages;
+mod pages_browser;
 mod publish;
 mod signals;
 mod statuspage;
