@@ -101,17 +101,20 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
         "provider page shows the outage: {page}"
     );
 
-    // A failed probe of the LTE radio network in one of its regions names the root.
-    let probe_time = Timestamp(NOW + minute * 60).to_rfc3339();
-    let probe = json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-BY",
-                       "ok": false, "time": probe_time});
-    let resp = app
-        .operator(reqwest::Method::POST, "/api/v1/probes")
-        .json(&probe)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
+    // A failed probe of the LTE radio network in one of its regions, confirmed by the next
+    // check, names the root.
+    for check in 0..2 {
+        let probe_time = Timestamp(NOW + minute * 60 + check * 30).to_rfc3339();
+        let probe = json!({"provider": "o2-de", "component": "ran-lte", "region": "DE-BY",
+                           "ok": false, "time": probe_time});
+        let resp = app
+            .operator(reqwest::Method::POST, "/api/v1/probes")
+            .json(&probe)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201);
+    }
     let id = outage["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("ep-"), "{id}");
     // Every listed id can be fetched.
