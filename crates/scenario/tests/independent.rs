@@ -1,5 +1,5 @@
 //! Held-out measurement on packages of an independent generator (`radar-scenario-gen2`: other
-//! countries, a cable operator, an MVNO, two online services, its own report model). Each
+//! countries, a cable operator, an MVNO, three online services, its own report model). Each
 //! package is written to disk by that generator, loaded with the product's package reader,
 //! replayed and scored with the product's own library calls, exactly as `radar replay` and
 //! `radar eval` do. The figures are printed per kind and pooled beside the product's targets.
