@@ -535,7 +535,11 @@ impl<'a, R: Rng> Planner<'a, R> {
                 let n = self.rng.gen_range(3..=5);
                 let first = (self.t0 + 10 * HOUR).max(self.t_end() - 30 * HOUR);
                 let last = self.t_end() - 4 * HOUR;
-                for _ in 0..n {
+                // Faults of one component an hour or less apart would be one fault to anyone;
+                // a drawn fault that clashes so with an earlier one is drawn again.
+                let mut tries = 0;
+                while plan.faults.len() < n && tries < 50 {
+                    tries += 1;
                     let start = self.rng.gen_range(first..last);
                     let f = match self.rng.gen_range(0..4) {
                         0 => self.national_fast(start),
@@ -551,7 +555,17 @@ impl<'a, R: Rng> Planner<'a, R> {
                             f
                         }
                     };
-                    plan.faults.push(f);
+                    let clash = plan.faults.iter().any(|g| {
+                        g.provider == f.provider
+                            && g.component == f.component
+                            && f.start <= g.end + HOUR
+                            && g.start <= f.end + HOUR
+                    });
+                    if clash {
+                        self.next -= 1;
+                    } else {
+                        plan.faults.push(f);
+                    }
                 }
                 let start = self.rng.gen_range(first..last);
                 let fl = self.flood(start);
