@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::intake::api::read_body;
 use crate::intake::identity::Client;
-use crate::publish::pages::{language, layout};
+use crate::publish::pages::{language, layout_in};
 use crate::state::AppState;
 use crate::subscribe::{Created, Refused, Wanted};
 
@@ -114,8 +114,8 @@ pub struct TokenQuery {
     pub lang: Option<String>,
 }
 
-fn page(status: StatusCode, title: &str, body: Markup) -> Response {
-    (status, Html(layout(title, body).into_string())).into_response()
+fn page(lang: &str, status: StatusCode, title: &str, body: Markup) -> Response {
+    (status, Html(layout_in(lang, title, body).into_string())).into_response()
 }
 
 /// The subscribe form; `fixed` is the provider of `/providers/{id}/subscribe`.
@@ -182,7 +182,7 @@ async fn form_page(
         p { (t("verify_hint")) }
         p { (t("feed_hint")) " " a href=(feed) { (feed) } }
     };
-    page(status, &title, body)
+    page(lang, status, &title, body)
 }
 
 /// `GET /subscribe`.
@@ -343,6 +343,7 @@ async fn post(st: AppState, fixed: Option<ProviderId>, req: Request) -> Response
             let t = |k| text(lang, k);
             let manage = format!("/subscriptions/{}?token={token}", sub.id);
             page(
+                lang,
                 StatusCode::CREATED,
                 t("webhook_done"),
                 html! {
@@ -358,6 +359,7 @@ async fn post(st: AppState, fixed: Option<ProviderId>, req: Request) -> Response
         Ok(Created::Email { sub }) => {
             let t = |k| text(lang, k);
             page(
+                lang,
                 StatusCode::ACCEPTED,
                 t("email_done"),
                 html! {
@@ -411,6 +413,7 @@ pub async fn confirm_page(Query(q): Query<TokenQuery>, headers: axum::http::Head
     let lang = language(q.lang.as_deref(), &headers);
     let t = |k| text(lang, k);
     page(
+        lang,
         StatusCode::OK,
         t("confirm_title"),
         html! {
@@ -446,11 +449,13 @@ pub async fn confirm(State(st): State<AppState>, req: Request) -> Response {
     let hash = super::confirm_hash(token.as_deref().unwrap_or(""));
     match st.store.subscriptions().confirm_subscription(&hash).await {
         Ok(Some(_)) => page(
+            lang,
             StatusCode::OK,
             t("confirm_title"),
             html! { h1 { (t("confirm_title")) } p.ok #confirmed { (t("confirmed")) } },
         ),
         Ok(None) => page(
+            lang,
             StatusCode::NOT_FOUND,
             t("confirm_title"),
             html! { h1 { (t("confirm_title")) } p.err { (t("confirm_bad")) } },
@@ -458,6 +463,7 @@ pub async fn confirm(State(st): State<AppState>, req: Request) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "confirmation not stored");
             page(
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
                 t("confirm_title"),
                 html! { p.err { (t("unavailable")) } },
@@ -478,6 +484,7 @@ pub async fn manage(
     let token = q.token.unwrap_or_default();
     if !super::token_ok(&st, &id, &token) {
         return page(
+            lang,
             StatusCode::NOT_FOUND,
             t("sub_title"),
             html! { p.err { (t("bad_token")) } },
@@ -488,6 +495,7 @@ pub async fn manage(
         (Ok(Some(s)), Ok(l)) => (s, l),
         (Ok(None), _) => {
             return page(
+                lang,
                 StatusCode::NOT_FOUND,
                 t("sub_title"),
                 html! { p.err { (t("bad_token")) } },
@@ -501,6 +509,7 @@ pub async fn manage(
     };
     let active = matches!(sub.state, SubState::Active | SubState::Pending);
     page(
+        lang,
         StatusCode::OK,
         t("sub_title"),
         html! {
@@ -550,6 +559,7 @@ pub async fn unsubscribe(
     let token = q.token.or(form_token).unwrap_or_default();
     if !super::token_ok(&st, &id, &token) {
         return page(
+            lang,
             StatusCode::NOT_FOUND,
             t("unsubscribe"),
             html! { p.err { (t("bad_token")) } },
@@ -566,6 +576,7 @@ pub async fn unsubscribe(
         .await
     {
         Ok(_) => page(
+            lang,
             StatusCode::OK,
             t("unsubscribe"),
             html! { h1 { (t("unsubscribe")) } p.ok #unsubscribed { (t("unsubscribed")) } },
@@ -573,6 +584,7 @@ pub async fn unsubscribe(
         Err(e) => {
             tracing::error!(error = %e, "unsubscription not stored");
             page(
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
                 t("unsubscribe"),
                 html! { p.err { (t("unavailable")) } },
