@@ -514,14 +514,35 @@ pub struct CvReport {
 /// the score of the other categories are chosen there, then the held-out category is scored at
 /// them. The pooled score adds the held-out raw scores and normalises over the whole corpus.
 pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Profile) -> CvReport {
-    let w = profile.weights();
     let mut cats: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in corpus.iter().enumerate() {
         cats.entry(s.category.as_str()).or_default().push(i);
     }
+    let groups: Vec<(String, Vec<usize>)> = cats
+        .into_iter()
+        .map(|(c, idx)| (c.to_string(), idx))
+        .collect();
+    let (folds, pooled_raw) = held_out(grid, &groups, profile);
+    let windows = corpus.iter().map(|s| s.windows.len()).sum();
+    CvReport {
+        profile,
+        folds,
+        pooled: normalize(pooled_raw, windows, profile.weights()),
+    }
+}
+
+/// For each group of files: the configuration and threshold that maximise the score of the
+/// other files, and the group's score at them. Returns the folds and the sum of the held-out
+/// raw scores.
+fn held_out(
+    grid: &[Vec<FileInput>],
+    groups: &[(String, Vec<usize>)],
+    profile: Profile,
+) -> (Vec<CvFold>, f64) {
+    let w = profile.weights();
     let mut folds = Vec::new();
     let mut pooled_raw = 0.0;
-    for (cat, held) in &cats {
+    for (name, held) in groups {
         let mut best: Option<(f64, usize, f64)> = None;
         for (k, files) in grid.iter().enumerate() {
             let train: Vec<FileInput> = files
@@ -547,7 +568,7 @@ pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Pr
         }
         pooled_raw += raw;
         folds.push(CvFold {
-            category: cat.to_string(),
+            category: name.clone(),
             files: held.len(),
             windows,
             config,
@@ -557,12 +578,32 @@ pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Pr
             held: (windows > 0).then(|| normalize(raw, windows, w)),
         });
     }
+    (folds, pooled_raw)
+}
+
+/// Repeated 2-fold cross-validation by file: `reps` random halvings of the files (fixed seed);
+/// each half is scored at the configuration and threshold chosen on the other. Returns the
+/// pooled held-out score of each repetition (normalised over the whole corpus).
+pub fn cross_validate_2fold(
+    corpus: &[NabSeries],
+    grid: &[Vec<FileInput>],
+    profile: Profile,
+    reps: usize,
+) -> Vec<f64> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
     let windows = corpus.iter().map(|s| s.windows.len()).sum();
-    CvReport {
-        profile,
-        folds,
-        pooled: normalize(pooled_raw, windows, w),
-    }
+    (0..reps)
+        .map(|_| {
+            let mut idx: Vec<usize> = (0..corpus.len()).collect();
+            idx.shuffle(&mut rng);
+            let (a, b) = idx.split_at(idx.len() / 2);
+            let groups = [("a".to_string(), a.to_vec()), ("b".to_string(), b.to_vec())];
+            let (_, raw) = held_out(grid, &groups, profile);
+            normalize(raw, windows, profile.weights())
+        })
+        .collect()
 }
 
 /// The threshold factors of the sensitivity curve.
@@ -660,6 +701,14 @@ pub fn cv_table(corpus: &[NabSeries], grid: &[Vec<FileInput>], chosen: usize) ->
             "  pooled held-out {:.2}   (whole corpus, one threshold: {:.2}; bootstrap spread {:.2})",
             r.pooled, whole, spread
         );
+        let two = cross_validate_2fold(corpus, grid, p, 20);
+        let mean = two.iter().sum::<f64>() / two.len().max(1) as f64;
+        let lo = two.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = two.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let _ = writeln!(
+            t,
+            "  repeated 2-fold by file (20 halvings): mean held-out {mean:.2}, range {lo:.2} to {hi:.2}"
+        );
     }
     let curve = threshold_sensitivity(&grid[chosen], Profile::Standard, &SENSITIVITY_FACTORS);
     let _ = write!(t, "threshold sensitivity (standard):");
@@ -731,6 +780,13 @@ mod tests {
                 assert!((f.held.unwrap() - 100.0).abs() < 1e-9, "{f:?}");
             }
             assert!((r.pooled - 100.0).abs() < 1e-9);
+            for v in cross_validate_2fold(&corpus, &grid, p, 3) {
+                assert!((v - 100.0).abs() < 1e-9, "{v}");
+            }
+            // Nothing detected: every held-out half scores 0.
+            for v in cross_validate_2fold(&corpus, &grid[..1], p, 3) {
+                assert!(v.abs() < 1e-9, "{v}");
+            }
         }
         let curve = threshold_sensitivity(&grid[1], Profile::Standard, &[0.9, 1.0, 1.1]);
         assert!((curve[1].1 - 100.0).abs() < 1e-9);
