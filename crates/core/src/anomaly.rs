@@ -12,9 +12,33 @@
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
 //! nothing else. The per-series state is a fixed, small number of bytes.
 
+mod calibrated;
+
+use calibrated::Calibrated;
+pub use calibrated::CalibratedConfig;
+
+/// Which model scores the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    /// The first model: the largest of several empirical surprises, with the suppression rules
+    /// of `suppress_*` and `refract` (every field of [`AnomalyConfig`] but `learning` and
+    /// `calibrated`).
+    Surprise,
+    /// The calibrated model of [`CalibratedConfig`]: time constants relative to the learning
+    /// period, one alert per event, six tunables.
+    Calibrated,
+}
+
 /// Tuning of the detector. One configuration serves every series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnomalyConfig {
+    /// The model that scores the rows.
+    pub model: Model,
+    /// Learning period, rows (the calibrated model's time unit): NAB's probation period
+    /// (15 % of the file, at most 750 rows) on the benchmark, the warm-up on operator signals.
+    pub learning: u32,
+    /// Tunables of the calibrated model.
+    pub calibrated: CalibratedConfig,
     /// Rows during which the detector only learns (score 0).
     pub warmup: u32,
     /// Smoothing of the fast level.
@@ -72,6 +96,9 @@ pub struct AnomalyConfig {
 impl Default for AnomalyConfig {
     fn default() -> Self {
         AnomalyConfig {
+            model: Model::Surprise,
+            learning: 750,
+            calibrated: CalibratedConfig::default(),
             warmup: 100,
             alpha_fast: 0.1,
             alpha_slow: 0.003,
@@ -103,7 +130,21 @@ impl Default for AnomalyConfig {
 impl AnomalyConfig {
     /// Sets one field by name (for tuning harnesses); integer fields are rounded.
     pub fn set(&mut self, key: &str, value: f64) -> Result<(), String> {
+        if let Some(k) = key.strip_prefix("cal.") {
+            return self
+                .calibrated
+                .set(k, value)
+                .ok_or_else(|| format!("unknown detector setting {key:?}"));
+        }
         match key {
+            "model" => {
+                self.model = match value.round() as u32 {
+                    0 => Model::Surprise,
+                    1 => Model::Calibrated,
+                    _ => return Err(format!("model {value}: 0 (surprise) or 1 (calibrated)")),
+                }
+            }
+            "learning" => self.learning = value.round() as u32,
             "warmup" => self.warmup = value.round() as u32,
             "alpha_fast" => self.alpha_fast = value,
             "alpha_slow" => self.alpha_slow = value,
@@ -283,9 +324,9 @@ impl Novelty {
     }
 }
 
-/// The detector state of one series.
+/// The state of one series under the surprise model.
 #[derive(Clone, Debug)]
-pub struct AnomalyDetector {
+struct Surprise {
     cfg: AnomalyConfig,
     growth: f32,
     n: u32,
@@ -316,10 +357,10 @@ pub struct AnomalyDetector {
     novelty: Novelty,
 }
 
-impl AnomalyDetector {
-    pub fn new(cfg: AnomalyConfig) -> Self {
+impl Surprise {
+    fn new(cfg: AnomalyConfig) -> Self {
         let growth = (2f64.powf(1.0 / cfg.half_life.max(1.0))) as f32;
-        AnomalyDetector {
+        Surprise {
             cfg,
             growth,
             n: 0,
@@ -346,13 +387,11 @@ impl AnomalyDetector {
         }
     }
 
-    /// Bytes of state this detector keeps for its series.
-    pub fn state_bytes(&self) -> usize {
+    fn state_bytes(&self) -> usize {
         std::mem::size_of::<Self>() + NOV_BITS / 8
     }
 
-    /// Feeds one row and returns its anomaly score in [0, 1].
-    pub fn update(&mut self, timestamp_secs: i64, value: f64) -> f64 {
+    fn update(&mut self, timestamp_secs: i64, value: f64) -> f64 {
         let x = if value.is_finite() { value } else { self.prev };
         if self.n == 0 {
             self.prev = x;
@@ -507,14 +546,67 @@ impl AnomalyDetector {
     }
 }
 
+#[derive(Clone, Debug)]
+enum Engine {
+    Surprise(Box<Surprise>),
+    Calibrated(Box<Calibrated>),
+}
+
+/// The detector state of one series.
+#[derive(Clone, Debug)]
+pub struct AnomalyDetector {
+    engine: Engine,
+    last: f64,
+}
+
+impl AnomalyDetector {
+    pub fn new(cfg: AnomalyConfig) -> Self {
+        let engine = match cfg.model {
+            Model::Surprise => Engine::Surprise(Box::new(Surprise::new(cfg))),
+            Model::Calibrated => Engine::Calibrated(Box::new(Calibrated::new(
+                cfg.calibrated.clone(),
+                cfg.learning,
+            ))),
+        };
+        AnomalyDetector { engine, last: 0.0 }
+    }
+
+    /// Bytes of state this detector keeps for its series.
+    pub fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + match &self.engine {
+                Engine::Surprise(s) => s.state_bytes(),
+                Engine::Calibrated(c) => c.state_bytes(),
+            }
+    }
+
+    /// Feeds one row and returns its anomaly score in [0, 1]. A value that is not finite
+    /// counts as the last finite one.
+    pub fn update(&mut self, timestamp_secs: i64, value: f64) -> f64 {
+        let x = if value.is_finite() { value } else { self.last };
+        self.last = x;
+        match &mut self.engine {
+            Engine::Surprise(s) => s.update(timestamp_secs, x),
+            Engine::Calibrated(c) => c.update(timestamp_secs, x),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn surprise() -> AnomalyConfig {
+        AnomalyConfig {
+            model: Model::Surprise,
+            ..AnomalyConfig::default()
+        }
+    }
+
     #[test]
     fn scores_are_in_unit_interval_and_deterministic() {
         let run = || {
-            let mut d = AnomalyDetector::new(AnomalyConfig::default());
+            let mut d = AnomalyDetector::new(surprise());
             (0..3000)
                 .map(|i| {
                     let v = (i as f64 / 20.0).sin() + if i == 2000 { 10.0 } else { 0.0 };
@@ -550,7 +642,7 @@ mod tests {
         // Roughly the score from which NAB counts a detection with the default settings.
         let cut = 0.37;
         let alerts = |s: &[f64]| s[2500..].iter().filter(|&&v| v >= cut).count();
-        let s = shifted_series(AnomalyConfig::default());
+        let s = shifted_series(surprise());
         assert!(
             s[2500..2510].iter().any(|&v| v >= cut),
             "the shift is not detected"
@@ -561,14 +653,14 @@ mod tests {
         let loose = AnomalyConfig {
             refract: 0,
             suppress_delta: -10.0,
-            ..AnomalyConfig::default()
+            ..surprise()
         };
         assert!(alerts(&shifted_series(loose)) > tight);
     }
 
     #[test]
     fn state_is_small() {
-        let d = AnomalyDetector::new(AnomalyConfig::default());
+        let d = AnomalyDetector::new(surprise());
         assert!(d.state_bytes() < 16_384, "{}", d.state_bytes());
     }
 }

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::anomaly::{AnomalyConfig, AnomalyDetector};
+use crate::anomaly::{AnomalyConfig, AnomalyDetector, Model};
 use crate::correlate::Explanation;
 use crate::ids::{ProviderId, RegionId, SignalId};
 use crate::report::Timestamp;
@@ -240,6 +240,7 @@ pub struct SignalConfig {
 /// level do not make the next rise look ordinary.
 pub fn signal_detector_config() -> AnomalyConfig {
     AnomalyConfig {
+        model: Model::Surprise,
         warmup: 36,
         refract: 12,
         suppress_rows: 24,

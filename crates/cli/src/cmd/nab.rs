@@ -1,6 +1,7 @@
 //! `radar nab`: run the streaming anomaly detector on a NAB data folder, write NAB result files
 //! and print the normalised scores of every profile, overall and per category. With `--cv`,
-//! also leave-one-category-out cross-validation and the threshold-sensitivity curve.
+//! also leave-one-category-out cross-validation; with `--bench`, the detector's throughput and
+//! state per series.
 
 use std::path::PathBuf;
 
@@ -23,6 +24,10 @@ pub struct Args {
     /// per fold; the result files use the first value of each.
     #[arg(long, value_name = "KEY=VALUES")]
     pub grid: Vec<String>,
+    /// Also measure the detector alone: points per second on one thread (the folder's series
+    /// run this many times, updates timed without parsing or writing) and state per series.
+    #[arg(long, value_name = "REPS")]
+    pub bench: Option<usize>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -40,6 +45,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results written to {}",
         args.out.join(&run.detector).display()
     );
+    if let Some(reps) = args.bench {
+        let corpus = radar_scenario::nab::load_corpus(&args.data_dir, &args.labels_json)
+            .context("radar nab --bench")?;
+        let (rate, state) = radar_scenario::nab::throughput(&corpus, &grid[0], reps);
+        println!(
+            "bench: {:.2} M points/s on one thread ({reps} passes), state {state} bytes/series",
+            rate / 1e6
+        );
+    }
     if args.cv {
         let t = radar_scenario::nab::run_cv(&args.data_dir, &args.labels_json, &grid)
             .context("radar nab --cv")?;

@@ -201,7 +201,13 @@ pub fn detect(corpus: &[NabSeries], config: &AnomalyConfig) -> (Vec<Vec<f64>>, u
     let scores = corpus
         .iter()
         .map(|s| {
-            let mut d = AnomalyDetector::new(config.clone());
+            // NAB's probation period is the detector's learning period, as NAB gives it to
+            // every detector: 15 % of the file, at most 750 rows.
+            let cfg = AnomalyConfig {
+                learning: score::probation_rows(s.values.len()) as u32,
+                ..config.clone()
+            };
+            let mut d = AnomalyDetector::new(cfg);
             let out = s
                 .timestamps
                 .iter()
@@ -299,6 +305,8 @@ pub struct NabRun {
     pub total_time: Duration,
     pub state_bytes: usize,
     pub results: Vec<ProfileResult>,
+    /// Standard-profile score at 0.9 to 1.1 × the optimal threshold.
+    pub curve: Vec<(f64, f64)>,
 }
 
 impl NabRun {
@@ -353,6 +361,11 @@ impl NabRun {
             self.total_time.as_secs_f64(),
             self.state_bytes
         );
+        let _ = write!(t, "threshold sensitivity (standard):");
+        for (k, s) in &self.curve {
+            let _ = write!(t, "  {k:.2}x {s:.2}");
+        }
+        t.push('\n');
         t
     }
 }
@@ -381,7 +394,13 @@ pub fn run(
         write_results(out, detector, &corpus, &scores)?;
     }
     let results = evaluate(&corpus, &scores);
+    let curve = threshold_sensitivity(
+        &inputs(&corpus, &scores),
+        Profile::Standard,
+        &SENSITIVITY_FACTORS,
+    );
     Ok(NabRun {
+        curve,
         detector: detector.to_string(),
         files: corpus.len(),
         points: corpus.iter().map(|s| s.values.len()).sum(),
@@ -451,7 +470,12 @@ pub fn run_cv(
             .iter()
             .map(|&p| format!("{:.2}", score_corpus(f, p).normalized))
             .collect();
-        let _ = writeln!(t, "config {k}: {cfg:?}: {}", figs.join(" / "));
+        let alone = cross_validate(&corpus, std::slice::from_ref(f), Profile::Standard).pooled;
+        let _ = writeln!(
+            t,
+            "config {k}: {cfg:?}: {} (cross-validated alone, standard: {alone:.2})",
+            figs.join(" / ")
+        );
     }
     t.push_str(&cv_table(&corpus, &all, 0));
     Ok(t)
@@ -490,14 +514,35 @@ pub struct CvReport {
 /// the score of the other categories are chosen there, then the held-out category is scored at
 /// them. The pooled score adds the held-out raw scores and normalises over the whole corpus.
 pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Profile) -> CvReport {
-    let w = profile.weights();
     let mut cats: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in corpus.iter().enumerate() {
         cats.entry(s.category.as_str()).or_default().push(i);
     }
+    let groups: Vec<(String, Vec<usize>)> = cats
+        .into_iter()
+        .map(|(c, idx)| (c.to_string(), idx))
+        .collect();
+    let (folds, pooled_raw) = held_out(grid, &groups, profile);
+    let windows = corpus.iter().map(|s| s.windows.len()).sum();
+    CvReport {
+        profile,
+        folds,
+        pooled: normalize(pooled_raw, windows, profile.weights()),
+    }
+}
+
+/// For each group of files: the configuration and threshold that maximise the score of the
+/// other files, and the group's score at them. Returns the folds and the sum of the held-out
+/// raw scores.
+fn held_out(
+    grid: &[Vec<FileInput>],
+    groups: &[(String, Vec<usize>)],
+    profile: Profile,
+) -> (Vec<CvFold>, f64) {
+    let w = profile.weights();
     let mut folds = Vec::new();
     let mut pooled_raw = 0.0;
-    for (cat, held) in &cats {
+    for (name, held) in groups {
         let mut best: Option<(f64, usize, f64)> = None;
         for (k, files) in grid.iter().enumerate() {
             let train: Vec<FileInput> = files
@@ -523,7 +568,7 @@ pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Pr
         }
         pooled_raw += raw;
         folds.push(CvFold {
-            category: cat.to_string(),
+            category: name.clone(),
             files: held.len(),
             windows,
             config,
@@ -533,12 +578,62 @@ pub fn cross_validate(corpus: &[NabSeries], grid: &[Vec<FileInput>], profile: Pr
             held: (windows > 0).then(|| normalize(raw, windows, w)),
         });
     }
+    (folds, pooled_raw)
+}
+
+/// Repeated 2-fold cross-validation by file: `reps` random halvings of the files (fixed seed);
+/// each half is scored at the configuration and threshold chosen on the other. Returns the
+/// pooled held-out score of each repetition (normalised over the whole corpus).
+pub fn cross_validate_2fold(
+    corpus: &[NabSeries],
+    grid: &[Vec<FileInput>],
+    profile: Profile,
+    reps: usize,
+) -> Vec<f64> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
     let windows = corpus.iter().map(|s| s.windows.len()).sum();
-    CvReport {
-        profile,
-        folds,
-        pooled: normalize(pooled_raw, windows, w),
+    (0..reps)
+        .map(|_| {
+            let mut idx: Vec<usize> = (0..corpus.len()).collect();
+            idx.shuffle(&mut rng);
+            let (a, b) = idx.split_at(idx.len() / 2);
+            let groups = [("a".to_string(), a.to_vec()), ("b".to_string(), b.to_vec())];
+            let (_, raw) = held_out(grid, &groups, profile);
+            normalize(raw, windows, profile.weights())
+        })
+        .collect()
+}
+
+/// The threshold factors of the sensitivity curve.
+pub const SENSITIVITY_FACTORS: [f64; 5] = [0.9, 0.95, 1.0, 1.05, 1.1];
+
+/// Detector throughput on a corpus: every series through a fresh detector `reps` times on one
+/// thread, timing the updates alone (no parsing, rounding or writing). Returns points per
+/// second and the largest state in bytes.
+pub fn throughput(corpus: &[NabSeries], config: &AnomalyConfig, reps: usize) -> (f64, usize) {
+    let mut state = 0;
+    let mut points = 0usize;
+    let mut sink = 0.0;
+    let start = Instant::now();
+    for _ in 0..reps.max(1) {
+        for s in corpus {
+            let cfg = AnomalyConfig {
+                learning: score::probation_rows(s.values.len()) as u32,
+                ..config.clone()
+            };
+            let mut d = AnomalyDetector::new(cfg);
+            for (&t, &v) in s.timestamps.iter().zip(&s.values) {
+                sink += d.update(t, v);
+            }
+            points += s.values.len();
+            state = state.max(d.state_bytes());
+        }
     }
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    std::hint::black_box(sink);
+    (points as f64 / secs, state)
 }
 
 /// The corpus score at `factor ×` the optimal threshold, for each factor.
@@ -606,12 +701,16 @@ pub fn cv_table(corpus: &[NabSeries], grid: &[Vec<FileInput>], chosen: usize) ->
             "  pooled held-out {:.2}   (whole corpus, one threshold: {:.2}; bootstrap spread {:.2})",
             r.pooled, whole, spread
         );
+        let two = cross_validate_2fold(corpus, grid, p, 20);
+        let mean = two.iter().sum::<f64>() / two.len().max(1) as f64;
+        let lo = two.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = two.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let _ = writeln!(
+            t,
+            "  repeated 2-fold by file (20 halvings): mean held-out {mean:.2}, range {lo:.2} to {hi:.2}"
+        );
     }
-    let curve = threshold_sensitivity(
-        &grid[chosen],
-        Profile::Standard,
-        &[0.9, 0.95, 1.0, 1.05, 1.1],
-    );
+    let curve = threshold_sensitivity(&grid[chosen], Profile::Standard, &SENSITIVITY_FACTORS);
     let _ = write!(t, "threshold sensitivity (standard):");
     for (k, s) in curve {
         let _ = write!(t, "  {k:.2}x {s:.2}");
@@ -681,6 +780,13 @@ mod tests {
                 assert!((f.held.unwrap() - 100.0).abs() < 1e-9, "{f:?}");
             }
             assert!((r.pooled - 100.0).abs() < 1e-9);
+            for v in cross_validate_2fold(&corpus, &grid, p, 3) {
+                assert!((v - 100.0).abs() < 1e-9, "{v}");
+            }
+            // Nothing detected: every held-out half scores 0.
+            for v in cross_validate_2fold(&corpus, &grid[..1], p, 3) {
+                assert!(v.abs() < 1e-9, "{v}");
+            }
         }
         let curve = threshold_sensitivity(&grid[1], Profile::Standard, &[0.9, 1.0, 1.1]);
         assert!((curve[1].1 - 100.0).abs() < 1e-9);
