@@ -19,6 +19,9 @@
 //!    A declaration that names no service and no component (yet) claims the episodes of its
 //!    provider that it overlaps: correlation has nothing to go by, and such a declaration is
 //!    about what users see.
+//!    A declaration that names what is down claims only episodes that show one of the
+//!    services depending on it (besides the hotline, its call surge): a regional fibre fault
+//!    during a declared national voice-core incident is another fault of the same provider.
 //!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
 //!    links the two explicitly; that link holds whatever correlation says.
 //! 3. An episode that no declaration claims is an outage of its own, `ep-YYYYMMDD-HHMM`, suspected while
@@ -448,6 +451,28 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
     }
 }
 
+/// Whether episode `e` can be the outage declaration `i` describes: when the declaration names
+/// what is down (components or services), the episode must show one of the services that
+/// depend on it, beside the hotline (callers of a network outage are its call surge, whatever
+/// service they call about). A regional fibre fault that starts while the operator's
+/// national voice-core incident is open is not that incident, however close in time: it is
+/// another fault of the same provider.
+fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
+    if i.services.is_empty() && i.components.is_empty() {
+        return true;
+    }
+    let own: Vec<&ServiceId> = e
+        .services
+        .iter()
+        .filter(|s| s.as_str() != correlate::CUSTOMER_SERVICE)
+        .collect();
+    if own.is_empty() {
+        return true;
+    }
+    let affected = i.affected_services(topology);
+    own.iter().any(|s| affected.contains(s))
+}
+
 /// A regional episode with the regions where probes of a component its services need failed
 /// during it added: a failing probe is evidence that its region is affected, also where few
 /// reports came in (a national episode, without regions, stays as it is). So is a regional
@@ -548,6 +573,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
                 i.provider == e.provider
                     && groups[ne + j].group == groups[k].group
                     && overlaps(e, i, now)
+                    && fits_declaration(e, i, topology)
             })
             .map(|(j, _)| j)
             .collect();

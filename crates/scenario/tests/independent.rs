@@ -34,10 +34,14 @@ const SECOND: &[&str] = &[
 ];
 const DAYS: u32 = 2;
 
-/// Pooled on this test's 25 packages (54 true outages) on 2026-12-02: recall 1.000 (54/54),
-/// precision 1.000 (52/52), median delay 4.10 min, unrelated pairs kept apart 0.870 (20/23),
-/// related pairs grouped 0.438 (7/16), region Jaccard 0.880, root accuracy 0.815 (44/54). Each
-/// floor allows about one more miss than that; raise them as detection improves.
+/// Pooled on this test's 25 packages (54 true outages), first measured on 2026-12-02: recall
+/// 1.000 (54/54), precision 1.000 (52/52), median delay 4.10 min, unrelated pairs kept apart
+/// 0.870 (20/23), related pairs grouped 0.438 (7/16), region Jaccard 0.880, root accuracy 0.815
+/// (44/54). After spill-over was judged within the target's country, failed probes counted once
+/// confirmed, national episodes refused regional rises of other services and declarations
+/// claimed only episodes of their services: precision 1.000 (53/53), related 0.625 (10/16),
+/// region 0.899, root 0.870 (47/54), the rest unchanged. Each floor allows about one more miss
+/// than that; raise them as detection improves.
 ///
 /// One measure of the table: its name, how to read it from a report, the product
 /// target, the floor asserted today, and whether lower is better.
@@ -82,21 +86,21 @@ const MEASURES: &[Measure] = &[
         name: "related grouped",
         read: |r| r.relation.related_accuracy,
         target: 0.95,
-        floor: 0.37,
+        floor: 0.56,
         lower_is_better: false,
     },
     Measure {
         name: "region Jaccard",
         read: |r| r.region_accuracy,
         target: 0.92,
-        floor: 0.86,
+        floor: 0.88,
         lower_is_better: false,
     },
     Measure {
         name: "root accuracy",
         read: |r| r.root_cause_accuracy,
         target: 0.95,
-        floor: 0.79,
+        floor: 0.85,
         lower_is_better: false,
     },
 ];
