@@ -447,6 +447,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::guard::same_origin,
         ))
+        // ETag, Cache-Control and 304 for what anyone may read (publish::cache).
+        .layer(middleware::from_fn(publish::cache::conditional))
         // Browsers get 4xx errors as a page; API clients keep problem+json.
         .layer(middleware::from_fn(publish::pages::html_errors))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -454,6 +456,8 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(state.settings.request_timeout_secs),
         ))
         .layer(middleware::from_fn(crate::guard::security_headers))
+        // gzip for clients that accept it (not for event streams, images or tiny answers).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

@@ -1,8 +1,10 @@
 //! Publishing: the JSON read API, the public HTML pages (with their message catalogue, chart,
-//! map and history), the Atom feeds and the Statuspage-compatible API.
+//! map and history), the Atom feeds and the Statuspage-compatible API; conditional GET and
+//! compression for all of them (`cache`).
 
 pub mod api;
 pub mod atom;
+pub mod cache;
 pub mod chart;
 pub mod history;
 pub mod i18n;

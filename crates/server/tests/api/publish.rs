@@ -53,3 +53,69 @@ async fn pages_render_without_javascript() {
     assert!(page.contains("Report a problem") && page.contains("Reports in the last 24 hours"));
     assert_eq!(app.get("/providers/nope").await.status().as_u16(), 404);
 }
+
+/// A crowd asking for the same page again gets 304 without a body; clients that accept gzip
+/// get it compressed; the language is part of what a cache must tell apart.
+#[tokio::test]
+async fn pages_and_json_answer_conditional_gets_and_compress() {
+    let app = spawn_app().await;
+    for path in ["/providers/o2-de", "/api/v1/providers", "/feed.atom"] {
+        let url = format!("{}{}", app.base, path);
+        let first = app.client.get(&url).send().await.unwrap();
+        assert_eq!(first.status().as_u16(), 200, "{path}");
+        let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(tag.starts_with("W/\""), "{path}: {tag}");
+        assert_eq!(
+            first.headers()["cache-control"],
+            "public, no-cache",
+            "{path}"
+        );
+        let vary: Vec<&str> = first
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("Accept-Language")),
+            "{path}: {vary:?}"
+        );
+        let again = app
+            .client
+            .get(&url)
+            .header("If-None-Match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+        assert!(again.bytes().await.unwrap().is_empty());
+        // Another tag (the page changed since): the whole answer.
+        let stale = app
+            .client
+            .get(&url)
+            .header("If-None-Match", "W/\"0000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status().as_u16(), 200, "{path}");
+        let zipped = app
+            .client
+            .get(&url)
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "{path}");
+        let body = zipped.bytes().await.unwrap();
+        assert_eq!(&body[..2], &[0x1f, 0x8b], "{path}: gzip magic");
+    }
+    // The German page is another document with its own tag.
+    let en = app.get("/providers/o2-de?lang=en").await;
+    let de = app.get("/providers/o2-de?lang=de").await;
+    assert_ne!(en.headers()["etag"], de.headers()["etag"]);
+    // What must not be cached keeps its own rule: sign-in says no-store and gets no tag.
+    let login = app.get("/login").await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    assert!(login.headers().get("etag").is_none());
+}
