@@ -3,7 +3,22 @@
 # missing) on a free loopback port over a fresh embedded store in a temporary folder, with a
 # random operator token, waits until it is ready (or prints its log and fails, naming NAME) and
 # stops it and removes the folder on exit. It sets `work`, `base` and `token`; `send METHOD
-# PATH JSON` then calls an operator route with the token.
+# PATH JSON` then calls an operator route with the token. `ensure_venv DIR NAME==VERSION ...`
+# installs the pinned PyPI clients into the venv DIR unless it already holds exactly them.
+
+ensure_venv() {
+  local venv=$1
+  shift
+  local pins
+  pins=$(printf "'%s'," "$@")
+  if "$venv/bin/python" -c "import sys; from importlib.metadata import version as v
+sys.exit(not all(v(p.split('==')[0]) == p.split('==')[1] for p in [$pins]))" 2>/dev/null; then
+    return 0
+  fi
+  echo "installing $* into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+}
 
 start_server() {
   local name=$1

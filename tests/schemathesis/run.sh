@@ -17,13 +17,8 @@ cd "$(dirname "$0")/../.."
 examples="${1:-30}"
 version=4.32.5
 venv=$(realpath -m "${SCHEMATHESIS_VENV:-$HOME/.cache/outage-radar/schemathesis-venv}")
-if ! "$venv/bin/st" --version 2>/dev/null | grep -qF "$version"; then
-  echo "installing schemathesis $version into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
-fi
-
 source tests/live-server.sh
+ensure_venv "$venv" "schemathesis==$version"
 start_server schemathesis
 
 # Something to read: the examples of the document name these ids.

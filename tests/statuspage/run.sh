@@ -21,19 +21,10 @@ cd "$(dirname "$0")/../.."
 exporter=2.6.0
 feedparser=6.0.14
 venv=$(realpath -m "${STATUSPAGE_VENV:-$HOME/.cache/outage-radar/statuspage-venv}")
-installed() {
-  "$venv/bin/python" -c "import sys; from importlib.metadata import version as v
-sys.exit(not (v('statuspage-prometheus-exporter') == '$exporter' and v('feedparser') == '$feedparser'))" 2>/dev/null
-}
-if ! installed; then
-  echo "installing statuspage-prometheus-exporter $exporter and feedparser $feedparser into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "statuspage-prometheus-exporter==$exporter" "feedparser==$feedparser"
-fi
+source tests/live-server.sh
+ensure_venv "$venv" "statuspage-prometheus-exporter==$exporter" "feedparser==$feedparser"
 
 started=$(date +%s)
-source tests/live-server.sh
 start_server statuspage
 send POST /api/v1/incidents '{"id":"net-1","provider":"o2-de","category":"network","state":"identified","services":["mobile-data"],"regions":["DE-BY"],"title":{"de":"Störung <mobile Daten> & \"LTE\"","en":"Outage of <mobile data> & \"LTE\""}}'
 send POST /api/v1/incidents/net-1/statements '{"text":{"de":"Wir arbeiten daran.","en":"We are working on it."}}'

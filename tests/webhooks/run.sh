@@ -22,16 +22,8 @@ cd "$(dirname "$0")/../.."
 standardwebhooks=1.1.0
 selenium=4.51.0
 venv=$(realpath -m "${WEBHOOKS_VENV:-$HOME/.cache/outage-radar/webhooks-venv}")
-installed() {
-  "$venv/bin/python" -c "import sys; from importlib.metadata import version as v
-sys.exit(not (v('standardwebhooks') == '$standardwebhooks' and v('selenium') == '$selenium'))" 2>/dev/null
-}
-if ! installed; then
-  echo "installing standardwebhooks $standardwebhooks and selenium $selenium into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "standardwebhooks==$standardwebhooks" "selenium==$selenium"
-fi
+source tests/live-server.sh
+ensure_venv "$venv" "standardwebhooks==$standardwebhooks" "selenium==$selenium"
 for f in /usr/bin/chromium /usr/bin/chromedriver; do
   if [ ! -x "$f" ]; then
     echo "webhooks: $f is missing (apt-get install chromium chromium-driver)"
@@ -40,7 +32,6 @@ for f in /usr/bin/chromium /usr/bin/chromedriver; do
   fi
 done
 
-source tests/live-server.sh
 export RADAR_WEBHOOK_PRIVATE_TARGETS=true
 start_server webhooks
 

@@ -61,6 +61,17 @@ impl Browser {
             .header(COOKIE, format!("radar_session={}", self.session))
     }
 
+    /// The body of a page read with the session.
+    pub async fn text(&self, app: &TestApp, path: &str) -> String {
+        self.get(app, path)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Posts a form with the session's CSRF token added.
     pub fn post(
         &self,

@@ -83,16 +83,11 @@ async fn agent_sees_what_affects_the_caller_in_their_language_and_logs_the_call(
     assert!(!html.contains("<script"), "no script");
     // The caller speaks English: the same outages in English.
     let html = b
-        .get(
+        .text(
             &app,
             "/agent?postcode=80331&provider=o2-de&service=mobile-data&lang=en",
         )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         html.contains("Workaround: Please switch to GSM or 3G for now."),
         "{html}"
@@ -100,32 +95,15 @@ async fn agent_sees_what_affects_the_caller_in_their_language_and_logs_the_call(
     assert!(html.contains("We are working hard to fix it."));
     // A Land instead of a postcode; a bad postcode says so.
     let html = b
-        .get(&app, "/agent?land=DE-BE&service=mobile-data&lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text(&app, "/agent?land=DE-BE&service=mobile-data&lang=en")
+        .await;
     assert!(html.contains("LTE network disruption"), "{html}");
-    let html = b
-        .get(&app, "/agent?postcode=123")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = b.text(&app, "/agent?postcode=123").await;
     assert!(html.contains("Postcode 123"), "{html}");
     // An outage of another provider does not show.
     let html = b
-        .get(&app, "/agent?postcode=80331&provider=telekom-de&lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text(&app, "/agent?postcode=80331&provider=telekom-de&lang=en")
+        .await;
     assert!(
         !html.contains("LTE network disruption") && html.contains("No known outage"),
         "{html}"
@@ -155,14 +133,7 @@ async fn agent_sees_what_affects_the_caller_in_their_language_and_logs_the_call(
         back.starts_with("/agent?") && back.contains("logged=no-internet"),
         "{back}"
     );
-    let html = b
-        .get(&app, &back)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = b.text(&app, &back).await;
     assert!(html.contains("Call logged (no-internet)"), "{html}");
     assert!(
         html.contains("Störung im LTE-Netz"),
@@ -323,14 +294,7 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
     )
     .await;
     assert_eq!(status, 303);
-    let page = b
-        .get(&app, "/operator")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.text(&app, "/operator").await;
     assert!(
         page.contains("Open incidents (1)") && page.contains("major-outage"),
         "{page}"
@@ -423,14 +387,7 @@ async fn operator_console_declares_previews_publishes_and_every_action_is_audite
         .as_str()
         .unwrap()
         .contains("\"monitoring\""));
-    let page = b
-        .get(&app, "/operator/audit")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.text(&app, "/operator/audit").await;
     assert!(page.contains("7 entries; the chain verifies."), "{page}");
     assert!(page.contains("component.status") && page.contains("o2-de:ran-lte"));
     app.stop().await;
@@ -476,14 +433,7 @@ async fn operator_confirms_a_detected_outage_from_the_console() {
     let (app, id) = detected_burst().await;
     add_user(&app, "olga", Role::Operator).await;
     let b = login(&app, "olga").await;
-    let page = b
-        .get(&app, "/operator")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.text(&app, "/operator").await;
     assert!(
         page.contains("Detected, waiting for confirmation (1)")
             && page.contains(&format!("/operator/outages/{id}/confirm")),
@@ -501,14 +451,7 @@ async fn operator_confirms_a_detected_outage_from_the_console() {
     )
     .await;
     assert_eq!(status, 303, "{html}");
-    let page = b
-        .get(&app, "/operator")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.text(&app, "/operator").await;
     assert!(
         page.contains("Detected, waiting for confirmation (0)")
             && page.contains("Open incidents (1)"),
@@ -545,14 +488,7 @@ async fn operator_dismisses_a_false_alarm_and_it_leaves_the_product_view() {
         outages.iter().all(|o| o["id"] != id.as_str()),
         "{outages:?}"
     );
-    let page = b
-        .get(&app, "/operator")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = b.text(&app, "/operator").await;
     assert!(
         page.contains("Detected, waiting for confirmation (0)"),
         "{page}"
@@ -612,14 +548,7 @@ async fn agent_looks_a_caller_up_by_customer_number_from_the_local_directory() {
         .await
         .unwrap();
     let b = login(&app, "anna").await;
-    let html = b
-        .get(&app, "/agent?customer=4711&lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = b.text(&app, "/agent?customer=4711&lang=en").await;
     assert!(
         html.contains(
             "Customer <strong>4711</strong> of o2-de: postcode 80331, products mobile-data"
@@ -631,14 +560,7 @@ async fn agent_looks_a_caller_up_by_customer_number_from_the_local_directory() {
         "{html}"
     );
     // A customer with voice only: the mobile-data outage is not theirs; the hotline's is.
-    let html = b
-        .get(&app, "/agent?customer=4712&lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = b.text(&app, "/agent?customer=4712&lang=en").await;
     assert!(
         html.contains("1 open outage affecting a caller in Berlin")
             && !html.contains("aria-label=\"net-1\""),
@@ -669,14 +591,7 @@ async fn agent_looks_a_caller_up_by_customer_number_from_the_local_directory() {
         .to_str()
         .unwrap()
         .contains("customer=4712"));
-    let html = b
-        .get(&app, "/agent?customer=9999")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = b.text(&app, "/agent?customer=9999").await;
     assert!(
         html.contains("No customer 9999 in the local directory"),
         "{html}"
