@@ -11,7 +11,7 @@
 //! all 90 days.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Duration, TimeZone};
 use chrono_tz::Tz;
@@ -21,11 +21,10 @@ use radar_core::view::{Level, Outage};
 use radar_core::{ServiceId, Timestamp};
 
 use crate::explain::outages::product_view;
-use crate::publish::api::known_provider;
 use crate::publish::i18n::{self, t, tf};
 use crate::publish::local_time;
 use crate::publish::pages::{
-    error_page, language, layout_in, outage_title, region_words, PageQuery,
+    language, layout_in, outage_title, provider_or_404, region_words, PageQuery,
 };
 use crate::state::AppState;
 
@@ -141,13 +140,9 @@ pub async fn history_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = language(q.lang.as_deref(), &headers);
-    let Ok(provider) = known_provider(&st, &id) else {
-        return error_page(
-            lang,
-            StatusCode::NOT_FOUND,
-            t(lang, "error.no-provider"),
-            t(lang, "error.no-provider-detail"),
-        );
+    let provider = match provider_or_404(&st, &id, lang) {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     let lv = match product_view(&st).await {
         Ok(v) => v,

@@ -392,6 +392,18 @@ pub fn outage_block(st: &AppState, o: &Outage, lang: &str, now: Timestamp) -> Ma
     }
 }
 
+/// The provider of a page's path, or the page that says there is no such provider.
+pub fn provider_or_404(st: &AppState, id: &str, lang: &str) -> Result<ProviderId, Response> {
+    known_provider(st, id).map_err(|_| {
+        error_page(
+            lang,
+            StatusCode::NOT_FOUND,
+            t(lang, "error.no-provider"),
+            t(lang, "error.no-provider-detail"),
+        )
+    })
+}
+
 pub async fn provider_page(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -399,13 +411,9 @@ pub async fn provider_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = language(q.lang.as_deref(), &headers);
-    let Ok(provider) = known_provider(&st, &id) else {
-        return error_page(
-            lang,
-            StatusCode::NOT_FOUND,
-            t(lang, "error.no-provider"),
-            t(lang, "error.no-provider-detail"),
-        );
+    let provider = match provider_or_404(&st, &id, lang) {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     let form = ReportForm {
         reported: q.reported.is_some(),
