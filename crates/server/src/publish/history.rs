@@ -142,7 +142,7 @@ pub async fn history_page(
     let lang = language(q.lang.as_deref(), &headers);
     let provider = match provider_or_404(&st, &id, lang) {
         Ok(p) => p,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let lv = match product_view(&st).await {
         Ok(v) => v,

@@ -393,14 +393,14 @@ pub fn outage_block(st: &AppState, o: &Outage, lang: &str, now: Timestamp) -> Ma
 }
 
 /// The provider of a page's path, or the page that says there is no such provider.
-pub fn provider_or_404(st: &AppState, id: &str, lang: &str) -> Result<ProviderId, Response> {
+pub fn provider_or_404(st: &AppState, id: &str, lang: &str) -> Result<ProviderId, Box<Response>> {
     known_provider(st, id).map_err(|_| {
-        error_page(
+        Box::new(error_page(
             lang,
             StatusCode::NOT_FOUND,
             t(lang, "error.no-provider"),
             t(lang, "error.no-provider-detail"),
-        )
+        ))
     })
 }
 
@@ -413,7 +413,7 @@ pub async fn provider_page(
     let lang = language(q.lang.as_deref(), &headers);
     let provider = match provider_or_404(&st, &id, lang) {
         Ok(p) => p,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let form = ReportForm {
         reported: q.reported.is_some(),
