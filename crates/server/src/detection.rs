@@ -157,17 +157,17 @@ impl Detection {
         now: Timestamp,
     ) -> Result<usize, radar_store::StoreError> {
         let samples = store.all_signal_samples(since, now).await?;
-        let target = self.closing_target(now).start().0;
+        let target = self.closing_target(now).start();
         let mut w = relock(&self.signals);
         for s in &samples {
-            if s.time.0 > target {
-                w.advance_to(Timestamp(target));
+            if s.time > target {
+                w.advance_to(target);
             } else {
                 w.advance_to(s.time.minute().start());
             }
             let _ = w.observe(s);
         }
-        w.advance_to(Timestamp(target));
+        w.advance_to(target);
         Ok(samples.len())
     }
 

@@ -95,7 +95,7 @@ impl Episode {
     /// over different stretches of the same reports (a restarted server, the nodes of a
     /// cluster) give the same outage the same id.
     pub fn id_of(detected_at: Timestamp, ordinal: u64) -> u64 {
-        detected_at.0.div_euclid(60).max(0) as u64 * EPISODES_PER_MINUTE
+        detected_at.minute().0.max(0) as u64 * EPISODES_PER_MINUTE
             + ordinal.min(EPISODES_PER_MINUTE - 1)
     }
 
