@@ -18,10 +18,11 @@
 //! - **causes**: declared categories and causes, or the category the symptoms point to;
 //! - **spill-over**: a telecom's reports rising within minutes after an online service's
 //!   outage (or up to an hour before the service declares it), in the same regions, with none
-//!   of the telecom's own components reported down, with the problem types of users who cannot
-//!   reach the service ("no internet", "slow", "login" at least as often as "no signal", "no
-//!   calls", "no SMS") and, when the service's outage is national, over most of its population
-//!   ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
+//!   of the telecom's own components confirmed down (a failed probe counts once a second check
+//!   confirms it), with the problem types of users who cannot reach the service ("no
+//!   internet", "slow", "login" at least as often as "no signal", "no calls", "no SMS") and,
+//!   when the service's outage covers most of the telecom's country, over most of its
+//!   population there ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
 //!   ([`Evidence::NotSpillOver`]): coincidence in time is not relation;
 //! - **call surge**: a customer-service signal of a provider during its own network outage.
 //!
