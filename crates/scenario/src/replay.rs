@@ -561,7 +561,7 @@ mod tests {
             Some("o2-de:lte-ran")
         );
         assert!(
-            net.explanation.en.contains("probes failed in DE-BY"),
+            net.explanation.en.contains("probes failed in Bayern"),
             "{}",
             net.explanation.en
         );

@@ -163,6 +163,7 @@ impl Application {
             clock,
             heavy_reads: tokio::sync::Semaphore::new(1),
             view_cache: Default::default(),
+            pages: Default::default(),
         });
         Ok(Application {
             listener,

@@ -67,6 +67,8 @@ pub struct AppInner {
     pub heavy_reads: tokio::sync::Semaphore,
     /// The last product view built (see `explain::outages`).
     pub view_cache: crate::explain::outages::ViewCache,
+    /// Rendered public pages (see `publish::snapshot`).
+    pub pages: crate::publish::snapshot::PageSnapshots,
     /// The base of links in mails and webhook payloads (`public_url`, else the listening
     /// address).
     pub public_origin: String,

@@ -274,7 +274,7 @@ fn explain<'r>(
     }
     if let Some(c) = root {
         let name = text::component(g, &c.component);
-        let (why_de, why_en) = root_reason(c);
+        let (why_de, why_en) = root_reason(g, c);
         de.push(format!("Wahrscheinliche Ursache: {name}{why_de}."));
         en.push(format!("Likely root: {name}{why_en}."));
     }
@@ -343,7 +343,7 @@ fn explain<'r>(
 }
 
 /// The strongest reason for a root, as a parenthesis.
-fn root_reason(c: &RootCandidate) -> (String, String) {
+fn root_reason(g: &Graph, c: &RootCandidate) -> (String, String) {
     for r in &c.reasons {
         match r {
             Reason::Declared { incidents } => {
@@ -353,7 +353,14 @@ fn root_reason(c: &RootCandidate) -> (String, String) {
                 )
             }
             Reason::FailedProbes { regions, .. } => {
-                let r: Vec<&str> = regions.iter().map(|r| r.as_str()).collect();
+                let r: Vec<String> = regions
+                    .iter()
+                    .map(|r| {
+                        g.topo
+                            .region(r.as_str())
+                            .map_or_else(|| r.to_string(), |x| x.name.clone())
+                    })
+                    .collect();
                 return (
                     format!(" (Messungen fehlgeschlagen in {})", r.join(", ")),
                     format!(" (probes failed in {})", r.join(", ")),

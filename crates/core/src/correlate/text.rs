@@ -33,11 +33,21 @@ fn tech_label(t: &str) -> String {
     }
 }
 
+/// A component by its name (ids are for machines; the structured evidence keeps them).
 pub(super) fn component(g: &Graph, c: &ComponentRef) -> String {
     match g.topo.component(c) {
-        Some(x) => format!("{} ({c})", x.name),
+        Some(x) => x.name.clone(),
         None => c.to_string(),
     }
+}
+
+/// A step of a dependency path (`provider:component`) by its component's name, else as is.
+fn step_name(g: &Graph, step: &str) -> String {
+    g.topo
+        .components
+        .iter()
+        .find(|c| step.split_once(':') == Some((c.provider.as_str(), c.id.as_str())))
+        .map_or_else(|| step.to_owned(), |c| c.name.clone())
 }
 
 fn provider_name(g: &Graph, v: &IncidentView) -> String {
@@ -125,8 +135,11 @@ fn minutes(secs: i64) -> i64 {
     (secs.abs() + 30) / 60
 }
 
-fn path_text(p: &[String]) -> String {
-    p.join(" → ")
+fn path_text(g: &Graph, p: &[String]) -> String {
+    p.iter()
+        .map(|s| step_name(g, s))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 fn capitalise(s: &str) -> String {
@@ -216,13 +229,13 @@ pub(super) fn relation(
                     de: format!(
                         "Zusammenhang: {} und {lb_de} hängen beide von {c} ab ({}; {}){kd}.",
                         capitalise(&la_de),
-                        path_text(path_a),
-                        path_text(path_b)
+                        path_text(g, path_a),
+                        path_text(g, path_b)
                     ),
                     en: format!(
                         "Related: {la_en} and {lb_en} both depend on {c} ({}; {}){ke}.",
-                        path_text(path_a),
-                        path_text(path_b)
+                        path_text(g, path_a),
+                        path_text(g, path_b)
                     ),
                 };
             }

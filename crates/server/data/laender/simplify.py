@@ -33,6 +33,28 @@ def dp(pts, tol):
         return [a, b]
     return dp(pts[: idx + 1], tol)[:-1] + dp(pts[idx:], tol)
 
+def num(v):
+    """A coordinate without trailing zeros: 3.0 -> 3, -0.5 -> -.5."""
+    s = f"{v:.1f}".rstrip("0").rstrip(".")
+    s = s.replace("-0.", "-.") if s.startswith("-0.") else (s[1:] if s.startswith("0.") else s)
+    return s or "0"
+
+def compact(pts, large):
+    """An outline as a short SVG path: the first point absolute, then relative steps (`l`),
+    rounded to whole units of the 400-wide box for large Länder and to tenths for the city
+    states. Rounding the absolute points first keeps the steps from drifting."""
+    q = (lambda v: round(v)) if large else (lambda v: round(v, 1))
+    p = [(q(x), q(y)) for x, y in pts]
+    out, prev = [f"M{num(p[0][0])},{num(p[0][1])}l"], p[0]
+    steps = []
+    for x, y in p[1:]:
+        dx, dy = round(x - prev[0], 1), round(y - prev[1], 1)
+        if dx == 0 and dy == 0:
+            continue
+        steps.append(f"{num(dx)},{num(dy)}")
+        prev = (x, y)
+    return out[0] + " ".join(steps) + "z"
+
 def area(r):
     return abs(sum(r[i][0] * r[i - 1][1] - r[i - 1][0] * r[i][1] for i in range(len(r)))) / 2
 
@@ -56,7 +78,7 @@ def main(folder):
             simple = dp(pts, TOL if len(lands[id_]) and area(pts) > 400 else TOL / 3)
             if len(simple) < 4 or area(simple) < MIN_AREA:
                 continue
-            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in simple[:-1]) + "Z")
+            parts.append(compact(simple[:-1], area(simple) > 400))
         print(id_, "".join(parts))
 
 main(sys.argv[1])

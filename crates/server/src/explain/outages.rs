@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use radar_core::view::{self, ProductView, RelationError};
 use radar_core::Timestamp;
@@ -36,6 +37,12 @@ pub struct ViewCache {
 }
 
 impl ViewCache {
+    /// The count of writes through this node so far (page snapshots made before a write are
+    /// not shown after it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Drops the snapshot of stored inputs: the next read goes to the store.
     pub fn invalidate(&self) {
         self.generation
@@ -414,8 +421,33 @@ async fn page_of(
 pub async fn outages(
     State(st): State<AppState>,
     RawQuery(query): RawQuery,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let key = json_key("/api/v1/outages", query.as_deref());
+    st.pages
+        .page(&st, key, &headers, || async {
+            outages_page(&st, None, query.as_deref())
+                .await
+                .into_response()
+        })
+        .await
+}
+
+/// The snapshot key of a JSON list (the query string is part of it; see `publish::snapshot`).
+fn json_key(path: &str, query: Option<&str>) -> crate::publish::snapshot::PageKey {
+    let path = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    crate::publish::snapshot::PageKey::new(path, "json")
+}
+
+async fn outages_page(
+    st: &AppState,
+    provider: Option<&radar_core::ProviderId>,
+    query: Option<&str>,
 ) -> Result<Json<Paged<OutagesOut>>, Problem> {
-    let (outages, next) = page_of(&st, None, query.as_deref()).await?;
+    let (outages, next) = page_of(st, provider, query).await?;
     Ok(Json(Paged {
         list: OutagesOut { outages },
         next,
@@ -439,13 +471,23 @@ pub async fn provider_outages(
     State(st): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Paged<OutagesOut>>, Problem> {
-    let provider = known_provider(&st, &id)?;
-    let (outages, next) = page_of(&st, Some(&provider), query.as_deref()).await?;
-    Ok(Json(Paged {
-        list: OutagesOut { outages },
-        next,
-    }))
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let provider = match known_provider(&st, &id) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let key = json_key(
+        &format!("/api/v1/providers/{provider}/outages"),
+        query.as_deref(),
+    );
+    st.pages
+        .page(&st, key, &headers, || async {
+            outages_page(&st, Some(&provider), query.as_deref())
+                .await
+                .into_response()
+        })
+        .await
 }
 
 /// `GET /api/v1/incidents`: the same outages as `/api/v1/outages`, under `incidents`.

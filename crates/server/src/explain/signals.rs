@@ -652,6 +652,56 @@ pub fn chart(
     }
 }
 
+/// An anomaly in the reader's words: the signal, where, its peak against the typical value,
+/// and since when (local time of the provider).
+fn anomaly_sentence(
+    st: &AppState,
+    a: &SignalAnomaly,
+    lang: &str,
+    tz: chrono_tz::Tz,
+    now: Timestamp,
+) -> String {
+    let unit = a.unit.as_deref();
+    let place = a.region.as_ref().map_or_else(String::new, |r| {
+        tf(
+            lang,
+            "signals.in",
+            &[("region", &i18n::region_name(&st.topology, lang, r.as_str()))],
+        )
+    });
+    let peak = format_value(a.peak, unit);
+    let typical = format_value(a.typical, unit);
+    let since = crate::publish::local_time::date_time(a.start, tz, lang, now);
+    match a.end {
+        None => tf(
+            lang,
+            "signals.anomaly",
+            &[
+                ("signal", &a.name),
+                ("where", &place),
+                ("peak", &peak),
+                ("typical", &typical),
+                ("since", &since),
+            ],
+        ),
+        Some(e) => tf(
+            lang,
+            "signals.anomaly-ended",
+            &[
+                ("signal", &a.name),
+                ("where", &place),
+                ("peak", &peak),
+                ("typical", &typical),
+                ("since", &since),
+                (
+                    "until",
+                    &crate::publish::local_time::date_time(e, tz, lang, now),
+                ),
+            ],
+        ),
+    }
+}
+
 /// The incident page's section on operator signals: each anomaly that bears on the outage,
 /// named as evidence, with a chart of its series from six hours before it to three hours after
 /// (at most three days).
@@ -675,12 +725,12 @@ pub async fn incident_section(
             .store
             .signal_samples(&a.provider, &a.signal, a.region.as_ref(), from, to)
             .await;
-        let text = a.describe();
+        let text = anomaly_sentence(st, a, lang, tz, now);
         parts.push(html! {
             div.box.signal {
                 p {
                     strong { (t(lang, "signals.evidence")) " " }
-                    (if lang == "de" { &text.de } else { &text.en })
+                    (text)
                     @if let Some(c) = &a.component {
                         " — " (tf(lang, "signals.measures", &[("component", &i18n::component_name(&st.topology, lang, c))]))
                     }

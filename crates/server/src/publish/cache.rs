@@ -8,7 +8,8 @@
 //! reader's language, errors the kind of client). A request whose `If-None-Match` names that
 //! tag gets `304 Not Modified` with no body. Answers that already set `Cache-Control` (sign-in
 //! and consoles: `no-store`), set a cookie, or stream events (`text/event-stream`) pass through
-//! untouched. Compression (gzip) is `tower_http`'s layer in the router, outside this one.
+//! untouched, and so do answers that carry their own tag (page snapshots, `snapshot`, which
+//! answer `If-None-Match` themselves). Compression (gzip) is `tower_http`'s layer in the router, outside this one.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -29,7 +30,7 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 /// Whether an `If-None-Match` value names `tag` (weak comparison, RFC 9110 13.1.2).
-fn matches(if_none_match: &str, tag: &str) -> bool {
+pub(crate) fn matches(if_none_match: &str, tag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(tag))
 }
@@ -52,6 +53,7 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         || streaming
         || h.contains_key(header::CACHE_CONTROL)
         || h.contains_key(header::SET_COOKIE)
+        || h.contains_key(header::ETAG)
     {
         return resp;
     }

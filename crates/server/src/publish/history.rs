@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 use maud::{html, Markup};
 use radar_core::event::IncidentCategory;
 use radar_core::view::{Level, Outage};
-use radar_core::{ServiceId, Timestamp};
+use radar_core::{ProviderId, ServiceId, Timestamp};
 
 use crate::explain::outages::product_view;
 use crate::publish::i18n::{self, t, tf};
@@ -26,6 +26,7 @@ use crate::publish::local_time;
 use crate::publish::pages::{
     language, layout_in, outage_title, provider_or_404, region_words, PageQuery,
 };
+use crate::publish::snapshot::PageKey;
 use crate::state::AppState;
 
 /// Days of availability shown.
@@ -144,7 +145,14 @@ pub async fn history_page(
         Ok(p) => p,
         Err(page) => return *page,
     };
-    let lv = match product_view(&st).await {
+    let key = PageKey::new(format!("/providers/{provider}/history"), lang);
+    st.pages
+        .page(&st, key, &headers, || render_history(&st, &provider, lang))
+        .await
+}
+
+async fn render_history(st: &AppState, provider: &ProviderId, lang: &'static str) -> Response {
+    let lv = match product_view(st).await {
         Ok(v) => v,
         Err(p) => return p.into_response(),
     };
@@ -155,7 +163,7 @@ pub async fn history_page(
     let from = starts[0];
     let mine: Vec<&Outage> = lv
         .view
-        .outages_of(&provider)
+        .outages_of(provider)
         .filter(|o| o.end.is_none_or(|e| e.0 > from.0))
         .collect();
     let services: Vec<_> = st.topology.services_of(provider.as_str()).collect();
@@ -180,7 +188,7 @@ pub async fn history_page(
                     @let total = day_availability(&mine, &s.id, from, end, now).unwrap_or(1.0);
                     li {
                         div.uptime-head {
-                            span { (i18n::service_name(&st.topology, lang, &provider, &s.id)) }
+                            span { (i18n::service_name(&st.topology, lang, provider, &s.id)) }
                             span { (percent(lang, total)) }
                         }
                         (bars(lang, tz, now, &days))
@@ -194,11 +202,11 @@ pub async fn history_page(
             @if past.is_empty() { p { (t(lang, "history.none")) } }
             @for o in &past {
                 article.box {
-                    h3 { a href={ "/incidents/" (o.id) "?lang=" (lang) } { (outage_title(&st, lang, o)) } }
+                    h3 { a href={ "/incidents/" (o.id) "?lang=" (lang) } { (outage_title(st, lang, o)) } }
                     p {
                         (local_time::date_time(o.start, tz, lang, now))
                         @if let Some(e) = o.end { " – " (local_time::date_time(e, tz, lang, now)) " (" (local_time::duration(e.0 - o.start.0, lang)) ")" }
-                        " · " (region_words(&st, lang, &o.regions))
+                        " · " (region_words(st, lang, &o.regions))
                     }
                     @if let Some(inc) = &o.incident {
                         @if !inc.statements.is_empty() {

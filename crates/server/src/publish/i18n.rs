@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use radar_core::event::{ComponentStatus, IncidentState};
 use radar_core::topology::{ComponentRef, Topology};
 use radar_core::view::Level;
-use radar_core::{Problem, ProviderId, RegionId, ServiceId};
+use radar_core::{Problem, ProviderId, ServiceId};
 
 /// The languages of the pages.
 pub const LANGS: [&str; 2] = ["en", "de"];
@@ -164,6 +164,9 @@ const EN: &[(&str, &str)] = &[
     ("signals.measures", "measures {component}"),
     ("signals.unreadable", "The measurements cannot be read right now ({error})."),
     ("signals.band", "typical band"),
+    ("signals.anomaly", "{signal}{where}: {peak}, typically {typical}, since {since}"),
+    ("signals.anomaly-ended", "{signal}{where}: {peak}, typically {typical}, from {since} to {until}"),
+    ("signals.in", " in {region}"),
     ("timeline.declared", "{provider} reported the incident."),
     ("timeline.state.suspected", "{provider} is checking reports of a problem."),
     ("timeline.state.confirmed", "{provider} confirmed the problem."),
@@ -328,6 +331,9 @@ const DE: &[(&str, &str)] = &[
     ("signals.measures", "misst {component}"),
     ("signals.unreadable", "Die Messwerte können gerade nicht gelesen werden ({error})."),
     ("signals.band", "übliches Band"),
+    ("signals.anomaly", "{signal}{where}: {peak}, üblich {typical}, seit {since}"),
+    ("signals.anomaly-ended", "{signal}{where}: {peak}, üblich {typical}, von {since} bis {until}"),
+    ("signals.in", " in {region}"),
     ("timeline.declared", "{provider} hat die Störung gemeldet."),
     ("timeline.state.suspected", "{provider} prüft Meldungen über ein Problem."),
     ("timeline.state.confirmed", "{provider} hat das Problem bestätigt."),
@@ -534,11 +540,31 @@ pub fn component_name(topology: &Topology, lang: &str, c: &ComponentRef) -> Stri
     own
 }
 
-/// A Land's name (German in both languages, as the topology has it), else its id.
-pub fn region_name(topology: &Topology, r: &RegionId) -> String {
+/// English names of the German Länder where English has its own (the topology names them in
+/// German; the other eight are the same in both languages).
+const LAENDER_EN: &[(&str, &str)] = &[
+    ("DE-BY", "Bavaria"),
+    ("DE-HE", "Hesse"),
+    ("DE-MV", "Mecklenburg-Western Pomerania"),
+    ("DE-NI", "Lower Saxony"),
+    ("DE-NW", "North Rhine-Westphalia"),
+    ("DE-RP", "Rhineland-Palatinate"),
+    ("DE-SN", "Saxony"),
+    ("DE-ST", "Saxony-Anhalt"),
+    ("DE-TH", "Thuringia"),
+];
+
+/// A region's name in `lang`: the English name of a German Land on English pages, else the
+/// topology's name, else its id.
+pub fn region_name(topology: &Topology, lang: &str, r: &str) -> String {
+    if lang != "de" {
+        if let Some((_, n)) = LAENDER_EN.iter().find(|(id, _)| *id == r) {
+            return (*n).to_owned();
+        }
+    }
     topology
-        .region(r.as_str())
-        .map_or_else(|| r.to_string(), |x| x.name.clone())
+        .region(r)
+        .map_or_else(|| r.to_owned(), |x| x.name.clone())
 }
 
 #[cfg(test)]

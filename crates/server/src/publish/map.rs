@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 use radar_store::ReportTally;
 
-use crate::publish::i18n::{t, tf, tn};
+use crate::publish::i18n::{self, t, tf, tn};
 use crate::state::AppState;
 
 const OUTLINES: &str = include_str!("../../data/laender/laender.txt");
@@ -45,11 +45,7 @@ pub fn laender(st: &AppState, lang: &str, tally: &[ReportTally]) -> Markup {
     let (view_box, lands) = outlines();
     let mut list: Vec<(&str, u64)> = by.iter().map(|(r, n)| (*r, *n)).collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let name = |id: &str| {
-        st.topology
-            .region(id)
-            .map_or_else(|| id.to_owned(), |r| r.name.clone())
-    };
+    let name = |id: &str| i18n::region_name(&st.topology, lang, id);
     let shown: Vec<String> = list
         .iter()
         .take(3)
@@ -106,7 +102,7 @@ mod tests {
         assert_eq!(lands.len(), 16);
         for (id, d) in lands {
             assert!(id.starts_with("DE-"), "{id}");
-            assert!(d.starts_with('M') && d.ends_with('Z'), "{id}");
+            assert!(d.starts_with('M') && d.ends_with('z'), "{id}");
         }
     }
 

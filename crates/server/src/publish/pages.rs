@@ -14,6 +14,7 @@ use crate::explain::outages::{product_view, LiveView};
 use crate::publish::api::known_provider;
 use crate::publish::chart::{self, Day};
 use crate::publish::i18n::{self, t, tf};
+use crate::publish::snapshot::PageKey;
 use crate::publish::{live, local_time, map};
 use crate::state::AppState;
 
@@ -167,7 +168,7 @@ pub fn region_words(st: &AppState, lang: &str, regions: &RegionSet) -> String {
         RegionSet::All => t(lang, "outage.everywhere").to_owned(),
         RegionSet::Only(l) => l
             .iter()
-            .map(|r| i18n::region_name(&st.topology, r))
+            .map(|r| i18n::region_name(&st.topology, lang, r.as_str()))
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -252,7 +253,15 @@ pub async fn overview(
     headers: HeaderMap,
 ) -> Response {
     let lang = language(q.lang.as_deref(), &headers);
-    let lv = match product_view(&st).await {
+    st.pages
+        .page(&st, PageKey::new("/", lang), &headers, || {
+            render_overview(&st, lang)
+        })
+        .await
+}
+
+async fn render_overview(st: &AppState, lang: &'static str) -> Response {
+    let lv = match product_view(st).await {
         Ok(v) => v,
         Err(p) => return p.into_response(),
     };
@@ -277,7 +286,7 @@ pub async fn overview(
         h1 { (t(lang, "overview.title")) }
         p { (tf(lang, "overview.intro", &[("n", &st.topology.providers.len().to_string())])) }
         div id="live-overview" data-live-part {
-        (updated(lang, now, overview_zone(&st)))
+        (updated(lang, now, overview_zone(st)))
         ul.providers {
             @for (p, day) in order(&lv.view, &st.topology.providers, &sparks) {
                 @let h = lv.view.provider(&p.id);
@@ -289,7 +298,7 @@ pub async fn overview(
                     }
                     div.what {
                         @match h {
-                            Some(h) if bad => { (headline_text(&st, h, lang, lv.view.now)) }
+                            Some(h) if bad => { (headline_text(st, h, lang, lv.view.now)) }
                             _ => { (t(lang, "headline.none")) }
                         }
                     }
@@ -415,11 +424,21 @@ pub async fn provider_page(
         Ok(p) => p,
         Err(page) => return *page,
     };
-    let form = ReportForm {
-        reported: q.reported.is_some(),
-        ..ReportForm::default()
-    };
-    render_provider(&st, &provider, lang, &form, StatusCode::OK).await
+    if q.reported.is_some() {
+        // The reporter sees the page as it is now, with their report counted.
+        let form = ReportForm {
+            reported: true,
+            ..ReportForm::default()
+        };
+        return render_provider(&st, &provider, lang, &form, StatusCode::OK).await;
+    }
+    let key = PageKey::new(format!("/providers/{provider}"), lang);
+    let blank = ReportForm::default();
+    st.pages
+        .page(&st, key, &headers, || {
+            render_provider(&st, &provider, lang, &blank, StatusCode::OK)
+        })
+        .await
 }
 
 /// The report form as it was sent back (values kept) with its errors beside the fields.
@@ -733,7 +752,7 @@ fn report_form(st: &AppState, lang: &str, provider: &ProviderId, f: &ReportForm)
                     select id="f-region" name="region" aria-invalid=(invalid("region")) aria-describedby=[err("region").map(|_| "e-region")] {
                         option value="" { (t(lang, "form.region-none")) }
                         @for r in &regions {
-                            option value=(r) selected[f.region == r.as_str()] { (i18n::region_name(&st.topology, r)) }
+                            option value=(r) selected[f.region == r.as_str()] { (i18n::region_name(&st.topology, lang, r.as_str())) }
                         }
                     }
                 }

@@ -245,13 +245,19 @@ async fn the_provider_page_names_things_and_shows_chart_problems_and_map() {
     assert!(no_internet < no_signal, "most reported first");
     assert!(html.contains("<span class=\"pct\">67 %</span>"), "{html}");
     assert!(html.contains("<span class=\"pct\">33 %</span>"));
-    // The map: Bayern darkest, Berlin lighter, the rest none; and the list.
+    // The map: Bavaria darkest, Berlin lighter, the rest none; and the list.
     assert!(html.contains("<svg class=\"map\""));
     assert!(
-        html.contains("<th scope=\"row\">Bayern</th><td>4</td>"),
+        html.contains("<th scope=\"row\">Bavaria</th><td>4</td>"),
         "{html}"
     );
     assert!(html.contains("<th scope=\"row\">Berlin</th><td>2</td>"));
+    // Länder by their name in the page's language.
+    let de = page(&app, "/providers/o2-de?lang=de").await;
+    assert!(
+        de.contains("<th scope=\"row\">Bayern</th><td>4</td>"),
+        "{de}"
+    );
     // The chart scales (no fixed width), has its axis, band, legend and a table.
     assert!(html.contains("viewBox=\"0 0 560 200\""));
     assert!(html.contains("class=\"band\"") && html.contains("class=\"axis\""));
@@ -367,4 +373,45 @@ async fn the_live_stream_sends_the_page_fingerprint_and_knows_its_providers() {
     assert!(text.contains("event: changed"), "{text}");
     assert!(text.contains("data: "), "{text}");
     assert_eq!(app.get("/live?provider=nope").await.status(), 404);
+}
+
+/// A crowd asking for a page shares one rendering of it; a write through the node (a
+/// statement) shows at once; the reporter's own page (`?reported=1`) is rendered afresh and
+/// not kept.
+#[tokio::test]
+async fn pages_are_kept_as_snapshots_and_made_again_after_a_write() {
+    let app = spawn_app().await;
+    may_2017(&app).await;
+    let renders = || app.state.pages.renders();
+    let started = std::time::Instant::now();
+    let before = renders();
+    let first = page(&app, "/providers/o2-de?lang=en").await;
+    for _ in 0..20 {
+        assert_eq!(page(&app, "/providers/o2-de?lang=en").await, first);
+    }
+    // One rendering, and at most one more per second the requests took (a snapshot answers
+    // for a second at most): without snapshots there would be 21.
+    let made = renders() - before;
+    assert!(
+        made >= 1 && made <= 1 + started.elapsed().as_secs(),
+        "{made} renderings for 21 requests"
+    );
+    let resp = app
+        .operator(Method::POST, "/api/v1/incidents/net-1/statements")
+        .json(&json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let before = renders();
+    let after = page(&app, "/providers/o2-de?lang=en").await;
+    assert!(after.contains("First sites are back online."), "{after}");
+    assert_eq!(renders(), before + 1, "the write made the page again");
+    // The reporter's page: rendered for them, with the thanks, and not kept for others.
+    let mine = page(&app, "/providers/o2-de?lang=en&reported=1").await;
+    assert!(mine.contains("your report was received"));
+    assert_eq!(renders(), before + 1);
+    assert!(!page(&app, "/providers/o2-de?lang=en")
+        .await
+        .contains("your report was received"));
 }

@@ -44,7 +44,7 @@ async fn browser_reports_through_the_form_and_sees_it_counted() {
     assert_eq!(app.counted("o2-de").await, 1);
     // Counted on the page: in the problems, the map's list and the chart's table.
     assert!(html.contains("<span class=\"pct\">100 %</span>"), "{html}");
-    assert!(html.contains("<th scope=\"row\">Bayern</th><td>1</td>"));
+    assert!(html.contains("<th scope=\"row\">Bavaria</th><td>1</td>"));
     let rows = d
         .exec("return [...document.querySelectorAll('details.table tbody tr td:nth-child(2)')].reduce((s, td) => s + Number(td.textContent), 0)")
         .await;
