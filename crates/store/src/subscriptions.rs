@@ -187,6 +187,10 @@ pub trait SubscriptionStore: Send + Sync {
     /// Every subject's last notified mark.
     async fn marks(&self) -> Result<Vec<(String, String)>, StoreError>;
 
+    /// Forgets the marks of subjects not in `keep` that were last told before `before`;
+    /// returns how many were forgotten.
+    async fn prune_marks(&self, keep: &[String], before: Timestamp) -> Result<u64, StoreError>;
+
     /// Applies a [`Notice`] atomically: `None` if the stored mark was no longer `last`
     /// (another node notified it), else the number of deliveries queued.
     async fn notify(&self, notice: &Notice, now: Timestamp) -> Result<Option<u64>, StoreError>;

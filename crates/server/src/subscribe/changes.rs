@@ -81,15 +81,17 @@ fn notice(
     })
 }
 
-/// The notices for the view `lv` at `now`, given the marks stored.
+/// The notices for the view `lv` at `now`, given the marks stored, and every subject the view
+/// shows (the marks of the others may be forgotten).
 pub fn notices(
     st: &AppState,
     lv: &LiveView,
     marks: &HashMap<String, String>,
     now: Timestamp,
-) -> Vec<Notice> {
+) -> (Vec<Notice>, Vec<String>) {
     let origin = super::origin(st);
     let mut out = Vec::new();
+    let mut shown = Vec::new();
     for p in &st.topology.providers {
         let Ok(provider) = ProviderId::parse(p.id.as_str()) else {
             continue;
@@ -98,6 +100,7 @@ pub fn notices(
         let pg = page(&snap);
         for i in &snap.incidents {
             let m = incident_mark(i);
+            shown.push(m.subject.clone());
             let n = notice(
                 marks,
                 m,
@@ -108,6 +111,7 @@ pub fn notices(
         }
         for c in &snap.components {
             let m = component_mark(provider.as_str(), c);
+            shown.push(m.subject.clone());
             let n = notice(
                 marks,
                 m,
@@ -132,5 +136,5 @@ pub fn notices(
             out.extend(n);
         }
     }
-    out
+    (out, shown)
 }

@@ -28,6 +28,12 @@ pub const LEASE_SECS: i64 = 120;
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries claimed (and made at once) per round.
 pub const BATCH: usize = 16;
+/// How long the mark of a subject the view no longer shows (an incident past the history,
+/// a component gone from the topology) is kept after it was last told. Far longer than two
+/// nodes' views can differ; a subject that comes back after it is recorded again without
+/// telling anyone (`radar_core::notify::news`), so forgetting it can only cost silence about
+/// an incident that is long over.
+pub const MARK_KEEP_SECS: i64 = 7 * 86_400;
 
 /// The HTTP client for webhooks: no redirects, public addresses only unless allowed.
 pub fn http_client(private_ok: bool) -> reqwest::Client {
@@ -84,7 +90,19 @@ async fn queue_changes(st: &AppState, lv: &LiveView) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .into_iter()
         .collect();
-    for n in super::changes::notices(st, lv, &marks, now) {
+    let (notices, shown) = super::changes::notices(st, lv, &marks, now);
+    let shown_set: std::collections::HashSet<&String> = shown.iter().collect();
+    if marks.keys().any(|k| !shown_set.contains(k)) {
+        match subs
+            .prune_marks(&shown, Timestamp(now.0 - MARK_KEEP_SECS))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forgotten = n, "subscriptions: old marks forgotten"),
+            Err(e) => tracing::warn!(error = %e, "subscriptions: cannot forget old marks"),
+        }
+    }
+    for n in notices {
         match subs.notify(&n, now).await {
             Ok(Some(q)) if q > 0 => tracing::info!(
                 subject = %n.subject,

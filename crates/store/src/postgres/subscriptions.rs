@@ -158,6 +158,17 @@ impl SubscriptionStore for PostgresStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    async fn prune_marks(&self, keep: &[String], before: Timestamp) -> Result<u64, StoreError> {
+        let client = self.writer.lock().await;
+        let keep = keep.to_vec();
+        Ok(client
+            .execute(
+                "DELETE FROM notify_marks WHERE time < $1 AND NOT (subject = ANY($2))",
+                &[&before.0, &keep],
+            )
+            .await?)
+    }
+
     async fn notify(&self, n: &Notice, now: Timestamp) -> Result<Option<u64>, StoreError> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;

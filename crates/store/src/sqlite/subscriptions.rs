@@ -161,6 +161,29 @@ impl SubscriptionStore for SqliteStore {
         .await
     }
 
+    async fn prune_marks(&self, keep: &[String], before: Timestamp) -> Result<u64, StoreError> {
+        let keep: std::collections::HashSet<String> = keep.iter().cloned().collect();
+        Self::with(&self.writer, move |conn| {
+            locked(conn, |tx| {
+                let old: Vec<String> = {
+                    let mut stmt =
+                        tx.prepare_cached("SELECT subject FROM notify_marks WHERE time < ?1")?;
+                    let rows = stmt.query_map(params![before.0], |r| r.get(0))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                let mut gone = 0u64;
+                for subject in old.iter().filter(|s| !keep.contains(*s)) {
+                    gone += tx.execute(
+                        "DELETE FROM notify_marks WHERE subject = ?1 AND time < ?2",
+                        params![subject, before.0],
+                    )? as u64;
+                }
+                Ok(gone)
+            })
+        })
+        .await
+    }
+
     async fn notify(&self, notice: &Notice, now: Timestamp) -> Result<Option<u64>, StoreError> {
         let n = notice.clone();
         Self::with(&self.writer, move |conn| {

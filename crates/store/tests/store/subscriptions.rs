@@ -346,3 +346,46 @@ async fn two_nodes_never_queue_or_claim_the_same_delivery_twice() {
     assert_eq!(seen.len(), 200);
     drop_schema(&schema).await;
 }
+
+store_test!(
+    marks_no_longer_shown_are_forgotten_once_old,
+    |store: Arc<dyn Store>| async move {
+        let subs = store.subscriptions();
+        for (subject, at) in [
+            ("incident:gone-long-ago", 100),
+            ("incident:gone-lately", 900),
+            ("incident:shown", 100),
+            ("component:o2-de:ran-lte", 100),
+        ] {
+            let mut n = notice(subject, None, "m");
+            n.payload = None;
+            assert_eq!(subs.notify(&n, Timestamp(at)).await.unwrap(), Some(0));
+        }
+        let keep = vec![
+            "incident:shown".to_owned(),
+            "component:o2-de:ran-lte".to_owned(),
+        ];
+        // Only what is neither shown nor recent goes.
+        assert_eq!(subs.prune_marks(&keep, Timestamp(500)).await.unwrap(), 1);
+        let mut left: Vec<String> = subs
+            .marks()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "component:o2-de:ran-lte",
+                "incident:gone-lately",
+                "incident:shown"
+            ]
+        );
+        assert_eq!(subs.prune_marks(&keep, Timestamp(500)).await.unwrap(), 0);
+        // Nothing to keep: every old mark goes.
+        assert_eq!(subs.prune_marks(&[], Timestamp(1000)).await.unwrap(), 3);
+        assert!(subs.marks().await.unwrap().is_empty());
+    }
+);
