@@ -192,9 +192,10 @@ pub struct Detector {
     config: DetectorConfig,
     params: Params,
     regions: Vec<RegionId>,
-    /// Population share of each region (uniform without populations): its share of a
-    /// provider's expected reports (`scope` module doc).
-    region_weight: Vec<f32>,
+    /// Population share of each region, its share of a provider's expected reports (`scope`
+    /// module doc); `None` when the topology gives no populations (each region's learned base
+    /// rate is used instead).
+    region_weight: Option<Vec<f32>>,
     region_index: HashMap<RegionId, usize>,
     blocks: Vec<Block>,
     provider_index: HashMap<ProviderId, usize>,
@@ -251,10 +252,16 @@ impl Detector {
             by_provider.entry(s.provider.as_str()).or_default().push(s);
         }
         let region_weight = topology
-            .region_weights()
+            .regions
             .iter()
-            .map(|(_, w)| *w as f32)
-            .collect();
+            .any(|r| r.population.is_some())
+            .then(|| {
+                topology
+                    .region_weights()
+                    .iter()
+                    .map(|(_, w)| *w as f32)
+                    .collect()
+            });
         let mut d = Detector {
             config,
             params,

@@ -8,7 +8,8 @@
 //! when the regions left out, pooled, are still above baseline, the outage reaches beyond
 //! them and every region is in scope. Few reports in a region are no evidence that it is
 //! unaffected either: with each region's expectation taken as its population share of the
-//! services' national expectation, when the regions in scope carry most of it
+//! services' national expectation (without populations in the topology: its share of the
+//! provider's base rate, learned by its own series), when the regions in scope carry most of it
 //! (`NATIONAL_MIN_SHARE`) and none left out favours its expectation over a fraction
 //! (`SPARSE_RISE_SHARE`) of the rise seen in scope by `scope_llr`, every region is in scope
 //! (small Länder are too small to tell, larger ones show a weaker rise of their own). While another episode of the provider is open, a
@@ -260,8 +261,20 @@ impl Detector {
             let observed: Vec<f32> = (0..b.nr)
                 .map(|r| offs(r).iter().map(|&o| ep.acc[o][0]).sum())
                 .collect();
+            // Each region's share of the expectation: its population share where the topology
+            // gives populations (a prior the outage's own reports cannot bias), else the
+            // provider's base rate there as its own series learned it, at this minute (the
+            // sums since the episode opened start with its members only), uniform before any.
+            let learned: Vec<f32> = (0..b.nr)
+                .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
+                .collect();
+            let learned_sum: f32 = learned.iter().sum();
             let expected: Vec<f32> = (0..b.nr)
-                .map(|r| total * self.region_weight.get(r).copied().unwrap_or(0.0))
+                .map(|r| match &self.region_weight {
+                    Some(w) => total * w.get(r).copied().unwrap_or(0.0),
+                    None if learned_sum > 0.0 => total * learned[r] / learned_sum,
+                    None => total / b.nr as f32,
+                })
                 .collect();
             if national_footprint(&regions, &allowed, &observed, &expected, cfg) {
                 regions = (0..b.nr).filter(|&r| allowed[r]).collect();
