@@ -870,6 +870,11 @@ impl Topology {
             .iter()
             .filter(move |s| s.provider.as_str() == provider)
     }
+    /// A region's name, else its id as given.
+    pub fn region_name(&self, id: &str) -> String {
+        self.region(id)
+            .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    }
     pub fn component(&self, r: &ComponentRef) -> Option<&Component> {
         self.components
             .iter()

@@ -355,11 +355,7 @@ fn root_reason(g: &Graph, c: &RootCandidate) -> (String, String) {
             Reason::FailedProbes { regions, .. } => {
                 let r: Vec<String> = regions
                     .iter()
-                    .map(|r| {
-                        g.topo
-                            .region(r.as_str())
-                            .map_or_else(|| r.to_string(), |x| x.name.clone())
-                    })
+                    .map(|r| g.topo.region_name(r.as_str()))
                     .collect();
                 return (
                     format!(" (Messungen fehlgeschlagen in {})", r.join(", ")),

@@ -265,17 +265,23 @@ impl Detector {
             // gives populations (a prior the outage's own reports cannot bias), else the
             // provider's base rate there as its own series learned it, at this minute (the
             // sums since the episode opened start with its members only), uniform before any.
-            let learned: Vec<f32> = (0..b.nr)
-                .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
-                .collect();
-            let learned_sum: f32 = learned.iter().sum();
-            let expected: Vec<f32> = (0..b.nr)
-                .map(|r| match &self.region_weight {
-                    Some(w) => total * w.get(r).copied().unwrap_or(0.0),
-                    None if learned_sum > 0.0 => total * learned[r] / learned_sum,
-                    None => total / b.nr as f32,
-                })
-                .collect();
+            let share: Vec<f32> = match &self.region_weight {
+                Some(w) => (0..b.nr)
+                    .map(|r| w.get(r).copied().unwrap_or(0.0))
+                    .collect(),
+                None => {
+                    let learned: Vec<f32> = (0..b.nr)
+                        .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
+                        .collect();
+                    let sum: f32 = learned.iter().sum();
+                    if sum > 0.0 {
+                        learned.iter().map(|l| l / sum).collect()
+                    } else {
+                        vec![1.0 / b.nr as f32; b.nr]
+                    }
+                }
+            };
+            let expected: Vec<f32> = share.iter().map(|w| total * w).collect();
             if national_footprint(&regions, &allowed, &observed, &expected, cfg) {
                 regions = (0..b.nr).filter(|&r| allowed[r]).collect();
             }

@@ -222,10 +222,7 @@ fn results(
 ) -> Markup {
     let de = lang == "de";
     let region = caller.region;
-    let region_name = st
-        .topology
-        .region(region.as_str())
-        .map_or_else(|| region.to_string(), |r| r.name.clone());
+    let region_name = st.topology.region_name(region.as_str());
     let log_provider = caller.provider;
     html! {
         h2 { (affecting.len()) " open outage" @if affecting.len() != 1 { "s" } " affecting a caller in " (region_name) }

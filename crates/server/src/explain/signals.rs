@@ -672,33 +672,22 @@ fn anomaly_sentence(
     let peak = format_value(a.peak, unit);
     let typical = format_value(a.typical, unit);
     let since = crate::publish::local_time::date_time(a.start, tz, lang, now);
-    match a.end {
-        None => tf(
-            lang,
-            "signals.anomaly",
-            &[
-                ("signal", &a.name),
-                ("where", &place),
-                ("peak", &peak),
-                ("typical", &typical),
-                ("since", &since),
-            ],
-        ),
-        Some(e) => tf(
-            lang,
-            "signals.anomaly-ended",
-            &[
-                ("signal", &a.name),
-                ("where", &place),
-                ("peak", &peak),
-                ("typical", &typical),
-                ("since", &since),
-                (
-                    "until",
-                    &crate::publish::local_time::date_time(e, tz, lang, now),
-                ),
-            ],
-        ),
+    let until = a
+        .end
+        .map(|e| crate::publish::local_time::date_time(e, tz, lang, now));
+    let mut args = vec![
+        ("signal", a.name.as_str()),
+        ("where", &place),
+        ("peak", &peak),
+        ("typical", &typical),
+        ("since", &since),
+    ];
+    match &until {
+        None => tf(lang, "signals.anomaly", &args),
+        Some(u) => {
+            args.push(("until", u));
+            tf(lang, "signals.anomaly-ended", &args)
+        }
     }
 }
 

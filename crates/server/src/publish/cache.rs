@@ -8,12 +8,13 @@
 //! reader's language, errors the kind of client). A request whose `If-None-Match` names that
 //! tag gets `304 Not Modified` with no body. Answers that already set `Cache-Control` (sign-in
 //! and consoles: `no-store`), set a cookie, or stream events (`text/event-stream`) pass through
-//! untouched, and so do answers that carry their own tag (page snapshots, `snapshot`, which
-//! answer `If-None-Match` themselves). Compression (gzip) is `tower_http`'s layer in the router, outside this one.
+//! untouched; page snapshots (`snapshot`) are tagged once and answered with [`public`] and
+//! [`not_modified`] themselves. Compression (gzip) is `tower_http`'s layer in the router,
+//! outside this one.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -30,7 +31,7 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 /// Whether an `If-None-Match` value names `tag` (weak comparison, RFC 9110 13.1.2).
-pub(crate) fn matches(if_none_match: &str, tag: &str) -> bool {
+fn matches(if_none_match: &str, tag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(tag))
 }
@@ -53,7 +54,6 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         || streaming
         || h.contains_key(header::CACHE_CONTROL)
         || h.contains_key(header::SET_COOKIE)
-        || h.contains_key(header::ETAG)
     {
         return resp;
     }
@@ -63,11 +63,18 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         return crate::problem::Problem::internal().into_response();
     };
     let tag = etag_of(&bytes);
-    let h = &mut parts.headers;
-    h.insert(
-        header::ETAG,
-        HeaderValue::from_str(&tag).expect("hex tag is a valid header value"),
-    );
+    let tag = HeaderValue::from_str(&tag).expect("hex tag is a valid header value");
+    if public(&mut parts.headers, tag, if_none_match.as_deref()) {
+        return not_modified(parts);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Marks an answer anyone may read with its tag, `Cache-Control: public, no-cache` and
+/// `Vary: Accept, Accept-Language`; true when `if_none_match` names the tag (answer 304).
+pub(crate) fn public(h: &mut HeaderMap, tag: HeaderValue, if_none_match: Option<&str>) -> bool {
+    let named = if_none_match.is_some_and(|v| matches(v, tag.to_str().unwrap_or_default()));
+    h.insert(header::ETAG, tag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, no-cache"),
@@ -76,13 +83,20 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language"),
     );
-    if if_none_match.is_some_and(|v| matches(&v, &tag)) {
-        parts.status = StatusCode::NOT_MODIFIED;
-        h.remove(header::CONTENT_LENGTH);
-        h.remove(header::CONTENT_TYPE);
-        return Response::from_parts(parts, Body::empty());
+    named
+}
+
+/// The 304 for an answer whose tag the client has: its headers without a body.
+pub(crate) fn not_modified(mut parts: axum::http::response::Parts) -> Response {
+    parts.status = StatusCode::NOT_MODIFIED;
+    for h in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+    ] {
+        parts.headers.remove(h);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(parts, Body::empty())
 }
 
 #[cfg(test)]

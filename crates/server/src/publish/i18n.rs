@@ -562,9 +562,7 @@ pub fn region_name(topology: &Topology, lang: &str, r: &str) -> String {
             return (*n).to_owned();
         }
     }
-    topology
-        .region(r)
-        .map_or_else(|| r.to_owned(), |x| x.name.clone())
+    topology.region_name(r)
 }
 
 #[cfg(test)]

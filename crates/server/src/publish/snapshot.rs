@@ -21,9 +21,10 @@
 //! (a crowd does not render the page once per connection). When only age made a snapshot
 //! stale, they do not even wait: the old snapshot answers while the new one is made.
 //!
-//! The answer carries a strong-enough weak `ETag` and `Cache-Control: public, no-cache`
-//! itself, and answers `If-None-Match` with 304; [`crate::publish::cache::conditional`] and
-//! the compression layer leave such answers alone.
+//! The answer carries the snapshot's weak `ETag` and `Cache-Control: public, no-cache` and
+//! answers `If-None-Match` with 304, through the same helpers as
+//! [`crate::publish::cache::conditional`] (which, like the compression layer, then leaves it
+//! alone).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -34,7 +35,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::publish::cache::{etag_of, matches};
+use crate::publish::cache::{etag_of, not_modified, public};
 use crate::state::AppState;
 
 /// How long a snapshot answers at most: the delay within which a change this node did not
@@ -202,35 +203,28 @@ impl PageSnapshots {
 
 impl Snapshot {
     fn answer(&self, request: &HeaderMap) -> Response {
-        let mut h = self.headers.clone();
-        h.insert(header::ETAG, self.etag.clone());
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, no-cache"),
-        );
-        h.insert(
-            header::VARY,
-            HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
-        );
-        h.remove(header::CONTENT_LENGTH);
-        let tag = self.etag.to_str().unwrap_or_default();
-        let revalidated = request
+        let if_none_match = request
             .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| matches(v, tag));
-        let mut resp = if revalidated {
-            h.remove(header::CONTENT_TYPE);
-            let mut r = Response::new(Body::empty());
-            *r.status_mut() = StatusCode::NOT_MODIFIED;
-            r
-        } else if accepts_gzip(request) {
-            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            Response::new(Body::from(self.gzip.clone()))
+            .and_then(|v| v.to_str().ok());
+        let (mut parts, ()) = Response::new(()).into_parts();
+        parts.headers = self.headers.clone();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let revalidated = public(&mut parts.headers, self.etag.clone(), if_none_match);
+        parts
+            .headers
+            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if revalidated {
+            return not_modified(parts);
+        }
+        let body = if accepts_gzip(request) {
+            parts
+                .headers
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            self.gzip.clone()
         } else {
-            Response::new(Body::from(self.plain.clone()))
+            self.plain.clone()
         };
-        *resp.headers_mut() = h;
-        resp
+        Response::from_parts(parts, Body::from(body))
     }
 }
 

@@ -34,6 +34,8 @@ pub const BATCH: usize = 16;
 /// telling anyone (`radar_core::notify::news`), so forgetting it can only cost silence about
 /// an incident that is long over.
 pub const MARK_KEEP_SECS: i64 = 7 * 86_400;
+/// How often at most a node looks for marks to forget (a mark waits a week anyway).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The HTTP client for webhooks: no redirects, public addresses only unless allowed.
 pub fn http_client(private_ok: bool) -> reqwest::Client {
@@ -54,9 +56,10 @@ pub async fn run(st: AppState) {
     let mut every = tokio::time::interval(PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut compared = None;
+    let mut pruned = None;
     loop {
         every.tick().await;
-        if let Err(e) = round(&st, &client, &mut compared).await {
+        if let Err(e) = round(&st, &client, &mut compared, &mut pruned).await {
             tracing::warn!(error = %e, "subscriptions: a round failed; trying again");
         }
     }
@@ -64,24 +67,29 @@ pub async fn run(st: AppState) {
 
 /// One round: queue changes, then make due deliveries. `compared` is the view the last
 /// complete comparison read: the same view (the cache hands out one per change and minute)
-/// is not compared again.
+/// is not compared again. `pruned`: when this node last forgot old marks.
 async fn round(
     st: &AppState,
     client: &reqwest::Client,
     compared: &mut Option<Arc<LiveView>>,
+    pruned: &mut Option<Instant>,
 ) -> Result<(), String> {
     if st.store_health.unwritable().is_some() {
         return Ok(()); // nothing can be recorded; the view is still served
     }
     let lv = product_view(st).await.map_err(|p| p.detail.clone())?;
     if !compared.as_ref().is_some_and(|c| Arc::ptr_eq(c, &lv)) {
-        queue_changes(st, &lv).await?;
+        queue_changes(st, &lv, pruned).await?;
         *compared = Some(lv);
     }
     deliver_due(st, client).await
 }
 
-async fn queue_changes(st: &AppState, lv: &LiveView) -> Result<(), String> {
+async fn queue_changes(
+    st: &AppState,
+    lv: &LiveView,
+    pruned: &mut Option<Instant>,
+) -> Result<(), String> {
     let now = st.clock.now();
     let subs = st.store.subscriptions();
     let marks: HashMap<String, String> = subs
@@ -91,8 +99,10 @@ async fn queue_changes(st: &AppState, lv: &LiveView) -> Result<(), String> {
         .into_iter()
         .collect();
     let (notices, shown) = super::changes::notices(st, lv, &marks, now);
+    let due = pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
     let shown_set: std::collections::HashSet<&String> = shown.iter().collect();
-    if marks.keys().any(|k| !shown_set.contains(k)) {
+    if due && marks.keys().any(|k| !shown_set.contains(k)) {
+        *pruned = Some(Instant::now());
         match subs
             .prune_marks(&shown, Timestamp(now.0 - MARK_KEEP_SECS))
             .await

@@ -139,6 +139,21 @@ impl TestApp {
             .bearer_auth(OPERATOR_TOKEN)
     }
 
+    /// Publishes a statement (`{"text": {"de": …, "en": …}, …}`) on `incident`; it must be
+    /// accepted.
+    pub async fn statement(&self, incident: &str, body: serde_json::Value) {
+        let resp = self
+            .operator(
+                reqwest::Method::POST,
+                &format!("/api/v1/incidents/{incident}/statements"),
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{}", self.base, path))

@@ -396,13 +396,11 @@ async fn pages_are_kept_as_snapshots_and_made_again_after_a_write() {
         made >= 1 && made <= 1 + started.elapsed().as_secs(),
         "{made} renderings for 21 requests"
     );
-    let resp = app
-        .operator(Method::POST, "/api/v1/incidents/net-1/statements")
-        .json(&json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
+    app.statement(
+        "net-1",
+        json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}),
+    )
+    .await;
     let before = renders();
     let after = page(&app, "/providers/o2-de?lang=en").await;
     assert!(after.contains("First sites are back online."), "{after}");

@@ -268,13 +268,11 @@ async fn browser_page_updates_itself_when_a_statement_is_published() {
             == json!(true)
     })
     .await;
-    let resp = app
-        .operator(Method::POST, "/api/v1/incidents/net-1/statements")
-        .json(&json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
+    app.statement(
+        "net-1",
+        json!({"text": {"de": "Erste Standorte sind wieder online.", "en": "First sites are back online."}}),
+    )
+    .await;
     let mut seen = false;
     for _ in 0..200 {
         if d.source().await.contains("First sites are back online.") {
