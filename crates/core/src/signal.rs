@@ -136,22 +136,34 @@ pub struct SignalAnomaly {
     pub score: f64,
 }
 
-/// A value with its unit, as people read it: seconds from a minute and a half on in minutes.
+/// A value with its unit, as people read it: seconds from a minute and a half on in minutes,
+/// under a second in milliseconds; other numbers with three significant digits (an error
+/// rate of 0.0012 stays 0.0012, not 0.0).
 pub fn format_value(value: f64, unit: Option<&str>) -> String {
     match unit {
         Some("s") if value.abs() >= 90.0 => format!("{:.0} min", value / 60.0),
-        Some("s") => format!("{value:.0} s"),
+        Some("s") if value != 0.0 && value.abs() < 1.0 => {
+            format!("{} ms", trim_number(value * 1000.0))
+        }
+        Some("s") => format!("{} s", trim_number(value)),
         Some(u) if !u.is_empty() => format!("{} {u}", trim_number(value)),
         _ => trim_number(value),
     }
 }
 
+/// Whole numbers and numbers from 100 on without decimals, others with three significant
+/// digits and no trailing zeros.
 fn trim_number(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 || v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
+    if !v.is_finite() {
+        return v.to_string();
     }
+    if (v - v.round()).abs() < 1e-9 || v.abs() >= 100.0 {
+        return format!("{v:.0}");
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).clamp(1, 12) as usize;
+    let s = format!("{v:.digits$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_owned()
 }
 
 /// `2017-05-17 13:05 UTC`.
@@ -601,6 +613,22 @@ fn step_bin(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_written_readably_at_every_scale() {
+        let s = Some("s");
+        assert_eq!(format_value(3900.0, s), "65 min");
+        assert_eq!(format_value(40.0, s), "40 s");
+        assert_eq!(format_value(2.5, s), "2.5 s");
+        assert_eq!(format_value(0.3421, s), "342 ms");
+        assert_eq!(format_value(0.01234, s), "12.3 ms");
+        assert_eq!(format_value(0.0, s), "0 s");
+        assert_eq!(format_value(0.0012, None), "0.0012");
+        assert_eq!(format_value(0.25, None), "0.25");
+        assert_eq!(format_value(12.345, Some("%")), "12.3 %");
+        assert_eq!(format_value(1234.5, None), "1234");
+        assert_eq!(format_value(-0.5, None), "-0.5");
+    }
 
     const TOPO: &str = r#"
 [[providers]]

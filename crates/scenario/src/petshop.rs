@@ -399,7 +399,8 @@ pub fn topology(
 #[derive(Clone, Debug)]
 pub struct Answer {
     pub ranking: Vec<String>,
-    /// Per ranked node: its score and the evidence as the incident page words it.
+    /// Per ranked node, and per node whose anomalies the ranking set aside (not in `ranking`):
+    /// its score and the evidence as the incident page words it.
     pub evidence: Vec<(String, f64, Vec<String>)>,
 }
 
@@ -511,7 +512,18 @@ impl Model {
             ranking: Vec::new(),
             evidence: Vec::new(),
         };
-        for c in ranked.into_iter().filter(|c| c.has_evidence()) {
+        // Answered: candidates with evidence. Shown with `--explain` as well: candidates whose
+        // only anomalies the core discounted (they reached none of their callers, or the
+        // callers' own anomalies explain them), so the reader sees what was set aside and why.
+        let observed = |c: &radar_core::correlate::RootCandidate| {
+            c.reasons
+                .iter()
+                .any(|r| matches!(r, radar_core::correlate::Reason::SignalAnomaly { .. }))
+        };
+        for c in ranked
+            .into_iter()
+            .filter(|c| c.has_evidence() || observed(c))
+        {
             let Some(i) = self.names.node_of(c.component.component.as_str()) else {
                 continue;
             };
@@ -521,7 +533,9 @@ impl Model {
                 .iter()
                 .map(|r| serde_json::to_string(r).unwrap_or_default())
                 .collect();
-            out.ranking.push(node.clone());
+            if c.has_evidence() {
+                out.ranking.push(node.clone());
+            }
             out.evidence.push((node, c.score, ev));
         }
         out

@@ -51,8 +51,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "{} (truth: {}, target {}):",
                 c.name, c.root, c.target_metric
             );
-            for (node, score, ev) in a.evidence.iter().take(3) {
-                println!("  {score:.3} {node}");
+            if a.ranking.is_empty() {
+                println!("  answer: no root cause");
+            }
+            for (node, score, ev) in a.evidence.iter().take(8) {
+                let set_aside = if a.ranking.contains(node) {
+                    ""
+                } else {
+                    "  (not answered: its anomalies alone do not connect it to the symptom)"
+                };
+                println!("  {score:.3} {node}{set_aside}");
                 for e in ev {
                     println!("      {e}");
                 }

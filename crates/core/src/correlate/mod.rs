@@ -44,10 +44,15 @@
 //! gains heavily from failed probes and declarations. An anomaly of an operator signal that
 //! measures the candidate, during the incident, adds [`SIGNAL_BONUS`]: less than a failed
 //! probe (a waiting time also rises with the calls about a fault elsewhere), enough to choose
-//! between components the reports cannot tell apart. An *isolated* anomaly — every component of
-//! the closure that depends directly on the candidate is measured and none shows one or is used
-//! directly by an affected service — adds only [`ISOLATED_SIGNAL_SHARE`] of it: a fault
-//! propagates to its callers. It never makes a candidate of a component
+//! between components the reports cannot tell apart. A fault propagates to its callers, so a
+//! candidate whose anomalies are all *isolated* or *explained* adds only
+//! [`ISOLATED_SIGNAL_SHARE`] of it and counts as without evidence
+//! ([`RootCandidate::has_evidence`]). Isolated: every component of the closure that depends
+//! directly on the candidate is measured, none is used directly by an affected service, and
+//! none shows what the anomaly would cause there (a rise: a rise of the same unit, as latencies
+//! add up and errors pass on; a fall of load: anything). Explained: a rise dwarfed by a
+//! caller's rise of the same unit ([`OUTWEIGHED_RATIO`]), or a fall of load while a caller is
+//! anomalous (it calls less). It never makes a candidate of a component
 //! outside the incident's closure (so callers waiting during a network outage, a call surge,
 //! do not make the hotline its root).
 //!
@@ -85,7 +90,7 @@ pub use group::{group, GroupAssignment, Role};
 pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
 pub use root::{
     rank_root_causes, rank_root_causes_of, Reason, RootCandidate, ISOLATED_SIGNAL_SHARE,
-    SIGNAL_BONUS,
+    OUTWEIGHED_RATIO, SIGNAL_BONUS,
 };
 
 /// Probes may fail this long before the reports of an outage rise.

@@ -52,6 +52,10 @@ pub enum Reason {
     /// Its signal anomalies reached none of the components that depend on it directly, all of
     /// them measured (a fault propagates to its callers).
     QuietCallers { components: Vec<String> },
+    /// Each of its signal anomalies is explained by anomalies of components that depend on it
+    /// directly: a rise dwarfed by a caller's rise of the same unit (the caller's rise is
+    /// mostly its own), or a fall (less load) while a caller is anomalous (it calls less).
+    ExplainedByCallers { components: Vec<String> },
     /// An operator signal that measures it left its typical band during the incident.
     SignalAnomaly {
         signal: String,
@@ -64,7 +68,7 @@ pub enum Reason {
 
 /// Weights of a root candidate's score (module doc of `correlate`, *root cause*):
 /// `coverage² · technology_fit / (1 + quiet_dependent_penalty · quiet dependents) ·
-/// (1 + depth_bonus · candidates on its chain)`, plus `probe_bonus + probe_region_bonus ·
+/// (1 + depth_factor(depth_bonus, candidates on its chain))`, plus `probe_bonus + probe_region_bonus ·
 /// min(regions, 5)` for failed probes, [`SIGNAL_BONUS`] for a signal anomaly and
 /// `declared_bonus` for a declaration naming it. Evidence outranks structure: a full-coverage
 /// candidate scores about 1, a failed probe adds more than a difference in coverage can make
@@ -123,6 +127,52 @@ pub const SIGNAL_BONUS: f64 = 0.5;
 /// services (docs/calibration.md).
 pub const ISOLATED_SIGNAL_SHARE: f64 = 0.5;
 
+/// A rising anomaly is *outweighed* when a direct dependent's rising anomaly of the same unit
+/// rose by more than this many times as much (rise = peak − typical). Latencies of synchronous
+/// calls add up, and errors of a dependency become its callers' errors: a caller whose latency
+/// rose by 224 ms cannot owe it to a dependency whose latency rose by 2.5 ms, unless it calls it
+/// about ninety times in a row. Ten leaves room for callers that call a dependency several
+/// times per request (each call adds its rise again) and still separates a caller's own fault
+/// from a dependency's drift. An anomaly outweighed on every signal keeps
+/// [`ISOLATED_SIGNAL_SHARE`] of [`SIGNAL_BONUS`], like an isolated one (docs/calibration.md).
+pub const OUTWEIGHED_RATIO: f64 = 10.0;
+
+/// The tie-break for `n` other full-coverage candidates on a candidate's chain: `bonus` for the
+/// first, half as much for each further one, so it never reaches `2 · bonus`. A tie-break must
+/// stay below the smallest evidence step (an isolated signal anomaly,
+/// `SIGNAL_BONUS · ISOLATED_SIGNAL_SHARE`); counted linearly, a component seven levels deep
+/// outranked a connected anomaly on its caller by structure alone.
+fn depth_factor(bonus: f64, n: usize) -> f64 {
+    2.0 * bonus * (1.0 - 0.5f64.powi(n.min(64) as i32))
+}
+
+/// Whether a caller's anomaly `b` is one that anomaly `a` of its dependency would cause: a rise
+/// shows in its callers as a rise of the same unit (latency adds up, errors pass on); a fall
+/// of load can show as anything (it is the callers' doing).
+fn reaches(a: &crate::signal::SignalAnomaly, b: &crate::signal::SignalAnomaly) -> bool {
+    !a.rising || (b.rising && a.unit.as_deref().unwrap_or("") == b.unit.as_deref().unwrap_or(""))
+}
+
+/// Whether anomaly `a` of a candidate is explained by `callers`, the anomalies of the
+/// components that depend on it directly: a rise dwarfed by a caller's rise of the same unit
+/// (see [`OUTWEIGHED_RATIO`]), or a fall while any caller is anomalous. A fall is a signal whose
+/// trouble is "lower", such as a request count: load arrives from the callers, so when they are
+/// in trouble too, the component receives less because they call less, not because it failed.
+fn explained_by(
+    a: &crate::signal::SignalAnomaly,
+    callers: &[&crate::signal::SignalAnomaly],
+) -> bool {
+    if !a.rising {
+        return !callers.is_empty();
+    }
+    let unit = |x: &crate::signal::SignalAnomaly| x.unit.clone().unwrap_or_default();
+    let rise = |x: &crate::signal::SignalAnomaly| x.peak - x.typical;
+    rise(a).is_finite()
+        && callers.iter().any(|b| {
+            b.rising && unit(b) == unit(a) && rise(b) > OUTWEIGHED_RATIO * rise(a).max(0.0)
+        })
+}
+
 /// A ranked root-cause candidate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RootCandidate {
@@ -132,16 +182,22 @@ pub struct RootCandidate {
 }
 
 impl RootCandidate {
-    /// Whether anything observed points at it (a declaration, failed probes, a signal
-    /// anomaly), beyond where it lies in the dependency graph.
+    /// Whether anything observed points at it, beyond where it lies in the dependency graph:
+    /// a declaration, failed probes, or a signal anomaly of its own. Anomalies that reached
+    /// none of its callers or that its callers' anomalies explain
+    /// ([`Reason::QuietCallers`], [`Reason::ExplainedByCallers`]) still order the ranking, but
+    /// alone they do not connect it to the incident.
     pub fn has_evidence(&self) -> bool {
-        self.reasons.iter().any(|r| {
+        let discounted = self.reasons.iter().any(|r| {
             matches!(
                 r,
-                Reason::Declared { .. }
-                    | Reason::FailedProbes { .. }
-                    | Reason::SignalAnomaly { .. }
+                Reason::QuietCallers { .. } | Reason::ExplainedByCallers { .. }
             )
+        });
+        self.reasons.iter().any(|r| match r {
+            Reason::Declared { .. } | Reason::FailedProbes { .. } => true,
+            Reason::SignalAnomaly { .. } => !discounted,
+            _ => false,
         })
     }
 }
@@ -305,7 +361,7 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
         let w = &ROOT_WEIGHTS;
         let mut score = cov * cov * tech_fit
             / (1.0 + w.quiet_dependent_penalty * x.fit.unaffected.len() as f64)
-            * (1.0 + w.depth_bonus * depth_bonus as f64);
+            * (1.0 + depth_factor(w.depth_bonus, depth_bonus));
         if let Some((regions, count)) = probes.get(&x.c) {
             score += w.probe_bonus + w.probe_region_bonus * regions.len().min(5) as f64;
             reasons.push(Reason::FailedProbes {
@@ -319,17 +375,51 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                 .into_iter()
                 .filter(|c| closure.contains(*c))
                 .collect();
-            let isolated = !callers.is_empty()
-                && callers.iter().all(|c| {
-                    g.measured(c) && !signals.contains_key(*c) && !symptomatic.contains(c)
-                });
-            if isolated {
-                score += SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
-                reasons.push(Reason::QuietCallers {
-                    components: callers.iter().map(|c| c.to_string()).collect(),
-                });
-            } else {
+            let caller_anomalies: Vec<&crate::signal::SignalAnomaly> = callers
+                .iter()
+                .filter_map(|c| signals.get(*c))
+                .flatten()
+                .copied()
+                .collect();
+            // Each anomaly is the candidate's own, explained by its callers' anomalies, or
+            // isolated: it reached none of them (every caller measured, none symptomatic, none
+            // with an anomaly it would show: the same rise for a rise, any for a fall).
+            let isolated = |a: &crate::signal::SignalAnomaly| {
+                !callers.is_empty()
+                    && callers.iter().all(|c| {
+                        g.measured(c)
+                            && !symptomatic.contains(c)
+                            && !signals
+                                .get(*c)
+                                .is_some_and(|bs| bs.iter().any(|b| reaches(a, b)))
+                    })
+            };
+            let own = list
+                .iter()
+                .any(|a| !isolated(a) && !explained_by(a, &caller_anomalies));
+            if own {
                 score += SIGNAL_BONUS;
+            } else {
+                score += SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
+                if list.iter().any(|a| isolated(a)) {
+                    reasons.push(Reason::QuietCallers {
+                        components: callers.iter().map(|c| c.to_string()).collect(),
+                    });
+                }
+                let by: BTreeSet<String> = callers
+                    .iter()
+                    .filter(|c| {
+                        signals.get(**c).is_some_and(|bs| {
+                            list.iter().any(|a| !isolated(a) && explained_by(a, bs))
+                        })
+                    })
+                    .map(|c| c.to_string())
+                    .collect();
+                if !by.is_empty() {
+                    reasons.push(Reason::ExplainedByCallers {
+                        components: by.into_iter().collect(),
+                    });
+                }
             }
             for a in list {
                 let d = a.describe();

@@ -922,9 +922,81 @@ fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
     assert!(isolated(&r, "db"));
     assert!(!isolated(&r, "web"));
     assert_eq!(r[0].component.component.as_str(), "web");
-    assert!(r.iter().filter(|x| x.has_evidence()).count() == 2);
+    // db stays in the ranking, but its anomaly alone does not connect it to the incident.
+    let with_evidence: Vec<&str> = r
+        .iter()
+        .filter(|x| x.has_evidence())
+        .map(|x| x.component.component.as_str())
+        .collect();
+    assert_eq!(with_evidence, ["web"]);
     // No anomaly at all: nothing has evidence.
     assert!(!ranked(&[]).iter().any(|x| x.has_evidence()));
+}
+
+#[test]
+fn a_dependency_anomaly_its_callers_explain_counts_less_than_their_own() {
+    let t = measured_chain();
+    let mut v = det("i", "shop", &["site"], &[], 0);
+    v.start = Timestamp(1000);
+    v.end = Some(Timestamp(4000));
+    let ranked = |anoms: &[SignalAnomaly]| {
+        let mut v = v.clone();
+        v.attach_signal_anomalies(anoms, &t, Timestamp(4000));
+        rank_root_causes(&v, &t)
+    };
+    let top = |r: &[RootCandidate]| r[0].component.component.as_str().to_owned();
+    let explained = |r: &[RootCandidate], id: &str| {
+        r.iter()
+            .find(|x| x.component.component.as_str() == id)
+            .unwrap()
+            .reasons
+            .iter()
+            .any(|x| matches!(x, Reason::ExplainedByCallers { .. }))
+    };
+    let with = |c: &str, f: &dyn Fn(&mut SignalAnomaly)| {
+        let mut a = latency_anomaly(c);
+        f(&mut a);
+        a
+    };
+    // api's latency rose by 1.8 s, db's by 5 ms: api's rise is its own (db cannot add more
+    // than its own rise per call), so api outranks the deeper db.
+    let db_drift = with("db", &|a| {
+        a.typical = 0.004;
+        a.peak = 0.009;
+    });
+    let r = ranked(&[db_drift.clone(), latency_anomaly("api")]);
+    assert!(explained(&r, "db"));
+    assert_eq!(top(&r), "api");
+    // Comparable rises: db explains api's, and the deepest wins as before.
+    let db_slow = with("db", &|a| a.peak = 1.2);
+    let r = ranked(&[db_slow, latency_anomaly("api")]);
+    assert!(!explained(&r, "db"));
+    assert_eq!(top(&r), "db");
+    // A rise of another unit (errors) on api is not what db's slower answers cause: db's
+    // drift reached none of its callers and counts as isolated.
+    let api_errors = with("api", &|a| {
+        a.unit = None;
+        a.typical = 0.0;
+        a.peak = 0.08;
+    });
+    let r = ranked(&[db_drift, api_errors]);
+    assert_eq!(top(&r), "api");
+    // Less load on db (worse = lower) while api is in trouble: api calls it less.
+    let db_fewer = with("db", &|a| {
+        a.unit = Some("requests".into());
+        a.rising = false;
+        a.typical = 10.0;
+        a.peak = 0.0;
+    });
+    let r = ranked(&[db_fewer.clone(), latency_anomaly("api")]);
+    assert!(explained(&r, "db"));
+    assert_eq!(top(&r), "api");
+    let evidence: Vec<&str> = r
+        .iter()
+        .filter(|x| x.has_evidence())
+        .map(|x| x.component.component.as_str())
+        .collect();
+    assert_eq!(evidence, ["api"]);
 }
 
 #[test]
