@@ -365,10 +365,12 @@ fn root_reason(g: &Graph, c: &RootCandidate) -> (String, String) {
             _ => {}
         }
     }
+    // A signal anomaly set aside (isolated, explained by its callers) is not the reason.
     if let Some(Reason::SignalAnomaly { en, de, .. }) = c
         .reasons
         .iter()
         .find(|r| matches!(r, Reason::SignalAnomaly { .. }))
+        .filter(|_| c.has_evidence())
     {
         return (format!(" ({de})"), format!(" ({en})"));
     }
