@@ -106,10 +106,54 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             }
         }
     }
-    edges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Equally sure links: the closer onsets first (the explanation that most recently
+    // preceded, as for customer-service signals below).
+    let lag = |i: usize, j: usize| {
+        get(i, j)
+            .and_then(|r| {
+                r.evidence.iter().find_map(|e| match e {
+                    Evidence::Onset { lag_secs, .. } => Some(lag_secs.abs()),
+                    _ => None,
+                })
+            })
+            .unwrap_or(i64::MAX)
+    };
+    edges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(lag(a.1, a.2).cmp(&lag(b.1, b.2)))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
     for (strength, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
+            continue;
+        }
+        // A spill-over has one source: once an incident's reports are explained by one
+        // service's outage, a spill-over link (and nothing more: no shared dependency, no
+        // common cause) to another would only chain two outages that nothing else relates
+        // (two online services down at once, one provider's customers reporting both).
+        let second_source = get(i, j).is_some_and(|r| {
+            let other_tie = r.evidence.iter().any(|e| {
+                matches!(
+                    e,
+                    Evidence::DependencyPath { .. }
+                        | Evidence::Causes {
+                            same: Some(true),
+                            ..
+                        }
+                )
+            });
+            !other_tie
+                && r.evidence.iter().any(|e| match e {
+                    Evidence::SpillOver { source, target, .. } => [i, j].iter().any(|&t| {
+                        &views[t].id == target
+                            && matches!(&role[t], Role::SpillOver { source: s } if s != source)
+                    }),
+                    _ => false,
+                })
+        });
+        if second_source {
             continue;
         }
         let gi: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == ri).collect();

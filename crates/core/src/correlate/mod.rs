@@ -59,7 +59,12 @@
 //! # Groups ([`group`])
 //! Related pairs are merged strongest first; a merge that would put two incidents with an
 //! *unrelated* verdict into one group is refused unless that verdict is less sure than the link
-//! being merged (e.g. a guessed difference of causes against a component declared down). Customer-service signals (episodes on the
+//! being merged (e.g. a guessed difference of causes against a component declared down);
+//! equally sure links go closest onsets first. A spill-over has one source: once an
+//! incident's reports are explained by one service's outage, a link to another outage that
+//! rests on spill-over alone (no shared dependency, no common cause) is not merged, so two
+//! online services down at once do not become one cause through the ISP whose customers
+//! report both. Customer-service signals (episodes on the
 //! `customer-service` service or of hotline complaints) are not merged pairwise but attached to
 //! one explanation: the incident of the same provider whose onset most recently precedes theirs
 //! — a network outage (the call surge: more callers) or a declared incident on a component

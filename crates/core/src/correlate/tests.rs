@@ -1054,3 +1054,39 @@ fn a_failed_probe_is_evidence_once_confirmed_in_its_region() {
     );
     assert!(none.is_empty());
 }
+
+#[test]
+fn a_spill_over_has_one_source_and_does_not_chain_two_online_outages() {
+    // Two online services down four minutes apart with nothing in common, and an ISP whose
+    // customers report both: the ISP's rise joins the outage that began closest before it,
+    // and the two online outages stay two causes.
+    let t = Topology::from_toml(
+        "t",
+        &format!(
+            "{TOPO}\n[[providers]]\nid = \"streamflix\"\nname = \"Streamflix\"\nkind = \"online-service\"\ncountry = \"US\"\n[[components]]\nprovider = \"streamflix\"\nid = \"playback\"\nname = \"Playback\"\n[[services]]\nprovider = \"streamflix\"\nid = \"video\"\nname = \"Video\"\ndepends_on = [\"playback\"]\n"
+        ),
+    )
+    .unwrap();
+    let views = vec![
+        det("wa", "whatsapp", &["messaging"], &[], 0),
+        det("sf", "streamflix", &["video"], &[], 4),
+        within(
+            det("isp", "o2-de", &["mobile-data"], &["lte"], 7),
+            &["DE-BY", "DE-NW"],
+        ),
+    ];
+    // Both spill-over links alone would be related.
+    assert_eq!(relate(&views[2], &views[0], &t).verdict, Verdict::Related);
+    assert_eq!(relate(&views[2], &views[1], &t).verdict, Verdict::Related);
+    let g = group(&views, &t);
+    assert_ne!(g[0].group, g[1].group, "{g:#?}");
+    assert_eq!(g[2].group, g[1].group, "{g:#?}");
+    assert_eq!(
+        g[2].role,
+        Role::SpillOver {
+            source: "sf".into()
+        }
+    );
+    assert_eq!(g[0].root, Some(c("whatsapp:messaging")));
+    assert_eq!(g[2].root, Some(c("streamflix:playback")));
+}
