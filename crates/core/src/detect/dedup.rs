@@ -77,6 +77,7 @@ impl Detector {
                     report.provider.clone(),
                     Vec::new(),
                     Vec::new(),
+                    Vec::new(),
                     chrono_tz::UTC,
                 );
                 self.blocks.len() - 1

@@ -20,7 +20,12 @@
 //! starting minutes into a national voice fault is a fault of its own. Otherwise a national
 //! episode, or one whose regions are not known yet, takes any service starting about when it
 //! did (a core fault that shows in mobile data first and in DSL minutes later; the call surge
-//! at the hotline during a network outage). A series without a service joins the newest episode (one with
+//! at the hotline during a network outage) — but a service whose excursion began more than
+//! [`SAME_ONSET_SECS`] from the episode's onset only if one fault could explain both: some
+//! component both need that no quiet service also needs (`Detector::could_share_cause`;
+//! a voice fault and a fibre fault a quarter of an hour apart share only the backbone, and
+//! mobile data, which needs it too, shows nothing). Customer service is exempt (callers follow
+//! any outage), and so is a topology without dependencies. A series without a service joins the newest episode (one with
 //! neither service nor region: the first episode of that episode's split group, see below,
 //! while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
 //! only opens an episode or, when it is a declaration's, moves it; otherwise it is too
@@ -88,6 +93,15 @@ pub struct Episode {
 
 /// Episodes detected in one minute, at most (more would share ids; none has come near).
 pub const EPISODES_PER_MINUTE: u64 = 1000;
+
+/// A new alarm on another service whose excursion began within this of an open episode's
+/// onset joins it by timing alone (if the regions fit); further apart, one fault must also be
+/// able to explain both ([`Detector::could_share_cause`]). Five minutes: the reports of one
+/// fault reach every service it hits within a few minutes of each other (a backbone fault of
+/// the `slow-national` kind shows in DSL and voice two minutes apart), while the same-provider
+/// overlaps of the independent generator begin 12 to 16 minutes apart. Calibration:
+/// docs/calibration.md.
+pub const SAME_ONSET_SECS: i64 = 300;
 
 impl Episode {
     /// An episode's id: the minute it was detected and its place among the episodes detected
@@ -196,7 +210,7 @@ impl Detector {
                             of_block.clone().find(|(_, o)| {
                                 !o.foreign[s]
                                     && self.episodes[o.idx].services.contains(&b.services[s])
-                                    && self.fits(o, s)
+                                    && self.fits(o, s, onset)
                             })
                         })
                         .map(|(k, _)| k);
@@ -205,7 +219,7 @@ impl Detector {
                             .rfind(|(_, o)| {
                                 let start = self.episodes[o.idx].start.0;
                                 (m - o.opened < merge / 60 || (onset.0 - start).abs() < merge)
-                                    && self.fits(o, s)
+                                    && self.fits(o, s, onset)
                             })
                             .map(|(k, _)| k)
                     })
@@ -364,7 +378,13 @@ impl Detector {
     /// false when the episode is regional and `s` lies above baseline mostly outside its
     /// regions, or when the episode is national (or not clearly regional) and `s` rose in some
     /// regions only.
-    pub(super) fn fits(&self, o: &OpenEpisode, s: usize) -> bool {
+    pub(super) fn fits(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> bool {
+        // Onsets minutes apart are one fault's; further apart, the topology must allow one.
+        if (onset.0 - self.episodes[o.idx].start.0).abs() > SAME_ONSET_SECS
+            && !self.could_share_cause(o, s)
+        {
+            return false;
+        }
         let b = &self.blocks[o.block];
         let cfg = &self.config;
         let above =
@@ -421,6 +441,41 @@ impl Detector {
             (total.sum_l - within[1]).max(0.0),
         ];
         !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
+    }
+
+    /// Whether one fault could explain service `s` and the services of open episode `o` (asked
+    /// when their onsets are more than [`SAME_ONSET_SECS`] apart): some
+    /// component both depend on that no quiet service also depends on. A quiet service (at
+    /// least `tech_min_expected` reports expected since the episode opened, hardly more seen:
+    /// the test that rules out technologies in the scope) rules out the components it needs —
+    /// a backbone fault would have silenced mobile data too. True when the topology names no
+    /// dependencies for either side (nothing to judge by) and for customer service, whose
+    /// callers follow any outage of its provider.
+    pub(super) fn could_share_cause(&self, o: &OpenEpisode, s: usize) -> bool {
+        let b = &self.blocks[o.block];
+        let cfg = &self.config;
+        // Customer service follows any outage of its provider (callers, not a shared part).
+        let calls = |t: usize| b.services[t].as_str() == crate::correlate::CUSTOMER_SERVICE;
+        let own: Vec<usize> = (0..b.ns)
+            .filter(|&t| o.attached[t] && t != s && !calls(t))
+            .collect();
+        if calls(s)
+            || b.deps.get(s).is_none_or(|d| d.is_empty())
+            || own.is_empty()
+            || own.iter().any(|&t| b.deps[t].is_empty())
+        {
+            return true;
+        }
+        let quiet = |q: usize| {
+            let [x, l] = o.acc[b.off_s(q)];
+            l >= cfg.tech_min_expected && x < l * 1.5 + cfg.scope_min_excess
+        };
+        b.deps[s].iter().any(|c| {
+            own.iter().any(|&t| b.deps[t].binary_search(c).is_ok())
+                && !(0..b.ns).any(|q| {
+                    q != s && !o.attached[q] && b.deps[q].binary_search(c).is_ok() && quiet(q)
+                })
+        })
     }
 
     /// Whether open episode `o` has a member series in region `r`.

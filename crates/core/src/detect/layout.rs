@@ -21,6 +21,9 @@ pub(super) struct Block {
     pub(super) services: Vec<ServiceId>,
     pub(super) service_index: HashMap<ServiceId, usize>,
     pub(super) techs: Vec<Vec<String>>,
+    /// Per service, every component it depends on (directly or not), sorted; empty when the
+    /// topology names none.
+    pub(super) deps: Vec<Vec<String>>,
     pub(super) base: usize,
     pub(super) ns: usize,
     pub(super) nr: usize,

@@ -296,8 +296,20 @@ impl Detector {
                 .iter()
                 .map(|s| service_techs(topology, s))
                 .collect();
+            let deps = services
+                .iter()
+                .map(|s| {
+                    let mut c: Vec<String> = topology
+                        .service_closure(s)
+                        .into_iter()
+                        .map(|c| c.to_string())
+                        .collect();
+                    c.sort();
+                    c
+                })
+                .collect();
             let tz = topology.time_zone(p.id.as_str());
-            d.add_block(p.id.clone(), ids, techs, tz);
+            d.add_block(p.id.clone(), ids, techs, deps, tz);
         }
         d
     }
@@ -307,6 +319,7 @@ impl Detector {
         id: ProviderId,
         services: Vec<ServiceId>,
         techs: Vec<Vec<String>>,
+        deps: Vec<Vec<String>>,
         tz: chrono_tz::Tz,
     ) {
         if self.provider_index.contains_key(&id) {
@@ -329,6 +342,7 @@ impl Detector {
             ns: services.len(),
             services,
             techs,
+            deps,
             base: self.series.len(),
             nr: self.regions.len(),
             quick_flags: Vec::new(),

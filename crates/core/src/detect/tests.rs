@@ -1206,3 +1206,91 @@ fn episode_ids_do_not_depend_on_where_the_warm_up_began() {
         )
     );
 }
+
+/// The test topology with dependencies: mobile data and calls share the mobile core, which
+/// like DSL hangs off the backbone; calls also need the voice core.
+fn topo_with_parts() -> Topology {
+    let parts = r#"
+[[components]]
+provider = "o2-de"
+id = "backbone"
+name = "Backbone"
+[[components]]
+provider = "o2-de"
+id = "mobile-core"
+name = "Mobile core"
+depends_on = ["backbone"]
+[[components]]
+provider = "o2-de"
+id = "voice-core"
+name = "Voice core"
+depends_on = ["mobile-core"]
+[[components]]
+provider = "o2-de"
+id = "dsl-access"
+name = "DSL access"
+depends_on = ["backbone"]
+"#;
+    let toml = TOPO
+        .replace(
+            "technologies = [\"lte\", \"umts\", \"gsm\"]\n",
+            "technologies = [\"lte\", \"umts\", \"gsm\"]\ndepends_on = [\"mobile-core\"]\n",
+        )
+        .replace(
+            "technologies = [\"umts\", \"gsm\"]\n",
+            "technologies = [\"umts\", \"gsm\"]\ndepends_on = [\"voice-core\"]\n",
+        )
+        .replace(
+            "technologies = [\"dsl\"]\n",
+            "technologies = [\"dsl\"]\ndepends_on = [\"dsl-access\"]\n",
+        );
+    Topology::from_toml("t.toml", &format!("{toml}{parts}")).unwrap()
+}
+
+#[test]
+fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
+    // Calls fail everywhere; twelve minutes later DSL fails everywhere too. The only part both
+    // need is the backbone, and mobile data, which needs it as well, stays quiet: two faults.
+    // The same two rises two minutes apart are one fault's (timing alone suffices).
+    let national = normal_mix().regions;
+    let run = |lag: i64| {
+        let mut sim = Sim::new(23);
+        sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
+        let onset = T0 + 3 * DAY + 11 * 60;
+        let end = T0 + 4 * DAY;
+        sim.run(
+            T0,
+            end,
+            &[
+                baseline(4.0, T0, end),
+                flat(
+                    8.0,
+                    onset,
+                    onset + 120,
+                    Mix {
+                        problems: vec![(Problem::NoCalls, 1.0)],
+                        ..fault("mobile-voice", national.clone())
+                    },
+                ),
+                flat(
+                    6.0,
+                    onset + lag,
+                    onset + 120,
+                    fault("dsl", national.clone()),
+                ),
+            ],
+        );
+        let services: Vec<Vec<String>> = sim
+            .det
+            .episodes()
+            .iter()
+            .map(|e| e.services.iter().map(|s| s.to_string()).collect())
+            .collect();
+        (services, describe(&sim.det))
+    };
+    let (apart, d) = run(12);
+    assert_eq!(apart, [vec!["mobile-voice"], vec!["dsl"]], "{d}");
+    let (together, d) = run(2);
+    assert_eq!(together.len(), 1, "{d}");
+    assert!(together[0].contains(&"dsl".to_owned()), "{d}");
+}
