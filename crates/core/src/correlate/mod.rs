@@ -12,7 +12,9 @@
 //!   components) depend on that could explain all of them without contradicting services that
 //!   show nothing — with the path from each side — or the absence of any such component (no
 //!   shared dependency at all, or only shared components whose other dependents are quiet);
-//! - **onset** order, lag and time overlap;
+//! - **onset** order, lag and time overlap (a shared component explains two outages only if
+//!   they began within half an hour of each other, within five minutes for two outages of one
+//!   provider on different services);
 //! - **region** overlap (Jaccard; a view without regions covers all);
 //! - **symptoms**: cosine similarity of the problem-type profiles and the technologies;
 //! - **causes**: declared categories and causes, or the category the symptoms point to;

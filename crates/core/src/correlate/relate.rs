@@ -11,7 +11,10 @@ use crate::ids::RegionId;
 use crate::report::{Problem, Timestamp};
 use crate::topology::{ComponentRef, ProviderKind, Topology};
 
-/// Onsets at most this far apart can share an explaining component.
+/// Onsets at most this far apart can share an explaining component. Two outages of one
+/// provider on different services use the detector's narrower `detect::SAME_ONSET_SECS`
+/// instead: one fault of a shared part shows in all its services within minutes, while an
+/// MVNO's customers notice a host's fault later.
 pub(super) const COMMON_ONSET_SECS: i64 = 30 * 60;
 /// A telecom's rise this soon after an online service's outage can be spill-over.
 const SPILL_MIN_LAG: i64 = -3 * 60;
@@ -524,13 +527,26 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     }
     // A shared component explains both only where they meet: two regional outages in disjoint
     // regions are two faults, even of the same kind of component.
+    // A common onset window: two outages of one provider on different services are
+    // one fault only if they began about together (the detector's own rule for joining an
+    // episode by timing, `detect::SAME_ONSET_SECS`); across providers a fault takes longer to
+    // show (an MVNO's customers after its host's).
     let meet = f.containment > 0.0;
+    let onset_window = if a.provider == b.provider
+        && !a.services.is_empty()
+        && !b.services.is_empty()
+        && !a.services.iter().any(|s| b.services.contains(s))
+    {
+        crate::detect::SAME_ONSET_SECS
+    } else {
+        COMMON_ONSET_SECS
+    };
     if let Some((_, known)) = &path {
         if *known && meet && (f.overlap > 0 || f.gap == 0) {
             related.push(RELATION_CONFIDENCE.shared_component);
-        } else if meet && f.lag.abs() <= COMMON_ONSET_SECS {
+        } else if meet && f.lag.abs() <= onset_window {
             let w = &RELATION_CONFIDENCE;
-            let c = w.onset_max - w.onset_decay * (f.lag.abs() as f64 / COMMON_ONSET_SECS as f64);
+            let c = w.onset_max - w.onset_decay * (f.lag.abs() as f64 / onset_window as f64);
             related.push(c * (1.0 - w.onset_containment + w.onset_containment * f.containment));
         }
     }

@@ -1090,3 +1090,30 @@ fn a_spill_over_has_one_source_and_does_not_chain_two_online_outages() {
     assert_eq!(g[0].root, Some(c("whatsapp:messaging")));
     assert_eq!(g[2].root, Some(c("streamflix:playback")));
 }
+
+#[test]
+fn one_providers_outages_on_different_services_share_a_cause_only_when_they_begin_together() {
+    // Mobile data and calls, and DSL, of one provider in the same Länder: a part all need (the
+    // backbone)
+    // could explain both only if they began about together; a quarter of an hour apart they
+    // are two faults. Across providers the common-onset window stays wider.
+    let t = topo();
+    let at = |lag: i64| {
+        let a = within(
+            det(
+                "mobile",
+                "o2-de",
+                &["mobile-data", "mobile-voice"],
+                &["lte", "umts"],
+                0,
+            ),
+            &["DE-BY", "DE-NW"],
+        );
+        let b = within(det("dsl", "o2-de", &["dsl"], &["dsl"], lag), &["DE-BY"]);
+        relate(&a, &b, &t)
+    };
+    let together = at(3);
+    assert_eq!(together.verdict, Verdict::Related, "{together:#?}");
+    let apart = at(15);
+    assert_ne!(apart.verdict, Verdict::Related, "{apart:#?}");
+}

@@ -120,7 +120,7 @@ mod validate;
 
 pub use config::DetectorConfig;
 pub use dedup::Observed;
-pub use episodes::{Episode, EpisodeChange, EPISODES_PER_MINUTE};
+pub use episodes::{Episode, EpisodeChange, EPISODES_PER_MINUTE, SAME_ONSET_SECS};
 pub use status::{SeriesScore, SeriesStatus};
 pub use validate::ConfigError;
 
