@@ -65,6 +65,14 @@ fn onset_gap(r: &Relation) -> Option<i64> {
     })
 }
 
+/// How far apart the two onsets of a relation are, from its onset evidence.
+fn onset_lag(r: &Relation) -> Option<i64> {
+    r.evidence.iter().find_map(|e| match e {
+        Evidence::Onset { lag_secs, .. } => Some(lag_secs.abs()),
+        _ => None,
+    })
+}
+
 /// Groups incidents into causes. One assignment per view, in order.
 pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment> {
     let g = Graph::new(topology);
@@ -95,36 +103,27 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     let mut parent: Vec<usize> = (0..n).collect();
 
     // Related pairs, strongest first; customer-service signals only among themselves.
-    let mut edges: Vec<(f64, usize, usize)> = Vec::new();
+    // (strength, onset lag, i, j).
+    let mut edges: Vec<(f64, i64, usize, usize)> = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             if cs[i] != cs[j] {
                 continue;
             }
             if let Some(r) = get(i, j).filter(|r| r.verdict == Verdict::Related) {
-                edges.push((r.confidence, i, j));
+                edges.push((r.confidence, onset_lag(r).unwrap_or(i64::MAX), i, j));
             }
         }
     }
     // Equally sure links: the closer onsets first (the explanation that most recently
     // preceded, as for customer-service signals below).
-    let lag = |i: usize, j: usize| {
-        get(i, j)
-            .and_then(|r| {
-                r.evidence.iter().find_map(|e| match e {
-                    Evidence::Onset { lag_secs, .. } => Some(lag_secs.abs()),
-                    _ => None,
-                })
-            })
-            .unwrap_or(i64::MAX)
-    };
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then(lag(a.1, a.2).cmp(&lag(b.1, b.2)))
             .then(a.1.cmp(&b.1))
             .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
     });
-    for (strength, i, j) in edges {
+    for (strength, _, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;

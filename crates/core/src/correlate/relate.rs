@@ -527,11 +527,11 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     }
     // A shared component explains both only where they meet: two regional outages in disjoint
     // regions are two faults, even of the same kind of component.
-    // A common onset window: two outages of one provider on different services are
-    // one fault only if they began about together (the detector's own rule for joining an
-    // episode by timing, `detect::SAME_ONSET_SECS`); across providers a fault takes longer to
-    // show (an MVNO's customers after its host's).
     let meet = f.containment > 0.0;
+    // And only if they began about together: two outages of one provider on different
+    // services within the detector's own window for joining an episode by timing
+    // (`detect::SAME_ONSET_SECS`); across providers a fault takes longer to show (an MVNO's
+    // customers after its host's).
     let onset_window = if a.provider == b.provider
         && !a.services.is_empty()
         && !b.services.is_empty()

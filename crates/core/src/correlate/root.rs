@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::graph::{service_label, Graph, ServiceKey};
 use super::IncidentView;
 use crate::ids::{ProviderId, RegionId};
+use crate::signal::SignalAnomaly;
 use crate::topology::{ComponentRef, Topology};
 
 /// Why a component is (or is less) likely the root.
@@ -149,28 +150,25 @@ fn depth_factor(bonus: f64, n: usize) -> f64 {
 /// Whether a caller's anomaly `b` is one that anomaly `a` of its dependency would cause: a rise
 /// shows in its callers as a rise of the same unit (latency adds up, errors pass on); a fall
 /// of load can show as anything (it is the callers' doing).
-fn reaches(a: &crate::signal::SignalAnomaly, b: &crate::signal::SignalAnomaly) -> bool {
+fn reaches(a: &SignalAnomaly, b: &SignalAnomaly) -> bool {
     !a.rising || (b.rising && a.unit.as_deref().unwrap_or("") == b.unit.as_deref().unwrap_or(""))
 }
 
 /// Whether anomaly `a` of a candidate is explained by `callers`, the anomalies of the
-/// components that depend on it directly: a rise dwarfed by a caller's rise of the same unit
-/// (see [`OUTWEIGHED_RATIO`]), or a fall while any caller is anomalous. A fall is a signal whose
-/// trouble is "lower", such as a request count: load arrives from the callers, so when they are
-/// in trouble too, the component receives less because they call less, not because it failed.
-fn explained_by(
-    a: &crate::signal::SignalAnomaly,
-    callers: &[&crate::signal::SignalAnomaly],
-) -> bool {
+/// components that depend on it directly: a rise dwarfed by a rise it would cause there (see
+/// [`reaches`], [`OUTWEIGHED_RATIO`]), or a fall while any caller is anomalous. A fall is a
+/// signal whose trouble is "lower", such as a request count: load arrives from the callers, so
+/// when they are in trouble too, the component receives less because they call less, not
+/// because it failed.
+fn explained_by(a: &SignalAnomaly, callers: &[&SignalAnomaly]) -> bool {
     if !a.rising {
         return !callers.is_empty();
     }
-    let unit = |x: &crate::signal::SignalAnomaly| x.unit.clone().unwrap_or_default();
-    let rise = |x: &crate::signal::SignalAnomaly| x.peak - x.typical;
+    let rise = |x: &SignalAnomaly| x.peak - x.typical;
     rise(a).is_finite()
-        && callers.iter().any(|b| {
-            b.rising && unit(b) == unit(a) && rise(b) > OUTWEIGHED_RATIO * rise(a).max(0.0)
-        })
+        && callers
+            .iter()
+            .any(|b| reaches(a, b) && rise(b) > OUTWEIGHED_RATIO * rise(a).max(0.0))
 }
 
 /// A ranked root-cause candidate.
@@ -223,7 +221,7 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
     let mut candidates: BTreeSet<ComponentRef> = BTreeSet::new();
     let mut declared: BTreeMap<ComponentRef, Vec<String>> = BTreeMap::new();
     let mut probes: BTreeMap<ComponentRef, (BTreeSet<RegionId>, usize)> = BTreeMap::new();
-    let mut signals: BTreeMap<ComponentRef, Vec<&crate::signal::SignalAnomaly>> = BTreeMap::new();
+    let mut signals: BTreeMap<ComponentRef, Vec<&SignalAnomaly>> = BTreeMap::new();
     for v in views {
         for a in &v.signal_anomalies {
             if let Some(c) = &a.component {
@@ -375,49 +373,56 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                 .into_iter()
                 .filter(|c| closure.contains(*c))
                 .collect();
-            let caller_anomalies: Vec<&crate::signal::SignalAnomaly> = callers
+            let caller_anomalies: Vec<&SignalAnomaly> = callers
                 .iter()
                 .filter_map(|c| signals.get(*c))
                 .flatten()
                 .copied()
                 .collect();
-            // Each anomaly is the candidate's own, explained by its callers' anomalies, or
-            // isolated: it reached none of them (every caller measured, none symptomatic, none
-            // with an anomaly it would show: the same rise for a rise, any for a fall).
-            let isolated = |a: &crate::signal::SignalAnomaly| {
-                !callers.is_empty()
-                    && callers.iter().all(|c| {
-                        g.measured(c)
-                            && !symptomatic.contains(c)
-                            && !signals
-                                .get(*c)
-                                .is_some_and(|bs| bs.iter().any(|b| reaches(a, b)))
-                    })
-            };
+            // Each anomaly is the candidate's own, isolated — it reached none of its callers
+            // (every caller measured, none symptomatic, none with an anomaly it would cause
+            // there) — or explained by its callers' anomalies.
+            let isolated: Vec<bool> = list
+                .iter()
+                .map(|a| {
+                    !callers.is_empty()
+                        && callers.iter().all(|c| {
+                            g.measured(c)
+                                && !symptomatic.contains(c)
+                                && !signals
+                                    .get(*c)
+                                    .is_some_and(|bs| bs.iter().any(|b| reaches(a, b)))
+                        })
+                })
+                .collect();
             let own = list
                 .iter()
-                .any(|a| !isolated(a) && !explained_by(a, &caller_anomalies));
+                .zip(&isolated)
+                .any(|(a, &iso)| !iso && !explained_by(a, &caller_anomalies));
             if own {
                 score += SIGNAL_BONUS;
             } else {
                 score += SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
-                if list.iter().any(|a| isolated(a)) {
+                if isolated.contains(&true) {
                     reasons.push(Reason::QuietCallers {
                         components: callers.iter().map(|c| c.to_string()).collect(),
                     });
                 }
-                let by: BTreeSet<String> = callers
+                // The callers whose anomalies explain one of the candidate's (not isolated) ones.
+                let explaining: BTreeSet<String> = callers
                     .iter()
                     .filter(|c| {
                         signals.get(**c).is_some_and(|bs| {
-                            list.iter().any(|a| !isolated(a) && explained_by(a, bs))
+                            list.iter()
+                                .zip(&isolated)
+                                .any(|(a, &iso)| !iso && explained_by(a, bs))
                         })
                     })
                     .map(|c| c.to_string())
                     .collect();
-                if !by.is_empty() {
+                if !explaining.is_empty() {
                     reasons.push(Reason::ExplainedByCallers {
-                        components: by.into_iter().collect(),
+                        components: explaining.into_iter().collect(),
                     });
                 }
             }

@@ -888,24 +888,40 @@ fn latency_anomaly(component: &str) -> SignalAnomaly {
     }
 }
 
-#[test]
-fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
+/// The root candidates of an incident on the measured chain's site (1000 to 4000) with these
+/// signal anomalies attached.
+fn rank_on_chain(anoms: &[SignalAnomaly]) -> Vec<RootCandidate> {
     let t = measured_chain();
     let mut v = det("i", "shop", &["site"], &[], 0);
     v.start = Timestamp(1000);
     v.end = Some(Timestamp(4000));
-    let ranked = |anoms: &[SignalAnomaly]| {
-        let mut v = v.clone();
-        v.attach_signal_anomalies(anoms, &t, Timestamp(4000));
-        rank_root_causes(&v, &t)
-    };
+    v.attach_signal_anomalies(anoms, &t, Timestamp(4000));
+    rank_root_causes(&v, &t)
+}
+
+/// Whether candidate `id` has a reason that `is` accepts.
+fn has_reason(r: &[RootCandidate], id: &str, is: fn(&Reason) -> bool) -> bool {
+    r.iter()
+        .find(|x| x.component.component.as_str() == id)
+        .unwrap()
+        .reasons
+        .iter()
+        .any(is)
+}
+
+/// The candidates with evidence of their own, best first.
+fn with_evidence(r: &[RootCandidate]) -> Vec<&str> {
+    r.iter()
+        .filter(|x| x.has_evidence())
+        .map(|x| x.component.component.as_str())
+        .collect()
+}
+
+#[test]
+fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
+    let ranked = rank_on_chain;
     let isolated = |r: &[RootCandidate], id: &str| {
-        r.iter()
-            .find(|x| x.component.component.as_str() == id)
-            .unwrap()
-            .reasons
-            .iter()
-            .any(|x| matches!(x, Reason::QuietCallers { .. }))
+        has_reason(r, id, |x| matches!(x, Reason::QuietCallers { .. }))
     };
     // db and api slow: a path of anomalies from the service (web, which the service uses,
     // shows the incident itself); the deepest, db, wins.
@@ -923,35 +939,17 @@ fn an_isolated_signal_anomaly_counts_less_than_one_its_callers_show() {
     assert!(!isolated(&r, "web"));
     assert_eq!(r[0].component.component.as_str(), "web");
     // db stays in the ranking, but its anomaly alone does not connect it to the incident.
-    let with_evidence: Vec<&str> = r
-        .iter()
-        .filter(|x| x.has_evidence())
-        .map(|x| x.component.component.as_str())
-        .collect();
-    assert_eq!(with_evidence, ["web"]);
+    assert_eq!(with_evidence(&r), ["web"]);
     // No anomaly at all: nothing has evidence.
     assert!(!ranked(&[]).iter().any(|x| x.has_evidence()));
 }
 
 #[test]
 fn a_dependency_anomaly_its_callers_explain_counts_less_than_their_own() {
-    let t = measured_chain();
-    let mut v = det("i", "shop", &["site"], &[], 0);
-    v.start = Timestamp(1000);
-    v.end = Some(Timestamp(4000));
-    let ranked = |anoms: &[SignalAnomaly]| {
-        let mut v = v.clone();
-        v.attach_signal_anomalies(anoms, &t, Timestamp(4000));
-        rank_root_causes(&v, &t)
-    };
+    let ranked = rank_on_chain;
     let top = |r: &[RootCandidate]| r[0].component.component.as_str().to_owned();
     let explained = |r: &[RootCandidate], id: &str| {
-        r.iter()
-            .find(|x| x.component.component.as_str() == id)
-            .unwrap()
-            .reasons
-            .iter()
-            .any(|x| matches!(x, Reason::ExplainedByCallers { .. }))
+        has_reason(r, id, |x| matches!(x, Reason::ExplainedByCallers { .. }))
     };
     let with = |c: &str, f: &dyn Fn(&mut SignalAnomaly)| {
         let mut a = latency_anomaly(c);
@@ -991,12 +989,7 @@ fn a_dependency_anomaly_its_callers_explain_counts_less_than_their_own() {
     let r = ranked(&[db_fewer.clone(), latency_anomaly("api")]);
     assert!(explained(&r, "db"));
     assert_eq!(top(&r), "api");
-    let evidence: Vec<&str> = r
-        .iter()
-        .filter(|x| x.has_evidence())
-        .map(|x| x.component.component.as_str())
-        .collect();
-    assert_eq!(evidence, ["api"]);
+    assert_eq!(with_evidence(&r), ["api"]);
 }
 
 #[test]

@@ -374,10 +374,11 @@ impl Detector {
         }
     }
 
-    /// Whether a new alarm on service `s` fits open episode `o` by region (`episodes` module doc):
-    /// false when the episode is regional and `s` lies above baseline mostly outside its
-    /// regions, or when the episode is national (or not clearly regional) and `s` rose in some
-    /// regions only.
+    /// Whether a new alarm on service `s`, whose excursion began at `onset`, fits open episode
+    /// `o` (`episodes` module doc): false when the onsets are more than [`SAME_ONSET_SECS`]
+    /// apart and no shared component could explain both ([`Self::could_share_cause`]), when
+    /// the episode is regional and `s` lies above baseline mostly outside its regions, or when
+    /// the episode is national (or not clearly regional) and `s` rose in some regions only.
     pub(super) fn fits(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> bool {
         // Onsets minutes apart are one fault's; further apart, the topology must allow one.
         if (onset.0 - self.episodes[o.idx].start.0).abs() > SAME_ONSET_SECS
@@ -466,10 +467,7 @@ impl Detector {
         {
             return true;
         }
-        let quiet = |q: usize| {
-            let [x, l] = o.acc[b.off_s(q)];
-            l >= cfg.tech_min_expected && x < l * 1.5 + cfg.scope_min_excess
-        };
+        let quiet = |q: usize| super::scope::quiet_service(cfg, o.acc[b.off_s(q)]);
         b.deps[s].iter().any(|c| {
             own.iter().any(|&t| b.deps[t].binary_search(c).is_ok())
                 && !(0..b.ns).any(|q| {

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use crate::ids::{ProviderId, ServiceId};
 use crate::report::Minute;
+use crate::topology::ComponentRef;
 
 use super::NQ;
 
@@ -23,7 +24,7 @@ pub(super) struct Block {
     pub(super) techs: Vec<Vec<String>>,
     /// Per service, every component it depends on (directly or not), sorted; empty when the
     /// topology names none.
-    pub(super) deps: Vec<Vec<String>>,
+    pub(super) deps: Vec<Vec<ComponentRef>>,
     pub(super) base: usize,
     pub(super) ns: usize,
     pub(super) nr: usize,

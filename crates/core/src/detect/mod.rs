@@ -299,11 +299,7 @@ impl Detector {
             let deps = services
                 .iter()
                 .map(|s| {
-                    let mut c: Vec<String> = topology
-                        .service_closure(s)
-                        .into_iter()
-                        .map(|c| c.to_string())
-                        .collect();
+                    let mut c = topology.service_closure(s);
                     c.sort();
                     c
                 })
@@ -319,7 +315,7 @@ impl Detector {
         id: ProviderId,
         services: Vec<ServiceId>,
         techs: Vec<Vec<String>>,
-        deps: Vec<Vec<String>>,
+        deps: Vec<Vec<ComponentRef>>,
         tz: chrono_tz::Tz,
     ) {
         if self.provider_index.contains_key(&id) {

@@ -53,6 +53,14 @@ pub(super) const SPARSE_RISE_SHARE: f32 = 0.25;
 /// not national for lack of evidence elsewhere. Value 0.5 (a majority); valid range (0, 1].
 pub(super) const NATIONAL_MIN_SHARE: f32 = 0.5;
 
+/// Whether a service shows nothing of an episode, from its count and expectation `[x, l]`
+/// since the episode opened: at least `tech_min_expected` reports were expected and hardly
+/// more came (under 1.5 times that plus `scope_min_excess`). A quiet service rules out its
+/// technologies in the scope and, for joining episodes, the components it needs.
+pub(super) fn quiet_service(cfg: &DetectorConfig, [x, l]: [f32; 2]) -> bool {
+    l >= cfg.tech_min_expected && x < l * 1.5 + cfg.scope_min_excess
+}
+
 /// Whether a footprint (`regions` in scope among `allowed`) is national (`scope` module doc): the
 /// regions in scope carry at least [`NATIONAL_MIN_SHARE`] of the expectation, and no allowed
 /// region left out favours its expectation over a rise of [`SPARSE_RISE_SHARE`] of the one in
@@ -308,8 +316,7 @@ impl Detector {
             if services.contains(&s) {
                 continue;
             }
-            let [x, l] = ep.acc[b.off_s(s)];
-            if l >= cfg.tech_min_expected && x < l * 1.5 + cfg.scope_min_excess {
+            if quiet_service(cfg, ep.acc[b.off_s(s)]) {
                 ruled_out.extend(b.techs[s].iter());
             }
         }
