@@ -60,10 +60,13 @@ pub struct AnomalyConfig {
     /// Surprise (decades) from which a row counts as an alert.
     pub alert_min: f64,
     /// Suppression rule: 0 after an alert of at least `alert_min`, 1 against the recent
-    /// maximum surprise.
+    /// maximum surprise, 2 against a fading maximum, 3 against the recent maximum and the last
+    /// alert of the same test only.
     pub suppress_mode: u32,
     /// Bit 0: rank the recent mean surprise against its history (sustained anomalies);
-    /// bit 1: rank the combined surprise against its own history.
+    /// bit 1: rank the combined surprise against its own history; bit 2: rank the recent mean
+    /// level surprise (sustained shifts and drifts); bit 3: rank how still the series has
+    /// recently been (a stuck sensor or a stalled feed).
     pub meta: u32,
     /// Bit mask of the enabled features: bits 0..=2 the predictors (last value, time of day,
     /// time of week), bit 3 the distance from the slow level.
@@ -343,6 +346,13 @@ struct Surprise {
     hists: [TailHist; FEATURES],
     /// History of the recent mean surprise and of the combined surprise.
     meta_hists: [TailHist; 2],
+    /// Recent mean of the level surprise, and its history (sustained shifts and drifts).
+    recent_level: f64,
+    level_hist: TailHist,
+    /// Recent mean of the last-value error (in its own scale), and the history of its
+    /// inverse (a series gone still: a stuck sensor or a stalled feed).
+    recent_err: f64,
+    quiet_hist: TailHist,
     /// Mean relative error of each predictor (last value, time of day, time of week).
     mean_err: [f64; PREDICTORS],
     /// Mean error of each feature: the unit in which its errors are ranked.
@@ -354,6 +364,10 @@ struct Surprise {
     block_rows: u32,
     /// Exponentially fading maximum of the recent surprises.
     fading_max: f64,
+    /// Per test (see `update`): largest surprise in the current and the previous block, and
+    /// the row of its last alert (`suppress_mode` 3).
+    src_max: [[f64; 2]; 4],
+    src_alert: [Option<u32>; 4],
     novelty: Novelty,
 }
 
@@ -376,6 +390,10 @@ impl Surprise {
             week_n: [0; WEEK_BINS],
             hists: std::array::from_fn(|_| TailHist::new()),
             meta_hists: [TailHist::new(), TailHist::new()],
+            recent_level: 0.0,
+            level_hist: TailHist::new(),
+            recent_err: 1.0,
+            quiet_hist: TailHist::new(),
             mean_err: [0.0; PREDICTORS],
             scale: [0.0; FEATURES],
             last_alert: None,
@@ -383,6 +401,8 @@ impl Surprise {
             block_max: [0.0; 2],
             block_rows: 0,
             fading_max: 0.0,
+            src_max: [[0.0; 2]; 4],
+            src_alert: [None; 4],
             novelty: Novelty::new(),
         }
     }
@@ -428,9 +448,13 @@ impl Surprise {
         let mut surprise = [0.0; FEATURES];
         let floor = 1e-6 * range;
         let learn = self.n >= 10;
+        let mut rel0 = 1.0;
         for k in 0..FEATURES {
             let e = errs[k];
             let rel = e / (self.scale[k] + floor);
+            if k == 0 {
+                rel0 = rel;
+            }
             if learn {
                 surprise[k] = self.hists[k].surprise_and_learn(rel, c.prior, self.growth, c.beyond);
             }
@@ -452,6 +476,9 @@ impl Surprise {
             *m += c.alpha_err * (e / range - *m);
         }
         let mut a = pred;
+        // Which test gave the row its surprise: 0 a prediction error or the level, 1 a
+        // sustained change, 2 stillness, 3 novelty.
+        let mut src = 0usize;
         for (k, &s) in surprise.iter().enumerate().skip(PREDICTORS) {
             if c.features & (1 << k) != 0 {
                 a = a.max(s);
@@ -466,7 +493,33 @@ impl Surprise {
                 c.beyond,
             );
             if c.meta & 1 != 0 {
+                if r > a {
+                    src = 1;
+                }
                 a = a.max(r);
+            }
+            // Sustained level change, and stillness: a recent mean, ranked against its history.
+            let (g, p, b) = (self.growth, c.prior, c.beyond);
+            let ema = |m: &mut f64, x: f64| {
+                *m += c.alpha_recent * (x - *m);
+                *m
+            };
+            let tests = [
+                (c.meta & 4 != 0, 1, &mut self.level_hist, {
+                    ema(&mut self.recent_level, surprise[3]) + 1e-3
+                }),
+                (c.meta & 8 != 0, 2, &mut self.quiet_hist, {
+                    1.0 / (ema(&mut self.recent_err, rel0.min(1e3)) + 1e-3)
+                }),
+            ];
+            for (on, test, hist, x) in tests {
+                if on {
+                    let r = hist.surprise_and_learn(x, p, g, b);
+                    if r > a {
+                        src = test;
+                    }
+                    a = a.max(r);
+                }
             }
             let m = self.meta_hists[1].surprise_and_learn(a + 1e-3, c.prior, self.growth, c.beyond);
             if c.meta & 2 != 0 {
@@ -477,6 +530,9 @@ impl Surprise {
             let tod = (c.nov_tod > 0).then(|| (tod * c.nov_tod as usize / 86_400) as u8);
             let ns = self.novelty.surprise(x, tod, c, self.n < 10);
             if c.nov_mode == 0 {
+                if c.nov_weight * ns > a {
+                    src = 3;
+                }
                 a = a.max(c.nov_weight * ns);
             } else {
                 a += c.nov_weight * ns;
@@ -504,7 +560,26 @@ impl Surprise {
         if n <= c.warmup || !a.is_finite() {
             return 0.0;
         }
-        let suppressed = if c.suppress_mode == 2 {
+        let suppressed = if c.suppress_mode == 3 {
+            // Each test against its own recent maximum and its own last alert: one test's
+            // alert (or noise) does not silence another's event.
+            let recent = self.src_max[src][0].max(self.src_max[src][1]);
+            self.src_max[src][1] = self.src_max[src][1].max(a);
+            self.block_rows += 1;
+            if self.block_rows >= (c.suppress_rows / 2).max(1) {
+                for m in &mut self.src_max {
+                    *m = [m[1], 0.0];
+                }
+                self.block_rows = 0;
+            }
+            let refractory =
+                c.refract > 0 && self.src_alert[src].is_some_and(|t| n - t <= c.refract);
+            let suppressed = refractory || a <= recent + c.suppress_delta;
+            if !suppressed && a >= c.alert_min {
+                self.src_alert[src] = Some(n);
+            }
+            suppressed
+        } else if c.suppress_mode == 2 {
             let recent = self.fading_max;
             let k = 0.5f64.powf(1.0 / f64::from(c.suppress_rows.max(1)));
             self.fading_max = (self.fading_max * k).max(a);
@@ -530,7 +605,7 @@ impl Surprise {
             suppressed
         };
         let mut suppressed = suppressed;
-        if c.refract > 0 && c.suppress_mode != 0 {
+        if c.refract > 0 && c.suppress_mode != 0 && c.suppress_mode != 3 {
             // Refractory period: after an alert, the same event does not alert again.
             if self.last_alert.is_some_and(|t| n - t <= c.refract) {
                 suppressed = true;
@@ -656,6 +731,99 @@ mod tests {
             ..surprise()
         };
         assert!(alerts(&shifted_series(loose)) > tight);
+    }
+
+    /// Noise around a level; from row 2500 the value freezes (a stuck sensor).
+    fn stuck_series(cfg: AnomalyConfig) -> Vec<f64> {
+        let mut d = AnomalyDetector::new(cfg);
+        let mut seed: u64 = 11;
+        let mut last = 0.0;
+        (0..3000)
+            .map(|i| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                if i < 2500 {
+                    last = 10.0 + noise;
+                }
+                d.update(i * 300, last)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_frozen_series_alerts_only_with_the_stillness_test() {
+        let cut = 0.37;
+        let with = stuck_series(AnomalyConfig {
+            meta: 1 | 8,
+            ..surprise()
+        });
+        let without = stuck_series(surprise());
+        let peak = |s: &[f64]| s[2500..].iter().cloned().fold(0.0, f64::max);
+        assert!(peak(&with) >= cut, "stuck sensor missed: {}", peak(&with));
+        assert!(peak(&without) < cut, "{}", peak(&without));
+        // Before the freeze the stillness test adds no alert of its own.
+        let before = with[500..2500].iter().filter(|&&v| v >= cut).count();
+        let base = without[500..2500].iter().filter(|&&v| v >= cut).count();
+        assert!(
+            before <= base + 1,
+            "{before} alerts before the freeze, {base} without the test"
+        );
+    }
+
+    #[test]
+    fn with_per_test_suppression_a_stillness_alert_does_not_silence_a_spike() {
+        // A stuck stretch (rows 2500..2600) and then, 60 rows after it ends, a spike of about
+        // four noise deviations: strong enough to alert, weaker than the stillness alert.
+        let run = |cfg: AnomalyConfig| {
+            let mut d = AnomalyDetector::new(cfg);
+            let mut seed: u64 = 5;
+            (0..3000)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                    let v = match i {
+                        2500..2600 => 10.0,
+                        2660 => 11.0,
+                        _ => 10.0 + noise,
+                    };
+                    d.update(i * 300, v)
+                })
+                .collect::<Vec<f64>>()
+        };
+        let cut = 0.37;
+        let per_test = run(AnomalyConfig {
+            meta: 1 | 8,
+            suppress_mode: 3,
+            ..surprise()
+        });
+        let shared = run(AnomalyConfig {
+            meta: 1 | 8,
+            ..surprise()
+        });
+        let stuck = |s: &[f64]| s[2500..2600].iter().any(|&v| v >= cut);
+        let spike = |s: &[f64]| s[2660..2663].iter().any(|&v| v >= cut);
+        assert!(stuck(&per_test) && stuck(&shared));
+        assert!(
+            spike(&per_test),
+            "spike silenced under per-test suppression"
+        );
+        assert!(
+            !spike(&shared),
+            "the shared recent maximum no longer silences the spike"
+        );
+    }
+
+    #[test]
+    fn a_level_shift_is_also_seen_by_the_sustained_level_test() {
+        // The shift of `shifted_series` still alerts at once, and only a few times, with the
+        // recent mean of the level surprise ranked too.
+        let cut = 0.37;
+        let s = shifted_series(AnomalyConfig {
+            meta: 1 | 4,
+            ..surprise()
+        });
+        assert!(s[2500..2510].iter().any(|&v| v >= cut));
+        assert!(s[2500..].iter().filter(|&&v| v >= cut).count() <= 3);
     }
 
     #[test]

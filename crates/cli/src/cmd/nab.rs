@@ -28,6 +28,10 @@ pub struct Args {
     /// run this many times, updates timed without parsing or writing) and state per series.
     #[arg(long, value_name = "REPS")]
     pub bench: Option<usize>,
+    /// Also score every `--grid` configuration on the synthetic corpus of these seeds (a
+    /// second, independent fixture set: six families of series, seven kinds of anomaly).
+    #[arg(long, value_name = "SEED", num_args = 1..)]
+    pub synthetic: Vec<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -52,6 +56,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!(
             "bench: {:.2} M points/s on one thread ({reps} passes), state {state} bytes/series",
             rate / 1e6
+        );
+    }
+    if !args.synthetic.is_empty() {
+        print!(
+            "{}",
+            radar_scenario::nab::synthetic_table(&args.synthetic, &grid)
         );
     }
     if args.cv {
