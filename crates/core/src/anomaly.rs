@@ -348,11 +348,11 @@ struct Surprise {
     meta_hists: [TailHist; 2],
     /// Recent mean of the level surprise, and its history (sustained shifts and drifts).
     recent_level: f64,
-    level_hist: TailHist,
+    level_hist: Option<Box<TailHist>>,
     /// Recent mean of the last-value error (in its own scale), and the history of its
     /// inverse (a series gone still: a stuck sensor or a stalled feed).
     recent_err: f64,
-    quiet_hist: TailHist,
+    quiet_hist: Option<Box<TailHist>>,
     /// Mean relative error of each predictor (last value, time of day, time of week).
     mean_err: [f64; PREDICTORS],
     /// Mean error of each feature: the unit in which its errors are ranked.
@@ -374,6 +374,7 @@ struct Surprise {
 impl Surprise {
     fn new(cfg: AnomalyConfig) -> Self {
         let growth = (2f64.powf(1.0 / cfg.half_life.max(1.0))) as f32;
+        let (level_on, quiet_on) = (cfg.meta & 4 != 0, cfg.meta & 8 != 0);
         Surprise {
             cfg,
             growth,
@@ -391,9 +392,10 @@ impl Surprise {
             hists: std::array::from_fn(|_| TailHist::new()),
             meta_hists: [TailHist::new(), TailHist::new()],
             recent_level: 0.0,
-            level_hist: TailHist::new(),
+            // Kept only when their test is on (`meta` bits 2 and 3).
+            level_hist: level_on.then(|| Box::new(TailHist::new())),
             recent_err: 1.0,
-            quiet_hist: TailHist::new(),
+            quiet_hist: quiet_on.then(|| Box::new(TailHist::new())),
             mean_err: [0.0; PREDICTORS],
             scale: [0.0; FEATURES],
             last_alert: None,
@@ -408,7 +410,11 @@ impl Surprise {
     }
 
     fn state_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + NOV_BITS / 8
+        let optional = [&self.level_hist, &self.quiet_hist]
+            .iter()
+            .filter(|h| h.is_some())
+            .count();
+        std::mem::size_of::<Self>() + NOV_BITS / 8 + optional * std::mem::size_of::<TailHist>()
     }
 
     fn update(&mut self, timestamp_secs: i64, value: f64) -> f64 {
@@ -505,15 +511,15 @@ impl Surprise {
                 *m
             };
             let tests = [
-                (c.meta & 4 != 0, 1, &mut self.level_hist, {
+                (1, self.level_hist.as_deref_mut(), {
                     ema(&mut self.recent_level, surprise[3]) + 1e-3
                 }),
-                (c.meta & 8 != 0, 2, &mut self.quiet_hist, {
+                (2, self.quiet_hist.as_deref_mut(), {
                     1.0 / (ema(&mut self.recent_err, rel0.min(1e3)) + 1e-3)
                 }),
             ];
-            for (on, test, hist, x) in tests {
-                if on {
+            for (test, hist, x) in tests {
+                if let Some(hist) = hist {
                     let r = hist.surprise_and_learn(x, p, g, b);
                     if r > a {
                         src = test;
