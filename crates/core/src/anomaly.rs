@@ -527,9 +527,8 @@ impl Surprise {
                     a = a.max(r);
                 }
             }
-            let m = self.meta_hists[1].surprise_and_learn(a + 1e-3, c.prior, self.growth, c.beyond);
             if c.meta & 2 != 0 {
-                a = m;
+                a = self.meta_hists[1].surprise_and_learn(a + 1e-3, c.prior, self.growth, c.beyond);
             }
         }
         if c.nov_levels > 0 {

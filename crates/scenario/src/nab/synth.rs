@@ -66,17 +66,6 @@ impl Kind {
     }
 }
 
-/// The kinds' names, as they appear in the file names.
-pub const KIND_NAMES: [&str; 7] = [
-    "spike",
-    "shift",
-    "variance",
-    "stuck",
-    "cycleloss",
-    "drift",
-    "drop",
-];
-
 /// One family's shape.
 struct Shape {
     rows: usize,
