@@ -796,7 +796,13 @@ pub fn synthetic_table(seeds: &[u64], grid: &[AnomalyConfig]) -> String {
         for (k, (f, n)) in &found {
             let _ = write!(t, " {k} {f}/{n}");
         }
-        let _ = writeln!(t, "; false-positive rows {fps}");
+        let _ = write!(t, "; false-positive rows {fps}");
+        if k == 0 {
+            // How far apart two configurations must be before this corpus can tell them apart.
+            let spread = bootstrap_spread(&inputs(&corpus, &scores), Profile::Standard, 50);
+            let _ = write!(t, "; bootstrap spread of the standard score {spread:.2}");
+        }
+        t.push('\n');
     }
     t
 }
