@@ -187,6 +187,16 @@ const BINS_PER_OCTAVE: f64 = 3.0;
 const LOG2_FLOOR: f64 = -12.0;
 const FEATURES: usize = 4;
 const PREDICTORS: usize = 3;
+/// The tests whose surprises make a row's (see `Surprise::update`).
+const TESTS: usize = 4;
+
+/// Takes surprise `r` of test `test` as the row's if it is the largest so far.
+fn raise(a: &mut f64, src: &mut usize, r: f64, test: usize) {
+    if r > *a {
+        *src = test;
+    }
+    *a = a.max(r);
+}
 
 /// Sum in eight independent lanes (vectorised; the order of the additions differs from a
 /// sequential sum by rounding only).
@@ -371,17 +381,16 @@ struct Surprise {
     mean_err: [f64; PREDICTORS],
     /// Mean error of each feature: the unit in which its errors are ranked.
     scale: [f64; FEATURES],
-    last_alert: Option<u32>,
-    last_alert_level: f64,
-    /// Largest surprise in the current and the previous block of `suppress_rows / 2` rows.
-    block_max: [f64; 2],
+    /// Per test (see `update`; every test is test 0 unless `suppress_mode` is 3): the row of
+    /// its last alert, and its largest surprise in the current and the previous block of
+    /// `suppress_rows / 2` rows.
+    last_alert: [Option<u32>; TESTS],
+    recent_max: [[f64; 2]; TESTS],
     block_rows: u32,
+    /// Surprise of the last alert (`suppress_mode` 0 reads it).
+    last_alert_level: f64,
     /// Exponentially fading maximum of the recent surprises.
     fading_max: f64,
-    /// Per test (see `update`): largest surprise in the current and the previous block, and
-    /// the row of its last alert (`suppress_mode` 3).
-    src_max: [[f64; 2]; 4],
-    src_alert: [Option<u32>; 4],
     novelty: Novelty,
 }
 
@@ -412,13 +421,11 @@ impl Surprise {
             quiet_hist: quiet_on.then(|| Box::new(TailHist::new())),
             mean_err: [0.0; PREDICTORS],
             scale: [0.0; FEATURES],
-            last_alert: None,
-            last_alert_level: 0.0,
-            block_max: [0.0; 2],
+            last_alert: [None; TESTS],
+            recent_max: [[0.0; 2]; TESTS],
             block_rows: 0,
+            last_alert_level: 0.0,
             fading_max: 0.0,
-            src_max: [[0.0; 2]; 4],
-            src_alert: [None; 4],
             novelty: Novelty::new(),
         }
     }
@@ -468,13 +475,11 @@ impl Surprise {
         let mut surprise = [0.0; FEATURES];
         let floor = 1e-6 * range;
         let learn = self.n >= 10;
-        let mut rel0 = 1.0;
+        // The last-value error in its own scale (the stillness test's input).
+        let rel0 = errs[0] / (self.scale[0] + floor);
         for k in 0..FEATURES {
             let e = errs[k];
             let rel = e / (self.scale[k] + floor);
-            if k == 0 {
-                rel0 = rel;
-            }
             if learn {
                 surprise[k] = self.hists[k].surprise_and_learn(rel, c.prior, self.growth, c.beyond);
             }
@@ -513,10 +518,7 @@ impl Surprise {
                 c.beyond,
             );
             if c.meta & 1 != 0 {
-                if r > a {
-                    src = 1;
-                }
-                a = a.max(r);
+                raise(&mut a, &mut src, r, 1);
             }
             // Sustained level change, and stillness: a recent mean, ranked against its history.
             let (g, p, b) = (self.growth, c.prior, c.beyond);
@@ -534,11 +536,7 @@ impl Surprise {
             ];
             for (test, hist, x) in tests {
                 if let Some(hist) = hist {
-                    let r = hist.surprise_and_learn(x, p, g, b);
-                    if r > a {
-                        src = test;
-                    }
-                    a = a.max(r);
+                    raise(&mut a, &mut src, hist.surprise_and_learn(x, p, g, b), test);
                 }
             }
             if c.meta & 2 != 0 {
@@ -549,10 +547,7 @@ impl Surprise {
             let tod = (c.nov_tod > 0).then(|| (tod * c.nov_tod as usize / 86_400) as u8);
             let ns = self.novelty.surprise(x, tod, c, self.n < 10);
             if c.nov_mode == 0 {
-                if c.nov_weight * ns > a {
-                    src = 3;
-                }
-                a = a.max(c.nov_weight * ns);
+                raise(&mut a, &mut src, c.nov_weight * ns, 3);
             } else {
                 a += c.nov_weight * ns;
             }
@@ -579,58 +574,47 @@ impl Surprise {
         if n <= c.warmup || !a.is_finite() {
             return 0.0;
         }
-        let suppressed = if c.suppress_mode == 3 {
-            // Each test against its own recent maximum and its own last alert: one test's
-            // alert (or noise) does not silence another's event.
-            let recent = self.src_max[src][0].max(self.src_max[src][1]);
-            self.src_max[src][1] = self.src_max[src][1].max(a);
-            self.block_rows += 1;
-            if self.block_rows >= (c.suppress_rows / 2).max(1) {
-                for m in &mut self.src_max {
-                    *m = [m[1], 0.0];
+        // Mode 3: each test against its own recent maximum and last alert, so one test's
+        // alert (or noise) does not silence another's event; otherwise all are test 0.
+        let t = if c.suppress_mode == 3 { src } else { 0 };
+        let mut suppressed = match c.suppress_mode {
+            1 | 3 => {
+                // Only a row clearly above every recent row's surprise (of its test) counts.
+                let recent = self.recent_max[t][0].max(self.recent_max[t][1]);
+                self.recent_max[t][1] = self.recent_max[t][1].max(a);
+                self.block_rows += 1;
+                if self.block_rows >= (c.suppress_rows / 2).max(1) {
+                    for m in &mut self.recent_max {
+                        *m = [m[1], 0.0];
+                    }
+                    self.block_rows = 0;
                 }
-                self.block_rows = 0;
+                a <= recent + c.suppress_delta
             }
-            let refractory =
-                c.refract > 0 && self.src_alert[src].is_some_and(|t| n - t <= c.refract);
-            let suppressed = refractory || a <= recent + c.suppress_delta;
-            if !suppressed && a >= c.alert_min {
-                self.src_alert[src] = Some(n);
+            2 => {
+                let recent = self.fading_max;
+                let k = 0.5f64.powf(1.0 / f64::from(c.suppress_rows.max(1)));
+                self.fading_max = (self.fading_max * k).max(a);
+                a <= recent + c.suppress_delta
             }
-            suppressed
-        } else if c.suppress_mode == 2 {
-            let recent = self.fading_max;
-            let k = 0.5f64.powf(1.0 / f64::from(c.suppress_rows.max(1)));
-            self.fading_max = (self.fading_max * k).max(a);
-            a <= recent + c.suppress_delta
-        } else if c.suppress_mode == 1 {
-            // Only a row clearly above every recent row's surprise counts.
-            let recent = self.block_max[0].max(self.block_max[1]);
-            self.block_max[1] = self.block_max[1].max(a);
-            self.block_rows += 1;
-            if self.block_rows >= (c.suppress_rows / 2).max(1) {
-                self.block_max = [self.block_max[1], 0.0];
-                self.block_rows = 0;
+            _ => {
+                // Within `suppress_rows` of an alert, only a clearly stronger row counts.
+                let recent_alert = self.last_alert[0].is_some_and(|at| n - at <= c.suppress_rows);
+                let suppressed = recent_alert && a <= self.last_alert_level + c.suppress_delta;
+                if !suppressed && a >= c.alert_min {
+                    self.last_alert[0] = Some(n);
+                    self.last_alert_level = a;
+                }
+                suppressed
             }
-            a <= recent + c.suppress_delta
-        } else {
-            // Within `suppress_rows` of an alert, only a clearly stronger row counts.
-            let recent_alert = self.last_alert.is_some_and(|t| n - t <= c.suppress_rows);
-            let suppressed = recent_alert && a <= self.last_alert_level + c.suppress_delta;
-            if !suppressed && a >= c.alert_min {
-                self.last_alert = Some(n);
-                self.last_alert_level = a;
-            }
-            suppressed
         };
-        let mut suppressed = suppressed;
-        if c.refract > 0 && c.suppress_mode != 0 && c.suppress_mode != 3 {
+        if c.refract > 0 && c.suppress_mode != 0 {
             // Refractory period: after an alert, the same event does not alert again.
-            if self.last_alert.is_some_and(|t| n - t <= c.refract) {
+            if self.last_alert[t].is_some_and(|at| n - at <= c.refract) {
                 suppressed = true;
             }
             if !suppressed && a >= c.alert_min {
-                self.last_alert = Some(n);
+                self.last_alert[t] = Some(n);
                 self.last_alert_level = a;
             }
         }
@@ -716,14 +700,19 @@ mod tests {
         assert!(peak > before, "{peak} vs {before}");
     }
 
+    /// The next value in [-0.5, 0.5) of a deterministic generator (a 64-bit LCG).
+    fn uniform_noise(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+
     /// A deterministic noisy daily pattern with a level shift at row 2500.
     fn shifted_series(cfg: AnomalyConfig) -> Vec<f64> {
         let mut d = AnomalyDetector::new(cfg);
         let mut seed: u64 = 7;
         (0..4000)
             .map(|i| {
-                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                let noise = uniform_noise(&mut seed);
                 let day = (i as f64 * std::f64::consts::TAU / 288.0).sin();
                 let shift = if i >= 2500 { 4.0 } else { 0.0 };
                 d.update(i * 300, 10.0 + day + 0.3 * noise + shift)
@@ -759,8 +748,7 @@ mod tests {
         let mut last = 0.0;
         (0..3000)
             .map(|i| {
-                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                let noise = uniform_noise(&mut seed);
                 if i < 2500 {
                     last = 10.0 + noise;
                 }
@@ -798,8 +786,7 @@ mod tests {
             let mut seed: u64 = 5;
             (0..3000)
                 .map(|i| {
-                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                    let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                    let noise = uniform_noise(&mut seed);
                     let v = match i {
                         2500..2600 => 10.0,
                         2660 => 11.0,
