@@ -83,50 +83,47 @@ struct Shape {
     wander: f64,
 }
 
+/// Two weeks at five minutes, no cycle, no bursts: what a family does not set.
+const PLAIN: Shape = Shape {
+    rows: 4032,
+    step_secs: 300,
+    level: 0.0,
+    daily: 0.0,
+    noise: 0.0,
+    bursts: (0.0, 0.0),
+    counts: false,
+    wander: 0.0,
+};
+
+/// A family's shape (its random draws in the order written).
 fn shape(family: &str, rng: &mut ChaCha8Rng) -> Shape {
     match family {
         "noise" => Shape {
-            rows: 4032,
-            step_secs: 300,
             level: rng.gen_range(10.0..100.0),
-            daily: 0.0,
             noise: rng.gen_range(1.0..5.0),
-            bursts: (0.0, 0.0),
-            counts: false,
-            wander: 0.0,
+            ..PLAIN
         },
         "daily" => {
             let noise = rng.gen_range(1.0..4.0);
             Shape {
-                rows: 4032,
-                step_secs: 300,
                 level: rng.gen_range(40.0..100.0),
                 daily: noise * rng.gen_range(3.0..10.0),
                 noise,
-                bursts: (0.0, 0.0),
-                counts: false,
-                wander: 0.0,
+                ..PLAIN
             }
         }
         "server" => Shape {
-            rows: 4032,
-            step_secs: 300,
             level: rng.gen_range(5.0..40.0),
-            daily: 0.0,
             noise: rng.gen_range(0.5..3.0),
             bursts: (rng.gen_range(0.002..0.01), rng.gen_range(3.0..5.0)),
-            counts: false,
-            wander: 0.0,
+            ..PLAIN
         },
         "counts" => Shape {
             rows: 8064,
-            step_secs: 300,
             level: rng.gen_range(15.0..150.0),
-            daily: 0.0,
-            noise: 0.0,
             bursts: (rng.gen_range(0.001..0.005), rng.gen_range(3.0..5.0)),
             counts: true,
-            wander: 0.0,
+            ..PLAIN
         },
         "sensor" => Shape {
             rows: 5000,
@@ -134,9 +131,8 @@ fn shape(family: &str, rng: &mut ChaCha8Rng) -> Shape {
             level: rng.gen_range(60.0..90.0),
             daily: rng.gen_range(1.0..4.0),
             noise: rng.gen_range(0.3..1.0),
-            bursts: (0.0, 0.0),
-            counts: false,
             wander: 0.995,
+            ..PLAIN
         },
         _ => {
             let noise = rng.gen_range(0.05..0.2);
@@ -147,8 +143,7 @@ fn shape(family: &str, rng: &mut ChaCha8Rng) -> Shape {
                 daily: noise * rng.gen_range(2.0..6.0),
                 noise,
                 bursts: (rng.gen_range(0.0..0.01), rng.gen_range(3.0..5.0)),
-                counts: false,
-                wander: 0.0,
+                ..PLAIN
             }
         }
     }
@@ -179,6 +174,12 @@ fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> f64 {
     }
 }
 
+/// The kind of anomaly behind each window of a series of this corpus, in window order (from
+/// its name: `family-index-kind-kind…`).
+pub fn window_kinds(s: &NabSeries) -> impl Iterator<Item = &str> {
+    s.name.split('-').skip(2)
+}
+
 /// One anomaly: kind, first row, rows it lasts, size in local noise units.
 struct Anomaly {
     kind: Kind,
@@ -204,20 +205,18 @@ fn series(family: &str, index: usize, rng: &mut ChaCha8Rng) -> NabSeries {
     let n = sh.rows;
     let day_rows = (86_400 / sh.step_secs) as f64;
     let phase = rng.gen_range(0.0..std::f64::consts::TAU);
-    // The clean signal, then the noise, then the anomalies on top.
-    let mut base: Vec<f64> = (0..n)
+    // The clean signal, then the noise, then the anomalies on top. Counts have a daily cycle
+    // of their own: busy days, quiet nights.
+    let base: Vec<f64> = (0..n)
         .map(|i| {
             let a = std::f64::consts::TAU * i as f64 / day_rows + phase;
-            sh.level + sh.daily * (a.sin() + 0.3 * (2.0 * a).sin())
+            if sh.counts {
+                sh.level * (1.0 + 0.6 * a.sin())
+            } else {
+                sh.level + sh.daily * (a.sin() + 0.3 * (2.0 * a).sin())
+            }
         })
         .collect();
-    // Counts get a daily cycle of their own: busy days, quiet nights.
-    if sh.counts {
-        for (i, b) in base.iter_mut().enumerate() {
-            let a = std::f64::consts::TAU * i as f64 / day_rows + phase;
-            *b = sh.level * (1.0 + 0.6 * a.sin());
-        }
-    }
     // Local noise scale, the unit of every anomaly's size.
     let unit = if sh.counts { sh.level.sqrt() } else { sh.noise };
     // Anomalies: none in about one file of six, else one to three, after the probation
@@ -328,7 +327,7 @@ fn series(family: &str, index: usize, rng: &mut ChaCha8Rng) -> NabSeries {
     let timestamps: Vec<i64> = (0..n as i64).map(|i| t0 + i * sh.step_secs).collect();
     NabSeries {
         category: family.to_string(),
-        // The name lists the anomalies' kinds in window order (for per-kind accounts).
+        // The name lists the anomalies' kinds in window order (read by `window_kinds`).
         name: std::iter::once(format!("{family}-{index:02}"))
             .chain(anomalies.iter().map(|a| a.kind.name().to_string()))
             .collect::<Vec<_>>()
