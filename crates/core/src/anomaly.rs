@@ -526,18 +526,18 @@ impl Surprise {
                 *m += c.alpha_recent * (x - *m);
                 *m
             };
-            let tests = [
-                (1, self.level_hist.as_deref_mut(), {
-                    ema(&mut self.recent_level, surprise[3]) + 1e-3
-                }),
-                (2, self.quiet_hist.as_deref_mut(), {
-                    1.0 / (ema(&mut self.recent_err, rel0.min(1e3)) + 1e-3)
-                }),
-            ];
-            for (test, hist, x) in tests {
-                if let Some(hist) = hist {
-                    raise(&mut a, &mut src, hist.surprise_and_learn(x, p, g, b), test);
-                }
+            if let Some(h) = self.level_hist.as_deref_mut() {
+                let m = ema(&mut self.recent_level, surprise[3]);
+                raise(&mut a, &mut src, h.surprise_and_learn(m + 1e-3, p, g, b), 1);
+            }
+            if let Some(h) = self.quiet_hist.as_deref_mut() {
+                let m = ema(&mut self.recent_err, rel0.min(1e3));
+                raise(
+                    &mut a,
+                    &mut src,
+                    h.surprise_and_learn(1.0 / (m + 1e-3), p, g, b),
+                    2,
+                );
             }
             if c.meta & 2 != 0 {
                 a = self.meta_hists[1].surprise_and_learn(a + 1e-3, c.prior, self.growth, c.beyond);
