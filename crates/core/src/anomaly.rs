@@ -88,7 +88,9 @@ pub struct AnomalyConfig {
     /// Weight of the novelty surprise.
     pub nov_weight: f64,
     /// Bit 0: how the novelty surprise joins the others (clear: max, set: sum); bit 1: number
-    /// the contexts exactly instead of hashing them (see `Novelty`).
+    /// the contexts exactly instead of hashing them; bit 2 (with bit 1): in contexts of two or
+    /// more rows the current level counts only as below, inside or at the top of the range
+    /// (see `Novelty`).
     pub nov_mode: u32,
     /// Time-of-day blocks in the novelty contexts (0: none).
     pub nov_tod: u32,
@@ -293,8 +295,11 @@ const NOV_MAX_DEPTH: usize = 8;
 ///
 /// With `nov_mode` bit 1 set, contexts are numbered exactly: with `v = levels + 2` level values
 /// (below and above the range included) there are `v + v² + … + v^depth` sequence contexts and
-/// `tod·(v + v²)` time-of-day contexts, one bit each (80 bytes at the defaults). A configuration
-/// with more than [`NOV_MAX_BITS`] contexts is hashed in either mode.
+/// `tod·(v + v²)` time-of-day contexts, one bit each (80 bytes at the defaults). With bit 2 as
+/// well, the current level of a context of two or more rows and of the time-of-day contexts is
+/// coarsened on purpose, to below, inside or at the top of the range: a stated rule that comes
+/// within half a point of the hashed contexts on every measure (docs/anomaly.md). A
+/// configuration with more than [`NOV_MAX_BITS`] contexts is hashed in either mode.
 #[derive(Clone, Debug)]
 struct Novelty {
     seen: Seen,
@@ -442,6 +447,18 @@ impl Novelty {
         let mut novel = 0usize;
         let mut total = 0usize;
         let levels = self.levels;
+        let coarse = cfg.nov_mode & 4 != 0;
+        // The current level as longer contexts see it when coarse: below, inside or at the top
+        // of the range (digits 0, 1 and v − 1).
+        let coarse_digit = |l: i8| -> u64 {
+            if l < 0 {
+                0
+            } else if u32::from(l as u8) >= cfg.nov_levels {
+                v - 1
+            } else {
+                1
+            }
+        };
         for (j, &l) in levels[..depth].iter().enumerate() {
             let digit = (i64::from(l) + 1) as u64;
             let key = if hashed {
@@ -451,6 +468,9 @@ impl Novelty {
                 // Sequences of j + 1 levels are numbered after all shorter ones.
                 code += digit * span;
                 let key = base + code;
+                if j == 0 && coarse {
+                    code = coarse_digit(l);
+                }
                 span *= v;
                 base += span;
                 key
@@ -466,8 +486,12 @@ impl Novelty {
             let mut code = 0u64;
             let mut span = 1u64;
             let mut off = base;
-            for &l in &levels[..2] {
-                let digit = (i64::from(l) + 1) as u64;
+            for (k, &l) in levels[..2].iter().enumerate() {
+                let digit = if k == 0 && coarse {
+                    coarse_digit(l)
+                } else {
+                    (i64::from(l) + 1) as u64
+                };
                 let key = if hashed {
                     g = mix(g, l as u8 as u64);
                     g
@@ -1031,6 +1055,11 @@ mod tests {
         // them, while the default (hashed) set merges many.
         let mut exact = Novelty::new(&cfg);
         let mut hashed = Novelty::new(&surprise());
+        let coarse_cfg = AnomalyConfig {
+            nov_mode: 6,
+            ..surprise()
+        };
+        let mut coarse = Novelty::new(&coarse_cfg);
         let mut seed: u64 = 5;
         for i in 0..20_000u32 {
             let x = match i {
@@ -1040,6 +1069,7 @@ mod tests {
             };
             let tod = Some((i % 288 * 4 / 288) as u8);
             exact.surprise(x, tod, &cfg, false);
+            coarse.surprise(x, tod, &coarse_cfg, false);
             hashed.surprise(x, tod, &surprise(), false);
         }
         let Seen::Bits(bits) = &exact.seen else {
@@ -1054,5 +1084,12 @@ mod tests {
         // level 5).
         assert!((275..=300).contains(&set), "{set}");
         assert!(used < set as usize, "{used} slots against {set} contexts");
+        // Coarsened on purpose: at most 7 + 3·7 + 3·49 sequences and 4 · (3 + 3·7)
+        // time-of-day contexts (271), and here the current level is never below the range.
+        let Seen::Bits(bits) = &coarse.seen else {
+            panic!("coarse contexts keep bits")
+        };
+        let coarse_set: u32 = bits.iter().map(|w| w.count_ones()).sum();
+        assert!(coarse_set <= 271 && coarse_set < set / 2, "{coarse_set}");
     }
 }
