@@ -147,8 +147,13 @@ pub(super) struct OpenEpisode {
     /// Services attached to another open episode of the provider while this one was open:
     /// another fault's, never in this episode's scope unless an alarm attaches them here.
     pub(super) foreign: Vec<bool>,
-    /// Observed and expected sums since opening, per series of the block.
+    /// Observed and expected sums since opening, per series of the block. The expectation is
+    /// the tested one, with the margins that guard a single minute's alarm.
     pub(super) acc: Vec<[f32; 2]>,
+    /// Per series of the block, the expected sum since opening without those margins: the
+    /// baseline with its day-to-day slack, `λ·(1 + rate_slack)` (the `scope` module doc says
+    /// which decisions read it). It starts as the tested sum of the series' excursion.
+    pub(super) acc_base: Vec<f32>,
     /// Split group: the id of the episode this one was split off by region (transitively),
     /// else its own id. Region claims hold between episodes of one group only.
     pub(super) group: u64,
@@ -165,9 +170,12 @@ impl Detector {
         for ep in &mut self.open {
             let b = &self.blocks[ep.block];
             let ss = &self.series[b.base..b.base + b.len()];
-            for (acc, s) in ep.acc.iter_mut().zip(ss) {
+            let slack = 1.0 + self.config.rate_slack;
+            let floor = self.config.min_rate;
+            for ((acc, base), s) in ep.acc.iter_mut().zip(ep.acc_base.iter_mut()).zip(ss) {
                 acc[0] += s.last_x;
                 acc[1] += s.tested;
+                *base += s.expected.max(floor) * slack;
             }
             // Split off by region: the series of its own regions tell whether it is still
             // elevated (the region-less ones also carry the other fault of the group).
@@ -283,10 +291,11 @@ impl Detector {
                 }
                 None => {
                     let b = &self.blocks[bi];
-                    let acc = self.series[b.base..b.base + b.len()]
+                    let acc: Vec<[f32; 2]> = self.series[b.base..b.base + b.len()]
                         .iter()
                         .map(|s| [s.sum_x, s.sum_l])
                         .collect();
+                    let acc_base = acc.iter().map(|a| a[1]).collect();
                     let mut attached = vec![false; b.ns];
                     if let Some(s) = key.service {
                         attached[s] = true;
@@ -323,6 +332,7 @@ impl Detector {
                         foreign: vec![false; attached.len()],
                         attached,
                         acc,
+                        acc_base,
                         group: group.unwrap_or(id),
                         entered: vec![Minute(i64::MAX); b.nr],
                         foreign_regions: vec![false; b.nr],
