@@ -150,9 +150,10 @@ pub(super) struct OpenEpisode {
     /// Observed and expected sums since opening, per series of the block. The expectation is
     /// the tested one, with the margins that guard a single minute's alarm.
     pub(super) acc: Vec<[f32; 2]>,
-    /// Per series of the block, the expected sum since opening without those margins: the
-    /// baseline with its day-to-day slack, `λ·(1 + rate_slack)` (the `scope` module doc says
-    /// which decisions read it). It starts as the tested sum of the series' excursion.
+    /// Per series of the block, the expected sum since opening over a long window
+    /// ([`Series::steady`](super::series::Series): without the single-minute margins; the
+    /// `scope` module doc says which decisions read it). It starts as the tested sum of the
+    /// series' excursion.
     pub(super) acc_base: Vec<f32>,
     /// Split group: the id of the episode this one was split off by region (transitively),
     /// else its own id. Region claims hold between episodes of one group only.
@@ -170,12 +171,10 @@ impl Detector {
         for ep in &mut self.open {
             let b = &self.blocks[ep.block];
             let ss = &self.series[b.base..b.base + b.len()];
-            let slack = 1.0 + self.config.rate_slack;
-            let floor = self.config.min_rate;
             for ((acc, base), s) in ep.acc.iter_mut().zip(ep.acc_base.iter_mut()).zip(ss) {
                 acc[0] += s.last_x;
                 acc[1] += s.tested;
-                *base += s.expected.max(floor) * slack;
+                *base += s.steady;
             }
             // Split off by region: the series of its own regions tell whether it is still
             // elevated (the region-less ones also carry the other fault of the group).

@@ -251,6 +251,11 @@ pub(crate) struct Series {
     pub expected: f32,
     /// Tested expectation (baseline with slack and cold-start margin) of the last minute.
     pub tested: f32,
+    /// The expectation over a long window (an episode's scope): the baseline with its
+    /// day-to-day slack and the uncertainty of its estimate, `λ·(1 + rate_slack) +
+    /// cold_z·sqrt(λ/(n + k0))` — without the terms that guard a single minute (the prior's
+    /// share, `cold_abs/(n + 1)`).
+    pub steady: f32,
     /// Anomaly score of the last closed minute, in [0, 1].
     pub score: f32,
     /// Observed distinct count of the last closed minute.
@@ -292,6 +297,7 @@ impl Series {
             sum_l: 0.0,
             expected: 0.0,
             tested: 0.0,
+            steady: 0.0,
             score: 0.0,
             last_x: 0.0,
             onset: 0,
@@ -420,6 +426,7 @@ impl Series {
             + p.cold_z * sd * p.inv_sqrt_nk[n]
             + p.cold_abs * p.inv_n1[n];
         self.tested = lt;
+        self.steady = lam * (1.0 + p.rate_slack) + p.cold_z * sd * p.inv_sqrt_nk[n];
         if x > 0.0 {
             self.quiet = 0.0;
         } else {
@@ -635,5 +642,50 @@ mod tests {
         let c = MinuteCtx::new(0, local_minute(Berlin, minute("2024-06-04T08:00:00Z")));
         assert_eq!((c.b0, c.b1, c.upd), (9, 10, 10));
         assert!((c.w1 - 61.0 / 120.0).abs() < 1e-6, "{}", c.w1);
+    }
+
+    #[test]
+    fn the_long_window_expectation_leaves_out_the_single_minute_margins() {
+        // A weekday of two reports a minute, then the first minutes of a Saturday bucket: the
+        // tested expectation carries the prior's share and the per-minute cold-start term,
+        // the long-window one only the slack and the estimate's uncertainty.
+        let cfg = crate::detect::DetectorConfig::default();
+        let p = Params::new(&cfg);
+        let b = BlockCtx {
+            in_episode: false,
+            gap: false,
+            inv_min_excess: 1.0 / cfg.min_excess,
+        };
+        let mut s = Series::new();
+        let start = minute("2024-06-07T00:00:00Z"); // a Friday, UTC
+        let mut last = None;
+        for i in 0..(24 * 60 + 10) {
+            let m = start + i;
+            let c = MinuteCtx::new(i as u32, local_minute(chrono_tz::UTC, m));
+            s.cur = 2;
+            s.step(&c, &p, &b);
+            last = Some(c);
+        }
+        let c = last.unwrap();
+        let n = s.seen[c.upd] as usize - 1;
+        assert!(n < 20, "a young weekend bucket: {n} minutes");
+        let lam = s.expected.max(cfg.min_rate);
+        let steady = lam * (1.0 + cfg.rate_slack)
+            + cfg.cold_z * (lam / (n as f32 + cfg.prior_weight)).sqrt();
+        assert!(
+            (s.steady - steady).abs() < 1e-4,
+            "{} against {steady}",
+            s.steady
+        );
+        let margins = cfg.cold_rel * cfg.prior_weight / (n as f32 + cfg.prior_weight) * lam
+            + cfg.cold_abs / (n as f32 + 1.0);
+        assert!(
+            (s.tested - s.steady - margins).abs() < 1e-4,
+            "{} {} {margins}",
+            s.tested,
+            s.steady
+        );
+        // Over three hours those margins alone are many reports.
+        assert!(180.0 * margins > 50.0, "{margins}");
     }
 }
