@@ -436,76 +436,13 @@ impl Novelty {
         self.levels.copy_within(0..NOV_MAX_DEPTH - 1, 1);
         self.levels[0] = level;
         let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
-        let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x100_0000_01B3).rotate_left(29);
-        // A context's key: its exact number, or (with more contexts than the set holds) a hash.
-        let hashed = matches!(self.seen, Seen::Slots(_));
-        let v = u64::from(cfg.nov_levels) + 2;
-        let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut code = 0u64;
-        let mut base = 0u64;
-        let mut span = 1u64;
-        let mut novel = 0usize;
-        let mut total = 0usize;
-        let levels = self.levels;
-        let coarse = cfg.nov_mode & 4 != 0;
-        // The current level as longer contexts see it when coarse: below, inside or at the top
-        // of the range (digits 0, 1 and v − 1).
-        let coarse_digit = |l: i8| -> u64 {
-            if l < 0 {
-                0
-            } else if u32::from(l as u8) >= cfg.nov_levels {
-                v - 1
-            } else {
-                1
-            }
+        let mut keys = [0u64; NOV_MAX_DEPTH + 2];
+        let total = if matches!(self.seen, Seen::Slots(_)) {
+            hashed_keys(&self.levels, depth, tod, &mut keys)
+        } else {
+            exact_keys(&self.levels, depth, tod, cfg, &mut keys)
         };
-        for (j, &l) in levels[..depth].iter().enumerate() {
-            let digit = (i64::from(l) + 1) as u64;
-            let key = if hashed {
-                h = mix(h, (l as u8 as u64) | ((j as u64) << 8));
-                h
-            } else {
-                // Sequences of j + 1 levels are numbered after all shorter ones.
-                code += digit * span;
-                let key = base + code;
-                if j == 0 && coarse {
-                    code = coarse_digit(l);
-                }
-                span *= v;
-                base += span;
-                key
-            };
-            novel += usize::from(self.check(key));
-            total += 1;
-        }
-        if let Some(t) = tod {
-            // After the sequence contexts (`base` is their count when exact): per block of the
-            // day, the current level (v contexts), then it with the previous one (v²).
-            let t = u64::from(t);
-            let mut g = mix(0x51_7CC1_B727_220A, t | (1 << 16));
-            let mut code = 0u64;
-            let mut span = 1u64;
-            let mut off = base;
-            for (k, &l) in levels[..2].iter().enumerate() {
-                let digit = if k == 0 && coarse {
-                    coarse_digit(l)
-                } else {
-                    (i64::from(l) + 1) as u64
-                };
-                let key = if hashed {
-                    g = mix(g, l as u8 as u64);
-                    g
-                } else {
-                    code += digit * span;
-                    span *= v;
-                    let key = off + t * span + code;
-                    off += u64::from(cfg.nov_tod) * span;
-                    key
-                };
-                novel += usize::from(self.check(key));
-                total += 1;
-            }
-        }
+        let novel = keys[..total].iter().filter(|&&k| self.check(k)).count();
         let frac = novel as f64 / total as f64;
         let s = frac * -(self.rate.max(1e-6)).log10();
         self.rows += 1.0;
@@ -516,6 +453,83 @@ impl Novelty {
             s
         }
     }
+}
+
+/// The keys of a row's contexts under the hash (see [`Novelty`]): the level sequences of the
+/// last 1..=depth rows (`levels`, newest first), then the current level and the previous one
+/// with the block of the day. Returns how many were written.
+fn hashed_keys(
+    levels: &[i8; NOV_MAX_DEPTH],
+    depth: usize,
+    tod: Option<u8>,
+    keys: &mut [u64; NOV_MAX_DEPTH + 2],
+) -> usize {
+    let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x100_0000_01B3).rotate_left(29);
+    let mut n = 0;
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for (j, &l) in levels[..depth].iter().enumerate() {
+        h = mix(h, (l as u8 as u64) | ((j as u64) << 8));
+        keys[n] = h;
+        n += 1;
+    }
+    if let Some(t) = tod {
+        let mut g = mix(0x51_7CC1_B727_220A, u64::from(t) | (1 << 16));
+        for &l in &levels[..2] {
+            g = mix(g, l as u8 as u64);
+            keys[n] = g;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The numbers of a row's contexts when numbered exactly (see [`Novelty`]), in the order of
+/// [`hashed_keys`]: sequences of j + 1 levels are numbered after all shorter ones, then per
+/// block of the day the current level (v contexts) and it with the previous one (v²). With
+/// `nov_mode` bit 2 the current level of the longer contexts is only below, inside or at the
+/// top of the range (digits 0, 1 and v − 1).
+fn exact_keys(
+    levels: &[i8; NOV_MAX_DEPTH],
+    depth: usize,
+    tod: Option<u8>,
+    cfg: &AnomalyConfig,
+    keys: &mut [u64; NOV_MAX_DEPTH + 2],
+) -> usize {
+    let v = u64::from(cfg.nov_levels) + 2;
+    let digit = |l: i8| (i64::from(l) + 1) as u64;
+    let coarse = |l: i8| -> u64 {
+        if cfg.nov_mode & 4 == 0 {
+            digit(l)
+        } else if l < 0 {
+            0
+        } else if u32::from(l as u8) >= cfg.nov_levels {
+            v - 1
+        } else {
+            1
+        }
+    };
+    let mut n = 0;
+    let (mut code, mut base, mut span) = (0u64, 0u64, 1u64);
+    for (j, &l) in levels[..depth].iter().enumerate() {
+        code += digit(l) * span;
+        keys[n] = base + code;
+        n += 1;
+        if j == 0 {
+            code = coarse(l);
+        }
+        span *= v;
+        base += span;
+    }
+    if let Some(t) = tod {
+        let t = u64::from(t);
+        let blocks = u64::from(cfg.nov_tod);
+        let current = coarse(levels[0]);
+        // `base` is now the number of sequence contexts.
+        keys[n] = base + t * v + current;
+        keys[n + 1] = base + blocks * v + t * v * v + current + digit(levels[1]) * v;
+        n += 2;
+    }
+    n
 }
 
 /// The state of one series under the surprise model.
