@@ -64,7 +64,8 @@ use serde::Serialize;
 use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::{Minute, Problem, Timestamp};
 
-use super::series::{poisson_llr, DECLARED, HOT, MEMBER, SLOW};
+use super::scope::above_baseline;
+use super::series::{DECLARED, HOT, MEMBER, SLOW};
 use super::Detector;
 
 /// An outage episode of one provider.
@@ -397,8 +398,7 @@ impl Detector {
         }
         let b = &self.blocks[o.block];
         let cfg = &self.config;
-        let above =
-            |[x, l]: [f32; 2]| x - l >= cfg.scope_min_excess && poisson_llr(x, l) >= cfg.scope_llr;
+        let above = |[x, l]: [f32; 2]| above_baseline(cfg, x, l);
         let own: Vec<usize> = (0..b.ns).filter(|&t| o.attached[t]).collect();
         let pass = |off: usize| o.members.contains(&(b.base + off)) || above(o.acc[off]);
         // Since the episode opened: the series of `services` summed over the regions marked
