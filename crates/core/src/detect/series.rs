@@ -420,13 +420,13 @@ impl Series {
         let n = self.seen[c.upd] as usize;
         let lam = lambda.max(p.min_rate);
         let sd = lam.sqrt();
-        // What we test against: the baseline, some slack for day-to-day variation, and the
-        // uncertainty of a bucket learnt from few minutes.
-        let lt = lam * (1.0 + p.rate_slack + p.cold_rel * p.prior_share[n])
-            + p.cold_z * sd * p.inv_sqrt_nk[n]
-            + p.cold_abs * p.inv_n1[n];
+        // What a long window is held against: the baseline, some slack for day-to-day
+        // variation, and the uncertainty of its estimate. A single minute is tested against
+        // more: the prior's share of a young bucket and a per-minute cold-start term.
+        let steady = lam * (1.0 + p.rate_slack) + p.cold_z * sd * p.inv_sqrt_nk[n];
+        let lt = steady + lam * p.cold_rel * p.prior_share[n] + p.cold_abs * p.inv_n1[n];
         self.tested = lt;
-        self.steady = lam * (1.0 + p.rate_slack) + p.cold_z * sd * p.inv_sqrt_nk[n];
+        self.steady = steady;
         if x > 0.0 {
             self.quiet = 0.0;
         } else {
