@@ -264,7 +264,6 @@ detector_settings! {
     slow_aggregate_min_minutes: u32,
     slow_aggregate_llr: f32,
     slow_aggregate_rise_ratio: f32,
-    slow_memory_minutes: u32,
     slow_floor_share: f32,
 }
 

@@ -63,9 +63,6 @@ pub struct DetectorConfig {
     /// The rise the slow test's CUSUM looks for in an aggregate series (instead of
     /// `slow_rise_ratio`): early in a ramp the aggregate is up by a third, not doubled.
     pub slow_aggregate_rise_ratio: f32,
-    /// A member by the slow test is still elevated while its count over about this many
-    /// minutes exceeds the expectation (long enough to carry an evening over the night).
-    pub slow_memory_minutes: u32,
     /// The slow test expects at least this share of the series' mean rate over the last day
     /// (night hours need a rise that would count in the daytime).
     pub slow_floor_share: f32,
@@ -132,7 +129,6 @@ impl Default for DetectorConfig {
             slow_aggregate_min_minutes: 10,
             slow_aggregate_rise_ratio: 1.3,
             slow_aggregate_llr: 8.0,
-            slow_memory_minutes: 480,
             slow_floor_share: 0.25,
             learn_min_alpha: 1.0 / 240.0,
             anomaly_weight: 0.02,

@@ -49,10 +49,16 @@
 //! the others carry the group's other faults too), and closes only after `quiet_minutes`
 //! without that; its end is the end of the last elevated minute. Members' excursions are
 //! reset on close.
-//! *Slow episodes* (opened by the slow test) also stay open while a member by the slow
-//! test is still elevated: its count over about the last `slow_memory_minutes` (decaying
-//! sums, started from its excursion's at the alarm) exceeds the expectation, so a quiet
-//! night keeps the evening's verdict; or its declared incident is still open. In an episode
+//! *Slow episodes* (opened by the slow test) also stay open while their members by the slow
+//! test are still elevated, judged by the best-measured of them (the largest expectation):
+//! it has gathered less evidence that its rate is back at the expectation than its test
+//! needed for the rise (the slow CUSUM run the other way, ended at the test's own
+//! log-likelihood threshold); or while a member's declared incident is still open. A busy
+//! series ends within about an hour after its reports fall back; a sparse member alone never
+//! holds the episode open. A closed slow episode *reopens* (same id, its end cleared) when
+//! the slow test of that best-measured member alarms again within [`REOPEN_MINUTES`] (one
+//! daily cycle): a rise seen only in business hours looks over every evening and is back the
+//! next morning. In an episode
 //! opened by the minute test, slow members do not keep it open (a sharp outage ends when
 //! its sharp rises do), and when it closes the slow excursions of the other series of its
 //! services and of the service-less series are reset (the slow test must not find its
@@ -65,7 +71,7 @@ use crate::ids::{ProviderId, RegionId, ServiceId};
 use crate::report::{Minute, Problem, Timestamp};
 
 use super::scope::above_baseline;
-use super::series::{DECLARED, HOT, MEMBER, SLOW};
+use super::series::{Series, DECLARED, HOT, MEMBER, SLOW};
 use super::Detector;
 
 /// An outage episode of one provider.
@@ -166,8 +172,26 @@ pub(super) struct OpenEpisode {
     pub(super) foreign_regions: Vec<bool>,
 }
 
+/// A slow episode closed by the evidence of its end reopens when its densest member's slow
+/// test alarms again within this many minutes: one daily cycle. A rise seen only in business
+/// hours (callers who cannot be helped while a customer system is down) looks over every
+/// evening and returns the next morning; it is one outage.
+pub const REOPEN_MINUTES: i64 = 24 * 60;
+
+impl OpenEpisode {
+    /// The member by the slow test with the largest expectation.
+    pub(super) fn densest_slow(&self, series: &[Series]) -> Option<usize> {
+        self.members
+            .iter()
+            .copied()
+            .filter(|&i| series[i].flags & SLOW != 0)
+            .max_by(|&a, &b| series[a].steady.total_cmp(&series[b].steady))
+    }
+}
+
 impl Detector {
     pub(super) fn update_episodes(&mut self, m: Minute) {
+        self.reopenable.retain(|r| m - r.1 < REOPEN_MINUTES);
         // Accumulate since-open sums and hotness.
         for ep in &mut self.open {
             let b = &self.blocks[ep.block];
@@ -184,10 +208,17 @@ impl Detector {
                     .members
                     .iter()
                     .any(|&i| b.key(i - b.base).region.is_some());
+            // Members by the slow test are judged together, by the best-measured one (the
+            // largest expectation): a sparse member gathers evidence for the end of a fault
+            // over many hours, the densest one within about an hour, and they saw one fault.
+            let slow_hot = ep
+                .densest_slow(&self.series)
+                .is_none_or(|i| self.series[i].flags & HOT != 0);
             if ep.members.iter().any(|&i| {
                 let f = self.series[i].flags;
                 f & HOT != 0
                     && (ep.slow || f & SLOW == 0)
+                    && (slow_hot || f & (SLOW | DECLARED) != SLOW)
                     && (!regional_members || b.key(i - b.base).region.is_some())
             }) {
                 ep.last_hot = m;
@@ -289,6 +320,28 @@ impl Detector {
                     }
                     touched.push(k);
                 }
+                None if self.series[i].flags & SLOW != 0
+                    && self.reopenable.iter().any(|r| r.0.block == bi && r.2 == i) =>
+                {
+                    // The rise that ended a slow episode is back in the series whose evidence
+                    // ended it: the same outage, reopened.
+                    let pos = self
+                        .reopenable
+                        .iter()
+                        .position(|r| r.0.block == bi && r.2 == i)
+                        .expect("found above");
+                    let (mut ep, _, _) = self.reopenable.remove(pos);
+                    self.episodes[ep.idx].end = None;
+                    ep.members = vec![i];
+                    ep.last_hot = m;
+                    if let Some(s) = key.service {
+                        ep.attached[s] = true;
+                    }
+                    let id = self.episodes[ep.idx].id;
+                    self.open.push(ep);
+                    touched.push(self.open.len() - 1);
+                    self.pending.push(EpisodeChange::Updated(id));
+                }
                 None => {
                     let b = &self.blocks[bi];
                     let acc: Vec<[f32; 2]> = self.series[b.base..b.base + b.len()]
@@ -352,6 +405,7 @@ impl Detector {
             let just_opened = ep.opened == m;
             if m - ep.last_hot >= i64::from(self.config.quiet_minutes) {
                 let ep = self.open.remove(k);
+                let densest = ep.densest_slow(&self.series);
                 let end = ep.last_hot.end();
                 let e = &mut self.episodes[ep.idx];
                 e.end = Some(end.max(e.start));
@@ -373,6 +427,10 @@ impl Detector {
                             se.reset_slow();
                         }
                     }
+                }
+                if let (true, Some(d)) = (ep.slow, densest) {
+                    self.reopenable.retain(|r| r.0.block != ep.block);
+                    self.reopenable.push((ep, m, d));
                 }
                 self.pending.push(EpisodeChange::Closed(id));
                 continue;

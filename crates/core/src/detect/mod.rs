@@ -209,6 +209,10 @@ pub struct Detector {
     next_close: Minute,
     episodes: Vec<Episode>,
     open: Vec<OpenEpisode>,
+    /// Slow episodes closed less than [`episodes::REOPEN_MINUTES`] ago, with the minute they
+    /// closed and their densest member by the slow test: the same rise back in that series
+    /// reopens the episode.
+    reopenable: Vec<(OpenEpisode, Minute, usize)>,
     pending: Vec<EpisodeChange>,
     alarms: Vec<(usize, usize)>,
     /// The distinct time zones of the providers, and the context of the minute being closed
@@ -278,6 +282,7 @@ impl Detector {
             next_close: Minute(0),
             episodes: Vec::new(),
             open: Vec::new(),
+            reopenable: Vec::new(),
             pending: Vec::new(),
             alarms: Vec::new(),
             zones: Vec::new(),

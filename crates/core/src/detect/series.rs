@@ -114,8 +114,6 @@ pub(crate) struct Params {
     /// The slow test in a single series and in an aggregate one ([`AGGREGATE`]).
     pub slow: SlowTest,
     pub slow_aggregate: SlowTest,
-    /// Per-minute decay of the recent sums (`1 / slow_memory_minutes`).
-    pub recent_alpha: f32,
     pub slow_floor_share: f32,
     pub warmup: u32,
     pub warmup_quiet: u32,
@@ -168,7 +166,6 @@ impl Params {
                 c.slow_aggregate_llr,
                 c.slow_aggregate_min_minutes,
             ),
-            recent_alpha: 1.0 / c.slow_memory_minutes.max(1) as f32,
             slow_floor_share: c.slow_floor_share.max(0.0),
             warmup: c.warmup_minutes,
             warmup_quiet: c.warmup_quiet_minutes,
@@ -270,10 +267,10 @@ pub(crate) struct Series {
     pub slow_x: f32,
     pub slow_allow: f32,
     pub slow_l: f32,
-    /// Observed count and slow-test expectation over the last `slow_memory_minutes` or so
-    /// (exponentially decaying sums: quiet nights keep the evening's ratio).
-    pub recent_x: f32,
-    pub recent_l: f32,
+    /// For a member by the slow test: evidence that its rate is back at the expectation
+    /// rather than at the rise the test looked for (the slow CUSUM run the other way, a
+    /// log-likelihood ratio). It ends the membership at the test's own threshold.
+    pub end_llr: f32,
     /// Distinct reporters counted in the minute that is still open.
     pub cur: u32,
     /// Closed minutes since the series was created (saturating).
@@ -306,8 +303,7 @@ impl Series {
             slow_x: 0.0,
             slow_allow: 0.0,
             slow_l: 0.0,
-            recent_x: 0.0,
-            recent_l: 0.0,
+            end_llr: 0.0,
             cur: 0,
             age: 0,
             quiet: 0.0,
@@ -489,8 +485,11 @@ impl Series {
         if x > 0.0 {
             q += x * test.ln;
         }
-        self.recent_x += x - p.recent_alpha * self.recent_x;
-        self.recent_l += ls - p.recent_alpha * self.recent_l;
+        if self.flags & SLOW != 0 {
+            // Each minute at the expectation adds `(ρ − 1 − ln ρ)·l`; each at the rise takes
+            // away more. A busy series ends within the hour after its reports fall back.
+            self.end_llr = (self.end_llr + test.drift * ls - x * test.ln).max(0.0);
+        }
         if q <= 0.0 && self.flags & DECLARED == 0 {
             self.reset_slow();
         } else {
@@ -517,10 +516,8 @@ impl Series {
                     alarm = true;
                     self.onset = self.slow_onset;
                     self.flags |= SLOW;
-                    // From here on "still elevated" is judged on recent counts, which start
-                    // as those of the excursion.
-                    self.recent_x = self.slow_x - self.slow_allow;
-                    self.recent_l = self.slow_l;
+                    // From here on "still elevated" is judged by the evidence for its end.
+                    self.end_llr = 0.0;
                 }
             }
         }
@@ -559,11 +556,12 @@ impl Series {
         step: Step,
     ) -> Step {
         // "Still elevated": a fast EWMA above a line over the baseline; for a member by the
-        // slow test, the recent count above the recent expectation, or its declared incident
-        // still open (a weekend's few calls do not end what the operator says goes on).
+        // slow test, less evidence for its end than the test needed for its start, or its
+        // declared incident still open (a weekend's few calls do not end what the operator
+        // says goes on).
         self.fast += p.fast_alpha * (x - self.fast);
         let hot = if self.flags & SLOW != 0 {
-            self.recent_x > self.recent_l || self.flags & DECLARED != 0
+            self.end_llr * self.slow_test(p).inv_h < 1.0 || self.flags & DECLARED != 0
         } else {
             self.fast >= lt * p.hot_ratio + p.hot_abs
         };
@@ -609,6 +607,18 @@ mod tests {
         MinuteCtx::new(0, local_minute(tz, minute(t))).upd
     }
 
+    /// The default configuration, its parameters and a quiet block (no episode, no gap).
+    fn defaults() -> (crate::detect::DetectorConfig, Params, BlockCtx) {
+        let cfg = crate::detect::DetectorConfig::default();
+        let p = Params::new(&cfg);
+        let b = BlockCtx {
+            in_episode: false,
+            gap: false,
+            inv_min_excess: 1.0 / cfg.min_excess,
+        };
+        (cfg, p, b)
+    }
+
     #[test]
     fn a_local_hour_keeps_its_bucket_across_daylight_saving_changes() {
         // Berlin: CET (UTC+1) until Sunday 31 March 2024 02:00, CEST (UTC+2) until Sunday
@@ -644,18 +654,54 @@ mod tests {
         assert!((c.w1 - 61.0 / 120.0).abs() < 1e-6, "{}", c.w1);
     }
 
+    /// A member by the slow test stays elevated through its rise and is judged ended within
+    /// about an hour once its reports are back at the expectation. (The decaying eight-hour
+    /// sums this replaced kept a four-hour rise elevated for 464 minutes.)
+    #[test]
+    fn a_slow_member_ends_on_evidence_that_its_rate_is_back() {
+        let (_, p, b) = defaults();
+        let mut s = Series::new();
+        let start = minute("2024-06-03T00:00:00Z"); // a Monday, UTC
+        let rise = 3 * 24 * 60 + 10 * 60; // Thursday 10:00
+        let end = rise + 4 * 60;
+        let mut slow_from = None;
+        let mut ended = None;
+        for i in 0..(4 * 24 * 60) {
+            let c = MinuteCtx::new(i, local_minute(chrono_tz::UTC, start + i64::from(i)));
+            // Half a report a minute, then one and a half for four hours.
+            let pattern = if (rise..end).contains(&i) {
+                [1, 2]
+            } else {
+                [0, 1]
+            };
+            s.cur = pattern[i as usize % 2];
+            let step = s.step(&c, &p, &b);
+            if step.alarm && slow_from.is_none() {
+                assert!(s.flags & SLOW != 0, "the minute test alarmed at {i}");
+                // As the episode that takes it in would.
+                s.flags |= MEMBER;
+                slow_from = Some(i);
+            }
+            if slow_from.is_some() {
+                if i < end {
+                    assert!(s.flags & HOT != 0, "elevated during the rise, minute {i}");
+                } else if s.flags & HOT == 0 {
+                    ended = Some(i - end);
+                    break;
+                }
+            }
+        }
+        assert!(slow_from.is_some(), "the slow test never alarmed");
+        let ended = ended.expect("ended");
+        assert!(ended <= 120, "ended {ended} minutes after the rise");
+    }
+
     #[test]
     fn the_long_window_expectation_leaves_out_the_single_minute_margins() {
         // A weekday of two reports a minute, then the first minutes of a Saturday bucket: the
         // tested expectation carries the prior's share and the per-minute cold-start term,
         // the long-window one only the slack and the estimate's uncertainty.
-        let cfg = crate::detect::DetectorConfig::default();
-        let p = Params::new(&cfg);
-        let b = BlockCtx {
-            in_episode: false,
-            gap: false,
-            inv_min_excess: 1.0 / cfg.min_excess,
-        };
+        let (cfg, p, b) = defaults();
         let mut s = Series::new();
         let start = minute("2024-06-07T00:00:00Z"); // a Friday, UTC
         let mut last = None;

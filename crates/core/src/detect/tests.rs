@@ -1024,6 +1024,33 @@ fn long_modest_rise_is_one_episode_from_its_onset() {
 }
 
 #[test]
+fn slow_ramp_episode_ends_soon_after_its_reports_fall_back() {
+    // A DNS-like fault: DSL reports ramp up over an hour, stay for five hours, then stop. Its
+    // slow episode must end within a few hours, not carry on into the night and the next day
+    // (where it would take in the provider's next, unrelated fault).
+    let onset = T0 + 7 * DAY + 8 * 60;
+    let stop = onset + 6 * 60;
+    let end = T0 + 9 * DAY;
+    let ramp = Source_ {
+        start: onset,
+        end: stop,
+        rate: Box::new(move |m| 1.5 * ((m - onset) as f64 / 60.0).min(1.0)),
+        mix: fault("dsl", vec![("DE-BY", 3.0), ("DE-NW", 4.0), ("DE-BE", 1.0)]),
+    };
+    let mut sim = Sim::new(23);
+    sim.run(T0, end, &[baseline(2.0, T0, end), ramp]);
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    let e = &eps[0];
+    let end_t = e.end.expect("closed").0;
+    assert!(
+        end_t >= stop * 60 - 3600 && end_t <= stop * 60 + 3 * 3600,
+        "{}",
+        describe(&sim.det)
+    );
+}
+
+#[test]
 fn declared_incident_sets_the_onset_and_keeps_the_baseline() {
     // The rise begins when the operator declares an incident on DSL, two days into the data.
     let onset = T0 + 2 * DAY + 16 * 60;

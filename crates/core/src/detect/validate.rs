@@ -141,7 +141,6 @@ impl DetectorConfig {
             1,
             "",
         );
-        c.count("slow_memory_minutes", self.slow_memory_minutes, 1, "");
         c.real("slow_floor_share", self.slow_floor_share, AtLeast(0.0));
         c.real("flood_min_excess", self.flood_min_excess, Above(0.0));
         c.real("instant_excess", self.instant_excess, AtLeast(0.0));
