@@ -240,7 +240,7 @@ impl TailHist {
     /// float's exponent and its mantissa against the two thirds of an octave (no logarithm:
     /// this runs five times a row).
     fn bin(rel: f64) -> usize {
-        if rel.is_nan() || rel <= 0.0 || rel < f64::MIN_POSITIVE {
+        if rel.is_nan() || rel < f64::MIN_POSITIVE {
             return 0;
         }
         if rel.is_infinite() {
@@ -300,9 +300,18 @@ impl<const W: usize> Bits<W> {
     fn get(&self, i: usize) -> bool {
         self.0[i / 64] >> (i % 64) & 1 != 0
     }
-    fn set(&mut self, i: usize) {
-        self.0[i / 64] |= 1 << (i % 64);
+    /// Sets bit `i`; whether it was clear.
+    fn insert(&mut self, i: usize) -> bool {
+        insert_bit(&mut self.0, i)
     }
+}
+
+/// Sets bit `i` of `words`; whether it was clear.
+fn insert_bit(words: &mut [u64], i: usize) -> bool {
+    let (w, b) = (i / 64, 1u64 << (i % 64));
+    let new = words[w] & b == 0;
+    words[w] |= b;
+    new
 }
 
 /// Slots of the hashed context set (and the largest exact one, in bits).
@@ -439,13 +448,7 @@ impl Novelty {
     fn check(&mut self, k: u64) -> bool {
         match &mut self.seen {
             Seen::Slots(slots) => slots.insert(((k >> 17) as usize % NOV_MAX_BITS) as u16),
-            Seen::Bits(bits) => {
-                let k = k as usize;
-                let (w, b) = (k / 64, 1u64 << (k % 64));
-                let new = bits[w] & b == 0;
-                bits[w] |= b;
-                new
-            }
+            Seen::Bits(bits) => insert_bit(bits, k as usize),
         }
     }
 
@@ -779,19 +782,17 @@ impl Surprise {
         self.prev = x;
         self.fast += c.alpha_fast * (x - self.fast);
         self.slow += c.alpha_slow * (x - self.slow);
-        if !self.day_seen.get(dbin) {
+        if self.day_seen.insert(dbin) {
             self.day[dbin] = x as f32;
         } else {
             self.day[dbin] += (c.alpha_season * (x - f64::from(self.day[dbin]))) as f32;
         }
-        self.day_seen.set(dbin);
         let off = x - f64::from(self.day[dbin]);
-        if !self.week_seen.get(wbin) {
+        if self.week_seen.insert(wbin) {
             self.week[wbin] = off as f32;
         } else {
             self.week[wbin] += (c.alpha_season * (off - f64::from(self.week[wbin]))) as f32;
         }
-        self.week_seen.set(wbin);
         self.n += 1;
         let n = self.n;
         if n <= c.warmup || !a.is_finite() {

@@ -302,9 +302,17 @@ impl Detector {
                 }
                 (t, _) => t,
             };
+            // A slow alarm in the series whose evidence ended a slow episode: that rise is back.
+            let reopen = (self.series[i].flags & SLOW != 0)
+                .then(|| {
+                    self.reopenable
+                        .iter()
+                        .position(|r| r.0.block == bi && r.2 == i)
+                })
+                .flatten();
             self.series[i].flags |= MEMBER;
-            match target {
-                Some(k) => {
+            match (target, reopen) {
+                (Some(k), _) => {
                     let ep = &mut self.open[k];
                     ep.members.push(i);
                     ep.last_hot = m;
@@ -320,16 +328,8 @@ impl Detector {
                     }
                     touched.push(k);
                 }
-                None if self.series[i].flags & SLOW != 0
-                    && self.reopenable.iter().any(|r| r.0.block == bi && r.2 == i) =>
-                {
-                    // The rise that ended a slow episode is back in the series whose evidence
-                    // ended it: the same outage, reopened.
-                    let pos = self
-                        .reopenable
-                        .iter()
-                        .position(|r| r.0.block == bi && r.2 == i)
-                        .expect("found above");
+                (None, Some(pos)) => {
+                    // The same outage, reopened.
                     let (mut ep, _, _) = self.reopenable.remove(pos);
                     self.episodes[ep.idx].end = None;
                     ep.members = vec![i];
@@ -342,7 +342,7 @@ impl Detector {
                     touched.push(self.open.len() - 1);
                     self.pending.push(EpisodeChange::Updated(id));
                 }
-                None => {
+                (None, None) => {
                     let b = &self.blocks[bi];
                     let acc: Vec<[f32; 2]> = self.series[b.base..b.base + b.len()]
                         .iter()

@@ -481,14 +481,13 @@ impl Series {
         // rise that would count in the daytime too.
         let ls = (lt - p.cold_abs * p.inv_n1[n]).max(p.slow_floor_share * self.daily);
         let test = self.slow_test(p);
-        let mut q = self.slow - test.drift * ls;
-        if x > 0.0 {
-            q += x * test.ln;
-        }
+        // This minute's evidence for the rise; the end evidence is the same, run the other way.
+        let rise = x * test.ln - test.drift * ls;
+        let q = self.slow + rise;
         if self.flags & SLOW != 0 {
             // Each minute at the expectation adds `(ρ − 1 − ln ρ)·l`; each at the rise takes
             // away more. A busy series ends within the hour after its reports fall back.
-            self.end_llr = (self.end_llr + test.drift * ls - x * test.ln).max(0.0);
+            self.end_llr = (self.end_llr - rise).max(0.0);
         }
         if q <= 0.0 && self.flags & DECLARED == 0 {
             self.reset_slow();
