@@ -146,6 +146,8 @@ pub fn replay_with(
             boundary += 60;
         }
         det.observe(r);
+        // An outage is shown as soon as the reports so far settle it, not at the minute's end.
+        det.alarm_early(r.time);
         if i % 8192 == 0 {
             progress(i, total);
         }

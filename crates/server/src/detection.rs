@@ -9,6 +9,14 @@
 //! (the API accepts up to five minutes) waits for its minute instead of closing the minutes
 //! the other reports are still arriving for.
 //!
+//! The reorder window delays only the alarms that need late reports: at every tick, the
+//! reports held for the open minute are checked ([`Detection::show_early`],
+//! [`radar_core::detect::Detector::preview_early`]), and an outage they already settle is
+//! shown at once, dated at the report that settled it (as an outage settled by a minute's close
+//! is dated at the minute's end: the time of the data). The close keeps it. A restarted server
+//! dates such an outage at its minute's end (the early checks are not replayed), and a node of a
+//! cluster, which closes minutes from the store, shows outages at the close only.
+//!
 //! A report whose minute has already closed when it is committed (dated further back than the
 //! window) is stored but not counted: the detector does not rewind. Whether a report was
 //! counted is decided under the same lock that closes minutes, stored with the report in the
@@ -36,9 +44,11 @@ use radar_store::{ReportId, Store};
 /// minute of its minute's end still counts there. Reports sent without a `time` are dated on
 /// arrival and need only the few milliseconds of a commit; the window is for clients that send
 /// their own times: apps that queue reports while offline for a moment, forwarders that batch
-/// every 30 to 60 seconds, retries after a timeout, clocks a little behind. Every alarm comes
-/// this much later (a minute is scored only once it closes), so the window is as short as
-/// those cover: one minute, against detection delays of two minutes and more.
+/// every 30 to 60 seconds, retries after a timeout, clocks a little behind. An alarm that needs
+/// the late reports comes this much later (a minute is scored only once it closes), so the
+/// window is as short as those cover: one minute, against detection delays of two minutes and
+/// more. An alarm that the reports held so far already settle does not wait for it
+/// ([`Detection::show_early`]).
 pub const REORDER_SECS: i64 = 60;
 
 /// Which minutes are closed, and the reports held for the minutes still open.
@@ -47,6 +57,8 @@ struct Gate {
     open: Minute,
     /// Reports counted for live detection whose minute is still open, by minute.
     held: BTreeMap<Minute, Vec<(ReportId, Report)>>,
+    /// The open minute and how many of its held reports the last early check saw.
+    previewed: (Minute, usize),
 }
 
 pub struct Detection {
@@ -118,6 +130,7 @@ impl Detection {
             gate: Mutex::new(Gate {
                 open: Minute(i64::MIN),
                 held: BTreeMap::new(),
+                previewed: (Minute(i64::MIN), 0),
             }),
             signals: Mutex::new(SignalWatcher::new(topology, SignalConfig::default())),
         }
@@ -223,9 +236,51 @@ impl Detection {
     }
 
     /// Closes every minute that ended at least [`REORDER_SECS`] before `now`, feeding each the
-    /// reports held for it first.
+    /// reports held for it first; then shows an outage that the reports held for the open
+    /// minute already settle ([`Detection::show_early`]).
     pub fn tick(&self, now: Timestamp) {
-        let target = self.closing_target(now);
+        self.close_before(self.closing_target(now));
+        self.show_early(now);
+    }
+
+    /// An outage that the reports held so far for the open minute already settle is shown
+    /// at `now`, without waiting for the minute to close: the reorder window delays only the
+    /// alarms that need the late reports ([`Detector::preview_early`]). Checked again only
+    /// when more reports are held.
+    pub fn show_early(&self, now: Timestamp) {
+        let mut gate = relock(&self.gate);
+        let mut d = self.lock();
+        let Some(open) = d.open_minute() else { return };
+        let Some(held) = gate.held.get(&open) else {
+            return;
+        };
+        if gate.previewed == (open, held.len()) {
+            return;
+        }
+        let mut reports: Vec<&(ReportId, Report)> = held.iter().collect();
+        reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
+        let reports: Vec<Report> = reports.into_iter().map(|(_, r)| r.clone()).collect();
+        let n = held.len();
+        let shown = d.preview_early(&reports, now);
+        gate.previewed = (open, n);
+        if !shown.is_empty() {
+            tracing::info!(shown = shown.len(), "outage shown before its minute closed");
+        }
+    }
+
+    /// Closes every minute before `target`, feeding each the reports held for it first.
+    pub fn close_before(&self, target: Minute) {
+        self.close_before_with(target, false);
+    }
+
+    /// [`Detection::close_before`] for reports played back in time order in one step (their
+    /// arrival is their time): before each minute closes, an outage its reports settled is
+    /// shown at the time of the report that settled it, as a replay shows it.
+    pub fn play_before(&self, target: Minute) {
+        self.close_before_with(target, true);
+    }
+
+    fn close_before_with(&self, target: Minute, preview: bool) {
         let mut gate = relock(&self.gate);
         let later = gate.held.split_off(&target);
         let due = std::mem::replace(&mut gate.held, later);
@@ -234,6 +289,10 @@ impl Detection {
         for (m, mut reports) in due {
             changes += d.advance_to(m.start()).len();
             reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
+            if preview {
+                let held: Vec<Report> = reports.iter().map(|(_, r)| r.clone()).collect();
+                changes += d.preview_early(&held, m.end()).len();
+            }
             for (_, r) in &reports {
                 d.observe(r);
             }

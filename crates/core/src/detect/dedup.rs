@@ -149,6 +149,7 @@ impl Detector {
         let base = self.blocks[bi].base;
         for &o in &offs[..n] {
             self.series[base + o].cur += 1;
+            self.dirty.push((base + o) as u32);
         }
         Observed::Counted
     }

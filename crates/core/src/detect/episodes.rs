@@ -556,7 +556,9 @@ impl Detector {
         &self.episodes
     }
 
+    /// The open episodes, and those shown early in the open minute ([`Detector::alarm_early`]).
     pub fn open_episodes(&self) -> impl Iterator<Item = &Episode> {
-        self.open.iter().map(|o| &self.episodes[o.idx])
+        let early = self.early_from.map_or(&[][..], |f| &self.episodes[f..]);
+        self.open.iter().map(|o| &self.episodes[o.idx]).chain(early)
     }
 }

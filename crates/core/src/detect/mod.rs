@@ -91,6 +91,11 @@
 //!    or opens one; episodes split by region and close with hysteresis.
 //! 6. **Scope** (`scope`): services, regions, problems and technologies of an open
 //!    episode, from the series above baseline since it opened.
+//! 7. **Early alarms** (`early`): a minute is scored when it closes, but an outage is shown as
+//!    soon as the reports counted so far settle what the close will decide
+//!    ([`Detector::alarm_early`] for a caller that feeds reports as they come,
+//!    [`Detector::preview_early`] for one that holds them until the minute closes); the close
+//!    keeps it and its time.
 //!
 //! Configuration and its documented operating point: `config` (validated in `validate`);
 //! what the detector shows of itself (status of a series, scores, state size): `status`.
@@ -107,10 +112,13 @@
 //! its own minute, which must be the open one ([`Detector::observe`]): a report's own time never
 //! moves the detector's clock, so a report dated ahead cannot close minutes that others are
 //! still arriving for. A caller whose reports arrive out of order holds them per minute and
-//! feeds each minute before closing it (the server's detection stage does).
+//! feeds each minute before closing it (the server's detection stage does). An early alarm at
+//! time t ([`Detector::alarm_early`], [`Detector::preview_early`]) uses the reports and
+//! declarations taken in up to t only.
 
 mod config;
 mod dedup;
+mod early;
 mod episodes;
 mod layout;
 mod scope;
@@ -215,6 +223,15 @@ pub struct Detector {
     reopenable: Vec<(OpenEpisode, Minute, usize)>,
     pending: Vec<EpisodeChange>,
     alarms: Vec<(usize, usize)>,
+    /// Series counted into since the last [`Detector::alarm_early`] in the open minute.
+    dirty: Vec<u32>,
+    /// Early alarms of the open minute (`early`): block, series, the time it was shown.
+    early: Vec<(usize, usize, Timestamp)>,
+    /// Series of the open minute whose alarm has been tried on a copy of the detector.
+    early_tried: Vec<usize>,
+    /// Where the episodes shown early (before their minute closed) begin in `episodes`:
+    /// the close of the minute replaces them.
+    early_from: Option<usize>,
     /// The distinct time zones of the providers, and the context of the minute being closed
     /// in each: computed once per zone per minute, not per series.
     zones: Vec<chrono_tz::Tz>,
@@ -285,6 +302,10 @@ impl Detector {
             reopenable: Vec::new(),
             pending: Vec::new(),
             alarms: Vec::new(),
+            dirty: Vec::new(),
+            early: Vec::new(),
+            early_tried: Vec::new(),
+            early_from: None,
             zones: Vec::new(),
             zone_ctx: Vec::new(),
             declared: Vec::new(),
@@ -449,14 +470,46 @@ impl Detector {
         }
     }
 
-    fn close_minute(&mut self, m: Minute) {
+    /// The time context of minute `m` in each time zone of the providers.
+    fn zone_contexts(&self, m: Minute) -> Vec<MinuteCtx> {
         let epoch = self.epoch.unwrap_or(m);
         let rel = (m - epoch).clamp(0, u32::MAX as i64) as u32;
-        self.zone_ctx.clear();
-        for &tz in &self.zones {
-            self.zone_ctx
-                .push(MinuteCtx::new(rel, series::local_minute(tz, m.0)));
+        self.zones
+            .iter()
+            .map(|&tz| MinuteCtx::new(rel, series::local_minute(tz, m.0)))
+            .collect()
+    }
+
+    /// What closing minute `m` needs to know of block `bi` (its flood signature counts the
+    /// quick flags of the last window).
+    fn block_context(&self, bi: usize, m: Minute) -> BlockCtx {
+        let window = i64::from(self.config.dedup_window_minutes.max(1));
+        let b = &self.blocks[bi];
+        let quick = b.quick_flags.iter().filter(|&&f| m - f < window).count();
+        let flood = quick >= self.config.flood_quick_flags.max(1) as usize;
+        let min_excess = if flood {
+            self.config.flood_min_excess
+        } else {
+            self.config.min_excess
+        };
+        BlockCtx {
+            // A slow episode (a modest rise of some series) says nothing about the others.
+            in_episode: self.open.iter().any(|o| o.block == bi && !o.slow),
+            // A run of empty minutes at provider level that should have held many reports is
+            // a data gap, not a quiet spell: it teaches the baseline nothing.
+            gap: self.series[b.base].quiet >= self.config.gap_expected,
+            inv_min_excess: 1.0 / min_excess.max(1e-3),
         }
+    }
+
+    fn close_minute(&mut self, m: Minute) {
+        // What was shown early is replaced by what the close decides (`early`).
+        if let Some(from) = self.early_from.take() {
+            self.episodes.truncate(from);
+        }
+        self.dirty.clear();
+        self.early_tried.clear();
+        self.zone_ctx = self.zone_contexts(m);
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
         // Repeaters silent for a whole window are no longer granted an allowance.
@@ -469,35 +522,20 @@ impl Detector {
             }
             None => false,
         });
-        for (bi, b) in self.blocks.iter_mut().enumerate() {
-            if !b.quick_flags.is_empty() {
-                b.quick_flags.retain(|&f| m - f < window);
-            }
-            let flood = b.quick_flags.len() >= self.config.flood_quick_flags.max(1) as usize;
-            let min_excess = if flood {
-                self.config.flood_min_excess
-            } else {
-                self.config.min_excess
-            };
-            // A slow episode (a modest rise of some series) says nothing about the others.
-            let in_episode = self.open.iter().any(|o| o.block == bi && !o.slow);
-            let base = b.base;
-            let len = b.len();
-            // A run of empty minutes at provider level that should have held many reports is
-            // a data gap, not a quiet spell: it teaches the baseline nothing.
-            let bctx = BlockCtx {
-                in_episode,
-                gap: self.series[base].quiet >= self.config.gap_expected,
-                inv_min_excess: 1.0 / min_excess.max(1e-3),
-            };
-            let ctx = &self.zone_ctx[b.zone];
+        for bi in 0..self.blocks.len() {
+            self.blocks[bi].quick_flags.retain(|&f| m - f < window);
+            let bctx = self.block_context(bi, m);
+            let (base, len) = (self.blocks[bi].base, self.blocks[bi].len());
+            let ctx = &self.zone_ctx[self.blocks[bi].zone];
             for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
                 if s.step(ctx, &self.params, &bctx).alarm {
                     self.alarms.push((bi, base + k));
                 }
             }
         }
+        self.confirm_early();
         self.update_episodes(m);
+        self.date_early(m);
     }
 
     fn minute_time(&self, rel: u32) -> Timestamp {

@@ -166,6 +166,11 @@ struct Sim {
     det: Detector,
     next_reporter: u64,
     changes: Vec<EpisodeChange>,
+    /// Check for early alarms after every report ([`Detector::alarm_early`]).
+    early: bool,
+    /// Hold each minute's reports until it closes, checking them for early alarms after every
+    /// report ([`Detector::preview_early`], as the live server does).
+    hold: bool,
 }
 
 impl Sim {
@@ -178,6 +183,8 @@ impl Sim {
             det: Detector::new(&topo(), cfg),
             next_reporter: 1,
             changes: Vec::new(),
+            early: false,
+            hold: false,
         }
     }
     fn report(&mut self, time: i64, mix: &Mix, reporter: Option<u64>) -> Report {
@@ -228,8 +235,31 @@ impl Sim {
             }
             batch.extend(extra(self, m));
             batch.sort_by_key(|r| r.time);
+            if self.hold {
+                for k in 0..batch.len() {
+                    let opened = self.det.preview_early(&batch[..=k], batch[k].time);
+                    for c in &opened {
+                        let EpisodeChange::Opened(id) = *c else {
+                            panic!("an early check only opens episodes: {c:?}");
+                        };
+                        let shown = self.det.open_episodes().find(|e| e.id == id);
+                        assert_eq!(shown.map(|e| e.detected_at), Some(batch[k].time));
+                    }
+                    self.changes.extend(opened);
+                }
+            }
             for r in &batch {
                 self.det.observe(r);
+                if self.early {
+                    for c in self.det.alarm_early(r.time) {
+                        let EpisodeChange::Opened(id) = c else {
+                            panic!("an early check only opens episodes: {c:?}");
+                        };
+                        let shown = self.det.open_episodes().find(|e| e.id == id);
+                        assert_eq!(shown.map(|e| e.detected_at), Some(r.time));
+                        self.changes.push(c);
+                    }
+                }
             }
             let ch = self.det.advance_to(Timestamp((m + 1) * 60));
             for c in &ch {
@@ -1320,4 +1350,120 @@ fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
     let (together, d) = run(2);
     assert_eq!(together.len(), 1, "{d}");
     assert!(together[0].contains(&"dsl".to_owned()), "{d}");
+}
+
+/// An outage is shown within the minute in which the reports settle it, and the close keeps
+/// that time; everything else is what the minute close alone decides.
+#[test]
+fn an_early_alarm_shows_the_outage_within_its_minute_and_changes_nothing_else() {
+    let end = T0 + 3 * DAY;
+    let outage = T0 + 2 * DAY + 10 * 60;
+    // Reports of one service ramp up to 12 a minute over three minutes, for an hour and a half.
+    let sources = || {
+        [
+            baseline(3.0, T0, end),
+            Source_ {
+                start: outage,
+                end: outage + 90,
+                rate: Box::new(move |m| 12.0 * ((m - outage + 1) as f64 / 3.0).min(1.0)),
+                mix: Mix {
+                    services: vec![(Some("mobile-data"), 1.0)],
+                    ..normal_mix()
+                },
+            },
+        ]
+    };
+    let mut plain = Sim::new(7);
+    plain.run(T0, end, &sources());
+    let mut early = Sim::new(7);
+    early.early = true;
+    early.run(T0, end, &sources());
+    // Held until the close and checked after each report (the live server): the same.
+    let mut held = Sim::new(7);
+    held.hold = true;
+    held.run(T0, end, &sources());
+    assert_eq!(held.det.episodes(), early.det.episodes());
+    assert_eq!(held.changes, early.changes);
+    let (a, b) = (plain.det.episodes(), early.det.episodes());
+    assert_eq!(a.len(), 1, "{}", describe(&plain.det));
+    assert_eq!(b.len(), 1, "{}", describe(&early.det));
+    let (a, b) = (&a[0], &b[0]);
+    assert_eq!(
+        Episode {
+            detected_at: a.detected_at,
+            ..b.clone()
+        },
+        a.clone(),
+        "only the detection time differs"
+    );
+    // Shown before the minute it was settled in ended; the close kept the time.
+    assert!(b.detected_at < a.detected_at, "{}", describe(&early.det));
+    assert!(a.detected_at.0 - b.detected_at.0 < 60);
+    assert_eq!(b.detected_at.minute(), Minute(a.detected_at.minute().0 - 1));
+    assert!(early.changes.contains(&EpisodeChange::Opened(b.id)));
+}
+
+/// What was shown stands: reporters that turn out to be repeaters later in the minute take
+/// the evidence back below the alarm, yet the close still opens the outage shown early.
+#[test]
+fn an_early_alarm_stands_when_its_evidence_falls_back_within_the_minute() {
+    let end = T0 + 2 * DAY;
+    let rise = end - 30;
+    let data = Mix {
+        services: vec![(Some("mobile-data"), 1.0)],
+        regions: vec![("DE-BY", 1.0)],
+        problems: vec![(Problem::NoInternet, 1.0)],
+        ..normal_mix()
+    };
+    let run = |early: bool| {
+        let mut sim = Sim::new(11);
+        sim.early = early;
+        sim.run(T0, rise, &[baseline(3.0, T0, rise)]);
+        let mut opened_at = None;
+        // The first minute of the rise: eight new reporters (a rise, no alarm yet).
+        let mut feed = |sim: &mut Sim, reports: Vec<Report>| {
+            for r in &reports {
+                sim.det.observe(r);
+                if sim.early && !sim.det.alarm_early(r.time).is_empty() {
+                    opened_at.get_or_insert(r.time);
+                }
+            }
+        };
+        let first: Vec<Report> = (0..8)
+            .map(|k| sim.report(rise * 60 + 5 * k, &data, None))
+            .collect();
+        feed(&mut sim, first);
+        sim.det.advance_to(Timestamp((rise + 1) * 60));
+        // The second: sixteen new reporters in its first half, then ten of them again.
+        let second = (rise + 1) * 60;
+        let keys: Vec<u64> = (0..16).map(|k| 1_000_000 + k).collect();
+        let mut reports: Vec<Report> = keys
+            .iter()
+            .enumerate()
+            .map(|(k, &key)| sim.report(second + k as i64, &data, Some(key)))
+            .collect();
+        reports.extend(
+            keys.iter()
+                .take(10)
+                .enumerate()
+                .map(|(k, &key)| sim.report(second + 40 + k as i64, &data, Some(key))),
+        );
+        feed(&mut sim, reports);
+        sim.det.advance_to(Timestamp(second + 60));
+        (sim.det.episodes().to_vec(), opened_at)
+    };
+    let (plain, none) = run(false);
+    assert!(none.is_none());
+    assert!(
+        plain.is_empty(),
+        "without the early check the close refuses it: {plain:?}"
+    );
+    let (early, at) = run(true);
+    let at = at.expect("shown early");
+    assert!(
+        at.0 < (rise + 1) * 60 + 16,
+        "settled within the first sixteen reports"
+    );
+    assert_eq!(early.len(), 1, "{early:?}");
+    assert_eq!(early[0].detected_at, at);
 }

@@ -50,6 +50,65 @@ pub(crate) async fn o2_outages(app: &crate::helpers::TestApp) -> Vec<serde_json:
     v["outages"].as_array().unwrap().clone()
 }
 
+/// Forty distinct reporters of a national mobile-data outage (tokens `{tag}-{i}`), the i-th
+/// dated `time(i)`.
+fn burst(tag: &str, time: impl Fn(i64) -> i64) -> serde_json::Value {
+    let reports: Vec<_> = (0..40)
+        .map(|i| {
+            let postcode = ["80331", "10115", "50667", "70173"][i % 4];
+            json!({"provider": "o2-de", "service": "mobile-data", "problem": "no-internet",
+                   "postcode": postcode,
+                   "time": Timestamp(time(i as i64)).to_rfc3339(),
+                   "reporter_token": format!("{tag}-{i}")})
+        })
+        .collect();
+    json!({ "reports": reports })
+}
+
+/// The reorder window keeps a minute open for a minute after its end, but an outage that the
+/// reports held so far already settle is shown at once, and the close keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_settled_by_held_reports_is_shown_inside_the_reorder_window() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), &quiet_history()).await;
+    let mut shown = None;
+    for minute in 0..4 {
+        let t = NOW + minute * 60;
+        app.set_now(t + 50);
+        let resp = app
+            .post_json(&burst(&format!("held-{minute}"), |i| t + i))
+            .await;
+        assert_eq!(resp.status().as_u16(), 202);
+        // Past the minute's end, inside its reorder window: it is still open.
+        app.set_now(t + 60 + 20);
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        let now = o2_outages(&app).await;
+        if let Some(o) = now.iter().find(|o| o["end"].is_null()) {
+            shown = Some((t, o.clone()));
+            break;
+        }
+    }
+    let (t, outage) = shown.expect("the burst was shown within four minutes");
+    let detected = Timestamp::parse_rfc3339(outage["detected_at"].as_str().unwrap()).unwrap();
+    // Shown while the first minute of the burst was still open (forty reporters in a minute
+    // pass the one-minute rule; the minute closes at t + 120), dated at the report that settled
+    // it: inside the minute, not at its end.
+    assert_eq!(t, NOW, "{outage}");
+    assert!(
+        (t + 1..t + 60).contains(&detected.0),
+        "detected at {detected}, minute from {}: {outage}",
+        Timestamp(t)
+    );
+    // The close keeps the outage and its time.
+    app.set_now(t + 60 + 70);
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let after = o2_outages(&app).await;
+    let same = after
+        .iter()
+        .find(|o| o["id"] == outage["id"])
+        .unwrap_or_else(|| panic!("{} kept after the close: {after:?}", outage["id"]));
+    assert_eq!(same["detected_at"], outage["detected_at"], "{same}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_over_quiet_baseline_becomes_an_outage() {
     let app = spawn_app_with(tempfile::tempdir().unwrap(), &quiet_history()).await;
@@ -65,16 +124,9 @@ async fn burst_over_quiet_baseline_becomes_an_outage() {
     for minute in 0..10 {
         let t = NOW + minute * 60;
         app.set_now(t + 30);
-        let reports: Vec<_> = (0..40)
-            .map(|i| {
-                let postcode = ["80331", "10115", "50667", "70173"][i % 4];
-                json!({"provider": "o2-de", "service": "mobile-data", "problem": "no-internet",
-                       "postcode": postcode,
-                       "time": Timestamp(t + (i as i64 % 50)).to_rfc3339(),
-                       "reporter_token": format!("burst-{minute}-{i}")})
-            })
-            .collect();
-        let resp = app.post_json(&json!({ "reports": reports })).await;
+        let resp = app
+            .post_json(&burst(&format!("burst-{minute}"), |i| t + i % 50))
+            .await;
         assert_eq!(resp.status().as_u16(), 202);
         // Let the minute close: move the clock past it and give the ticker a turn.
         app.set_now(t + 60 + 10);
