@@ -14,7 +14,10 @@
 //! evidence fell back in the meantime (a reporter that turned out to be a repeater later in the
 //! minute is taken back out of it), and the episode it opens or joins keeps the early time as
 //! its detection time ([`Episode::detected_at`]; its id still names the minute of the close).
-//! The placeholders shown early are replaced by what the close decides.
+//! The placeholders shown early are replaced by what the close decides. An id numbers the
+//! outages a close opens in the order of their series, so when the close opens another outage
+//! ahead of one shown early (one whose reports had not settled it at the early check), the one
+//! shown early comes out of the close with the next number: same outage, same time, another id.
 //!
 //! Nothing here looks ahead: the check uses the reports and declarations taken in up to its
 //! time only. A caller that never calls [`Detector::alarm_early`] gets exactly the minute-close
