@@ -14,6 +14,8 @@
 
 mod calibrated;
 
+use std::sync::Arc;
+
 use calibrated::Calibrated;
 pub use calibrated::CalibratedConfig;
 
@@ -572,7 +574,8 @@ fn exact_keys(
 /// The state of one series under the surprise model.
 #[derive(Clone, Debug)]
 struct Surprise {
-    cfg: AnomalyConfig,
+    /// Shared by every series with the same settings: not state of the series.
+    cfg: Arc<AnomalyConfig>,
     growth: f32,
     n: u32,
     prev: f64,
@@ -616,7 +619,7 @@ struct Surprise {
 }
 
 impl Surprise {
-    fn new(cfg: AnomalyConfig) -> Self {
+    fn new(cfg: Arc<AnomalyConfig>) -> Self {
         let growth = (2f64.powf(1.0 / cfg.half_life.max(1.0))) as f32;
         let (combined_on, level_on, quiet_on) =
             (cfg.meta & 2 != 0, cfg.meta & 4 != 0, cfg.meta & 8 != 0);
@@ -863,6 +866,12 @@ pub struct AnomalyDetector {
 
 impl AnomalyDetector {
     pub fn new(cfg: AnomalyConfig) -> Self {
+        Self::shared(Arc::new(cfg))
+    }
+
+    /// A detector whose settings are shared with other series' detectors (the settings are
+    /// not per-series state: a watcher of many series keeps one copy).
+    pub fn shared(cfg: Arc<AnomalyConfig>) -> Self {
         let engine = match cfg.model {
             Model::Surprise => Engine::Surprise(Box::new(Surprise::new(cfg))),
             Model::Calibrated => Engine::Calibrated(Box::new(Calibrated::new(

@@ -309,6 +309,8 @@ type SignalMeta = (String, Option<String>, Option<ComponentRef>, Option<Worse>);
 #[derive(Clone, Debug)]
 pub struct SignalWatcher {
     cfg: SignalConfig,
+    /// The detector settings, one copy shared by every series.
+    detector: std::sync::Arc<crate::anomaly::AnomalyConfig>,
     meta: BTreeMap<(ProviderId, SignalId), SignalMeta>,
     regions: Vec<RegionId>,
     series: BTreeMap<SeriesKey, Series>,
@@ -329,6 +331,7 @@ impl SignalWatcher {
             })
             .collect();
         SignalWatcher {
+            detector: std::sync::Arc::new(cfg.detector.clone()),
             cfg,
             meta,
             regions: topology.regions.iter().map(|r| r.id.clone()).collect(),
@@ -359,12 +362,12 @@ impl SignalWatcher {
         }
         let step = self.cfg.step_secs;
         let bin = s.time.0.div_euclid(step) * step;
-        let cfg = &self.cfg;
+        let detector = &self.detector;
         let series = self
             .series
             .entry(SeriesKey::of(s))
             .or_insert_with(|| Series {
-                det: AnomalyDetector::new(cfg.detector.clone()),
+                det: AnomalyDetector::shared(detector.clone()),
                 pending: BTreeMap::new(),
                 next: None,
                 last: None,
