@@ -14,10 +14,8 @@
 //! evidence fell back in the meantime (a reporter that turned out to be a repeater later in the
 //! minute is taken back out of it), and the episode it opens or joins keeps the early time as
 //! its detection time ([`Episode::detected_at`]; its id still names the minute of the close).
-//! The placeholders shown early are replaced by what the close decides. An id numbers the
-//! outages a close opens in the order of their series, so when the close opens another outage
-//! ahead of one shown early (one whose reports had not settled it at the early check), the one
-//! shown early comes out of the close with the next number: same outage, same time, another id.
+//! The placeholders shown early are replaced by what the close decides; an outage keeps the id
+//! it was shown with (the close numbers the others around it).
 //!
 //! Nothing here looks ahead: the check uses the reports and declarations taken in up to its
 //! time only. A caller that never calls [`Detector::alarm_early`] gets exactly the minute-close
@@ -34,7 +32,7 @@ use crate::report::{Report, Timestamp};
 
 use super::layout::Cell;
 use super::series::MEMBER;
-use super::{Detector, EpisodeChange};
+use super::{Detector, Episode, EpisodeChange};
 
 impl Detector {
     /// Checks whether the reports counted so far in the open minute already settle a new
@@ -84,7 +82,7 @@ impl Detector {
             }
             for &i in &o.members {
                 if !self.early.iter().any(|e| e.1 == i) {
-                    self.early.push((o.block, i, now));
+                    self.early.push((o.block, i, now, id));
                 }
             }
             let mut e = copy.episodes[o.idx].clone();
@@ -221,7 +219,7 @@ impl Detector {
         if self.early.is_empty() {
             return;
         }
-        for &(bi, i, _) in &self.early {
+        for &(bi, i, _, _) in &self.early {
             self.alarms.push((bi, i));
         }
         // Alarms are handled in series order.
@@ -229,21 +227,65 @@ impl Detector {
         self.alarms.dedup();
     }
 
-    /// After the close of `m`: an episode opened there with a member that alarmed early was
-    /// detected at the earliest such time.
+    /// After the close of `m`: an episode opened there with a member shown early was detected
+    /// at the earliest such time, and keeps the id it was shown with (if no other episode of
+    /// this close has it already); the other episodes of the close take the smallest ids of the
+    /// minute left. Split groups and the changes of this close follow the new ids.
     pub(super) fn date_early(&mut self, m: crate::report::Minute) {
         if self.early.is_empty() {
             return;
         }
-        for o in self.open.iter().filter(|o| o.opened == m) {
-            let first = o
+        let new: Vec<usize> = (0..self.open.len())
+            .filter(|&k| self.open[k].opened == m)
+            .collect();
+        let mut used: Vec<u64> = Vec::new();
+        let mut ids: Vec<Option<u64>> = Vec::with_capacity(new.len());
+        for &k in &new {
+            let shown = self.open[k]
                 .members
                 .iter()
-                .filter_map(|i| self.early.iter().find(|e| e.1 == *i).map(|e| e.2))
-                .min();
-            if let Some(t) = first {
-                let e = &mut self.episodes[o.idx];
-                e.detected_at = e.detected_at.min(t);
+                .filter_map(|i| self.early.iter().find(|e| e.1 == *i))
+                .min_by_key(|e| e.2)
+                .map(|e| (e.2, e.3));
+            let id = match shown {
+                Some((t, id)) => {
+                    let e = &mut self.episodes[self.open[k].idx];
+                    e.detected_at = e.detected_at.min(t);
+                    (!used.contains(&id)).then_some(id)
+                }
+                None => None,
+            };
+            used.extend(id);
+            ids.push(id);
+        }
+        let mut ordinal = 0;
+        let mut renamed: Vec<(u64, u64)> = Vec::new();
+        for (&k, id) in new.iter().zip(ids) {
+            let id = id.unwrap_or_else(|| loop {
+                let id = Episode::id_of(m.end(), ordinal);
+                ordinal += 1;
+                if !used.contains(&id) {
+                    used.push(id);
+                    break id;
+                }
+            });
+            let e = &mut self.episodes[self.open[k].idx];
+            if e.id != id {
+                renamed.push((e.id, id));
+                e.id = id;
+            }
+        }
+        if !renamed.is_empty() {
+            let rename = |id: u64| renamed.iter().find(|r| r.0 == id).map_or(id, |r| r.1);
+            for o in &mut self.open {
+                o.group = rename(o.group);
+            }
+            for c in &mut self.pending {
+                *c = match *c {
+                    EpisodeChange::Opened(id) => EpisodeChange::Opened(rename(id)),
+                    EpisodeChange::Updated(id) => EpisodeChange::Updated(rename(id)),
+                    EpisodeChange::Closed(id) => EpisodeChange::Closed(rename(id)),
+                };
             }
         }
         self.early.clear();

@@ -225,8 +225,9 @@ pub struct Detector {
     alarms: Vec<(usize, usize)>,
     /// Series counted into since the last [`Detector::alarm_early`] in the open minute.
     dirty: Vec<u32>,
-    /// Early alarms of the open minute (`early`): block, series, the time it was shown.
-    early: Vec<(usize, usize, Timestamp)>,
+    /// Early alarms of the open minute (`early`): block, series, the time it was shown, and
+    /// the id of the episode it was shown in.
+    early: Vec<(usize, usize, Timestamp, u64)>,
     /// Series of the open minute whose alarm has been tried on a copy of the detector.
     early_tried: Vec<usize>,
     /// Where the episodes shown early (before their minute closed) begin in `episodes`:

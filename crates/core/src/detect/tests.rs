@@ -1467,3 +1467,79 @@ fn an_early_alarm_stands_when_its_evidence_falls_back_within_the_minute() {
     assert_eq!(early.len(), 1, "{early:?}");
     assert_eq!(early[0].detected_at, at);
 }
+
+/// Two outages shown early in one minute, the later one at a provider whose series come first
+/// (the close would number it first): each keeps the id it was shown with, and no two share
+/// one.
+#[test]
+fn outages_shown_early_keep_the_ids_they_were_shown_with() {
+    let end = T0 + 2 * DAY;
+    let burst = end - 10;
+    let messaging = Mix {
+        provider: "whatsapp",
+        services: vec![(Some("messaging"), 1.0)],
+        regions: vec![("DE-BY", 1.0), ("DE-NW", 1.0)],
+        problems: vec![(Problem::NoInternet, 1.0)],
+    };
+    let data = Mix {
+        services: vec![(Some("mobile-data"), 1.0)],
+        ..normal_mix()
+    };
+    let mut sim = Sim::new(5);
+    sim.early = true;
+    let sources = [
+        baseline(3.0, T0, end),
+        flat(0.5, T0, end, messaging.clone()),
+    ];
+    sim.run_with(T0, end, &sources, &mut |sim, m| {
+        if m == burst - 1 {
+            // O2's rise begins a minute before.
+            (0..10)
+                .map(|k| sim.report(m * 60 + 5 * k, &data, None))
+                .collect()
+        } else if m == burst {
+            // The messaging service's forty reporters in the first twenty seconds settle it
+            // first; O2's fifteen in the last twenty settle O2's later.
+            let mut r: Vec<Report> = (0..40)
+                .map(|k| sim.report(m * 60 + k / 2, &messaging, None))
+                .collect();
+            r.extend((0..15).map(|k| sim.report(m * 60 + 40 + k, &data, None)));
+            r
+        } else {
+            Vec::new()
+        }
+    });
+    let episodes = sim.det.episodes();
+    let shown: Vec<u64> = sim
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            EpisodeChange::Opened(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let early: Vec<&Episode> = episodes
+        .iter()
+        .filter(|e| e.detected_at.minute() == Minute(burst))
+        .collect();
+    assert_eq!(early.len(), 2, "{}", describe(&sim.det));
+    let at = |p: &str| {
+        early
+            .iter()
+            .find(|e| e.provider.as_str() == p)
+            .unwrap()
+            .detected_at
+    };
+    assert!(at("whatsapp") < at("o2-de"), "{}", describe(&sim.det));
+    for id in &shown {
+        assert!(
+            episodes.iter().any(|e| e.id == *id),
+            "shown as {id}, gone after the close: {}",
+            describe(&sim.det)
+        );
+    }
+    let mut ids: Vec<u64> = episodes.iter().map(|e| e.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), episodes.len(), "{}", describe(&sim.det));
+}
