@@ -259,10 +259,9 @@ impl Detection {
         }
         let mut reports: Vec<&(ReportId, Report)> = held.iter().collect();
         reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
-        let reports: Vec<Report> = reports.into_iter().map(|(_, r)| r.clone()).collect();
-        let n = held.len();
+        let reports: Vec<&Report> = reports.into_iter().map(|(_, r)| r).collect();
         let shown = d.preview_early(&reports, now);
-        gate.previewed = (open, n);
+        gate.previewed = (open, held.len());
         if !shown.is_empty() {
             tracing::info!(shown = shown.len(), "outage shown before its minute closed");
         }
@@ -290,7 +289,7 @@ impl Detection {
             changes += d.advance_to(m.start()).len();
             reports.sort_unstable_by_key(|(id, r)| (r.time, *id));
             if preview {
-                let held: Vec<Report> = reports.iter().map(|(_, r)| r.clone()).collect();
+                let held: Vec<&Report> = reports.iter().map(|(_, r)| r).collect();
                 changes += d.preview_early(&held, m.end()).len();
             }
             for (_, r) in &reports {

@@ -91,18 +91,7 @@ impl Detector {
         }
         let key = (bi as u32, report.reporter.short());
         let threshold = self.config.repeat_threshold.max(2);
-        let b = &self.blocks[bi];
-        let s = report
-            .service
-            .as_ref()
-            .and_then(|s| b.service_index.get(s).copied());
-        let r = self.region_index.get(&report.region).copied();
-        let q = report.problem.index();
-        let cell = Cell {
-            service: s.map_or(u16::MAX, |s| s as u16),
-            region: r.map_or(u16::MAX, |r| r as u16),
-            problem: q as u8,
-        };
+        let cell = self.cell_of(bi, report);
         match self.seen.get_mut(&key) {
             Some(v) if m - v.first < window => {
                 v.count = v.count.saturating_add(1);
@@ -152,6 +141,20 @@ impl Detector {
             self.dirty.push((base + o) as u32);
         }
         Observed::Counted
+    }
+
+    /// The cell of block `bi` a report counts in (an unknown service or region: none).
+    pub(super) fn cell_of(&self, bi: usize, report: &Report) -> Cell {
+        let b = &self.blocks[bi];
+        let service = report.service.as_ref().and_then(|s| b.service_index.get(s));
+        Cell {
+            service: service.map_or(u16::MAX, |&s| s as u16),
+            region: self
+                .region_index
+                .get(&report.region)
+                .map_or(u16::MAX, |&r| r as u16),
+            problem: report.problem.index() as u8,
+        }
     }
 
     /// A reporter counted at minute `first` into the series of `cell` has just turned out to

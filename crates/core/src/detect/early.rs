@@ -30,15 +30,12 @@ use std::collections::HashMap;
 
 use crate::report::{Report, Timestamp};
 
-use super::layout::Cell;
 use super::series::MEMBER;
 use super::{Detector, Episode, EpisodeChange};
 
 impl Detector {
     /// Checks whether the reports counted so far in the open minute already settle a new
-    /// outage (module doc). `now` is the time of the check, inside the open minute; returns
-    /// the episodes opened early (shown in [`Detector::episodes`] until the minute closes).
-    /// `now` is the time of the check, at or after the start of the open minute (a caller
+    /// outage (module doc). `now` is the time of the check, at or after the start of the open minute (a caller
     /// that feeds reports as they come checks inside it); returns the episodes opened early
     /// (shown in [`Detector::episodes`] until the minute closes).
     pub fn alarm_early(&mut self, now: Timestamp) -> Vec<EpisodeChange> {
@@ -61,7 +58,6 @@ impl Detector {
         }
         self.early_tried.extend(&candidates);
         // Close the minute on a copy: which new episodes would it open now?
-        let m = self.next_close;
         let mut copy = self.clone();
         copy.pending.clear();
         copy.close_through(m + 1);
@@ -129,13 +125,14 @@ impl Detector {
     /// check counts each report into its series without the repeater rules (a count at least
     /// the true one); only if that makes a series alarm are the reports fed to copies of the
     /// detector, to find the shortest run of them that settles an outage.
-    pub fn preview_early(&mut self, held: &[Report], now: Timestamp) -> Vec<EpisodeChange> {
+    pub fn preview_early(&mut self, held: &[&Report], now: Timestamp) -> Vec<EpisodeChange> {
         let m = self.next_close;
         if self.epoch.is_none() || now < m.start() {
             return Vec::new();
         }
         let held: Vec<&Report> = held
             .iter()
+            .copied()
             .filter(|r| r.time.minute() == m && r.time <= now)
             .collect();
         let mut shown = Vec::new();
@@ -191,19 +188,8 @@ impl Detector {
             let Some(&bi) = self.provider_index.get(&r.provider) else {
                 continue;
             };
+            let cell = self.cell_of(bi, r);
             let b = &self.blocks[bi];
-            let cell = Cell {
-                service: r
-                    .service
-                    .as_ref()
-                    .and_then(|s| b.service_index.get(s))
-                    .map_or(u16::MAX, |&s| s as u16),
-                region: self
-                    .region_index
-                    .get(&r.region)
-                    .map_or(u16::MAX, |&x| x as u16),
-                problem: r.problem.index() as u8,
-            };
             let (offs, n) = b.offsets(cell);
             for &o in &offs[..n] {
                 *counts.entry(b.base + o).or_default() += 1;

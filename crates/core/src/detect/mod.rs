@@ -233,10 +233,9 @@ pub struct Detector {
     /// Where the episodes shown early (before their minute closed) begin in `episodes`:
     /// the close of the minute replaces them.
     early_from: Option<usize>,
-    /// The distinct time zones of the providers, and the context of the minute being closed
-    /// in each: computed once per zone per minute, not per series.
+    /// The distinct time zones of the providers (the context of a minute is computed once per
+    /// zone, not per series).
     zones: Vec<chrono_tz::Tz>,
-    zone_ctx: Vec<MinuteCtx>,
     /// Open declared incidents: block, incident id, indexes of the services they affect.
     declared: Vec<(usize, String, Vec<usize>)>,
     /// Declarations not taken in yet, in time order ([`Detector::declare_at`]).
@@ -308,7 +307,6 @@ impl Detector {
             early_tried: Vec::new(),
             early_from: None,
             zones: Vec::new(),
-            zone_ctx: Vec::new(),
             declared: Vec::new(),
             incoming: Vec::new(),
             late_reports: 0,
@@ -510,7 +508,7 @@ impl Detector {
         }
         self.dirty.clear();
         self.early_tried.clear();
-        self.zone_ctx = self.zone_contexts(m);
+        let zone_ctx = self.zone_contexts(m);
         let window = i64::from(self.config.dedup_window_minutes.max(1));
         self.alarms.clear();
         // Repeaters silent for a whole window are no longer granted an allowance.
@@ -527,7 +525,7 @@ impl Detector {
             self.blocks[bi].quick_flags.retain(|&f| m - f < window);
             let bctx = self.block_context(bi, m);
             let (base, len) = (self.blocks[bi].base, self.blocks[bi].len());
-            let ctx = &self.zone_ctx[self.blocks[bi].zone];
+            let ctx = &zone_ctx[self.blocks[bi].zone];
             for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
                 if s.step(ctx, &self.params, &bctx).alarm {
                     self.alarms.push((bi, base + k));

@@ -236,8 +236,9 @@ impl Sim {
             batch.extend(extra(self, m));
             batch.sort_by_key(|r| r.time);
             if self.hold {
-                for k in 0..batch.len() {
-                    let opened = self.det.preview_early(&batch[..=k], batch[k].time);
+                let held: Vec<&Report> = batch.iter().collect();
+                for k in 0..held.len() {
+                    let opened = self.det.preview_early(&held[..=k], held[k].time);
                     for c in &opened {
                         let EpisodeChange::Opened(id) = *c else {
                             panic!("an early check only opens episodes: {c:?}");
