@@ -73,6 +73,27 @@ fn onset_lag(r: &Relation) -> Option<i64> {
     })
 }
 
+/// Whether a related verdict rests on a local event alone (no dependency, spill-over, call
+/// surge, split outage or declared cause besides it).
+fn local_event_only(r: &Relation) -> bool {
+    r.evidence
+        .iter()
+        .any(|e| matches!(e, Evidence::LocalEvent { .. }))
+        && !r.evidence.iter().any(|e| {
+            matches!(
+                e,
+                Evidence::DependencyPath { .. }
+                    | Evidence::SpillOver { .. }
+                    | Evidence::CallSurge { .. }
+                    | Evidence::SameOutage { .. }
+                    | Evidence::Causes {
+                        same: Some(true),
+                        ..
+                    }
+            )
+        })
+}
+
 /// Groups incidents into causes. One assignment per view, in order.
 pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment> {
     let g = Graph::new(topology);
@@ -101,6 +122,9 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     let mut role: Vec<Role> = vec![Role::Cause; n];
     let mut link: Vec<Option<usize>> = vec![None; n];
     let mut parent: Vec<usize> = (0..n).collect();
+    // The same merges without the links that rest on a local event alone: the parts whose
+    // members share a root component.
+    let mut own: Vec<usize> = (0..n).collect();
 
     // Related pairs, strongest first; customer-service signals only among themselves.
     // (strength, onset lag, i, j).
@@ -170,6 +194,10 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         }
         parent[rj] = ri;
         let r = get(i, j).expect("related pair");
+        if !local_event_only(r) {
+            let (oi, oj) = (find(&mut own, i), find(&mut own, j));
+            own[oj] = oi;
+        }
         for e in &r.evidence {
             if let Evidence::SpillOver { source, target, .. } = e {
                 let (s, t) = if &views[i].id == source {
@@ -228,6 +256,8 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         if let Some((_, j, r)) = best {
             let (rs, rj) = (find(&mut parent, s), find(&mut parent, j));
             parent[rs] = rj;
+            let (os, oj) = (find(&mut own, s), find(&mut own, j));
+            own[os] = oj;
             role[s] = r;
             link[s] = Some(j);
         }
@@ -235,8 +265,36 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
 
     // Groups, anchors and roots.
     let roots_of: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    let parts_of: Vec<usize> = (0..n).map(|i| find(&mut own, i)).collect();
+    // A part's root component: ranked over the causes of the part (the whole group unless a
+    // local event joined it).
+    let mut part_roots: std::collections::BTreeMap<usize, Option<RootCandidate>> =
+        Default::default();
+    let mut part_root = |i: usize| -> Option<RootCandidate> {
+        let p = parts_of[i];
+        part_roots
+            .entry(p)
+            .or_insert_with(|| {
+                let members: Vec<usize> = (0..n).filter(|&x| parts_of[x] == p).collect();
+                let causes: Vec<&IncidentView> = members
+                    .iter()
+                    .filter(|&&x| role[x] == Role::Cause)
+                    .map(|&x| &views[x])
+                    .collect();
+                let causes = if causes.is_empty() {
+                    members.iter().map(|&x| &views[x]).collect()
+                } else {
+                    causes
+                };
+                super::root::rank(&causes, &g)
+                    .into_iter()
+                    .next()
+                    .filter(|c| c.score >= super::root::MIN_GROUP_ROOT_SCORE)
+            })
+            .clone()
+    };
     let mut out = Vec::with_capacity(n);
-    type Entry = (String, Option<RootCandidate>, Vec<String>);
+    type Entry = (String, Vec<String>);
     let mut cache: std::collections::BTreeMap<usize, Entry> = Default::default();
     for i in 0..n {
         let r = roots_of[i];
@@ -255,27 +313,13 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
                         .min_by_key(|&x| (views[x].start, x))
                 })
                 .unwrap_or(members[0]);
-            let causes: Vec<&IncidentView> = members
-                .iter()
-                .filter(|&&x| role[x] == Role::Cause)
-                .map(|&x| &views[x])
-                .collect();
-            let causes = if causes.is_empty() {
-                members.iter().map(|&x| &views[x]).collect()
-            } else {
-                causes
-            };
-            let root = super::root::rank(&causes, &g)
-                .into_iter()
-                .next()
-                .filter(|c| c.score >= super::root::MIN_GROUP_ROOT_SCORE);
             (
                 views[anchor].id.clone(),
-                root,
                 members.iter().map(|&x| views[x].id.clone()).collect(),
             )
         });
-        let (gid, root, members) = entry.clone();
+        let (gid, members) = entry.clone();
+        let root = part_root(i);
         let explanation = explain(i, views, &role, &link, &roots_of, &root, &get, &g);
         out.push(GroupAssignment {
             incident: views[i].id.clone(),

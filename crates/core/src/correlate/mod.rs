@@ -26,12 +26,18 @@
 //!   when the service's outage covers most of the telecom's country, over most of its
 //!   population there ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
 //!   ([`Evidence::NotSpillOver`]): coincidence in time is not relation;
-//! - **call surge**: a customer-service signal of a provider during its own network outage.
+//! - **call surge**: a customer-service signal of a provider during its own network outage;
+//! - **local event**: two telecoms' networks failing in the same regions (Jaccard ≥ ½),
+//!   within half an hour, both local (at most a quarter of each one's market) and each across
+//!   at least two services: a storm, a flood or a power cut takes out every operator's sites in
+//!   an area, and a site that loses power drops everything it carries, while a fault of one
+//!   component shows in one service ([`LocalEventRule`]). Nothing in the topology links them,
+//!   so this is the weakest link, and each keeps its own root component.
 //!
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
 //! component known down that the other depends on — both only where the two meet: regional
 //! outages in disjoint regions are two faults — spill-over, call surge, the same declared
-//! cause, or one outage of one provider split in two). *Unrelated* needs positive evidence: no
+//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs positive evidence: no
 //! explaining dependency **and** one of different causes, different symptom profiles
 //! (dissimilar problems or disjoint technologies), disjoint regions or a refused spill-over.
 //! Anything else is *undetermined*.
@@ -66,7 +72,9 @@
 //! incident's reports are explained by one service's outage, a link to another outage that
 //! rests on spill-over alone (no shared dependency, no common cause) is not merged, so two
 //! online services down at once do not become one cause through the ISP whose customers
-//! report both. Customer-service signals (episodes on the
+//! report both. A group's root component is ranked over its causes; where a group holds
+//! incidents joined by a local event only, each part joined otherwise keeps its own root
+//! (the storm took out both networks' access, not one network's part). Customer-service signals (episodes on the
 //! `customer-service` service or of hotline complaints) are not merged pairwise but attached to
 //! one explanation: the incident of the same provider whose onset most recently precedes theirs
 //! — a network outage (the call surge: more callers) or a declared incident on a component
@@ -94,7 +102,7 @@ use crate::topology::{ComponentRef, Topology};
 
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
-pub use relate::{relate, SpillWeights, SPILL_WEIGHTS};
+pub use relate::{relate, LocalEventRule, SpillWeights, LOCAL_EVENT, SPILL_WEIGHTS};
 pub use root::{
     rank_root_causes, rank_root_causes_of, Reason, RootCandidate, ISOLATED_SIGNAL_SHARE,
     OUTWEIGHED_RATIO, SIGNAL_BONUS,
@@ -288,6 +296,10 @@ pub enum Evidence {
         signal: String,
         lag_secs: i64,
     },
+    /// Two telecoms failing in the same regions at about the same time, each across several
+    /// services: one local event (a storm, a power cut), not two faults
+    /// ([`LocalEventRule`]). `lag_secs`: onset of b − onset of a.
+    LocalEvent { lag_secs: i64, jaccard: f64 },
     /// Two episodes of one provider on the same services at the same time: one outage.
     SameOutage {
         provider: ProviderId,

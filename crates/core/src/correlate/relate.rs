@@ -30,6 +30,33 @@ const SAME_OUTAGE_GAP: i64 = 20 * 60;
 /// Symptom profiles with a cosine below this differ.
 pub(super) const DIFFERENT_SYMPTOMS: f64 = 0.5;
 
+/// What a *local event* must look like (module doc, *local event*): two telecoms' networks
+/// failing in the same place at about the same time, each across several of its services, as a
+/// storm, a flood or a power cut takes out every operator's sites in an area. Nothing in the
+/// topology links them; place, time and breadth do.
+///
+/// | field | value | chosen by | valid range |
+/// |---|---|---|---|
+/// | `max_share` | 0.25 | a storm or a power cut strikes an area, not a large part of a country: each outage holds at most a quarter of its provider's market (population share of its country's regions; equal shares without populations). 0.5 (the boundary spill-over uses for "national") related an under-scoped spill-over in 4 of Austria's 9 regions to another telecom's regional fault within it (independent generator, look-at seed 5002) | (0, 1) |
+/// | `min_jaccard` | 0.5 | the same place: at least half of the two outages' regions shared. The independent generator's storms hit one region at every operator (Jaccard 1), and a detector that adds a neighbouring region to one side keeps 0.5 | (0, 1] |
+/// | `min_services` | 2 | a site that loses power or backhaul drops everything it carries; a fault of one component shows in one service (the own generator's `same-region` kind: a DSL fault beside a regional voice-core fault, unrelated) | ≥ 2 |
+///
+/// Onsets within [`COMMON_ONSET_SECS`], as for a shared component: a detector's onset for a
+/// slow regional rise can lag the truth by 20 minutes and more.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalEventRule {
+    pub max_share: f64,
+    pub min_jaccard: f64,
+    pub min_services: usize,
+}
+
+/// The operating point of [`LocalEventRule`].
+pub const LOCAL_EVENT: LocalEventRule = LocalEventRule {
+    max_share: 0.25,
+    min_jaccard: 0.5,
+    min_services: 2,
+};
+
 /// Problems an online service's outage makes its users report at the telecom they reach it
 /// through: the connection seems broken ("no internet", "slow", "login").
 const REACH_PROBLEMS: &[Problem] = &[Problem::NoInternet, Problem::SlowInternet, Problem::Login];
@@ -72,7 +99,9 @@ pub const SPILL_WEIGHTS: SpillWeights = SpillWeights {
 /// at least as sure), so only their order matters, not their scale. The order states what is
 /// stronger evidence: the operator naming one cause for both, then a shared component where both
 /// meet with the dependency known, a common onset on a shared component, one provider's
-/// episodes close in time, a call surge at the hotline, spill-over (timing and footprint only).
+/// episodes close in time, a call surge at the hotline, spill-over (timing and footprint only),
+/// and last a local event (place, time and breadth, no link in the topology: below one
+/// positive for *unrelated*, 0.7, so any such verdict between the groups keeps them apart).
 /// *Unrelated* grows with the independent positives (different causes, different symptoms or
 /// technologies, disjoint regions, a refused spill-over), so two positives (0.85) outrank a
 /// spill-over link (≤ 0.9 only when fully contained) and three (0.95+) outrank everything but a
@@ -91,6 +120,9 @@ pub struct RelationConfidence {
     pub call_surge: f64,
     /// Two detected episodes of one provider close in time sharing services.
     pub same_outage: f64,
+    /// Two telecoms failing in one place at one time across several services ([`LocalEventRule`]):
+    /// the weakest link, given way to by any *unrelated* verdict with a positive.
+    pub local_event: f64,
     /// A known dependency path to a shared component, where both meet in time and region.
     pub shared_component: f64,
     /// A shared component with a common onset: `(onset_max − onset_decay · |lag| / window) ·
@@ -116,6 +148,7 @@ pub const RELATION_CONFIDENCE: RelationConfidence = RelationConfidence {
     spill_containment: 0.2,
     call_surge: 0.75,
     same_outage: 0.8,
+    local_event: 0.6,
     shared_component: 0.85,
     onset_max: 0.9,
     onset_decay: 0.3,
@@ -331,6 +364,34 @@ fn either_way<'v>(
     }
 }
 
+/// Whether `a` and `b` look like one local event ([`LocalEventRule`]): two telecoms, both
+/// detected from reports, both regional, in the same place, each across several services.
+fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool {
+    let w = &LOCAL_EVENT;
+    let broad_and_regional = |v: &IncidentView| {
+        let market: BTreeSet<RegionId> = g
+            .topo
+            .provider_regions(v.provider.as_str())
+            .into_iter()
+            .collect();
+        let services = v
+            .services
+            .iter()
+            .filter(|s| s.as_str() != super::CUSTOMER_SERVICE)
+            .count();
+        kind(g, v) == Some(ProviderKind::Telecom)
+            && matches!(v.origin, Origin::Detected)
+            && !v.is_customer_service_signal()
+            && services >= w.min_services
+            && population_share(g, &v.region_set(g.topo), &market) <= w.max_share
+    };
+    a.provider != b.provider
+        && f.jaccard >= w.min_jaccard
+        && f.lag.abs() <= COMMON_ONSET_SECS
+        && broad_and_regional(a)
+        && broad_and_regional(b)
+}
+
 /// Path labels from one side down to `c`.
 fn side_path(
     g: &Graph,
@@ -524,6 +585,13 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             });
             related.push(RELATION_CONFIDENCE.same_outage);
         }
+    }
+    if local_event(g, a, b, &f) {
+        evidence.push(Evidence::LocalEvent {
+            lag_secs: f.lag,
+            jaccard: f.jaccard,
+        });
+        related.push(RELATION_CONFIDENCE.local_event);
     }
     // A shared component explains both only where they meet: two regional outages in disjoint
     // regions are two faults, even of the same kind of component.

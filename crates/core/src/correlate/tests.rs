@@ -1110,3 +1110,141 @@ fn one_providers_outages_on_different_services_share_a_cause_only_when_they_begi
     let apart = at(15);
     assert_ne!(apart.verdict, Verdict::Related, "{apart:#?}");
 }
+
+/// Two telecoms of one country, nothing shared, and six regions.
+const TWO_NETWORKS: &str = r#"
+[[providers]]
+id = "mobil-it"
+name = "Mobil"
+kind = "telecom"
+country = "IT"
+[[providers]]
+id = "fibra-it"
+name = "Fibra"
+kind = "telecom"
+country = "IT"
+[[regions]]
+id = "IT-21"
+name = "Piemonte"
+[[regions]]
+id = "IT-25"
+name = "Lombardia"
+[[regions]]
+id = "IT-34"
+name = "Veneto"
+[[regions]]
+id = "IT-45"
+name = "Emilia-Romagna"
+[[regions]]
+id = "IT-52"
+name = "Toscana"
+[[regions]]
+id = "IT-62"
+name = "Lazio"
+[[components]]
+provider = "mobil-it"
+id = "mobile-core"
+name = "Mobile core"
+[[components]]
+provider = "mobil-it"
+id = "radio-access"
+name = "Radio access"
+depends_on = ["mobile-core"]
+[[components]]
+provider = "mobil-it"
+id = "voice-core"
+name = "Voice core"
+depends_on = ["mobile-core"]
+[[services]]
+provider = "mobil-it"
+id = "mobile-data"
+name = "Mobile internet"
+depends_on = ["radio-access"]
+[[services]]
+provider = "mobil-it"
+id = "mobile-voice"
+name = "Mobile calls"
+depends_on = ["radio-access", "voice-core"]
+[[components]]
+provider = "fibra-it"
+id = "bng"
+name = "Broadband gateways"
+[[components]]
+provider = "fibra-it"
+id = "fixed-access"
+name = "Fixed access"
+depends_on = ["bng"]
+[[services]]
+provider = "fibra-it"
+id = "fixed-internet"
+name = "Fixed internet"
+depends_on = ["fixed-access"]
+[[services]]
+provider = "fibra-it"
+id = "landline"
+name = "Landline"
+depends_on = ["fixed-access"]
+"#;
+
+#[test]
+fn a_local_event_relates_two_networks_failing_in_one_place_and_each_keeps_its_root() {
+    let t = Topology::from_toml("t", TWO_NETWORKS).unwrap();
+    let mobile = IncidentView {
+        problems: vec![(Problem::NoSignal, 0.6), (Problem::NoCalls, 0.4)],
+        ..within(
+            det("m", "mobil-it", &["mobile-data", "mobile-voice"], &[], 4),
+            &["IT-34"],
+        )
+    };
+    let fixed = IncidentView {
+        problems: vec![(Problem::NoInternet, 0.7), (Problem::TotalOutage, 0.3)],
+        ..within(
+            det("f", "fibra-it", &["fixed-internet", "landline"], &[], 0),
+            &["IT-34"],
+        )
+    };
+    let r = relate(&mobile, &fixed, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::LocalEvent { lag_secs: -240, jaccard } if *jaccard == 1.0
+    )));
+    assert!(
+        r.explanation.en.contains("local event"),
+        "{}",
+        r.explanation.en
+    );
+    assert!(r.explanation.en.contains("Veneto"), "{}", r.explanation.en);
+    // One cause group; each network keeps the root its own services point to.
+    let g = group(&[fixed.clone(), mobile.clone()], &t);
+    assert_eq!(g[0].group, g[1].group);
+    assert_eq!(
+        g[0].root.as_ref().map(|c| c.to_string()).as_deref(),
+        Some("fibra-it:fixed-access")
+    );
+    assert_eq!(
+        g[1].root.as_ref().map(|c| c.to_string()).as_deref(),
+        Some("mobil-it:radio-access")
+    );
+
+    // What is not a local event: one service only (a fault of one component), a national
+    // outage, another place, onsets more than half an hour apart.
+    let voice_only = within(det("v", "mobil-it", &["mobile-voice"], &[], 4), &["IT-34"]);
+    let national = det("n", "mobil-it", &["mobile-data", "mobile-voice"], &[], 4);
+    let elsewhere = within(
+        det("e", "mobil-it", &["mobile-data", "mobile-voice"], &[], 4),
+        &["IT-52"],
+    );
+    let later = within(
+        det("l", "mobil-it", &["mobile-data", "mobile-voice"], &[], 45),
+        &["IT-34"],
+    );
+    for v in [&voice_only, &national, &elsewhere, &later] {
+        let r = relate(v, &fixed, &t);
+        assert!(
+            !has(&r, |e| matches!(e, Evidence::LocalEvent { .. })),
+            "{r:#?}"
+        );
+        assert_ne!(r.verdict, Verdict::Related, "{}: {r:#?}", v.id);
+    }
+}

@@ -254,6 +254,32 @@ pub(super) fn relation(
                     ),
                 };
             }
+            if let Some(Evidence::LocalEvent { lag_secs, .. }) =
+                find(|e| matches!(e, Evidence::LocalEvent { .. }))
+            {
+                let shared: Vec<String> = a
+                    .region_set(g.topo)
+                    .intersection(&b.region_set(g.topo))
+                    .map(|r| {
+                        g.topo
+                            .regions
+                            .iter()
+                            .find(|x| &x.id == r)
+                            .map_or_else(|| r.to_string(), |x| x.name.clone())
+                    })
+                    .collect();
+                let place = shared.join(", ");
+                let m = minutes(*lag_secs);
+                return Explanation {
+                    de: format!(
+                        "Zusammenhang (örtliches Ereignis): {} und {lb_de} begannen {m} Min. auseinander in derselben Gegend ({place}), jede mit mehreren Diensten – wie bei einem Unwetter oder Stromausfall, der die Standorte mehrerer Netze trifft.",
+                        capitalise(&la_de)
+                    ),
+                    en: format!(
+                        "Related (local event): {la_en} and {lb_en} began {m} min apart in the same area ({place}), each across several services — as when a storm or power cut takes out several networks' sites."
+                    ),
+                };
+            }
             Explanation {
                 de: format!(
                     "Zusammenhang: {} und {lb_de} sind mit derselben Ursache gemeldet.",

@@ -407,6 +407,9 @@ pub enum EvidenceOut {
         shared_services: Vec<String>,
         lag_secs: i64,
     },
+    /// Two telecoms failing in the same regions at about the same time, each across several
+    /// services: a storm or power cut, not two faults.
+    LocalEvent { lag_secs: i64, jaccard: f64 },
 }
 
 impl From<&Evidence> for EvidenceOut {
@@ -522,6 +525,10 @@ impl From<&Evidence> for EvidenceOut {
                 provider: provider.to_string(),
                 shared_services: shared_services.iter().map(|s| s.to_string()).collect(),
                 lag_secs: *lag_secs,
+            },
+            Evidence::LocalEvent { lag_secs, jaccard } => EvidenceOut::LocalEvent {
+                lag_secs: *lag_secs,
+                jaccard: round3(*jaccard),
             },
         }
     }
