@@ -112,14 +112,23 @@ pub use root::{
 pub const PROBE_LEAD_SECS: i64 = 600;
 
 /// A failed probe is evidence only once confirmed: its component has failed at least this many
-/// times in the same region within the window considered. A single failed check is a flap (a
-/// timeout, a lost packet) — monitoring tools retry before they alert for the same reason — and
-/// a flapping probe of a telecom's radio network must neither make its rise "a fault of its
-/// own" beside an online service's outage, nor add its region to an outage's scope. Value 2:
-/// the smallest that tells a flap from a failure; a real failure keeps failing at every check
-/// (five-minute checks confirm it five minutes after the first failure). Valid range ≥ 1 (1:
-/// every failure counts).
+/// times in a row in the same region, each within [`PROBE_CONFIRM_SECS`] of the one before,
+/// within the window considered. A single failed check is a flap (a timeout, a lost packet) —
+/// monitoring tools retry before they alert for the same reason — and a flapping probe of a
+/// telecom's radio network must neither make its rise "a fault of its own" beside an online
+/// service's outage, nor add its region to an outage's scope. Value 2: the smallest that tells
+/// a flap from a failure; a real failure keeps failing at every check (five-minute checks
+/// confirm it five minutes after the first failure). Valid range ≥ 1 (1: every failure counts).
 pub const PROBE_CONFIRMATIONS: usize = 2;
+
+/// Failures of one probe further apart than this are separate flaps, not one failure
+/// confirmed: a real failure fails again at the next check, and the packages known check a
+/// failing component every 5 (generated, May 2017 around the outage), 10 (independent
+/// generator) or 15 minutes. Counting any two failures of an outage's hours instead confirmed
+/// flaps: a radio probe flapping three times in three hours (16:55, 17:50, 18:10) made a
+/// national spill-over "a fault of its own" (third generator, look-at seed 2). Valid range:
+/// at least the longest check interval of a deployment's probes.
+pub const PROBE_CONFIRM_SECS: i64 = 15 * 60;
 
 /// Of `failed` probe results (component, region, time), those in `[from, to]` that `keep`
 /// accepts, of (component, region) pairs confirmed there ([`PROBE_CONFIRMATIONS`]).
@@ -133,14 +142,35 @@ pub fn confirmed_failures(
         .iter()
         .filter(|(c, r, t)| *t >= from && *t <= to && keep(c, r))
         .collect();
-    let mut count: std::collections::BTreeMap<(&ComponentRef, &RegionId), usize> =
+    // Per (component, region): the longest run of failures each within PROBE_CONFIRM_SECS of
+    // the one before.
+    let mut times: std::collections::BTreeMap<(&ComponentRef, &RegionId), Vec<i64>> =
         std::collections::BTreeMap::new();
-    for (c, r, _) in &within {
-        *count.entry((c, r)).or_default() += 1;
+    for (c, r, t) in &within {
+        times.entry((c, r)).or_default().push(t.0);
     }
+    let confirmed: BTreeSet<(&ComponentRef, &RegionId)> = times
+        .into_iter()
+        .filter(|(_, ts)| {
+            let mut ts = ts.clone();
+            ts.sort_unstable();
+            ts.dedup();
+            let (mut run, mut best) = (1usize, 1usize);
+            for w in ts.windows(2) {
+                run = if w[1] - w[0] <= PROBE_CONFIRM_SECS {
+                    run + 1
+                } else {
+                    1
+                };
+                best = best.max(run);
+            }
+            !ts.is_empty() && best >= PROBE_CONFIRMATIONS
+        })
+        .map(|(k, _)| k)
+        .collect();
     within
         .into_iter()
-        .filter(|(c, r, _)| count[&(c, r)] >= PROBE_CONFIRMATIONS)
+        .filter(|(c, r, _)| confirmed.contains(&(c, r)))
         .collect()
 }
 

@@ -1020,6 +1020,11 @@ fn a_failed_probe_is_evidence_once_confirmed_in_its_region() {
         ),
         // Confirmed, but outside the window.
         (c("helvecom-ch:ran-lte"), r("CH-ZH"), Timestamp(T0 + 7200)),
+        // Flaps of one probe spread over the window: each more than a quarter of an hour
+        // after the one before, so never a failure confirmed.
+        (c("helvecom-ch:ran-lte"), r("CH-BE"), Timestamp(T0)),
+        (c("helvecom-ch:ran-lte"), r("CH-BE"), Timestamp(T0 + 1200)),
+        (c("helvecom-ch:ran-lte"), r("CH-BE"), Timestamp(T0 + 2400)),
     ];
     let kept = super::confirmed_failures(
         &failed,
