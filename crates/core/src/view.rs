@@ -434,6 +434,7 @@ fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
         end: i.end,
         failed_probes: Vec::new(),
         signal_anomalies: Vec::new(),
+        region_shares: Vec::new(),
     }
 }
 
@@ -939,6 +940,7 @@ mod tests {
             peak_score: 0.9,
             peak_rate: 20.0,
             baseline_rate: 2.0,
+            region_shares: Vec::new(),
         }
     }
 

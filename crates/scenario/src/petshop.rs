@@ -505,6 +505,7 @@ impl Model {
             end: Some(Timestamp(end)),
             failed_probes: Vec::new(),
             signal_anomalies: Vec::new(),
+            region_shares: Vec::new(),
         };
         view.attach_signal_anomalies(&anomalies, &self.topology, Timestamp(end));
         let ranked = rank_root_causes(&view, &self.topology);

@@ -325,6 +325,7 @@ mod tests {
             end: None,
             failed_probes: Vec::new(),
             signal_anomalies: Vec::new(),
+            region_shares: Vec::new(),
         };
         rank_root_causes(&view, topology)
             .into_iter()
@@ -356,6 +357,7 @@ mod tests {
             peak_score: 0.9,
             peak_rate: 20.0,
             baseline_rate: 2.0,
+            region_shares: Vec::new(),
         }
     }
 

@@ -24,11 +24,13 @@
 //!   confirms it), with the problem types of users who cannot reach the service ("no
 //!   internet", "slow", "login" at least as often as "no signal", "no calls", "no SMS") and,
 //!   when the service's outage covers most of the telecom's country, over most of its
-//!   population there ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
+//!   customers there (by population, or by the shares the detector learned from the telecom's
+//!   reports when the topology gives no populations: [`IncidentView::region_shares`])
+//!   ([`SpillWeights`]). A rise that meets the timing but not the rest is evidence *against*
 //!   ([`Evidence::NotSpillOver`]): coincidence in time is not relation;
 //! - **call surge**: a customer-service signal of a provider during its own network outage;
 //! - **local event**: two telecoms' networks failing in the same regions (Jaccard ≥ ½),
-//!   within half an hour, both local (at most a quarter of each one's market) and each across
+//!   within half an hour, both regional (at most half of each one's customers) and each across
 //!   at least two services: a storm, a flood or a power cut takes out every operator's sites in
 //!   an area, and a site that loses power drops everything it carries, while a fault of one
 //!   component shows in one service ([`LocalEventRule`]). Nothing in the topology links them,
@@ -215,6 +217,10 @@ pub struct IncidentView {
     /// Anomalies of operator signals that bear on the incident
     /// ([`IncidentView::attach_signal_anomalies`]).
     pub signal_anomalies: Vec<SignalAnomaly>,
+    /// Where the provider's customers are, by region (shares summing to 1), as the detector
+    /// learned it from the provider's reports ([`crate::detect::Episode::region_shares`]);
+    /// empty: the topology's populations (or equal shares) stand for it.
+    pub region_shares: Vec<(RegionId, f64)>,
 }
 
 /// A verdict on two incidents.
@@ -385,6 +391,7 @@ impl IncidentView {
             end: e.end,
             failed_probes: Vec::new(),
             signal_anomalies: Vec::new(),
+            region_shares: e.region_shares.clone(),
         }
     }
 

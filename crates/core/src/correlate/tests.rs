@@ -178,6 +178,7 @@ fn det(
         end: Some(Timestamp(T0 + start_min * 60 + 3 * 3600)),
         failed_probes: vec![],
         signal_anomalies: vec![],
+        region_shares: Vec::new(),
     }
 }
 
@@ -204,6 +205,7 @@ fn declared(
         end: None,
         failed_probes: vec![],
         signal_anomalies: vec![],
+        region_shares: Vec::new(),
     }
 }
 
@@ -1252,4 +1254,41 @@ fn a_local_event_relates_two_networks_failing_in_one_place_and_each_keeps_its_ro
         );
         assert_ne!(r.verdict, Verdict::Related, "{}: {r:#?}", v.id);
     }
+}
+
+#[test]
+fn a_spill_over_footprint_counts_customers_where_the_detector_learned_them() {
+    // No populations in the topology: by equal shares one Land of four holds a quarter of the
+    // service's users, too few for spill-over from an outage everywhere; by the shares the
+    // detector learned from the telecom's own reports it holds most of its customers.
+    let t = topo();
+    let wa = det("wa", "whatsapp", &["messaging"], &[], 0);
+    let spill = IncidentView {
+        problems: vec![(Problem::NoInternet, 0.6), (Problem::Login, 0.4)],
+        ..within(
+            det("spill", "telekom-de", &["mobile-data"], &["lte"], 3),
+            &["DE-NW"],
+        )
+    };
+    let r = relate(&spill, &wa, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+    assert!(has(&r, |e| matches!(e, Evidence::NotSpillOver { .. })));
+    let learned = IncidentView {
+        region_shares: [
+            ("DE-NW", 0.6),
+            ("DE-BY", 0.2),
+            ("DE-BE", 0.1),
+            ("DE-HH", 0.1),
+        ]
+        .iter()
+        .map(|(r, w)| (r.parse().unwrap(), *w))
+        .collect(),
+        ..spill
+    };
+    let r = relate(&learned, &wa, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(
+        e,
+        Evidence::SpillOver { regions_containment, .. } if *regions_containment == 1.0
+    )));
 }

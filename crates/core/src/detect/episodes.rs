@@ -96,6 +96,11 @@ pub struct Episode {
     pub peak_rate: f64,
     /// Baseline rate at the peak minute.
     pub baseline_rate: f64,
+    /// Where the provider's customers are, as its reports outside outages show them: each
+    /// region's share of the provider's learned base rate (over all its services), when the
+    /// topology gives no populations; empty when it does (the populations say it) or before
+    /// any base rate is learned.
+    pub region_shares: Vec<(RegionId, f64)>,
 }
 
 /// Episodes detected in one minute, at most (more would share ids; none has come near).
@@ -374,6 +379,7 @@ impl Detector {
                         peak_score: 0.0,
                         peak_rate: 0.0,
                         baseline_rate: 0.0,
+                        region_shares: Vec::new(),
                     });
                     self.open.push(OpenEpisode {
                         idx: self.episodes.len() - 1,

@@ -389,7 +389,23 @@ impl Detector {
         }
         let regions: Vec<RegionId> = regions.iter().map(|&r| self.regions[r].clone()).collect();
         let problems: Vec<Problem> = problems.iter().map(|&q| Problem::ALL[q]).collect();
+        let region_shares: Vec<(RegionId, f64)> = if self.region_weight.is_none() {
+            let learned: Vec<f32> = (0..b.nr)
+                .map(|r| self.series[base + b.off_r(r)].tested)
+                .collect();
+            let sum: f32 = learned.iter().sum();
+            if sum > 0.0 {
+                (0..b.nr)
+                    .map(|r| (self.regions[r].clone(), f64::from(learned[r] / sum)))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        } else {
+            Vec::new()
+        };
         let e = &mut self.episodes[idx];
+        e.region_shares = region_shares;
         let changed = e.services != services
             || e.regions != regions
             || e.problems != problems

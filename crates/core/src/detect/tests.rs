@@ -389,6 +389,24 @@ fn step_up_opens_one_episode_within_two_minutes_and_closes() {
         "{}",
         describe(&sim.det)
     );
+    // The topology gives no populations: the episode says where the provider's customers are,
+    // as its base rates learned it (reports drawn 3:1:1:4 over BY, BE, HH, NW).
+    let share = |r: &str| {
+        e.region_shares
+            .iter()
+            .find(|(x, _)| x.as_str() == r)
+            .map_or(0.0, |(_, w)| *w)
+    };
+    let total: f64 = e.region_shares.iter().map(|(_, w)| w).sum();
+    assert!((total - 1.0).abs() < 1e-6, "{:?}", e.region_shares);
+    for (r, want) in [
+        ("DE-BY", 3.0 / 9.0),
+        ("DE-BE", 1.0 / 9.0),
+        ("DE-HH", 1.0 / 9.0),
+        ("DE-NW", 4.0 / 9.0),
+    ] {
+        assert!((share(r) - want).abs() < 0.08, "{r}: {:?}", e.region_shares);
+    }
 }
 
 #[test]
