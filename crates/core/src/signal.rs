@@ -242,7 +242,8 @@ pub struct SignalConfig {
     pub warmup_bins: u32,
     /// Shortest anomaly (seconds): a shorter one is a blip, not evidence.
     pub min_secs: i64,
-    pub detector: AnomalyConfig,
+    /// The anomaly detector's settings, shared by every series a watcher keeps.
+    pub detector: std::sync::Arc<AnomalyConfig>,
 }
 
 /// The anomaly detector's configuration for operator signals: the benchmark's default with a
@@ -276,7 +277,7 @@ impl Default for SignalConfig {
             calm_bins: 2,
             warmup_bins: 36,
             min_secs: 900,
-            detector: signal_detector_config(),
+            detector: std::sync::Arc::new(signal_detector_config()),
         }
     }
 }
@@ -309,8 +310,6 @@ type SignalMeta = (String, Option<String>, Option<ComponentRef>, Option<Worse>);
 #[derive(Clone, Debug)]
 pub struct SignalWatcher {
     cfg: SignalConfig,
-    /// The detector settings, one copy shared by every series.
-    detector: std::sync::Arc<crate::anomaly::AnomalyConfig>,
     meta: BTreeMap<(ProviderId, SignalId), SignalMeta>,
     regions: Vec<RegionId>,
     series: BTreeMap<SeriesKey, Series>,
@@ -331,7 +330,6 @@ impl SignalWatcher {
             })
             .collect();
         SignalWatcher {
-            detector: std::sync::Arc::new(cfg.detector.clone()),
             cfg,
             meta,
             regions: topology.regions.iter().map(|r| r.id.clone()).collect(),
@@ -362,7 +360,7 @@ impl SignalWatcher {
         }
         let step = self.cfg.step_secs;
         let bin = s.time.0.div_euclid(step) * step;
-        let detector = &self.detector;
+        let detector = &self.cfg.detector;
         let series = self
             .series
             .entry(SeriesKey::of(s))

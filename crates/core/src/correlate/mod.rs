@@ -153,22 +153,21 @@ pub fn confirmed_failures(
     }
     let confirmed: BTreeSet<(&ComponentRef, &RegionId)> = times
         .into_iter()
-        .filter(|(_, ts)| {
-            let mut ts = ts.clone();
+        .filter_map(|(k, mut ts)| {
             ts.sort_unstable();
             ts.dedup();
-            let (mut run, mut best) = (1usize, 1usize);
-            for w in ts.windows(2) {
-                run = if w[1] - w[0] <= PROBE_CONFIRM_SECS {
-                    run + 1
-                } else {
-                    1
-                };
-                best = best.max(run);
-            }
-            !ts.is_empty() && best >= PROBE_CONFIRMATIONS
+            let mut run = 1;
+            let confirmed = PROBE_CONFIRMATIONS <= 1
+                || ts.windows(2).any(|w| {
+                    run = if w[1] - w[0] <= PROBE_CONFIRM_SECS {
+                        run + 1
+                    } else {
+                        1
+                    };
+                    run >= PROBE_CONFIRMATIONS
+                });
+            confirmed.then_some(k)
         })
-        .map(|(k, _)| k)
         .collect();
     within
         .into_iter()

@@ -274,10 +274,10 @@ fn population_share(
     part: &BTreeSet<RegionId>,
     of: &BTreeSet<RegionId>,
 ) -> f64 {
-    let weights = if v.region_shares.is_empty() {
-        g.topo.region_weights()
+    let weights: std::borrow::Cow<[(RegionId, f64)]> = if v.region_shares.is_empty() {
+        g.topo.region_weights().into()
     } else {
-        v.region_shares.clone()
+        v.region_shares.as_slice().into()
     };
     let w = |set: &BTreeSet<RegionId>| -> f64 {
         weights
@@ -385,6 +385,8 @@ fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool
             .provider_regions(v.provider.as_str())
             .into_iter()
             .collect();
+        // Customer service is not a network service (and a customer-service signal has no
+        // other).
         let services = v
             .services
             .iter()
@@ -392,7 +394,6 @@ fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool
             .count();
         kind(g, v) == Some(ProviderKind::Telecom)
             && matches!(v.origin, Origin::Detected)
-            && !v.is_customer_service_signal()
             && services >= w.min_services
             && population_share(g, v, &v.region_set(g.topo), &market) <= w.max_share
     };

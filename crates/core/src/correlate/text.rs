@@ -260,13 +260,7 @@ pub(super) fn relation(
                 let shared: Vec<String> = a
                     .region_set(g.topo)
                     .intersection(&b.region_set(g.topo))
-                    .map(|r| {
-                        g.topo
-                            .regions
-                            .iter()
-                            .find(|x| &x.id == r)
-                            .map_or_else(|| r.to_string(), |x| x.name.clone())
-                    })
+                    .map(|r| g.topo.region_name(r.as_str()))
                     .collect();
                 let place = shared.join(", ");
                 let m = minutes(*lag_secs);

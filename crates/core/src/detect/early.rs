@@ -35,9 +35,9 @@ use super::{Detector, Episode, EpisodeChange};
 
 impl Detector {
     /// Checks whether the reports counted so far in the open minute already settle a new
-    /// outage (module doc). `now` is the time of the check, at or after the start of the open minute (a caller
-    /// that feeds reports as they come checks inside it); returns the episodes opened early
-    /// (shown in [`Detector::episodes`] until the minute closes).
+    /// outage (module doc). `now` is the time of the check, at or after the start of the open
+    /// minute (a caller that feeds reports as they come checks inside it); returns the episodes
+    /// opened early (shown in [`Detector::episodes`] until the minute closes).
     pub fn alarm_early(&mut self, now: Timestamp) -> Vec<EpisodeChange> {
         let m = self.next_close;
         if self.epoch.is_none() || now < m.start() || self.dirty.is_empty() {
