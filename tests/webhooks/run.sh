@@ -44,6 +44,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, token, work = os.environ["BASE"], os.environ["TOKEN"], os.environ["WORK"]
 passed = failed = 0
@@ -89,7 +91,10 @@ try:
     driver.find_element(By.CSS_SELECTOR, "input[name=channel][value=webhook]").click()
     driver.find_element(By.NAME, "url").send_keys(hook)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    secret = driver.find_element(By.ID, "secret").text.strip()
+    # The click starts the form's navigation and returns at once; wait for the page it loads
+    # (on a busy machine it can take a moment) rather than reading the old page.
+    secret = WebDriverWait(driver, 20).until(
+        EC.presence_of_element_located((By.ID, "secret"))).text.strip()
     manage = driver.find_element(By.ID, "manage").get_attribute("href")
     driver.save_screenshot(f"{work}/subscribed.png")
 finally:
