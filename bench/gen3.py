@@ -608,13 +608,13 @@ def cause(g, base):
     return f"{base}-{g.rng.randrange(100, 999)}"
 
 
-def k_national_fast(g, h0=9, h1=19, pid=None):
+def k_national_fast(g, h0=9, h1=19, pid=None, fixed=True):
     rng = g.rng
     pid = pid or rng.choice(["tim-it", "windtre-it"])
     opts = [("mobile-core", MOBILE_SVCS, "core-software-fault"),
             ("radio-access", ["mobile-data", "mobile-voice"], "ran-config-push"),
             ("ims-voice", ["mobile-voice"], "ims-outage")]
-    if pid == "tim-it":
+    if pid == "tim-it" and fixed:
         opts.append(("ip-backbone", ["mobile-data", "fixed-internet", "landline"], "backbone-routing-fault"))
     root, svcs, c = rng.choice(opts)
     start = g.local_hour_to_sec(rng.uniform(h0, h1))
@@ -771,13 +771,10 @@ def k_coincidence(g, h0=9, h1=18):
 def k_same_provider(g, h0=9, h1=17):
     rng = g.rng
     pid = "tim-it"
-    a = k_national_fast(g, h0, h1, pid=pid)
-    # national fault must not share a service with the regional fixed one
-    if "fixed-internet" in a[0]["services"]:
-        a[0]["services"] = MOBILE_SVCS
-        a[0]["root"], a[0]["down"] = "mobile-core", [(pid, "mobile-core")]
-        a[0]["problems"] = {s: PROVIDERS[pid]["services"][s][4] for s in MOBILE_SVCS}
-        a[0]["cause"] = cause(g, "core-software-fault")
+    # the national fault must not share a service with the regional fixed one (choosing it
+    # among the mobile faults only: a fault rewritten after the choice kept the declaration
+    # made for the first choice, which named the backbone and a cause no truth outage had)
+    a = k_national_fast(g, h0, h1, pid=pid, fixed=False)
     h = (a[0]["start"] - g.local_hour_to_sec(0)) / 3600 + rng.uniform(-0.5, 1.0)
     b = k_regional_fixed(g, h, h, pid=pid, cause_base="fibre-cut-roadworks")
     return a + b

@@ -39,10 +39,11 @@
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
 //! component known down that the other depends on — both only where the two meet: regional
 //! outages in disjoint regions are two faults — spill-over, call surge, the same declared
-//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs positive evidence: no
-//! explaining dependency **and** one of different causes, different symptom profiles
-//! (dissimilar problems or disjoint technologies), disjoint regions or a refused spill-over.
-//! Anything else is *undetermined*.
+//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs positive evidence: no explaining dependency
+//! **and** one of different causes, different symptom profiles (dissimilar problems or
+//! disjoint technologies), disjoint regions or a refused spill-over — but never for two
+//! telecoms down at once in the same place (the scene of a local event, whatever their onsets
+//! and breadth: a storm's outage detected in fragments). Anything else is *undetermined*.
 //!
 //! # Root causes ([`rank_root_causes`])
 //! Candidates are the components of the affected services' dependency closures and any declared

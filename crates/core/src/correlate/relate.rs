@@ -375,33 +375,41 @@ fn either_way<'v>(
     }
 }
 
-/// Whether `a` and `b` look like one local event ([`LocalEventRule`]): two telecoms, both
-/// detected from reports, both regional, in the same place, each across several services.
+/// Whether `a` and `b` look like one local event ([`LocalEventRule`]): two telecoms down in
+/// one place ([`local_scene`]), each across several services, with onsets within
+/// [`COMMON_ONSET_SECS`].
 fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool {
-    let w = &LOCAL_EVENT;
-    let broad_and_regional = |v: &IncidentView| {
-        let market: BTreeSet<RegionId> = g
-            .topo
-            .provider_regions(v.provider.as_str())
-            .into_iter()
-            .collect();
+    let broad = |v: &IncidentView| {
         // Customer service is not a network service (and a customer-service signal has no
         // other).
-        let services = v
-            .services
+        v.services
             .iter()
             .filter(|s| s.as_str() != super::CUSTOMER_SERVICE)
-            .count();
+            .count()
+            >= LOCAL_EVENT.min_services
+    };
+    f.lag.abs() <= COMMON_ONSET_SECS && local_scene(g, a, b, f) && broad(a) && broad(b)
+}
+
+/// The place of a local event, whatever the onsets and breadth: two telecoms, both detected
+/// from reports, both regional, in the same place.
+fn local_scene(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool {
+    let here = |v: &IncidentView| {
         kind(g, v) == Some(ProviderKind::Telecom)
             && matches!(v.origin, Origin::Detected)
-            && services >= w.min_services
-            && population_share(g, v, &v.region_set(g.topo), &market) <= w.max_share
+            && regional(g, v)
     };
-    a.provider != b.provider
-        && f.jaccard >= w.min_jaccard
-        && f.lag.abs() <= COMMON_ONSET_SECS
-        && broad_and_regional(a)
-        && broad_and_regional(b)
+    a.provider != b.provider && f.jaccard >= LOCAL_EVENT.min_jaccard && here(a) && here(b)
+}
+
+/// Whether `v` holds at most [`LocalEventRule::max_share`] of its provider's customers.
+fn regional(g: &Graph, v: &IncidentView) -> bool {
+    let market: BTreeSet<RegionId> = g
+        .topo
+        .provider_regions(v.provider.as_str())
+        .into_iter()
+        .collect();
+    population_share(g, v, &v.region_set(g.topo), &market) <= LOCAL_EVENT.max_share
 }
 
 /// Path labels from one side down to `c`.
@@ -648,7 +656,11 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         if spill_refused {
             positives += SPILL_WEIGHTS.refused_weight;
         }
-        if no_path && positives > 0 {
+        // Two networks down in the same place at the same time are what a local event looks
+        // like, even when one of them was detected later (a fragment of a long outage, a
+        // region's rise that came back): no path in the topology says nothing against that.
+        let scene = f.overlap > 0 && local_scene(g, a, b, &f);
+        if no_path && positives > 0 && !scene {
             let disjoint = shared.is_empty();
             let w = &RELATION_CONFIDENCE;
             let c = w.unrelated_base

@@ -1292,3 +1292,35 @@ fn a_spill_over_footprint_counts_customers_where_the_detector_learned_them() {
         Evidence::SpillOver { regions_containment, .. } if *regions_containment == 1.0
     )));
 }
+
+#[test]
+fn two_networks_down_in_one_place_at_one_time_are_not_called_unrelated() {
+    // A fibre network down in Veneto, and an hour later (while it still is) a mobile network's
+    // data there: nothing in the topology links them, their technologies differ, and the
+    // onsets are too far apart for a local event; but place and time are what a storm looks
+    // like, so the verdict stays open (a confident "unrelated" would block the storm's group).
+    // Elsewhere, the same facts are two faults.
+    let t = Topology::from_toml("t", TWO_NETWORKS).unwrap();
+    let fixed = within(
+        det(
+            "f",
+            "fibra-it",
+            &["fixed-internet", "landline"],
+            &["ftth"],
+            0,
+        ),
+        &["IT-34"],
+    );
+    let here = within(
+        det("m", "mobil-it", &["mobile-data"], &["lte"], 60),
+        &["IT-34"],
+    );
+    let r = relate(&here, &fixed, &t);
+    assert_eq!(r.verdict, Verdict::Undetermined, "{r:#?}");
+    let elsewhere = within(
+        det("e", "mobil-it", &["mobile-data"], &["lte"], 60),
+        &["IT-52"],
+    );
+    let r = relate(&elsewhere, &fixed, &t);
+    assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
+}
