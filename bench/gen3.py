@@ -608,13 +608,13 @@ def cause(g, base):
     return f"{base}-{g.rng.randrange(100, 999)}"
 
 
-def k_national_fast(g, h0=9, h1=19, pid=None, fixed=True):
+def k_national_fast(g, h0=9, h1=19, pid=None, backbone=True):
     rng = g.rng
     pid = pid or rng.choice(["tim-it", "windtre-it"])
     opts = [("mobile-core", MOBILE_SVCS, "core-software-fault"),
             ("radio-access", ["mobile-data", "mobile-voice"], "ran-config-push"),
             ("ims-voice", ["mobile-voice"], "ims-outage")]
-    if pid == "tim-it" and fixed:
+    if pid == "tim-it" and backbone:
         opts.append(("ip-backbone", ["mobile-data", "fixed-internet", "landline"], "backbone-routing-fault"))
     root, svcs, c = rng.choice(opts)
     start = g.local_hour_to_sec(rng.uniform(h0, h1))
@@ -774,7 +774,7 @@ def k_same_provider(g, h0=9, h1=17):
     # the national fault must not share a service with the regional fixed one (choosing it
     # among the mobile faults only: a fault rewritten after the choice kept the declaration
     # made for the first choice, which named the backbone and a cause no truth outage had)
-    a = k_national_fast(g, h0, h1, pid=pid, fixed=False)
+    a = k_national_fast(g, h0, h1, pid=pid, backbone=False)
     h = (a[0]["start"] - g.local_hour_to_sec(0)) / 3600 + rng.uniform(-0.5, 1.0)
     b = k_regional_fixed(g, h, h, pid=pid, cause_base="fibre-cut-roadworks")
     return a + b

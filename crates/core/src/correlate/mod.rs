@@ -39,11 +39,12 @@
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
 //! component known down that the other depends on — both only where the two meet: regional
 //! outages in disjoint regions are two faults — spill-over, call surge, the same declared
-//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs positive evidence: no explaining dependency
-//! **and** one of different causes, different symptom profiles (dissimilar problems or
-//! disjoint technologies), disjoint regions or a refused spill-over — but never for two
-//! telecoms down at once in the same place (the scene of a local event, whatever their onsets
-//! and breadth: a storm's outage detected in fragments). Anything else is *undetermined*.
+//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs
+//! positive evidence: no explaining dependency **and** one of different causes, different
+//! symptom profiles (dissimilar problems or disjoint technologies), disjoint regions or a
+//! refused spill-over — but never for two telecoms down at once in the same place (the scene
+//! of a local event, whatever their onsets and breadth: a storm's outage detected in
+//! fragments). Anything else is *undetermined*.
 //!
 //! # Root causes ([`rank_root_causes`])
 //! Candidates are the components of the affected services' dependency closures and any declared
@@ -586,14 +587,18 @@ impl IncidentView {
         self.end.unwrap_or(horizon).max(self.start)
     }
 
-    /// Regions as a set; None = all of the provider's (the regions of its country).
+    /// Regions as a set; None = all of the provider's ([`Self::market`]).
     fn region_set(&self, topo: &Topology) -> BTreeSet<RegionId> {
         match &self.regions {
             Some(l) if !l.is_empty() => l.iter().cloned().collect(),
-            _ => topo
-                .provider_regions(self.provider.as_str())
-                .into_iter()
-                .collect(),
+            _ => self.market(topo),
         }
+    }
+
+    /// The provider's market: the regions of its country.
+    fn market(&self, topo: &Topology) -> BTreeSet<RegionId> {
+        topo.provider_regions(self.provider.as_str())
+            .into_iter()
+            .collect()
     }
 }

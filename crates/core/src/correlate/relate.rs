@@ -326,11 +326,7 @@ fn spill_check(g: &Graph, source: &IncidentView, target: &IncidentView) -> Spill
     };
     // Within the target's market (the regions of its country): a telecom of one country
     // cannot show spill-over from an outage abroad.
-    let market: BTreeSet<RegionId> = g
-        .topo
-        .provider_regions(target.provider.as_str())
-        .into_iter()
-        .collect();
+    let market = target.market(g.topo);
     let src: BTreeSet<RegionId> = source
         .region_set(g.topo)
         .intersection(&market)
@@ -376,9 +372,9 @@ fn either_way<'v>(
 }
 
 /// Whether `a` and `b` look like one local event ([`LocalEventRule`]): two telecoms down in
-/// one place ([`local_scene`]), each across several services, with onsets within
+/// one place (`scene`, [`local_scene`]), each across several services, with onsets within
 /// [`COMMON_ONSET_SECS`].
-fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool {
+fn local_event(a: &IncidentView, b: &IncidentView, f: &Facts, scene: bool) -> bool {
     let broad = |v: &IncidentView| {
         // Customer service is not a network service (and a customer-service signal has no
         // other).
@@ -388,7 +384,7 @@ fn local_event(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool
             .count()
             >= LOCAL_EVENT.min_services
     };
-    f.lag.abs() <= COMMON_ONSET_SECS && local_scene(g, a, b, f) && broad(a) && broad(b)
+    scene && f.lag.abs() <= COMMON_ONSET_SECS && broad(a) && broad(b)
 }
 
 /// The place of a local event, whatever the onsets and breadth: two telecoms, both detected
@@ -404,12 +400,7 @@ fn local_scene(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool
 
 /// Whether `v` holds at most [`LocalEventRule::max_share`] of its provider's customers.
 fn regional(g: &Graph, v: &IncidentView) -> bool {
-    let market: BTreeSet<RegionId> = g
-        .topo
-        .provider_regions(v.provider.as_str())
-        .into_iter()
-        .collect();
-    population_share(g, v, &v.region_set(g.topo), &market) <= LOCAL_EVENT.max_share
+    population_share(g, v, &v.region_set(g.topo), &v.market(g.topo)) <= LOCAL_EVENT.max_share
 }
 
 /// Path labels from one side down to `c`.
@@ -606,7 +597,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             related.push(RELATION_CONFIDENCE.same_outage);
         }
     }
-    if local_event(g, a, b, &f) {
+    // Two telecoms down in one place: a local event's scene (see also the unrelated verdict).
+    let scene = local_scene(g, a, b, &f);
+    if local_event(a, b, &f, scene) {
         evidence.push(Evidence::LocalEvent {
             lag_secs: f.lag,
             jaccard: f.jaccard,
@@ -659,8 +652,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         // Two networks down in the same place at the same time are what a local event looks
         // like, even when one of them was detected later (a fragment of a long outage, a
         // region's rise that came back): no path in the topology says nothing against that.
-        let scene = f.overlap > 0 && local_scene(g, a, b, &f);
-        if no_path && positives > 0 && !scene {
+        if no_path && positives > 0 && !(scene && f.overlap > 0) {
             let disjoint = shared.is_empty();
             let w = &RELATION_CONFIDENCE;
             let c = w.unrelated_base
