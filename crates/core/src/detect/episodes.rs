@@ -4,7 +4,13 @@
 //! episode. A series with a service joins the episode an alarm already attached that
 //! service to; else one that shows the service above baseline (see 6), or one opened less
 //! than `merge_minutes` ago or whose onset lies within `merge_minutes` of the series' own —
-//! these two only if the *regions fit*. An episode is *regional* when its attached services
+//! these two only if the *regions fit*. The scope step may list a service only after the
+//! episode's first `merge_minutes`; then the episode takes its alarms only if the service
+//! had risen in the episode's regions through those minutes (its count since opening above
+//! its baseline rate, `scope_min_excess` and `scope_llr`, without the tests' margins: a
+//! sparse service hit by the same storm shows a few reports where hardly any were
+//! expected). A service still at its rate then and rising later is another fault of the
+//! provider (calls failing half an hour into a DSL fault in the same Land). An episode is *regional* when its attached services
 //! are above baseline in some regions only and, pooled over the other regions, their count
 //! since it opened favours the baseline over the rise a fault hitting all regions alike
 //! would bring there (the ratio of observed to expected over all regions) by a
@@ -172,6 +178,15 @@ pub(super) struct OpenEpisode {
     pub(super) group: u64,
     /// Per region, the first minute it was in this episode's scope (`Minute(i64::MAX)`: never).
     pub(super) entered: Vec<Minute>,
+    /// Per service of the block, the first minute the scope step listed it in this episode
+    /// (`Minute(i64::MAX)`: never; services attached at opening: the opening minute).
+    pub(super) listed: Vec<Minute>,
+    /// Per series of the block, the count and the baseline rate (`Series::expected`, at
+    /// least `min_rate`) summed since opening; kept through the first `merge_minutes` only.
+    pub(super) since: Vec<[f32; 2]>,
+    /// Per service of the block, whether it was attached or had risen in the episode's regions
+    /// through its first `merge_minutes` (`None` until then; `scope::refresh_scope`).
+    pub(super) rose_early: Option<Vec<bool>>,
     /// Regions claimed by another open episode of the group while this one was open (a member
     /// series there, none here): the other fault's, never in this episode's scope.
     pub(super) foreign_regions: Vec<bool>,
@@ -205,6 +220,10 @@ impl Detector {
                 acc[0] += s.last_x;
                 acc[1] += s.tested;
                 *base += s.steady;
+            }
+            for (since, s) in ep.since.iter_mut().zip(ss) {
+                since[0] += s.last_x;
+                since[1] += s.expected.max(self.config.min_rate);
             }
             // Split off by region: the series of its own regions tell whether it is still
             // elevated (the region-less ones also carry the other fault of the group).
@@ -254,6 +273,8 @@ impl Detector {
                             of_block.clone().find(|(_, o)| {
                                 !o.foreign[s]
                                     && self.episodes[o.idx].services.contains(&b.services[s])
+                                    && (o.listed[s] - o.opened <= merge / 60
+                                        || o.rose_early.as_ref().is_none_or(|q| q[s]))
                                     && self.fits(o, s, onset)
                             })
                         })
@@ -355,6 +376,7 @@ impl Detector {
                         .collect();
                     let acc_base = acc.iter().map(|a| a[1]).collect();
                     let mut attached = vec![false; b.ns];
+                    let listed = vec![Minute(i64::MAX); b.ns];
                     if let Some(s) = key.service {
                         attached[s] = true;
                     }
@@ -394,6 +416,9 @@ impl Detector {
                         acc_base,
                         group: group.unwrap_or(id),
                         entered: vec![Minute(i64::MAX); b.nr],
+                        listed,
+                        since: vec![[0.0; 2]; b.len()],
+                        rose_early: None,
                         foreign_regions: vec![false; b.nr],
                     });
                     self.pending.push(EpisodeChange::Opened(id));

@@ -381,11 +381,39 @@ impl Detector {
             .map(|&i| self.series[i].score)
             .fold(0.0f32, f32::max);
 
+        let listed: Vec<usize> = services.clone();
         let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
         let idx = ep.idx;
+        for s in listed {
+            let l = &mut self.open[k].listed[s];
+            *l = (*l).min(m);
+        }
         for &r in &regions {
             let e = &mut self.open[k].entered[r];
             *e = (*e).min(m);
+        }
+        // At the end of the episode's first `merge_minutes`, which services had risen in its
+        // regions by then: above their baseline rate (without the margins of the tests, which
+        // guard alarms, not this comparison: a sparse service hit by the fault shows a few
+        // reports where hardly any were expected). A service the scope step lists only later
+        // joins the episode's alarms only if it had (`episodes` module doc).
+        let ep = &mut self.open[k];
+        if ep.rose_early.is_none() && m - ep.opened >= i64::from(cfg.merge_minutes) {
+            let rose = (0..b.ns)
+                .map(|s| {
+                    let offs: Vec<usize> = if regions.is_empty() {
+                        vec![b.off_s(s)]
+                    } else {
+                        regions.iter().map(|&r| b.off_sr(s, r)).collect()
+                    };
+                    let [x, l] = offs.iter().fold([0.0f32; 2], |[x, l], &o| {
+                        [x + ep.since[o][0], l + ep.since[o][1]]
+                    });
+                    ep.attached[s] || above_baseline(cfg, x, l)
+                })
+                .collect();
+            ep.rose_early = Some(rose);
+            ep.since = Vec::new();
         }
         let regions: Vec<RegionId> = regions.iter().map(|&r| self.regions[r].clone()).collect();
         let problems: Vec<Problem> = problems.iter().map(|&q| Problem::ALL[q]).collect();

@@ -1562,3 +1562,53 @@ fn outages_shown_early_keep_the_ids_they_were_shown_with() {
     ids.dedup();
     assert_eq!(ids.len(), episodes.len(), "{}", describe(&sim.det));
 }
+
+#[test]
+fn a_service_that_rises_half_an_hour_into_an_episode_is_another_fault() {
+    // In a quiet hour (one report a minute), mobile data fails in Bayern; half an hour later
+    // calls fail there too. Both need the mobile core, so a shared part could explain them,
+    // and the scope step lists the calls in the data episode before their own alarm; but
+    // through the episode's first quarter hour the calls had not risen: a second fault, its
+    // own episode. Calls failing with the data, at a tenth of its rate, are one fault's.
+    let run = |lag: i64, voice_rate: f64| {
+        let mut sim = Sim::new(24);
+        sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
+        let onset = T0 + 3 * DAY + 11 * 60;
+        let end = T0 + 4 * DAY;
+        let bayern = vec![("DE-BY", 1.0)];
+        sim.run(
+            T0,
+            end,
+            &[
+                baseline(1.0, T0, end),
+                flat(
+                    6.0,
+                    onset,
+                    onset + 150,
+                    fault("mobile-data", bayern.clone()),
+                ),
+                flat(
+                    voice_rate,
+                    onset + lag,
+                    onset + 150,
+                    Mix {
+                        problems: vec![(Problem::NoCalls, 1.0)],
+                        ..fault("mobile-voice", bayern)
+                    },
+                ),
+            ],
+        );
+        let services: Vec<Vec<String>> = sim
+            .det
+            .episodes()
+            .iter()
+            .map(|e| e.services.iter().map(|s| s.to_string()).collect())
+            .collect();
+        (services, describe(&sim.det))
+    };
+    let (apart, d) = run(30, 2.0);
+    assert_eq!(apart, [vec!["mobile-data"], vec!["mobile-voice"]], "{d}");
+    let (together, d) = run(1, 0.6);
+    assert_eq!(together.len(), 1, "{d}");
+    assert!(together[0].contains(&"mobile-voice".to_owned()), "{d}");
+}
