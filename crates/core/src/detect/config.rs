@@ -68,10 +68,10 @@ pub struct DetectorConfig {
     pub slow_floor_share: f32,
     /// Minimum learning rate of a baseline bucket.
     pub learn_min_alpha: f32,
-    /// Learning weight while a series is anomalous (0 = learn nothing).
+    /// Learning weight while a series is anomalous, a member of an episode, or on an upward
+    /// excursion while its provider has an open episode (0 = learn nothing).
     pub anomaly_weight: f32,
-    /// Learning weight while a series' score is at least `suspect_score`, or it is on an
-    /// upward excursion while its provider has an open episode.
+    /// Learning weight while a series' score is at least `suspect_score`.
     pub suspect_score: f32,
     pub suspect_weight: f32,
     /// The provider's data counts as cut off (no learning) after empty minutes that should

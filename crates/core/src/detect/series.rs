@@ -529,11 +529,12 @@ impl Series {
             0.0
         } else if self.age <= p.warmup && !alarm && self.flags & MEMBER == 0 {
             1.0
-        } else if anomalous || self.flags & (MEMBER | DECLARED) != 0 {
-            p.anomaly_weight
-        } else if (self.score >= p.suspect_score && p.prior_share[n] < 0.25)
+        } else if anomalous
+            || self.flags & (MEMBER | DECLARED) != 0
             || (in_episode && self.cusum > 0.0)
         {
+            p.anomaly_weight
+        } else if self.score >= p.suspect_score && p.prior_share[n] < 0.25 {
             p.suspect_weight
         } else {
             1.0
@@ -693,6 +694,45 @@ mod tests {
         assert!(slow_from.is_some(), "the slow test never alarmed");
         let ended = ended.expect("ended");
         assert!(ended <= 120, "ended {ended} minutes after the rise");
+    }
+
+    /// While its provider has an open episode, a minute on an upward excursion of a series
+    /// that is not a member (a region's share of a weak national rise, pooled into the
+    /// episode's footprint, too weak to alarm alone) teaches the baseline as little as a
+    /// member's minute does. Taught at a quarter weight, a day and a half of history leaves
+    /// young buckets that take in a doubled rate within the hour, and the scope step then
+    /// loses the regions of a spill-over.
+    #[test]
+    fn a_rising_minute_during_its_providers_episode_hardly_teaches_the_baseline() {
+        let (_, p, quiet) = defaults();
+        let open = BlockCtx {
+            in_episode: true,
+            ..quiet
+        };
+        let start = minute("2024-06-03T00:00:00Z"); // a Monday, UTC
+        let mut s = Series::new();
+        let rise = 24 * 60 + 13 * 60; // Tuesday 13:00: a day and a half of history
+        for i in 0..rise {
+            let c = MinuteCtx::new(i, local_minute(chrono_tz::UTC, start + i64::from(i)));
+            s.cur = u32::from(i % 3 == 0); // a report every three minutes
+            s.step(&c, &p, &quiet);
+        }
+        let c = MinuteCtx::new(rise, local_minute(chrono_tz::UTC, start + i64::from(rise)));
+        // One minute of two reports: above the expectation, not yet an anomaly.
+        let taught = |b: &BlockCtx| {
+            let mut t = s.clone();
+            t.cur = 2;
+            let before = t.profile[c.upd];
+            t.step(&c, &p, b);
+            assert!(t.cusum > 0.0 && t.flags & MEMBER == 0);
+            t.profile[c.upd] - before
+        };
+        let (alone, during) = (taught(&quiet), taught(&open));
+        assert!(alone > 0.0, "{alone}");
+        assert!(
+            during <= alone * p.anomaly_weight * 1.01,
+            "{during} against {alone}"
+        );
     }
 
     #[test]
