@@ -35,7 +35,9 @@
 //! neither service nor region: the first episode of that episode's split group, see below,
 //! while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
 //! only opens an episode or, when it is a declaration's, moves it; otherwise it is too
-//! rough to).
+//! rough to; and a series without a service, which carries every fault of the provider,
+//! does not move it to a time by which another open episode of the provider had begun:
+//! that rise may be the other fault's).
 //! *Split by region:* a series with a region that would join episode E joins instead the
 //! episode of E's *split group* (E and the episodes split off it) that has a member series
 //! in that region. Failing that, its rise is a separate fault of its own — a new episode of
@@ -339,6 +341,13 @@ impl Detector {
             self.series[i].flags |= MEMBER;
             match (target, reopen) {
                 (Some(k), _) => {
+                    // A series without a service carries every fault of the provider: an
+                    // onset of its that another open episode of the provider had already
+                    // begun by may be that fault's rise, so it does not move this one's.
+                    let others_by_onset = key.service.is_none()
+                        && self.open.iter().enumerate().any(|(j, o)| {
+                            j != k && o.block == bi && self.episodes[o.idx].start <= onset
+                        });
                     let ep = &mut self.open[k];
                     ep.members.push(i);
                     ep.last_hot = m;
@@ -349,7 +358,7 @@ impl Detector {
                     // The slow test's onset is too rough to move an episode's, unless it is
                     // a declaration's (a known change point).
                     let f = self.series[i].flags;
-                    if onset < e.start && (f & SLOW == 0 || f & DECLARED != 0) {
+                    if onset < e.start && (f & SLOW == 0 || f & DECLARED != 0) && !others_by_onset {
                         e.start = onset;
                     }
                     touched.push(k);

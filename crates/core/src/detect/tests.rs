@@ -1612,3 +1612,44 @@ fn a_service_that_rises_half_an_hour_into_an_episode_is_another_fault() {
     assert_eq!(together.len(), 1, "{d}");
     assert!(together[0].contains(&"mobile-voice".to_owned()), "{d}");
 }
+
+#[test]
+fn a_series_without_a_service_does_not_date_a_later_fault_back_to_an_earlier_one() {
+    // DSL fails in Bayern, and its customers also report without naming a service; twenty
+    // minutes later mobile data fails everywhere. The service-less series carry both faults:
+    // one that alarms only when the second fault adds its reports joins the newest episode,
+    // but its rise began with the first fault, so it must not move the second one's onset
+    // back to the first one's.
+    let mut sim = Sim::new(26);
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    let national = normal_mix().regions;
+    let dsl = Mix {
+        services: vec![(Some("dsl"), 1.0), (None, 1.0)],
+        ..fault("dsl", vec![("DE-BY", 1.0)])
+    };
+    let lag = 20;
+    let mobile = Mix {
+        services: vec![(Some("mobile-data"), 3.0), (None, 1.0)],
+        ..fault("mobile-data", national)
+    };
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(6.0, onset, onset + 120, dsl),
+            flat(12.0, onset + lag, onset + 180, mobile),
+        ],
+    );
+    let eps = sim.det.episodes();
+    let data = eps
+        .iter()
+        .find(|e| e.services.iter().any(|s| s.as_str() == "mobile-data"))
+        .unwrap_or_else(|| panic!("{}", describe(&sim.det)));
+    assert!(
+        data.start.0 >= (onset + lag - 2) * 60,
+        "{}",
+        describe(&sim.det)
+    );
+}
