@@ -10,7 +10,8 @@
 //! its baseline rate, `scope_min_excess` and `scope_llr`, without the tests' margins: a
 //! sparse service hit by the same storm shows a few reports where hardly any were
 //! expected). A service still at its rate then and rising later is another fault of the
-//! provider (calls failing half an hour into a DSL fault in the same Land). An episode is *regional* when its attached services
+//! provider (calls failing half an hour into a DSL fault in the same Land). An episode is
+//! *regional* when its attached services
 //! are above baseline in some regions only and, pooled over the other regions, their count
 //! since it opened favours the baseline over the rise a fault hitting all regions alike
 //! would bring there (the ratio of observed to expected over all regions) by a

@@ -381,13 +381,12 @@ impl Detector {
             .map(|&i| self.series[i].score)
             .fold(0.0f32, f32::max);
 
-        let listed: Vec<usize> = services.clone();
-        let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
         let idx = ep.idx;
-        for s in listed {
+        for &s in &services {
             let l = &mut self.open[k].listed[s];
             *l = (*l).min(m);
         }
+        let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
         for &r in &regions {
             let e = &mut self.open[k].entered[r];
             *e = (*e).min(m);

@@ -676,6 +676,14 @@ fn national_fault_on_two_services_minutes_apart_is_one_episode() {
     );
 }
 
+/// Each episode's services, in order of opening.
+fn episode_services(d: &Detector) -> Vec<Vec<String>> {
+    d.episodes()
+        .iter()
+        .map(|e| e.services.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
 fn region_ids(e: &Episode) -> Vec<&str> {
     e.regions.iter().map(|r| r.as_str()).collect()
 }
@@ -1356,13 +1364,7 @@ fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
                 ),
             ],
         );
-        let services: Vec<Vec<String>> = sim
-            .det
-            .episodes()
-            .iter()
-            .map(|e| e.services.iter().map(|s| s.to_string()).collect())
-            .collect();
-        (services, describe(&sim.det))
+        (episode_services(&sim.det), describe(&sim.det))
     };
     let (apart, d) = run(12);
     assert_eq!(apart, [vec!["mobile-voice"], vec!["dsl"]], "{d}");
@@ -1598,13 +1600,7 @@ fn a_service_that_rises_half_an_hour_into_an_episode_is_another_fault() {
                 ),
             ],
         );
-        let services: Vec<Vec<String>> = sim
-            .det
-            .episodes()
-            .iter()
-            .map(|e| e.services.iter().map(|s| s.to_string()).collect())
-            .collect();
-        (services, describe(&sim.det))
+        (episode_services(&sim.det), describe(&sim.det))
     };
     let (apart, d) = run(30, 2.0);
     assert_eq!(apart, [vec!["mobile-data"], vec!["mobile-voice"]], "{d}");
