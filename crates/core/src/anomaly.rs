@@ -10,7 +10,7 @@
 //! the last `refract` rows (one event, one alert: the rows around an alert are scaled down).
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
-//! nothing else. The per-series state is small and bounded (5,096 bytes at the defaults).
+//! nothing else. The per-series state is small and bounded (3,904 bytes at the defaults).
 
 mod calibrated;
 
@@ -334,9 +334,11 @@ const NOV_MAX_DEPTH: usize = 8;
 /// and the time-of-day contexts of a single level mostly share one across blocks. That
 /// coarsening is part of the tuned detector: every default was chosen with it, and exact
 /// contexts score lower on the development split (docs/anomaly.md, "Exact novelty
-/// contexts"). The slots a series has used are kept in a small hash table of 16-bit entries
-/// ([`SlotSet`]: 1 KiB for the 216 slots of the defaults) instead of a 65,536-bit table: the
-/// same answers in an eighth of the memory.
+/// contexts"). The slots are numbered densely once per configuration ([`SharedConfig`]: each
+/// context's number maps to the rank of its slot), and a series keeps one bit per slot (216
+/// bits at the defaults): the same answers as a 65,536-bit table of slots. A configuration with
+/// too many contexts to enumerate keeps the slots it has used in a small hash table
+/// ([`SlotSet`]) instead.
 ///
 /// With `nov_mode` bit 1 set, contexts are numbered exactly: with `v = levels + 2` level values
 /// (below and above the range included) there are `v + v² + … + v^depth` sequence contexts and
@@ -359,10 +361,106 @@ struct Novelty {
 /// The contexts (or hash slots) a series has seen.
 #[derive(Clone, Debug)]
 enum Seen {
-    /// Hash slots in a small open-addressing table.
+    /// Hash slots in a small open-addressing table (contexts too many to enumerate).
     Slots(SlotSet),
-    /// One bit per context number.
+    /// One bit per context number, or per hash slot when the slots are numbered densely
+    /// ([`SharedConfig`]).
     Bits(Box<[u64]>),
+}
+
+/// Settings shared by every series that uses them, with the tables derived from them once:
+/// none of it is state of a series.
+#[derive(Debug)]
+pub struct SharedConfig {
+    cfg: AnomalyConfig,
+    /// Hashed novelty contexts (see [`Novelty`]): the dense number of each context's hash slot,
+    /// indexed by the exact context number. None when the contexts are numbered exactly or are
+    /// too many to enumerate (then the slots a series uses go into a [`SlotSet`]).
+    slot_of: Option<Box<[u16]>>,
+    /// How many distinct slots `slot_of` numbers (216 of 623 contexts at the defaults).
+    slots: usize,
+}
+
+impl SharedConfig {
+    pub fn new(cfg: AnomalyConfig) -> Arc<Self> {
+        let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
+        let contexts = novelty_contexts(cfg.nov_levels, depth, cfg.nov_tod);
+        let hashed = cfg.nov_mode & 2 == 0 || cfg.nov_levels == 0;
+        let (slot_of, slots) = if hashed && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
+            let (table, slots) = dense_slots(cfg.nov_levels, depth, cfg.nov_tod, contexts);
+            (Some(table), slots)
+        } else {
+            (None, 0)
+        };
+        Arc::new(SharedConfig {
+            cfg,
+            slot_of,
+            slots,
+        })
+    }
+
+    pub fn config(&self) -> &AnomalyConfig {
+        &self.cfg
+    }
+}
+
+/// Two shared configurations are equal when their settings are: the tables follow from them.
+impl PartialEq for SharedConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.cfg == other.cfg
+    }
+}
+
+/// The hash slot of a context key (see [`Novelty`]).
+fn hash_slot(key: u64) -> u16 {
+    ((key >> 17) as usize % NOV_MAX_BITS) as u16
+}
+
+/// Numbers the hash slots of every context densely: for each exact context number (of
+/// [`exact_keys`]) the rank of its slot among the distinct slots, and how many there are. The
+/// same contexts then share a bit exactly as they shared a slot, so the scores are those of the
+/// hashed set, with one bit per slot instead of a table entry.
+fn dense_slots(levels: u32, depth: usize, tod: u32, contexts: usize) -> (Box<[u16]>, usize) {
+    let v = levels as usize + 2;
+    let mut slot = vec![0u16; contexts];
+    let mut record = |lv: &[i8; NOV_MAX_DEPTH], t: Option<u8>| {
+        let (mut hashed, mut exact) = ([0u64; NOV_MAX_DEPTH + 2], [0u64; NOV_MAX_DEPTH + 2]);
+        let n = hashed_keys(lv, depth, t, &mut hashed);
+        let m = exact_keys(lv, depth, t, levels, tod, false, &mut exact);
+        debug_assert_eq!(n, m);
+        for (&h, &e) in hashed[..n].iter().zip(&exact[..n]) {
+            slot[e as usize] = hash_slot(h);
+        }
+    };
+    // Every sequence of `depth` levels (and of two for the time-of-day contexts), each digit
+    // one of the v level values −1..=levels; then every block of the day with every pair.
+    let level = |d: usize| d as i8 - 1;
+    let mut lv = [0i8; NOV_MAX_DEPTH];
+    let tuples = v.pow(depth as u32);
+    for code in 0..tuples {
+        let mut c = code;
+        for l in lv.iter_mut().take(depth) {
+            *l = level(c % v);
+            c /= v;
+        }
+        record(&lv, None);
+    }
+    for t in 0..tod {
+        for pair in 0..v * v {
+            let mut lv = [0i8; NOV_MAX_DEPTH];
+            lv[0] = level(pair % v);
+            lv[1] = level(pair / v);
+            record(&lv, Some(t as u8));
+        }
+    }
+    let mut distinct = slot.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let table = slot
+        .iter()
+        .map(|s| distinct.binary_search(s).unwrap_or(0) as u16)
+        .collect();
+    (table, distinct.len())
 }
 
 /// A set of 16-bit slots: open addressing with linear probing, at most half full (a table of
@@ -427,10 +525,13 @@ fn novelty_contexts(levels: u32, depth: usize, tod: u32) -> usize {
 }
 
 impl Novelty {
-    fn new(cfg: &AnomalyConfig) -> Self {
+    fn new(shared: &SharedConfig) -> Self {
+        let cfg = &shared.cfg;
         let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
         let contexts = novelty_contexts(cfg.nov_levels, depth, cfg.nov_tod);
-        let seen = if cfg.nov_mode & 2 != 0 && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
+        let seen = if shared.slot_of.is_some() {
+            Seen::Bits(vec![0; shared.slots.div_ceil(64)].into_boxed_slice())
+        } else if cfg.nov_mode & 2 != 0 && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
             Seen::Bits(vec![0; contexts.div_ceil(64)].into_boxed_slice())
         } else {
             Seen::Slots(SlotSet::default())
@@ -446,11 +547,14 @@ impl Novelty {
     }
 
     /// Whether context `k` (a context number, or a hash when slots are kept) is new;
-    /// remembers it.
-    fn check(&mut self, k: u64) -> bool {
+    /// remembers it. `slot_of` numbers the slots densely ([`SharedConfig`]).
+    fn check(&mut self, k: u64, slot_of: Option<&[u16]>) -> bool {
         match &mut self.seen {
-            Seen::Slots(slots) => slots.insert(((k >> 17) as usize % NOV_MAX_BITS) as u16),
-            Seen::Bits(bits) => insert_bit(bits, k as usize),
+            Seen::Slots(slots) => slots.insert(hash_slot(k)),
+            Seen::Bits(bits) => match slot_of {
+                Some(slot) => insert_bit(bits, usize::from(slot[k as usize])),
+                None => insert_bit(bits, k as usize),
+            },
         }
     }
 
@@ -462,7 +566,14 @@ impl Novelty {
         }
     }
 
-    fn surprise(&mut self, x: f64, tod: Option<u8>, cfg: &AnomalyConfig, learn_only: bool) -> f64 {
+    fn surprise(
+        &mut self,
+        x: f64,
+        tod: Option<u8>,
+        shared: &SharedConfig,
+        learn_only: bool,
+    ) -> f64 {
+        let cfg = &shared.cfg;
         if self.lo > self.hi {
             self.lo = x;
             self.hi = x;
@@ -476,12 +587,26 @@ impl Novelty {
         self.levels[0] = level;
         let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
         let mut keys = [0u64; NOV_MAX_DEPTH + 2];
+        let slot_of = shared.slot_of.as_deref();
         let total = if matches!(self.seen, Seen::Slots(_)) {
             hashed_keys(&self.levels, depth, tod, &mut keys)
         } else {
-            exact_keys(&self.levels, depth, tod, cfg, &mut keys)
+            // Densely numbered slots are looked up by the exact (uncoarsened) context number.
+            let coarse = slot_of.is_none() && cfg.nov_mode & 4 != 0;
+            exact_keys(
+                &self.levels,
+                depth,
+                tod,
+                cfg.nov_levels,
+                cfg.nov_tod,
+                coarse,
+                &mut keys,
+            )
         };
-        let novel = keys[..total].iter().filter(|&&k| self.check(k)).count();
+        let novel = keys[..total]
+            .iter()
+            .filter(|&&k| self.check(k, slot_of))
+            .count();
         let frac = novel as f64 / total as f64;
         let s = frac * -(self.rate.max(1e-6)).log10();
         self.rows += 1.0;
@@ -531,17 +656,19 @@ fn exact_keys(
     levels: &[i8; NOV_MAX_DEPTH],
     depth: usize,
     tod: Option<u8>,
-    cfg: &AnomalyConfig,
+    nov_levels: u32,
+    nov_tod: u32,
+    coarsen: bool,
     keys: &mut [u64; NOV_MAX_DEPTH + 2],
 ) -> usize {
-    let v = u64::from(cfg.nov_levels) + 2;
+    let v = u64::from(nov_levels) + 2;
     let digit = |l: i8| (i64::from(l) + 1) as u64;
     let coarse = |l: i8| -> u64 {
-        if cfg.nov_mode & 4 == 0 {
+        if !coarsen {
             digit(l)
         } else if l < 0 {
             0
-        } else if u32::from(l as u8) >= cfg.nov_levels {
+        } else if u32::from(l as u8) >= nov_levels {
             v - 1
         } else {
             1
@@ -561,7 +688,7 @@ fn exact_keys(
     }
     if let Some(t) = tod {
         let t = u64::from(t);
-        let blocks = u64::from(cfg.nov_tod);
+        let blocks = u64::from(nov_tod);
         let current = coarse(levels[0]);
         // `base` is now the number of sequence contexts.
         keys[n] = base + t * v + current;
@@ -575,7 +702,7 @@ fn exact_keys(
 #[derive(Clone, Debug)]
 struct Surprise {
     /// Shared by every series with the same settings: not state of the series.
-    cfg: Arc<AnomalyConfig>,
+    shared: Arc<SharedConfig>,
     growth: f32,
     n: u32,
     prev: f64,
@@ -619,13 +746,14 @@ struct Surprise {
 }
 
 impl Surprise {
-    fn new(cfg: Arc<AnomalyConfig>) -> Self {
+    fn new(shared: Arc<SharedConfig>) -> Self {
+        let cfg = &shared.cfg;
         let growth = (2f64.powf(1.0 / cfg.half_life.max(1.0))) as f32;
         let (combined_on, level_on, quiet_on) =
             (cfg.meta & 2 != 0, cfg.meta & 4 != 0, cfg.meta & 8 != 0);
-        let novelty = Novelty::new(&cfg);
+        let novelty = Novelty::new(&shared);
         Surprise {
-            cfg,
+            shared,
             growth,
             n: 0,
             prev: 0.0,
@@ -700,7 +828,7 @@ impl Surprise {
             (x - week_pred).abs(),
             (x - self.slow).abs(),
         ];
-        let c = &self.cfg;
+        let c = &self.shared.cfg;
         let mut surprise = [0.0; FEATURES];
         let floor = 1e-6 * range;
         let learn = self.n >= 10;
@@ -774,7 +902,7 @@ impl Surprise {
         }
         if c.nov_levels > 0 {
             let tod = (c.nov_tod > 0).then(|| (tod * c.nov_tod as usize / 86_400) as u8);
-            let ns = self.novelty.surprise(x, tod, c, self.n < 10);
+            let ns = self.novelty.surprise(x, tod, &self.shared, self.n < 10);
             if c.nov_mode & 1 == 0 {
                 raise(&mut a, &mut src, c.nov_weight * ns, 3);
             } else {
@@ -866,14 +994,15 @@ pub struct AnomalyDetector {
 
 impl AnomalyDetector {
     pub fn new(cfg: AnomalyConfig) -> Self {
-        Self::shared(Arc::new(cfg))
+        Self::shared(SharedConfig::new(cfg))
     }
 
     /// A detector whose settings are shared with other series' detectors (the settings are
     /// not per-series state: a watcher of many series keeps one copy).
-    pub fn shared(cfg: Arc<AnomalyConfig>) -> Self {
+    pub fn shared(shared: Arc<SharedConfig>) -> Self {
+        let cfg = &shared.cfg;
         let engine = match cfg.model {
-            Model::Surprise => Engine::Surprise(Box::new(Surprise::new(cfg))),
+            Model::Surprise => Engine::Surprise(Box::new(Surprise::new(shared.clone()))),
             Model::Calibrated => Engine::Calibrated(Box::new(Calibrated::new(
                 cfg.calibrated.clone(),
                 cfg.learning,
@@ -1110,9 +1239,63 @@ mod tests {
             let day = (i as f64 * std::f64::consts::TAU / 288.0).sin();
             d.update(i * 300, 10.0 + day + uniform_noise(&mut seed));
         }
-        // 5,096 bytes measured: the novelty slots of the defaults take 1 KiB, not 8, and the
-        // seen time-of-day and time-of-week bins one bit each.
-        assert!(d.state_bytes() <= 5 * 1024 + 100, "{}", d.state_bytes());
+        // 3,904 bytes measured: the novelty slots of the defaults take 216 bits, and the seen
+        // time-of-day and time-of-week bins one bit each.
+        assert!(d.state_bytes() <= 4_000, "{}", d.state_bytes());
+    }
+
+    /// The default contexts land on 216 hash slots, numbered densely once per configuration;
+    /// a series keeps one bit per slot, and every score is the one the table of hash slots
+    /// gives.
+    #[test]
+    fn densely_numbered_slots_score_as_the_hash_slots_do() {
+        let dense = SharedConfig::new(surprise());
+        assert_eq!(dense.slots, 216);
+        let table = dense
+            .slot_of
+            .as_deref()
+            .expect("the defaults number their slots");
+        assert_eq!(table.len(), 623);
+        assert!(table.iter().all(|&d| usize::from(d) < 216));
+        let by_table = Arc::new(SharedConfig {
+            cfg: surprise(),
+            slot_of: None,
+            slots: 0,
+        });
+        for (levels, depth, tod) in [(5, 3, 4), (3, 2, 0), (7, 4, 6)] {
+            let cfg = AnomalyConfig {
+                nov_levels: levels,
+                nov_depth: depth,
+                nov_tod: tod,
+                ..surprise()
+            };
+            let dense = SharedConfig::new(cfg.clone());
+            assert!(dense.slot_of.is_some());
+            let by_table = Arc::new(SharedConfig {
+                cfg,
+                slot_of: None,
+                slots: 0,
+            });
+            let (mut a, mut b) = (
+                AnomalyDetector::shared(dense),
+                AnomalyDetector::shared(by_table),
+            );
+            let mut seed: u64 = 17;
+            let mut novel = 0;
+            for i in 0..30_000i64 {
+                let day = (i as f64 * std::f64::consts::TAU / 288.0).sin();
+                let jump = if i % 5_000 == 4_000 { 8.0 } else { 0.0 };
+                let v = 10.0 + day + jump + uniform_noise(&mut seed) * (1.0 + (i / 7_000) as f64);
+                let (x, y) = (a.update(i * 300, v), b.update(i * 300, v));
+                assert_eq!(x.to_bits(), y.to_bits(), "row {i}, {levels}/{depth}/{tod}");
+                novel += usize::from(x > 0.3);
+            }
+            assert!(novel > 0, "{levels}/{depth}/{tod}: some rows score");
+        }
+        let Engine::Surprise(s) = AnomalyDetector::shared(by_table).engine else {
+            panic!("the surprise model")
+        };
+        assert!(matches!(s.novelty.seen, Seen::Slots(_)));
     }
 
     #[test]
@@ -1141,21 +1324,23 @@ mod tests {
             ..surprise()
         };
         assert_eq!(novelty_contexts(5, 3, 4), 623);
-        let mut n = Novelty::new(&cfg);
+        let shared = SharedConfig::new(cfg.clone());
+        let mut n = Novelty::new(&shared);
         for k in 0..623 {
-            assert!(n.check(k), "context {k} new");
-            assert!(!n.check(k), "context {k} seen");
+            assert!(n.check(k, None), "context {k} new");
+            assert!(!n.check(k, None), "context {k} seen");
         }
         // Driven by uniform values in a fixed range (levels 0..=4 after the first two rows,
         // every block of the day: 5 + 25 + 125 sequences and 4 · (5 + 25) time-of-day
         // contexts, 275), the numbering stays inside the 623 contexts and finds nearly all of
         // them, while the default (hashed) set merges many.
-        let mut exact = Novelty::new(&cfg);
-        let mut hashed = Novelty::new(&surprise());
-        let coarse_cfg = AnomalyConfig {
+        let mut exact = Novelty::new(&shared);
+        let hashed_cfg = SharedConfig::new(surprise());
+        let mut hashed = Novelty::new(&hashed_cfg);
+        let coarse_cfg = SharedConfig::new(AnomalyConfig {
             nov_mode: 6,
             ..surprise()
-        };
+        });
         let mut coarse = Novelty::new(&coarse_cfg);
         let mut seed: u64 = 5;
         for i in 0..20_000u32 {
@@ -1165,22 +1350,22 @@ mod tests {
                 _ => uniform_noise(&mut seed) + 0.5,
             };
             let tod = Some((i % 288 * 4 / 288) as u8);
-            exact.surprise(x, tod, &cfg, false);
+            exact.surprise(x, tod, &shared, false);
             coarse.surprise(x, tod, &coarse_cfg, false);
-            hashed.surprise(x, tod, &surprise(), false);
+            hashed.surprise(x, tod, &hashed_cfg, false);
         }
         let Seen::Bits(bits) = &exact.seen else {
             panic!("exact contexts keep bits")
         };
-        let Seen::Slots(slots) = &hashed.seen else {
-            panic!("hashed contexts keep slots")
+        let Seen::Bits(slots) = &hashed.seen else {
+            panic!("hashed contexts keep one bit per slot")
         };
         let set: u32 = bits.iter().map(|w| w.count_ones()).sum();
-        let used = slots.len + usize::from(slots.zero);
+        let used: u32 = slots.iter().map(|w| w.count_ones()).sum();
         // 284 measured: the 275, and a few contexts of the first rows (the top of the range is
         // level 5).
         assert!((275..=300).contains(&set), "{set}");
-        assert!(used < set as usize, "{used} slots against {set} contexts");
+        assert!(used < set, "{used} slots against {set} contexts");
         // Coarsened on purpose: at most 7 + 3·7 + 3·49 sequences and 4 · (3 + 3·7)
         // time-of-day contexts (271), and here the current level is never below the range.
         let Seen::Bits(bits) = &coarse.seen else {

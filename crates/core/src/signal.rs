@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::anomaly::{AnomalyConfig, AnomalyDetector, Model};
+use crate::anomaly::{AnomalyConfig, AnomalyDetector, Model, SharedConfig};
 use crate::correlate::Explanation;
 use crate::ids::{ProviderId, RegionId, SignalId};
 use crate::report::Timestamp;
@@ -243,7 +243,7 @@ pub struct SignalConfig {
     /// Shortest anomaly (seconds): a shorter one is a blip, not evidence.
     pub min_secs: i64,
     /// The anomaly detector's settings, shared by every series a watcher keeps.
-    pub detector: std::sync::Arc<AnomalyConfig>,
+    pub detector: std::sync::Arc<SharedConfig>,
 }
 
 /// The anomaly detector's configuration for operator signals: the benchmark's default with a
@@ -277,7 +277,7 @@ impl Default for SignalConfig {
             calm_bins: 2,
             warmup_bins: 36,
             min_secs: 900,
-            detector: std::sync::Arc::new(signal_detector_config()),
+            detector: SharedConfig::new(signal_detector_config()),
         }
     }
 }
