@@ -10,7 +10,8 @@
 //! its baseline rate, `scope_min_excess` and `scope_llr`, without the tests' margins: a
 //! sparse service hit by the same storm shows a few reports where hardly any were
 //! expected). A service still at its rate then and rising later is another fault of the
-//! provider (calls failing half an hour into a DSL fault in the same Land). An episode is
+//! provider (calls failing half an hour into a DSL fault in the same Land); [`Early`] holds
+//! that state, open through the first `merge_minutes`, then judged once. An episode is
 //! *regional* when its attached services
 //! are above baseline in some regions only and, pooled over the other regions, their count
 //! since it opened favours the baseline over the rise a fault hitting all regions alike
@@ -181,18 +182,49 @@ pub(super) struct OpenEpisode {
     pub(super) group: u64,
     /// Per region, the first minute it was in this episode's scope (`Minute(i64::MAX)`: never).
     pub(super) entered: Vec<Minute>,
-    /// Per service of the block, the first minute the scope step listed it in this episode
-    /// (`Minute(i64::MAX)`: never; services attached at opening: the opening minute).
-    pub(super) listed: Vec<Minute>,
-    /// Per series of the block, the count and the baseline rate (`Series::expected`, at
-    /// least `min_rate`) summed since opening; kept through the first `merge_minutes` only.
-    pub(super) since: Vec<[f32; 2]>,
-    /// Per service of the block, whether it was attached or had risen in the episode's regions
-    /// through its first `merge_minutes` (`None` until then; `scope::refresh_scope`).
-    pub(super) rose_early: Option<Vec<bool>>,
+    /// Which services' alarms may join through the scope step (`episodes` module doc).
+    pub(super) early: Early,
     /// Regions claimed by another open episode of the group while this one was open (a member
     /// series there, none here): the other fault's, never in this episode's scope.
     pub(super) foreign_regions: Vec<bool>,
+}
+
+/// What an open episode knows of the services its alarms may take in through the scope step:
+/// any service the scope step lists during its first `merge_minutes`; after that, only those
+/// that had been listed, attached or risen by then (a service that starts to rise half an hour
+/// into an episode is another fault; `scope::refresh_scope` judges at the end of the first
+/// `merge_minutes`).
+#[derive(Clone, Debug)]
+pub(super) enum Early {
+    /// The first `merge_minutes`.
+    Open {
+        /// Per service of the block, whether the scope step has listed it.
+        listed: Vec<bool>,
+        /// Per series of the block, the count and the baseline rate (`Series::expected`, at
+        /// least `min_rate`) summed since opening.
+        since: Vec<[f32; 2]>,
+    },
+    /// Per service of the block, whether it was listed, attached or had risen in the
+    /// episode's regions through the first `merge_minutes`.
+    Judged(Vec<bool>),
+}
+
+impl Early {
+    /// Whether an alarm of service `s` may join through the scope step.
+    pub(super) fn admits(&self, s: usize) -> bool {
+        match self {
+            Early::Open { .. } => true,
+            Early::Judged(rose) => rose[s],
+        }
+    }
+
+    /// Bytes held outside the value.
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            Early::Open { listed, since } => listed.capacity() + since.capacity() * 8,
+            Early::Judged(rose) => rose.capacity(),
+        }
+    }
 }
 
 /// A slow episode closed by the evidence of its end reopens when its densest member's slow
@@ -224,9 +256,11 @@ impl Detector {
                 acc[1] += s.tested;
                 *base += s.steady;
             }
-            for (since, s) in ep.since.iter_mut().zip(ss) {
-                since[0] += s.last_x;
-                since[1] += s.expected.max(self.config.min_rate);
+            if let Early::Open { since, .. } = &mut ep.early {
+                for (since, s) in since.iter_mut().zip(ss) {
+                    since[0] += s.last_x;
+                    since[1] += s.expected.max(self.config.min_rate);
+                }
             }
             // Split off by region: the series of its own regions tell whether it is still
             // elevated (the region-less ones also carry the other fault of the group).
@@ -276,8 +310,7 @@ impl Detector {
                             of_block.clone().find(|(_, o)| {
                                 !o.foreign[s]
                                     && self.episodes[o.idx].services.contains(&b.services[s])
-                                    && (o.listed[s] - o.opened <= merge / 60
-                                        || o.rose_early.as_ref().is_none_or(|q| q[s]))
+                                    && o.early.admits(s)
                                     && self.fits(o, s, onset)
                             })
                         })
@@ -386,7 +419,6 @@ impl Detector {
                         .collect();
                     let acc_base = acc.iter().map(|a| a[1]).collect();
                     let mut attached = vec![false; b.ns];
-                    let listed = vec![Minute(i64::MAX); b.ns];
                     if let Some(s) = key.service {
                         attached[s] = true;
                     }
@@ -426,9 +458,10 @@ impl Detector {
                         acc_base,
                         group: group.unwrap_or(id),
                         entered: vec![Minute(i64::MAX); b.nr],
-                        listed,
-                        since: vec![[0.0; 2]; b.len()],
-                        rose_early: None,
+                        early: Early::Open {
+                            listed: vec![false; b.ns],
+                            since: vec![[0.0; 2]; b.len()],
+                        },
                         foreign_regions: vec![false; b.nr],
                     });
                     self.pending.push(EpisodeChange::Opened(id));

@@ -48,6 +48,7 @@ use std::collections::BTreeSet;
 use crate::ids::{RegionId, ServiceId};
 use crate::report::{Minute, Problem};
 
+use super::episodes::Early;
 use super::series::poisson_llr;
 use super::{Detector, DetectorConfig, NQ};
 
@@ -382,9 +383,10 @@ impl Detector {
             .fold(0.0f32, f32::max);
 
         let idx = ep.idx;
-        for &s in &services {
-            let l = &mut self.open[k].listed[s];
-            *l = (*l).min(m);
+        if let Early::Open { listed, .. } = &mut self.open[k].early {
+            for &s in &services {
+                listed[s] = true;
+            }
         }
         let services: Vec<ServiceId> = services.iter().map(|&s| b.services[s].clone()).collect();
         for &r in &regions {
@@ -397,7 +399,9 @@ impl Detector {
         // reports where hardly any were expected). A service the scope step lists only later
         // joins the episode's alarms only if it had (`episodes` module doc).
         let ep = &mut self.open[k];
-        if ep.rose_early.is_none() && m - ep.opened >= i64::from(cfg.merge_minutes) {
+        if let (Early::Open { listed, since }, true) =
+            (&ep.early, m - ep.opened >= i64::from(cfg.merge_minutes))
+        {
             let rose = (0..b.ns)
                 .map(|s| {
                     let offs: Vec<usize> = if regions.is_empty() {
@@ -405,14 +409,13 @@ impl Detector {
                     } else {
                         regions.iter().map(|&r| b.off_sr(s, r)).collect()
                     };
-                    let [x, l] = offs.iter().fold([0.0f32; 2], |[x, l], &o| {
-                        [x + ep.since[o][0], l + ep.since[o][1]]
-                    });
-                    ep.attached[s] || above_baseline(cfg, x, l)
+                    let [x, l] = offs
+                        .iter()
+                        .fold([0.0f32; 2], |[x, l], &o| [x + since[o][0], l + since[o][1]]);
+                    listed[s] || ep.attached[s] || above_baseline(cfg, x, l)
                 })
                 .collect();
-            ep.rose_early = Some(rose);
-            ep.since = Vec::new();
+            ep.early = Early::Judged(rose);
         }
         let regions: Vec<RegionId> = regions.iter().map(|&r| self.regions[r].clone()).collect();
         let problems: Vec<Problem> = problems.iter().map(|&q| Problem::ALL[q]).collect();

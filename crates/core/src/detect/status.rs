@@ -55,9 +55,7 @@ impl Detector {
                     + o.attached.capacity()
                     + o.foreign.capacity()
                     + o.entered.capacity() * 8
-                    + o.listed.capacity() * 8
-                    + o.since.capacity() * 8
-                    + o.rose_early.as_ref().map_or(0, Vec::capacity)
+                    + o.early.heap_bytes()
                     + o.foreign_regions.capacity()
             })
             .sum();
