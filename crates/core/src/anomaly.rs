@@ -385,7 +385,7 @@ impl SharedConfig {
     pub fn new(cfg: AnomalyConfig) -> Arc<Self> {
         let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
         let contexts = novelty_contexts(cfg.nov_levels, depth, cfg.nov_tod);
-        let hashed = cfg.nov_mode & 2 == 0 || cfg.nov_levels == 0;
+        let hashed = cfg.nov_mode & 2 == 0;
         let (slot_of, slots) = if hashed && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
             let (table, slots) = dense_slots(cfg.nov_levels, depth, cfg.nov_tod, contexts);
             (Some(table), slots)
