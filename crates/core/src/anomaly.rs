@@ -512,13 +512,15 @@ impl SlotSet {
 }
 
 /// The number of distinct novelty contexts of a configuration (saturating).
-fn novelty_contexts(levels: u32, depth: usize, tod: u32) -> usize {
+const fn novelty_contexts(levels: u32, depth: usize, tod: u32) -> usize {
     let v = levels as usize + 2;
     let mut total = 0usize;
     let mut p = 1usize;
-    for _ in 0..depth {
+    let mut j = 0;
+    while j < depth {
         p = p.saturating_mul(v);
         total = total.saturating_add(p);
+        j += 1;
     }
     let tod_contexts = (tod as usize).saturating_mul(v.saturating_add(v.saturating_mul(v)));
     total.saturating_add(tod_contexts)
