@@ -377,7 +377,9 @@ pub struct SharedConfig {
     /// indexed by the exact context number. None when the contexts are numbered exactly or are
     /// too many to enumerate (then the slots a series uses go into a [`SlotSet`]).
     slot_of: Option<Box<[u16]>>,
-    /// How many distinct slots `slot_of` numbers (216 of 623 contexts at the defaults).
+    /// Bits a series keeps, one per slot: the distinct slots `slot_of` numbers (216 of 623
+    /// contexts at the defaults), or the contexts when they are numbered exactly; 0 when they
+    /// are too many to enumerate (a [`SlotSet`] instead).
     slots: usize,
 }
 
@@ -385,22 +387,19 @@ impl SharedConfig {
     pub fn new(cfg: AnomalyConfig) -> Arc<Self> {
         let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
         let contexts = novelty_contexts(cfg.nov_levels, depth, cfg.nov_tod);
-        let hashed = cfg.nov_mode & 2 == 0;
-        let (slot_of, slots) = if hashed && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
+        let (slot_of, slots) = if cfg.nov_levels == 0 || contexts > NOV_MAX_BITS {
+            (None, 0)
+        } else if cfg.nov_mode & 2 != 0 {
+            (None, contexts)
+        } else {
             let (table, slots) = dense_slots(cfg.nov_levels, depth, cfg.nov_tod, contexts);
             (Some(table), slots)
-        } else {
-            (None, 0)
         };
         Arc::new(SharedConfig {
             cfg,
             slot_of,
             slots,
         })
-    }
-
-    pub fn config(&self) -> &AnomalyConfig {
-        &self.cfg
     }
 }
 
@@ -528,13 +527,8 @@ const fn novelty_contexts(levels: u32, depth: usize, tod: u32) -> usize {
 
 impl Novelty {
     fn new(shared: &SharedConfig) -> Self {
-        let cfg = &shared.cfg;
-        let depth = (cfg.nov_depth as usize).clamp(1, NOV_MAX_DEPTH);
-        let contexts = novelty_contexts(cfg.nov_levels, depth, cfg.nov_tod);
-        let seen = if shared.slot_of.is_some() {
+        let seen = if shared.slots > 0 {
             Seen::Bits(vec![0; shared.slots.div_ceil(64)].into_boxed_slice())
-        } else if cfg.nov_mode & 2 != 0 && cfg.nov_levels > 0 && contexts <= NOV_MAX_BITS {
-            Seen::Bits(vec![0; contexts.div_ceil(64)].into_boxed_slice())
         } else {
             Seen::Slots(SlotSet::default())
         };

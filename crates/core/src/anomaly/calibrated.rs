@@ -86,9 +86,11 @@ const PRIOR: f64 = 0.5;
 const DAY_BINS: usize = 144;
 const LEVELS: f64 = 5.0;
 const DEPTH: usize = 3;
+/// Blocks of the day in the novelty contexts: its quarters.
+const QUARTERS: u32 = 4;
 /// One bit per novelty context: sequences of one to three of the seven level values (five
 /// levels, below and above the range) and one or two levels with the quarter of the day.
-const NOV_WORDS: usize = super::novelty_contexts(LEVELS as u32, DEPTH, 4).div_ceil(64);
+const NOV_WORDS: usize = super::novelty_contexts(LEVELS as u32, DEPTH, QUARTERS).div_ceil(64);
 
 /// A forgetting histogram of log-scaled relative errors.
 #[derive(Clone, Debug)]
@@ -196,7 +198,9 @@ pub(super) struct Calibrated {
     /// Forgetting range cut into the novelty levels.
     lo: f64,
     hi: f64,
-    levels: [i8; DEPTH],
+    /// The last `DEPTH` levels, newest first (the rest of the array is unused: the shape the
+    /// context numbering reads).
+    levels: [i8; super::NOV_MAX_DEPTH],
     seen: [u64; NOV_WORDS],
     nov_rate: f64,
     last_alert: Option<(u32, f64)>,
@@ -224,7 +228,7 @@ impl Calibrated {
             long_var: 0.0,
             lo: 0.0,
             hi: 0.0,
-            levels: [0; DEPTH],
+            levels: [0; super::NOV_MAX_DEPTH],
             seen: [0; NOV_WORDS],
             nov_rate: 1.0,
             last_alert: None,
@@ -302,11 +306,17 @@ impl Calibrated {
         // quarter of the day, the current level counts only as below, inside or at the top of
         // the range (the surprise model's `nov_mode` 6, module doc of `anomaly`): novelty comes
         // from reaching an extreme after a given history, not from every wandering inside it.
-        let quarter = (t.rem_euclid(86_400) / 21_600) as u8;
-        let mut lv = [0i8; super::NOV_MAX_DEPTH];
-        lv[..DEPTH].copy_from_slice(&self.levels);
+        let quarter = (t.rem_euclid(86_400) * i64::from(QUARTERS) / 86_400) as u8;
         let mut keys = [0u64; super::NOV_MAX_DEPTH + 2];
-        let n = super::exact_keys(&lv, DEPTH, Some(quarter), LEVELS as u32, 4, true, &mut keys);
+        let n = super::exact_keys(
+            &self.levels,
+            DEPTH,
+            Some(quarter),
+            LEVELS as u32,
+            QUARTERS,
+            true,
+            &mut keys,
+        );
         let mut novel = 0u32;
         for &k in &keys[..n] {
             novel += u32::from(self.check(k as usize));
