@@ -19,10 +19,13 @@
 //!    bucket starts from the same hour of the other day type, else from a recent level (an EWMA
 //!    of all minutes with a memory of `1/level_alpha` minutes); the tested expectation carries a
 //!    margin that shrinks as the bucket matures: `λ·(1 + rate_slack + cold_rel·k0/(n+k0)) +
-//!    cold_z·sqrt(λ/(n+k0)) + cold_abs/(n+1)`. In a series' first `warmup_minutes` (a fresh
-//!    store, a new provider) the baseline is a guess from the last minutes, so only a strong
-//!    rise alarms: one whose excursion began after the series had seen `warmup_quiet_minutes`
-//!    (its first minutes always look like a rise from nothing) and whose excess reaches
+//!    cold_z·sqrt(λ/(n+k0)) + cold_abs/(n'+1)`, where `n'` is the larger of `n` and the
+//!    minutes of the other day type's same hour (a bucket seeded from that hour does not rest
+//!    on nothing; the prior's share still marks it young). In a series' first
+//!    `warmup_minutes` (a fresh store, a new provider) the baseline is a guess from the last
+//!    minutes, so only a strong rise alarms: one whose excursion began after the series had
+//!    seen `warmup_quiet_minutes` (its first minutes always look like a rise from nothing) and
+//!    whose excess reaches
 //!    `warmup_min_excess`, well above what a level misjudged from a few minutes explains. Such
 //!    an alarm's series then learns as any member of an episode does (barely).
 //!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning; a

@@ -58,6 +58,16 @@ pub(crate) struct MinuteCtx {
     pub upd: usize,
 }
 
+/// The bucket of the same hour of the other day type (weekday ↔ weekend).
+#[inline]
+fn other_day_type(b: usize) -> usize {
+    if b >= 24 {
+        b - 24
+    } else {
+        b + 24
+    }
+}
+
 fn bucket_of_hour(abs_hour: i64) -> usize {
     let day = abs_hour.div_euclid(24);
     let hour = abs_hour.rem_euclid(24) as usize;
@@ -318,7 +328,7 @@ impl Series {
         if self.seen[b] > 0 {
             self.profile[b]
         } else {
-            let alt = if b >= 24 { b - 24 } else { b + 24 };
+            let alt = other_day_type(b);
             if self.seen[alt] > 0 {
                 self.profile[alt]
             } else {
@@ -420,7 +430,11 @@ impl Series {
         // variation, and the uncertainty of its estimate. A single minute is tested against
         // more: the prior's share of a young bucket and a per-minute cold-start term.
         let steady = lam * (1.0 + p.rate_slack) + p.cold_z * sd * p.inv_sqrt_nk[n];
-        let lt = steady + lam * p.cold_rel * p.prior_share[n] + p.cold_abs * p.inv_n1[n];
+        // The per-minute cold-start term guards a baseline that rests on no minutes of its
+        // hour; a bucket seeded from the same hour of the other day type rests on that
+        // bucket's minutes (the prior's share above still marks it as young).
+        let n_abs = n.max(usize::from(self.seen[other_day_type(c.upd)]));
+        let lt = steady + lam * p.cold_rel * p.prior_share[n] + p.cold_abs * p.inv_n1[n_abs];
         self.tested = lt;
         self.steady = steady;
         if x > 0.0 {
@@ -479,7 +493,7 @@ impl Series {
         // At night the expectation is at least a share of the day's mean rate: night
         // baselines are small and night traffic is bursty, so a long window there needs a
         // rise that would count in the daytime too.
-        let ls = (lt - p.cold_abs * p.inv_n1[n]).max(p.slow_floor_share * self.daily);
+        let ls = (lt - p.cold_abs * p.inv_n1[n_abs]).max(p.slow_floor_share * self.daily);
         let test = self.slow_test(p);
         // This minute's evidence for the rise; the end evidence is the same, run the other way.
         let rise = x * test.ln - test.drift * ls;
@@ -762,8 +776,10 @@ mod tests {
             "{} against {steady}",
             s.steady
         );
+        // The Saturday bucket was seeded from Friday's same hour, which saw 60 minutes: the
+        // cold-start term rests on those, the prior's share on the bucket's own minutes.
         let margins = cfg.cold_rel * cfg.prior_weight / (n as f32 + cfg.prior_weight) * lam
-            + cfg.cold_abs / (n as f32 + 1.0);
+            + cfg.cold_abs / (60.0 + 1.0);
         assert!(
             (s.tested - s.steady - margins).abs() < 1e-4,
             "{} {} {margins}",
@@ -772,5 +788,31 @@ mod tests {
         );
         // Over three hours those margins alone are many reports.
         assert!(180.0 * margins > 50.0, "{margins}");
+    }
+
+    #[test]
+    fn the_cold_start_term_is_full_only_for_an_hour_with_no_minutes_of_either_day_type() {
+        let (cfg, p, b) = defaults();
+        let mut s = Series::new();
+        let start = minute("2024-06-07T00:00:00Z"); // a Friday, UTC
+        for i in 0..(24 * 60 + 10) {
+            let c = MinuteCtx::new(i as u32, local_minute(chrono_tz::UTC, start + i));
+            s.cur = 2;
+            s.step(&c, &p, &b);
+            let n = s.seen[c.upd] as usize - 1;
+            let share = cfg.cold_rel * cfg.prior_weight / (n as f32 + cfg.prior_weight);
+            let lam = s.expected.max(cfg.min_rate);
+            let cold = s.tested - s.steady - share * lam;
+            if i < 24 * 60 {
+                // Friday: no bucket of this hour has been seen before.
+                assert!(
+                    (cold - cfg.cold_abs / (n as f32 + 1.0)).abs() < 1e-4,
+                    "{i}: {cold}"
+                );
+            } else {
+                // Saturday's first minutes rest on Friday's hour.
+                assert!((cold - cfg.cold_abs / 61.0).abs() < 1e-4, "{i}: {cold}");
+            }
+        }
     }
 }
