@@ -434,7 +434,8 @@ impl Series {
         // hour; a bucket seeded from the same hour of the other day type rests on that
         // bucket's minutes (the prior's share above still marks it as young).
         let n_abs = n.max(usize::from(self.seen[other_day_type(c.upd)]));
-        let lt = steady + lam * p.cold_rel * p.prior_share[n] + p.cold_abs * p.inv_n1[n_abs];
+        let cold = p.cold_abs * p.inv_n1[n_abs];
+        let lt = steady + lam * p.cold_rel * p.prior_share[n] + cold;
         self.tested = lt;
         self.steady = steady;
         if x > 0.0 {
@@ -493,7 +494,7 @@ impl Series {
         // At night the expectation is at least a share of the day's mean rate: night
         // baselines are small and night traffic is bursty, so a long window there needs a
         // rise that would count in the daytime too.
-        let ls = (lt - p.cold_abs * p.inv_n1[n_abs]).max(p.slow_floor_share * self.daily);
+        let ls = (lt - cold).max(p.slow_floor_share * self.daily);
         let test = self.slow_test(p);
         // This minute's evidence for the rise; the end evidence is the same, run the other way.
         let rise = x * test.ln - test.drift * ls;
