@@ -10,7 +10,7 @@
 //! the last `refract` rows (one event, one alert: the rows around an alert are scaled down).
 //!
 //! Streaming and deterministic: the score of a row depends on that row and the rows before it,
-//! nothing else. The per-series state is small and bounded (3,904 bytes at the defaults).
+//! nothing else. The per-series state is small and bounded (3,880 bytes at the defaults).
 
 mod calibrated;
 
@@ -206,25 +206,15 @@ fn raise(a: &mut f64, src: &mut usize, r: f64, test: usize) {
     *a = a.max(r);
 }
 
-/// Sum in eight independent lanes (vectorised; the order of the additions differs from a
-/// sequential sum by rounding only).
-fn lane_sum(xs: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let chunks = xs.chunks_exact(8);
-    let rest: f32 = chunks.remainder().iter().sum();
-    for ch in chunks {
-        for (a, x) in acc.iter_mut().zip(ch) {
-            *a += x;
-        }
-    }
-    acc.iter().sum::<f32>() + rest
-}
-
 /// A decaying histogram of log-scaled errors, answering "how rare is an error this large".
+///
+/// It keeps the tail sums rather than the counts: `tail[i]` is the weight of the errors in bin
+/// `i` and above (`tail[0]` is the total), so the question is answered with two reads and
+/// learning one error adds its weight to the bins at and below it, one independent addition
+/// each (vectorised). A bin's own count is the difference of two neighbouring tail sums.
 #[derive(Clone, Debug)]
 struct TailHist {
-    counts: [f32; HIST_BINS],
-    total: f32,
+    tail: [f32; HIST_BINS],
     /// Weight of the next observation (grows instead of decaying the counts).
     weight: f32,
 }
@@ -232,10 +222,14 @@ struct TailHist {
 impl TailHist {
     fn new() -> Self {
         TailHist {
-            counts: [0.0; HIST_BINS],
-            total: 0.0,
+            tail: [0.0; HIST_BINS],
             weight: 1.0,
         }
+    }
+
+    /// The weight in bins above `b`.
+    fn above(&self, b: usize) -> f32 {
+        self.tail.get(b + 1).copied().unwrap_or(0.0)
     }
 
     /// `floor((log2(rel) − LOG2_FLOOR) · BINS_PER_OCTAVE)`, clamped to the bins, read off the
@@ -258,33 +252,82 @@ impl TailHist {
 
     /// Surprise of `rel` (−log10 of its tail probability) against the history, then learns it.
     fn surprise_and_learn(&mut self, rel: f64, prior: f64, growth: f32, beyond: f64) -> f64 {
+        self.rank_and_learn(rel, prior, growth, beyond).surprise()
+    }
+
+    /// The tail of `rel` against the history (its surprise before the logarithm), then learns
+    /// it.
+    fn rank_and_learn(&mut self, rel: f64, prior: f64, growth: f32, beyond: f64) -> Tail {
         let b = Self::bin(rel);
-        let above = lane_sum(&self.counts[b + 1..]);
-        // (tail/w + prior) / (total/w + prior), with one division.
+        let above = self.above(b);
+        // (tail/w + prior) / (total/w + prior), with one division; the bin itself counts half.
         let w = f64::from(self.weight);
-        let tail = f64::from(above + 0.5 * self.counts[b]);
-        let total = f64::from(self.total);
-        let mut s = -((tail + prior * w) / (total + prior * w)).ln() * std::f64::consts::LOG10_E;
+        let tail = 0.5 * (f64::from(self.tail[b]) + f64::from(above));
+        let total = f64::from(self.tail[0]);
+        let ratio = (tail + prior * w) / (total + prior * w);
+        let mut extra = None;
         if above < 0.05 * self.weight && total > 0.0 {
             // Beyond the largest error in the (decayed) history: extrapolate the tail.
             let floor = 0.05 * self.weight;
-            let top = self.counts.iter().rposition(|&c| c >= floor).unwrap_or(0);
+            let top = (0..HIST_BINS)
+                .rposition(|i| self.tail[i] - self.above(i) >= floor)
+                .unwrap_or(0);
             if b > top {
-                s += beyond * (b - top) as f64 / BINS_PER_OCTAVE;
+                extra = Some(beyond * (b - top) as f64 / BINS_PER_OCTAVE);
             }
         }
-        self.counts[b] += self.weight;
-        self.total += self.weight;
+        let wt = self.weight;
+        for t in &mut self.tail[..=b] {
+            *t += wt;
+        }
         self.weight *= growth;
         if self.weight > 1e20 {
             let k = 1.0 / self.weight;
-            for c in &mut self.counts {
-                *c *= k;
+            for t in &mut self.tail {
+                *t *= k;
             }
-            self.total *= k;
             self.weight = 1.0;
         }
-        s
+        Tail { ratio, extra }
+    }
+}
+
+/// How rare a value is against a [`TailHist`]: the share of the history at least as large
+/// (with the prior), and the extrapolated surprise when it lies beyond the largest one seen.
+/// The logarithm is taken only when the surprise is needed (it is most of a row's cost).
+#[derive(Clone, Copy, Debug)]
+struct Tail {
+    ratio: f64,
+    extra: Option<f64>,
+}
+
+impl Tail {
+    /// −log10 of the ratio, plus the extrapolation.
+    fn surprise(self) -> f64 {
+        let s = -self.ratio.ln() * std::f64::consts::LOG10_E;
+        match self.extra {
+            Some(e) => s + e,
+            None => s,
+        }
+    }
+
+    /// The least of the surprises of `tails` with one logarithm for all that are not
+    /// extrapolated (−ln is decreasing: the least surprise is that of the largest ratio);
+    /// infinity for none.
+    fn least_surprise(tails: impl Iterator<Item = Tail>) -> f64 {
+        let mut least = f64::INFINITY;
+        let mut largest_ratio: Option<f64> = None;
+        for t in tails {
+            if t.extra.is_some() {
+                least = least.min(t.surprise());
+            } else {
+                largest_ratio = Some(largest_ratio.map_or(t.ratio, |r| r.max(t.ratio)));
+            }
+        }
+        match largest_ratio {
+            Some(ratio) => least.min(Tail { ratio, extra: None }.surprise()),
+            None => least,
+        }
     }
 }
 
@@ -604,7 +647,12 @@ impl Novelty {
             .filter(|&&k| self.check(k, slot_of))
             .count();
         let frac = novel as f64 / total as f64;
-        let s = frac * -(self.rate.max(1e-6)).log10();
+        // No novel context, no surprise (and no logarithm).
+        let s = if novel == 0 {
+            0.0
+        } else {
+            frac * -(self.rate.max(1e-6)).log10()
+        };
         self.rows += 1.0;
         self.rate += cfg.nov_alpha.max(1.0 / self.rows) * (frac - self.rate);
         if learn_only {
@@ -825,7 +873,11 @@ impl Surprise {
             (x - self.slow).abs(),
         ];
         let c = &self.shared.cfg;
-        let mut surprise = [0.0; FEATURES];
+        // Before learning (the first rows) every tail is "no surprise" (ratio 1).
+        let mut tails = [Tail {
+            ratio: 1.0,
+            extra: None,
+        }; FEATURES];
         let floor = 1e-6 * range;
         let learn = self.n >= 10;
         // The last-value error in its own scale (the stillness test's input).
@@ -834,22 +886,33 @@ impl Surprise {
             let e = errs[k];
             let rel = e / (self.scale[k] + floor);
             if learn {
-                surprise[k] = self.hists[k].surprise_and_learn(rel, c.prior, self.growth, c.beyond);
+                tails[k] = self.hists[k].rank_and_learn(rel, c.prior, self.growth, c.beyond);
             }
             let a = c.alpha_scale.max(1.0 / f64::from(self.n + 1));
             self.scale[k] += a * (e - self.scale[k]);
         }
         // Predictive surprise: the least surprised of the credible predictors.
         let best = self.mean_err.iter().cloned().fold(f64::INFINITY, f64::min);
-        let mut pred = f64::INFINITY;
-        for (k, (&m, &s)) in self.mean_err.iter().zip(&surprise).enumerate() {
-            if c.features & (1 << k) != 0 && m <= best * c.credible + 1e-12 {
-                pred = pred.min(s);
-            }
-        }
+        let credible = (0..PREDICTORS)
+            .filter(|&k| {
+                c.features & (1 << k) != 0 && self.mean_err[k] <= best * c.credible + 1e-12
+            })
+            .map(|k| tails[k]);
+        let mut pred = if learn {
+            Tail::least_surprise(credible)
+        } else {
+            0.0
+        };
         if !pred.is_finite() {
             pred = 0.0;
         }
+        // The level's surprise (the one feature that is not a predictor), where it is read.
+        let level_on = c.features & (1 << PREDICTORS) != 0;
+        let level = if learn && (level_on || self.level_hist.is_some()) {
+            tails[PREDICTORS].surprise()
+        } else {
+            0.0
+        };
         for (m, e) in self.mean_err.iter_mut().zip(errs) {
             *m += c.alpha_err * (e / range - *m);
         }
@@ -857,21 +920,19 @@ impl Surprise {
         // Which test gave the row its surprise: 0 a prediction error or the level, 1 a
         // sustained change, 2 stillness, 3 novelty.
         let mut src = 0usize;
-        for (k, &s) in surprise.iter().enumerate().skip(PREDICTORS) {
-            if c.features & (1 << k) != 0 {
-                a = a.max(s);
-            }
+        if level_on {
+            a = a.max(level);
         }
         self.recent += c.alpha_recent * (pred - self.recent);
         if self.n >= 10 {
-            let r = self.sustained_hist.surprise_and_learn(
+            let r = self.sustained_hist.rank_and_learn(
                 self.recent + 1e-3,
                 c.prior,
                 self.growth,
                 c.beyond,
             );
             if c.meta & 1 != 0 {
-                raise(&mut a, &mut src, r, 1);
+                raise(&mut a, &mut src, r.surprise(), 1);
             }
             // Sustained level change, and stillness: a recent mean, ranked against its history.
             let (g, p, b) = (self.growth, c.prior, c.beyond);
@@ -880,7 +941,7 @@ impl Surprise {
                 *m
             };
             if let Some(h) = self.level_hist.as_deref_mut() {
-                let m = ema(&mut self.recent_level, surprise[3]);
+                let m = ema(&mut self.recent_level, level);
                 raise(&mut a, &mut src, h.surprise_and_learn(m + 1e-3, p, g, b), 1);
             }
             if let Some(h) = self.quiet_hist.as_deref_mut() {
@@ -1227,6 +1288,46 @@ mod tests {
         assert!(s[2500..].iter().filter(|&&v| v >= cut).count() <= 3);
     }
 
+    /// The histogram keeps tail sums; its answers are those of plain decaying counts (kept
+    /// here in f64), through a renormalisation of the weights, up to f32 rounding.
+    #[test]
+    fn tail_sums_answer_as_counts_do() {
+        let growth = 2f32.powf(1.0 / 3000.0);
+        let mut h = TailHist::new();
+        let mut counts = [0f64; HIST_BINS];
+        let mut seed: u64 = 11;
+        let mut renormalised = false;
+        for i in 0..250_000 {
+            // Errors over about nine octaves, with rare large ones.
+            let u = uniform_noise(&mut seed) + 0.5;
+            let rel = if i % 997 == 0 {
+                3e3 * u
+            } else {
+                (u * 6.0).exp2() * 0.05
+            };
+            // The counts learn the histogram's own weight (the weights' rounding is not what
+            // is compared here).
+            let weight = f64::from(h.weight);
+            let b = TailHist::bin(rel);
+            let above: f64 = counts[b + 1..].iter().sum();
+            let total: f64 = counts.iter().sum();
+            let want = (above + 0.5 * counts[b] + 0.3 * weight) / (total + 0.3 * weight);
+            let got = h.rank_and_learn(rel, 0.3, growth, 0.5).ratio;
+            assert!(
+                (got - want).abs() <= 1e-5 * want,
+                "row {i}: tail sums {got}, counts {want}"
+            );
+            counts[b] += weight;
+            if h.weight < 1.5 {
+                // The histogram renormalised (or is at its start): follow it.
+                let k = f64::from(h.weight) / (weight * f64::from(growth));
+                counts.iter_mut().for_each(|c| *c *= k);
+                renormalised |= i > 0;
+            }
+        }
+        assert!(renormalised, "the stream must reach a renormalisation");
+    }
+
     #[test]
     fn state_is_small() {
         let mut d = AnomalyDetector::new(surprise());
@@ -1235,7 +1336,7 @@ mod tests {
             let day = (i as f64 * std::f64::consts::TAU / 288.0).sin();
             d.update(i * 300, 10.0 + day + uniform_noise(&mut seed));
         }
-        // 3,904 bytes measured: the novelty slots of the defaults take 216 bits, and the seen
+        // 3,880 bytes measured: the novelty slots of the defaults take 216 bits, and the seen
         // time-of-day and time-of-week bins one bit each.
         assert!(d.state_bytes() <= 4_000, "{}", d.state_bytes());
     }
