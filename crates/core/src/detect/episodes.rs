@@ -187,6 +187,9 @@ pub(super) struct OpenEpisode {
     /// Regions claimed by another open episode of the group while this one was open (a member
     /// series there, none here): the other fault's, never in this episode's scope.
     pub(super) foreign_regions: Vec<bool>,
+    /// The regions left out of its scope, pooled, were above baseline at some minute: the
+    /// outage reached beyond the regions found one by one (`scope` module doc).
+    pub(super) reached_beyond: bool,
 }
 
 /// What an open episode knows of the services its alarms may take in through the scope step:
@@ -463,6 +466,7 @@ impl Detector {
                             since: vec![[0.0; 2]; b.len()],
                         },
                         foreign_regions: vec![false; b.nr],
+                        reached_beyond: false,
                     });
                     self.pending.push(EpisodeChange::Opened(id));
                 }

@@ -21,7 +21,9 @@
 //! (regions and problems restricted to the episode's services, plus the service-less `P/R`,
 //! `P/Q`, `P/R/Q`); and
 //! when the regions left out, pooled, are still above baseline, the outage reaches beyond
-//! them and every region is in scope. Few reports in a region are no evidence that it is
+//! them and every region is in scope; seen after the episode's first `merge_minutes` (when
+//! the regions of a spreading fault have had time to pass one by one), that holds until the
+//! episode closes, though the sums since it opened dilute as the rise wanes. Few reports in a region are no evidence that it is
 //! unaffected either: with each region's expectation taken as its population share of the
 //! services' national expectation (without populations in the topology: its share of the
 //! provider's base rate, learned by its own series), when the regions in scope carry most of it
@@ -253,7 +255,12 @@ impl Detector {
             .collect();
         // The regions not in scope, pooled (over the episode's services, if any): if they are
         // still above baseline together, the outage reaches beyond the regions found one by
-        // one (a weak national outage), so all regions (of its own) are in scope.
+        // one (a weak national outage), so all regions (of its own) are in scope. Found once
+        // the scope has formed, that holds while the episode lasts: the sums since it opened
+        // take in its waning hours too, where the rise of a weak national outage sinks below
+        // the long-window margins. (In its first minutes, the rest still holds the regions of
+        // a spreading fault that have not passed one by one yet.)
+        let mut reached_beyond = false;
         if !regions.is_empty() && regions.len() < n_allowed {
             let (mut x, mut l) = (0.0f32, 0.0f32);
             for r in (0..b.nr).filter(|&r| allowed[r] && !regions.contains(&r)) {
@@ -267,9 +274,13 @@ impl Detector {
                     l += ep.acc_base[o];
                 }
             }
-            if above_baseline(cfg, x, l) {
+            let above = above_baseline(cfg, x, l);
+            if ep.reached_beyond || above {
                 regions = (0..b.nr).filter(|&r| allowed[r]).collect();
             }
+            // Once the scope has formed (after the first `merge_minutes`, when the regions of a
+            // spreading fault have had time to pass one by one).
+            reached_beyond = above && !matches!(ep.early, Early::Open { .. });
         }
         // Few reports in a region are no evidence that it is unaffected: expected by population
         // share, the regions left out are either too small to tell or show a rise of their own;
@@ -383,6 +394,9 @@ impl Detector {
             .fold(0.0f32, f32::max);
 
         let idx = ep.idx;
+        if reached_beyond {
+            self.open[k].reached_beyond = true;
+        }
         if let Early::Open { listed, .. } = &mut self.open[k].early {
             for &s in &services {
                 listed[s] = true;

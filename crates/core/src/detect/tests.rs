@@ -784,6 +784,43 @@ fn national_outage_with_weak_small_regions_is_one_episode() {
 }
 
 #[test]
+fn a_weak_national_rise_stays_in_scope_through_the_episodes_waning_hours() {
+    // A fault strong in Nordrhein-Westfalen for five hours, and for its first two hours a weak
+    // rise everywhere else too (a spill-over's pattern): the other regions pass only pooled.
+    // Once that was seen, they stay in the episode's scope after the weak part has ended,
+    // although the sums since the episode opened, taken over the last three hours as well,
+    // no longer show it.
+    let mut sim = Sim::new(31);
+    let onset = T0 + 3 * DAY + 10 * 60;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(
+                3.0,
+                onset,
+                onset + 300,
+                fault("mobile-data", vec![("DE-NW", 1.0)]),
+            ),
+            flat(
+                0.8,
+                onset,
+                onset + 120,
+                fault(
+                    "mobile-data",
+                    vec![("DE-BY", 3.0), ("DE-BE", 1.0), ("DE-HH", 1.0)],
+                ),
+            ),
+        ],
+    );
+    let eps = sim.det.episodes();
+    assert_eq!(eps.len(), 1, "{}", describe(&sim.det));
+    assert_eq!(eps[0].regions.len(), 4, "{}", describe(&sim.det));
+}
+
+#[test]
 fn slowly_spreading_outage_is_one_episode() {
     // A fault that reaches one more region every ten minutes: growth, not a second fault.
     let mut sim = Sim::new(25);
