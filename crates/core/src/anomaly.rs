@@ -257,7 +257,7 @@ impl TailHist {
 
     /// The tail of `rel` against the history (its surprise before the logarithm), then learns
     /// it.
-    fn rank_and_learn(&mut self, rel: f64, prior: f64, growth: f32, beyond: f64) -> Tail {
+    fn rank_and_learn(&mut self, rel: f64, prior: f64, growth: f32, beyond: f64) -> Rank {
         let b = Self::bin(rel);
         let above = self.above(b);
         // (tail/w + prior) / (total/w + prior), with one division; the bin itself counts half.
@@ -288,7 +288,7 @@ impl TailHist {
             }
             self.weight = 1.0;
         }
-        Tail { ratio, extra }
+        Rank { ratio, extra }
     }
 }
 
@@ -296,12 +296,12 @@ impl TailHist {
 /// (with the prior), and the extrapolated surprise when it lies beyond the largest one seen.
 /// The logarithm is taken only when the surprise is needed (it is most of a row's cost).
 #[derive(Clone, Copy, Debug)]
-struct Tail {
+struct Rank {
     ratio: f64,
     extra: Option<f64>,
 }
 
-impl Tail {
+impl Rank {
     /// −log10 of the ratio, plus the extrapolation.
     fn surprise(self) -> f64 {
         let s = -self.ratio.ln() * std::f64::consts::LOG10_E;
@@ -314,10 +314,10 @@ impl Tail {
     /// The least of the surprises of `tails` with one logarithm for all that are not
     /// extrapolated (−ln is decreasing: the least surprise is that of the largest ratio);
     /// infinity for none.
-    fn least_surprise(tails: impl Iterator<Item = Tail>) -> f64 {
+    fn least_surprise(ranks: impl Iterator<Item = Rank>) -> f64 {
         let mut least = f64::INFINITY;
         let mut largest_ratio: Option<f64> = None;
-        for t in tails {
+        for t in ranks {
             if t.extra.is_some() {
                 least = least.min(t.surprise());
             } else {
@@ -325,7 +325,7 @@ impl Tail {
             }
         }
         match largest_ratio {
-            Some(ratio) => least.min(Tail { ratio, extra: None }.surprise()),
+            Some(ratio) => least.min(Rank { ratio, extra: None }.surprise()),
             None => least,
         }
     }
@@ -873,8 +873,8 @@ impl Surprise {
             (x - self.slow).abs(),
         ];
         let c = &self.shared.cfg;
-        // Before learning (the first rows) every tail is "no surprise" (ratio 1).
-        let mut tails = [Tail {
+        // Before learning (the first rows) every rank is "no surprise" (ratio 1).
+        let mut ranks = [Rank {
             ratio: 1.0,
             extra: None,
         }; FEATURES];
@@ -886,7 +886,7 @@ impl Surprise {
             let e = errs[k];
             let rel = e / (self.scale[k] + floor);
             if learn {
-                tails[k] = self.hists[k].rank_and_learn(rel, c.prior, self.growth, c.beyond);
+                ranks[k] = self.hists[k].rank_and_learn(rel, c.prior, self.growth, c.beyond);
             }
             let a = c.alpha_scale.max(1.0 / f64::from(self.n + 1));
             self.scale[k] += a * (e - self.scale[k]);
@@ -897,9 +897,9 @@ impl Surprise {
             .filter(|&k| {
                 c.features & (1 << k) != 0 && self.mean_err[k] <= best * c.credible + 1e-12
             })
-            .map(|k| tails[k]);
+            .map(|k| ranks[k]);
         let mut pred = if learn {
-            Tail::least_surprise(credible)
+            Rank::least_surprise(credible)
         } else {
             0.0
         };
@@ -909,7 +909,7 @@ impl Surprise {
         // The level's surprise (the one feature that is not a predictor), where it is read.
         let level_on = c.features & (1 << PREDICTORS) != 0;
         let level = if learn && (level_on || self.level_hist.is_some()) {
-            tails[PREDICTORS].surprise()
+            ranks[PREDICTORS].surprise()
         } else {
             0.0
         };
@@ -1318,11 +1318,11 @@ mod tests {
                 "row {i}: tail sums {got}, counts {want}"
             );
             counts[b] += weight;
-            if h.weight < 1.5 {
-                // The histogram renormalised (or is at its start): follow it.
+            if f64::from(h.weight) < weight {
+                // The histogram renormalised its weights: follow it.
                 let k = f64::from(h.weight) / (weight * f64::from(growth));
                 counts.iter_mut().for_each(|c| *c *= k);
-                renormalised |= i > 0;
+                renormalised = true;
             }
         }
         assert!(renormalised, "the stream must reach a renormalisation");

@@ -23,8 +23,8 @@
 //! when the regions left out, pooled, are still above baseline, the outage reaches beyond
 //! them and every region is in scope; seen after the episode's first `merge_minutes` (when
 //! the regions of a spreading fault have had time to pass one by one), that holds until the
-//! episode closes, though the sums since it opened dilute as the rise wanes. Few reports in a region are no evidence that it is
-//! unaffected either: with each region's expectation taken as its population share of the
+//! episode closes, though the sums since it opened dilute as the rise wanes. Few reports in a
+//! region are no evidence that it is unaffected either: with each region's expectation taken as its population share of the
 //! services' national expectation (without populations in the topology: its share of the
 //! provider's base rate, learned by its own series), when the regions in scope carry most of it
 //! (`NATIONAL_MIN_SHARE`) and none left out favours its expectation over a fraction
