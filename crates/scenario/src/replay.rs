@@ -207,17 +207,23 @@ pub fn fold_events(events: &[Event], topology: &Topology) -> (IncidentBook, Vec<
     (book, refused)
 }
 
-/// Every failed probe of `events`: component, region, time.
+/// Every failed probe of `events` that is not an isolated flap (both neighbouring checks of
+/// its probe passed, [`radar_core::correlate::failures_without_flaps`]): component, region,
+/// time.
 fn failed_probes(events: &[Event]) -> Vec<(ComponentRef, RegionId, Timestamp)> {
-    events
+    let checks: Vec<_> = events
         .iter()
         .filter_map(|ev| match ev {
-            Event::Probe(p) if !p.ok => {
-                Some((p.component.resolve(&p.provider), p.region.clone(), p.time))
-            }
+            Event::Probe(p) => Some((
+                p.component.resolve(&p.provider),
+                p.region.clone(),
+                p.time,
+                p.ok,
+            )),
             _ => None,
         })
-        .collect()
+        .collect();
+    radar_core::correlate::failures_without_flaps(&checks)
 }
 
 /// The product view ([`radar_core::view`]) of episodes, the events and the operator-signal

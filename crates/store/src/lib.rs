@@ -56,6 +56,10 @@ impl ReportId {
 /// A failed probe: the component probed, the region, the time.
 pub type FailedProbe = (ComponentRef, RegionId, Timestamp);
 
+/// How far before the start of a `failed_probes` window the stores look for a failure's
+/// previous check (a day: far longer than any probe's check interval).
+pub const PROBE_NEIGHBOUR_SECS: i64 = 86_400;
+
 /// The `live` column of each report: 1 counted, 0 not counted, NULL not seen (see [`Store`]).
 pub(crate) fn live_column(n: usize, live: Option<&[bool]>) -> Result<Vec<Option<i16>>, StoreError> {
     match live {
@@ -384,8 +388,11 @@ pub trait Store: Send + Sync + 'static {
     /// Records one probe result.
     async fn insert_probe(&self, probe: &ProbeEvent) -> Result<(), StoreError>;
 
-    /// The failed probes in `[since, until]`, oldest first (component, region, time); which of
-    /// them bear on an incident is correlation's business.
+    /// The failed probes in `[since, until]`, oldest first (component, region, time), without
+    /// isolated flaps: a failed check whose previous and next checks of the same probe both
+    /// passed (`radar_core::correlate::failures_without_flaps` gives the rule; the previous
+    /// check is looked for up to [`PROBE_NEIGHBOUR_SECS`] before `since`). Which of them bear
+    /// on an incident is correlation's business.
     async fn failed_probes(
         &self,
         since: Timestamp,

@@ -831,12 +831,23 @@ impl Store for PostgresStore {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
+        // The failed probes that are not isolated flaps (both neighbouring checks of the probe
+        // passed: `radar_core::correlate::failures_without_flaps`); the previous check is
+        // looked for back to $3.
+        let lookback = since.0.saturating_sub(crate::PROBE_NEIGHBOUR_SECS);
         let rows = self
             .reader()
             .query(
-                "SELECT comp_provider, component, region, time FROM probes
-                 WHERE ok = 0 AND time >= $1 AND time <= $2 ORDER BY time",
-                &[&since.0, &until.0],
+                "SELECT comp_provider, component, region, time FROM (
+                     SELECT comp_provider, component, region, time, ok,
+                            LAG(ok) OVER w AS prev_ok, LEAD(ok) OVER w AS next_ok
+                     FROM probes WHERE time >= $3 AND time <= $2
+                     WINDOW w AS (PARTITION BY comp_provider, component, region ORDER BY time, ok)
+                 ) AS checks
+                 WHERE ok = 0 AND time >= $1
+                   AND NOT (COALESCE(prev_ok, 0) = 1 AND COALESCE(next_ok, 0) = 1)
+                 ORDER BY time",
+                &[&since.0, &until.0, &lookback],
             )
             .await?;
         rows.iter()

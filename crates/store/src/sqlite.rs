@@ -24,6 +24,18 @@ use crate::{
     MinuteCount, ReportId, Store, StoreError, StoredIncident,
 };
 
+/// The failed probes in `[?1, ?2]` that are not isolated flaps (both neighbouring checks of the
+/// probe passed: `radar_core::correlate::failures_without_flaps`, which says why), oldest
+/// first; the previous check is looked for back to `?3`.
+const FAILED_PROBES_SQL: &str = "
+SELECT comp_provider, component, region, time FROM (
+    SELECT comp_provider, component, region, time, ok,
+           LAG(ok) OVER w AS prev_ok, LEAD(ok) OVER w AS next_ok
+    FROM probes WHERE time >= ?3 AND time <= ?2
+    WINDOW w AS (PARTITION BY comp_provider, component, region ORDER BY time, ok)
+) WHERE ok = 0 AND time >= ?1 AND NOT (prev_ok IS 1 AND next_ok IS 1)
+ORDER BY time";
+
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -974,12 +986,10 @@ impl Store for SqliteStore {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
+        let lookback = since.0.saturating_sub(crate::PROBE_NEIGHBOUR_SECS);
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT comp_provider, component, region, time FROM probes
-                 WHERE ok = 0 AND time >= ?1 AND time <= ?2 ORDER BY time",
-            )?;
-            let mut rows = stmt.query(params![since.0, until.0])?;
+            let mut stmt = conn.prepare_cached(FAILED_PROBES_SQL)?;
+            let mut rows = stmt.query(params![since.0, until.0, lookback])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 out.push((

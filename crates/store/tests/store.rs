@@ -591,6 +591,75 @@ store_test!(
 );
 
 store_test!(
+    isolated_probe_flaps_are_left_out_of_the_failed_probes,
+    |store: Arc<dyn Store>| async move {
+        use radar_core::event::{ComponentName, ProbeEvent};
+        // Checks of one probe every five minutes: two flaps fifteen minutes apart, each between
+        // passed checks; then two failures in a row; then one failure whose next check has not
+        // come yet. Another probe reports failures only (no neighbours known).
+        let checks = [
+            (0, true),
+            (300, false),
+            (600, true),
+            (900, true),
+            (1200, false),
+            (1500, true),
+            (1800, false),
+            (2100, false),
+            (2400, true),
+            (2700, false),
+        ];
+        for (t, ok) in checks {
+            store
+                .insert_probe(&ProbeEvent {
+                    time: Timestamp(t),
+                    provider: ProviderId::parse("o2-de").unwrap(),
+                    component: ComponentName::parse("dns").unwrap(),
+                    region: RegionId::parse("DE-BY").unwrap(),
+                    ok,
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .insert_probe(&ProbeEvent {
+                time: Timestamp(1250),
+                provider: ProviderId::parse("o2-de").unwrap(),
+                component: ComponentName::parse("dns").unwrap(),
+                region: RegionId::parse("DE-HH").unwrap(),
+                ok: false,
+            })
+            .await
+            .unwrap();
+        let times = |failed: Vec<radar_store::FailedProbe>| -> Vec<(String, i64)> {
+            failed
+                .iter()
+                .map(|(_, r, t)| (r.to_string(), t.0))
+                .collect()
+        };
+        let by = |t: i64| ("DE-BY".to_owned(), t);
+        let all = store
+            .failed_probes(Timestamp(0), Timestamp(i64::MAX))
+            .await
+            .unwrap();
+        assert_eq!(
+            times(all),
+            [("DE-HH".to_owned(), 1250), by(1800), by(2100), by(2700)]
+        );
+        // The previous check is found before the window's start: the flap at 1200 stays out,
+        // the failure at 2100 (after a failure at 1800) stays in.
+        let window = store
+            .failed_probes(Timestamp(1000), Timestamp(i64::MAX))
+            .await
+            .unwrap();
+        assert_eq!(
+            times(window),
+            [("DE-HH".to_owned(), 1250), by(1800), by(2100), by(2700)]
+        );
+    }
+);
+
+store_test!(
     partitions_decide_what_counts_and_close_forward_only,
     |store: Arc<dyn Store>| async move {
         let o2 = ProviderId::parse("o2-de").unwrap();

@@ -117,7 +117,8 @@ pub const PROBE_LEAD_SECS: i64 = 600;
 
 /// A failed probe is evidence only once confirmed: its component has failed at least this many
 /// times in a row in the same region, each within [`PROBE_CONFIRM_SECS`] of the one before,
-/// within the window considered. A single failed check is a flap (a timeout, a lost packet) —
+/// within the window considered (after isolated flaps between passed checks were left out,
+/// [`failures_without_flaps`]). A single failed check is a flap (a timeout, a lost packet) —
 /// monitoring tools retry before they alert for the same reason — and a flapping probe of a
 /// telecom's radio network must neither make its rise "a fault of its own" beside an online
 /// service's outage, nor add its region to an outage's scope. Value 2: the smallest that tells
@@ -133,6 +134,37 @@ pub const PROBE_CONFIRMATIONS: usize = 2;
 /// national spill-over "a fault of its own" (third generator, look-at seed 2). Valid range:
 /// at least the longest check interval of a deployment's probes.
 pub const PROBE_CONFIRM_SECS: i64 = 15 * 60;
+
+/// The failed checks of `checks` (component, region, time, passed; any order) that are not
+/// isolated flaps, oldest first: a failed check whose previous and next checks of the same
+/// probe (component and region) both passed was a flap and is left out, however close another
+/// flap of that probe came ("two failures in a row" is what confirms, and a passed check in
+/// between breaks the row). A failure whose next check has not come yet, or whose neighbours
+/// are unknown (a source that reports failures only), is kept: [`confirmed_failures`] then
+/// decides by [`PROBE_CONFIRM_SECS`]. The stores answer the same in SQL
+/// (`failed_probes`).
+pub fn failures_without_flaps(
+    checks: &[(ComponentRef, RegionId, Timestamp, bool)],
+) -> Vec<(ComponentRef, RegionId, Timestamp)> {
+    let mut by_probe: std::collections::BTreeMap<(&ComponentRef, &RegionId), Vec<(i64, bool)>> =
+        std::collections::BTreeMap::new();
+    for (c, r, t, ok) in checks {
+        by_probe.entry((c, r)).or_default().push((t.0, *ok));
+    }
+    let mut out = Vec::new();
+    for ((c, r), mut runs) in by_probe {
+        runs.sort_unstable();
+        for (i, &(t, ok)) in runs.iter().enumerate() {
+            let passed = |j: Option<usize>| j.and_then(|j| runs.get(j)).is_some_and(|x| x.1);
+            let flap = passed(i.checked_sub(1)) && passed(Some(i + 1));
+            if !ok && !flap {
+                out.push((c.clone(), r.clone(), Timestamp(t)));
+            }
+        }
+    }
+    out.sort_by_key(|(_, _, t)| *t);
+    out
+}
 
 /// Of `failed` probe results (component, region, time), those in `[from, to]` that `keep`
 /// accepts, of (component, region) pairs confirmed there ([`PROBE_CONFIRMATIONS`]).

@@ -1324,3 +1324,56 @@ fn two_networks_down_in_one_place_at_one_time_are_not_called_unrelated() {
     let r = relate(&elsewhere, &fixed, &t);
     assert_eq!(r.verdict, Verdict::Unrelated, "{r:#?}");
 }
+
+/// Isolated flaps (a failed check between two passed ones) are left out, however close; runs
+/// of failures, a failure whose next check has not come, and failures without known
+/// neighbours stay.
+#[test]
+fn isolated_probe_flaps_are_not_failures() {
+    let dns = ComponentRef {
+        provider: ProviderId::parse("o2-de").unwrap(),
+        component: crate::ComponentId::parse("dns").unwrap(),
+    };
+    let by = RegionId::parse("DE-BY").unwrap();
+    let hh = RegionId::parse("DE-HH").unwrap();
+    let mut checks: Vec<(ComponentRef, RegionId, Timestamp, bool)> = [
+        (0, true),
+        (300, false),
+        (600, true),
+        (900, false),
+        (1200, true),
+        (1500, false),
+        (1800, false),
+        (2100, true),
+        (2400, false),
+    ]
+    .into_iter()
+    .map(|(t, ok)| (dns.clone(), by.clone(), Timestamp(t), ok))
+    .collect();
+    checks.push((dns.clone(), hh.clone(), Timestamp(1000), false));
+    // Any order in, oldest first out.
+    checks.reverse();
+    let kept: Vec<(RegionId, i64)> = super::failures_without_flaps(&checks)
+        .into_iter()
+        .map(|(_, r, t)| (r, t.0))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (hh.clone(), 1000),
+            (by.clone(), 1500),
+            (by.clone(), 1800),
+            (by.clone(), 2400)
+        ]
+    );
+    // The two flaps ten minutes apart would have confirmed each other by time alone.
+    let flaps: Vec<_> = checks
+        .iter()
+        .filter(|(_, r, t, ok)| !ok && *r == by && t.0 < 1000)
+        .map(|(c, r, t, _)| (c.clone(), r.clone(), *t))
+        .collect();
+    assert_eq!(
+        super::confirmed_failures(&flaps, Timestamp(0), Timestamp(3000), |_, _| true).len(),
+        2
+    );
+}
