@@ -56,10 +56,6 @@ impl ReportId {
 /// A failed probe: the component probed, the region, the time.
 pub type FailedProbe = (ComponentRef, RegionId, Timestamp);
 
-/// How far before the start of a `failed_probes` window the stores look for a failure's
-/// previous check (a day: far longer than any probe's check interval).
-pub const PROBE_NEIGHBOUR_SECS: i64 = 86_400;
-
 /// The `live` column of each report: 1 counted, 0 not counted, NULL not seen (see [`Store`]).
 pub(crate) fn live_column(n: usize, live: Option<&[bool]>) -> Result<Vec<Option<i16>>, StoreError> {
     match live {
@@ -391,7 +387,7 @@ pub trait Store: Send + Sync + 'static {
     /// The failed probes in `[since, until]`, oldest first (component, region, time), without
     /// isolated flaps: a failed check whose previous and next checks of the same probe both
     /// passed (`radar_core::correlate::failures_without_flaps` gives the rule; the previous
-    /// check is looked for up to [`PROBE_NEIGHBOUR_SECS`] before `since`). Which of them bear
+    /// check may lie before `since`, the next is looked for up to `until`). Which of them bear
     /// on an incident is correlation's business.
     async fn failed_probes(
         &self,

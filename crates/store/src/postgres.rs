@@ -232,6 +232,10 @@ CREATE TABLE delivery_attempts (
 );
 CREATE INDEX delivery_attempts_subscription ON delivery_attempts (subscription, seq);
 "#,
+    r#"
+-- Each probe's checks in time order: a failed check's neighbours (failed_probes).
+CREATE INDEX probes_probe_time ON probes (comp_provider, component, region, time);
+"#,
 ];
 
 /// Reader connections, used in turn (one connection runs one query at a time).
@@ -832,22 +836,26 @@ impl Store for PostgresStore {
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
         // The failed probes that are not isolated flaps (both neighbouring checks of the probe
-        // passed: `radar_core::correlate::failures_without_flaps`); the previous check is
-        // looked for back to $3.
-        let lookback = since.0.saturating_sub(crate::PROBE_NEIGHBOUR_SECS);
+        // passed: `radar_core::correlate::failures_without_flaps`); the neighbours come from
+        // the probe's checks up to $2 (index `probes_probe_time`).
         let rows = self
             .reader()
             .query(
-                "SELECT comp_provider, component, region, time FROM (
-                     SELECT comp_provider, component, region, time, ok,
-                            LAG(ok) OVER w AS prev_ok, LEAD(ok) OVER w AS next_ok
-                     FROM probes WHERE time >= $3 AND time <= $2
-                     WINDOW w AS (PARTITION BY comp_provider, component, region ORDER BY time, ok)
-                 ) AS checks
-                 WHERE ok = 0 AND time >= $1
-                   AND NOT (COALESCE(prev_ok, 0) = 1 AND COALESCE(next_ok, 0) = 1)
-                 ORDER BY time",
-                &[&since.0, &until.0, &lookback],
+                "SELECT f.comp_provider, f.component, f.region, f.time FROM probes f
+                 WHERE f.ok = 0 AND f.time >= $1 AND f.time <= $2
+                   AND NOT (
+                     COALESCE((SELECT p.ok FROM probes p
+                               WHERE p.comp_provider = f.comp_provider
+                                 AND p.component = f.component AND p.region = f.region
+                                 AND p.time < f.time
+                               ORDER BY p.time DESC LIMIT 1), 0) = 1
+                     AND COALESCE((SELECT n.ok FROM probes n
+                                   WHERE n.comp_provider = f.comp_provider
+                                     AND n.component = f.component AND n.region = f.region
+                                     AND n.time > f.time AND n.time <= $2
+                                   ORDER BY n.time LIMIT 1), 0) = 1)
+                 ORDER BY f.time",
+                &[&since.0, &until.0],
             )
             .await?;
         rows.iter()

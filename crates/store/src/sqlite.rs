@@ -26,15 +26,20 @@ use crate::{
 
 /// The failed probes in `[?1, ?2]` that are not isolated flaps (both neighbouring checks of the
 /// probe passed: `radar_core::correlate::failures_without_flaps`, which says why), oldest
-/// first; the previous check is looked for back to `?3`.
+/// first. The neighbours come from the probe's checks up to `?2` (index `probes_probe_time`).
 const FAILED_PROBES_SQL: &str = "
-SELECT comp_provider, component, region, time FROM (
-    SELECT comp_provider, component, region, time, ok,
-           LAG(ok) OVER w AS prev_ok, LEAD(ok) OVER w AS next_ok
-    FROM probes WHERE time >= ?3 AND time <= ?2
-    WINDOW w AS (PARTITION BY comp_provider, component, region ORDER BY time, ok)
-) WHERE ok = 0 AND time >= ?1 AND NOT (prev_ok IS 1 AND next_ok IS 1)
-ORDER BY time";
+SELECT f.comp_provider, f.component, f.region, f.time FROM probes f
+WHERE f.ok = 0 AND f.time >= ?1 AND f.time <= ?2
+  AND NOT (
+    COALESCE((SELECT p.ok FROM probes p
+              WHERE p.comp_provider = f.comp_provider AND p.component = f.component
+                AND p.region = f.region AND p.time < f.time
+              ORDER BY p.time DESC LIMIT 1), 0) = 1
+    AND COALESCE((SELECT n.ok FROM probes n
+                  WHERE n.comp_provider = f.comp_provider AND n.component = f.component
+                    AND n.region = f.region AND n.time > f.time AND n.time <= ?2
+                  ORDER BY n.time LIMIT 1), 0) = 1)
+ORDER BY f.time";
 
 /// Migrations, in order. Applied once each; the applied version is in `schema_version`.
 const MIGRATIONS: &[&str] = &[
@@ -249,6 +254,10 @@ CREATE TABLE delivery_attempts (
     duration_ms  BIGINT NOT NULL
 );
 CREATE INDEX delivery_attempts_subscription ON delivery_attempts (subscription, seq);
+"#,
+    r#"
+-- Each probe's checks in time order: a failed check's neighbours (failed_probes).
+CREATE INDEX probes_probe_time ON probes (comp_provider, component, region, time);
 "#,
 ];
 
@@ -986,10 +995,9 @@ impl Store for SqliteStore {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<FailedProbe>, StoreError> {
-        let lookback = since.0.saturating_sub(crate::PROBE_NEIGHBOUR_SECS);
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(FAILED_PROBES_SQL)?;
-            let mut rows = stmt.query(params![since.0, until.0, lookback])?;
+            let mut rows = stmt.query(params![since.0, until.0])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 out.push((

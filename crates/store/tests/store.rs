@@ -381,7 +381,10 @@ async fn sqlite_store_of_the_previous_schema_is_migrated_at_open() {
              CREATE TABLE reports (seq INTEGER PRIMARY KEY, id BLOB NOT NULL, time INTEGER NOT NULL,
                  provider TEXT NOT NULL, service TEXT, problem TEXT NOT NULL, region TEXT NOT NULL,
                  reporter BLOB NOT NULL, source TEXT NOT NULL);
-             CREATE UNIQUE INDEX reports_time_id ON reports (time, id);",
+             CREATE UNIQUE INDEX reports_time_id ON reports (time, id);
+             CREATE TABLE probes (provider TEXT NOT NULL, comp_provider TEXT NOT NULL,
+                 component TEXT NOT NULL, region TEXT NOT NULL, time BIGINT NOT NULL,
+                 ok SMALLINT NOT NULL);",
         )
         .unwrap();
         let r = report(42, "o2-de", 1);
