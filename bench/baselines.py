@@ -13,19 +13,23 @@ def rfc3339(s):
     return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 
-def baselines(pkg):
+def hour_before(times, start):
+    """How many of the sorted `times` fall in the hour before `start`."""
+    return bisect.bisect_left(times, start) - bisect.bisect_left(times, start - 3600)
+
+
+def baselines(pkg, times=None):
     """Per true outage id of the package directory `pkg`: its provider's reports a minute in the
-    hour before its start."""
-    times = {}
-    with open(os.path.join(pkg, "reports.csv"), newline="") as fh:
-        for row in csv.DictReader(fh):
-            times.setdefault(row["provider"], []).append(rfc3339(row["time"]))
-    for ts in times.values():
-        ts.sort()
+    hour before its start. `times`: the package's report times per provider, sorted, for a caller
+    that has read reports.csv already (else it is read here)."""
+    if times is None:
+        times = {}
+        with open(os.path.join(pkg, "reports.csv"), newline="") as fh:
+            for row in csv.DictReader(fh):
+                times.setdefault(row["provider"], []).append(rfc3339(row["time"]))
+        for ts in times.values():
+            ts.sort()
     with open(os.path.join(pkg, "truth.json")) as fh:
         truth = json.load(fh)["outages"]
-    out = {}
-    for o in truth:
-        start, ts = rfc3339(o["start"]), times.get(o["provider"], [])
-        out[o["id"]] = (bisect.bisect_left(ts, start) - bisect.bisect_left(ts, start - 3600)) / 60
-    return out
+    return {o["id"]: hour_before(times.get(o["provider"], []), rfc3339(o["start"])) / 60
+            for o in truth}

@@ -24,12 +24,13 @@
 //! them and every region is in scope; seen after the episode's first `merge_minutes` (when
 //! the regions of a spreading fault have had time to pass one by one), that holds until the
 //! episode closes, though the sums since it opened dilute as the rise wanes. Few reports in a
-//! region are no evidence that it is unaffected either: with each region's expectation taken as its population share of the
-//! services' national expectation (without populations in the topology: its share of the
-//! provider's base rate, learned by its own series), when the regions in scope carry most of it
-//! (`NATIONAL_MIN_SHARE`) and none left out favours its expectation over a fraction
-//! (`SPARSE_RISE_SHARE`) of the rise seen in scope by `scope_llr`, every region is in scope
-//! (small Länder are too small to tell, larger ones show a weaker rise of their own). While another episode of the provider is open, a
+//! region are no evidence that it is unaffected either: with each region's expectation taken
+//! as its population share of the services' national expectation (without populations in the
+//! topology: its share of the provider's base rate, learned by its own series), when the
+//! regions in scope carry most of it (`NATIONAL_MIN_SHARE`) and none left out favours its
+//! expectation over a fraction (`SPARSE_RISE_SHARE`) of the rise seen in scope by `scope_llr`,
+//! every region is in scope (small Länder are too small to tell, larger ones show a weaker rise
+//! of their own). While another episode of the provider is open, a
 //! service attached there is never in this episode's scope (unless an alarm attaches it
 //! here), also after that episode closed; and an episode with services then takes its
 //! regions and problems from its services only (the service-less series mix both faults).
