@@ -178,7 +178,9 @@ pub struct Detections {
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, EvalError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| EvalError(format!("{}: cannot read {what}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
+    // A byte-order mark opens the file in some editors' UTF-8.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|e| {
         EvalError(format!(
             "{}:{}:{}: {what}: {}",
             path.display(),

@@ -51,7 +51,7 @@ pub fn read_reports_csv<'a, R: Read + 'a>(
     r: R,
     topology: &'a Topology,
 ) -> impl Iterator<Item = Result<Report, LineError>> + 'a {
-    let mut inner = CsvReports::new(r, topology);
+    let mut inner = CsvReports::new(NoCr(r), topology);
     std::iter::from_fn(move || {
         inner
             .next_with_line()
@@ -100,6 +100,33 @@ fn check_header(rec: &csv::StringRecord) -> Result<(), String> {
         why.join(", "),
         REPORTS_HEADER.join(",")
     ))
+}
+
+/// A reader that leaves out carriage returns, so that a file with Windows line endings reads
+/// as one with `\n` alone: the CSV reader then numbers its lines right (it counts a `\r\n`
+/// record end one line short). The CSV files of a package hold ids, times and numbers, never
+/// text in which a carriage return could mean something.
+struct NoCr<R>(R);
+
+impl<R: Read> Read for NoCr<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.0.read(buf)?;
+            if n == 0 || !buf[..n].contains(&b'\r') {
+                return Ok(n);
+            }
+            let mut kept = 0;
+            for i in 0..n {
+                if buf[i] != b'\r' {
+                    buf[kept] = buf[i];
+                    kept += 1;
+                }
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
 }
 
 impl<'a, R: Read> CsvReports<'a, R> {
@@ -301,7 +328,7 @@ fn read_signals(file: impl Read, topology: &Topology, issues: &mut Issues) -> Ve
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(file);
+        .from_reader(NoCr(file));
     let mut out = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last: Option<(Timestamp, u64)> = None;
@@ -587,7 +614,7 @@ fn check(
     match reports_file {
         Err(e) => issues.push("reports.csv", None, format!("cannot read: {e}")),
         Ok(file) => {
-            let mut rows = CsvReports::new(file, &topology);
+            let mut rows = CsvReports::new(NoCr(file), &topology);
             let mut last: Option<(Timestamp, u64)> = None;
             while let Some((line, item)) = rows.next_with_line() {
                 match item {
@@ -629,10 +656,16 @@ fn check(
                             break;
                         }
                     };
+                    // A byte-order mark opens the file in some editors' UTF-8.
+                    let line = if n == 1 {
+                        line.strip_prefix('\u{feff}').unwrap_or(&line)
+                    } else {
+                        &line
+                    };
                     if line.trim().is_empty() {
                         continue;
                     }
-                    match parse_event_line(&line) {
+                    match parse_event_line(line) {
                         Err(m) => issues.push("events.jsonl", Some(n), m),
                         Ok(ev) => {
                             for (key, m) in ev.check(&topology) {
@@ -916,6 +949,57 @@ depends_on = ["lte-ran"]
             assert!(e.message.contains(what), "{e}");
         }
         assert!(rows[8].is_ok());
+    }
+
+    #[test]
+    fn windows_line_endings_keep_the_line_numbers() {
+        let rows = read(
+            "time,provider,service,problem,region,reporter,source\r\n\
+             2017-05-17T13:02:11Z,o2-de,mobile-data,no-internet,DE-BY,a,web\r\n\
+             2017-05-17T13:02:11Z,o2-de,mobile-data,down,DE-BY,a,web\r\n\
+             2017-05-17T13:02:12Z,o2-de,,other,DE-BY,a,web\r\n",
+        );
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].as_ref().unwrap().source, Source::Web);
+        let e = rows[1].as_ref().unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(rows[2].is_ok());
+    }
+
+    #[test]
+    fn windows_line_endings_and_a_byte_order_mark_read_as_plain_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_pkg(
+            tmp.path(),
+            "time,provider,service,problem,region,reporter,source\r\n\
+             2017-05-17T13:02:11Z,o2-de,mobile-data,no-internet,DE-BY,a,web\r\n",
+            Some(
+                "\u{feff}{\"time\":\"2017-05-17T13:10:00Z\",\"type\":\"probe\",\"provider\":\"o2-de\",\"component\":\"crm-dsl\",\"region\":\"DE-BY\",\"ok\":false}\r\n",
+            ),
+        );
+        let topo = format!(
+            "{TOPO}[[signals]]\nprovider = \"o2-de\"\nid = \"hotline-wait\"\nname = \"Hotline waiting time\"\n"
+        );
+        std::fs::write(tmp.path().join("topology.toml"), &topo).unwrap();
+        std::fs::write(
+            tmp.path().join("signals.csv"),
+            "time,provider,signal,region,value\r\n\
+             2017-05-17T13:05:00Z,o2-de,hotline-wait,,2400\r\n",
+        )
+        .unwrap();
+        let p = load(tmp.path()).unwrap();
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.signals[0].value, 2400.0);
+        // A bad row is named by its own line.
+        std::fs::write(
+            tmp.path().join("signals.csv"),
+            "time,provider,signal,region,value\r\n\
+             2017-05-17T13:05:00Z,o2-de,hotline-wait,,2400\r\n\
+             2017-05-17T13:06:00Z,o2-de,hotline-wait,,NaN\r\n",
+        )
+        .unwrap();
+        let e = load(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("signals.csv:3: column `value`"), "{e}");
     }
 
     fn write_pkg(dir: &Path, reports: &str, events: Option<&str>) {

@@ -10,7 +10,8 @@ use radar_scenario::{package, replay};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The scenario package folder (topology.toml, reports.csv, events.jsonl)
+    /// The scenario package folder (topology.toml, reports.csv, and events.jsonl and signals.csv
+    /// when present)
     pub dir: PathBuf,
     /// Where to write detections.json ("-" for standard output)
     #[arg(long, short, default_value = "detections.json")]
