@@ -306,16 +306,25 @@ impl Detector {
                     // An episode that already has this service, else one that shows it above
                     // baseline, else one that began about when this series' excursion did —
                     // the last two only if the regions fit (see `fits`).
+                    // Of several that show it, a regional one whose regions hold the service's
+                    // rise (a regional fault beside a national one of the same provider).
                     let with = of_block
                         .clone()
                         .find(|(_, o)| o.attached[s])
                         .or_else(|| {
-                            of_block.clone().find(|(_, o)| {
-                                !o.foreign[s]
-                                    && self.episodes[o.idx].services.contains(&b.services[s])
-                                    && o.early.admits(s)
-                                    && self.fits(o, s, onset)
-                            })
+                            let shows: Vec<_> = of_block
+                                .clone()
+                                .filter(|(_, o)| {
+                                    !o.foreign[s]
+                                        && self.episodes[o.idx].services.contains(&b.services[s])
+                                        && o.early.admits(s)
+                                        && self.fits(o, s, onset)
+                                })
+                                .collect();
+                            let held = shows
+                                .iter()
+                                .find(|(_, o)| shows.len() > 1 && self.holds_regionally(o, s));
+                            held.or(shows.first()).copied()
                         })
                         .map(|(k, _)| k);
                     with.or_else(|| {
@@ -587,6 +596,37 @@ impl Detector {
             (total.sum_l - within[1]).max(0.0),
         ];
         !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
+    }
+
+    /// Whether open episode `o` is regional and holds the rise of service `s`: since it opened,
+    /// `s` summed over the regions where the episode's attached services are above baseline,
+    /// and over the rest, the rest favours its baseline over the rise a fault hitting all
+    /// regions alike would bring (`regional_llr`, `scope_llr`; the test `fits` applies to a
+    /// service that rose in some regions only).
+    pub(super) fn holds_regionally(&self, o: &OpenEpisode, s: usize) -> bool {
+        let b = &self.blocks[o.block];
+        let inside: Vec<bool> = (0..b.nr)
+            .map(|r| {
+                (0..b.ns).any(|t| {
+                    let off = b.off_sr(t, r);
+                    o.attached[t]
+                        && (o.members.contains(&(b.base + off))
+                            || above_baseline(&self.config, o.acc[off][0], o.acc[off][1]))
+                })
+            })
+            .collect();
+        let n = inside.iter().filter(|&&r| r).count();
+        if n == 0 || n == b.nr {
+            return false;
+        }
+        let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
+        for (r, &is_inside) in inside.iter().enumerate() {
+            let sum = if is_inside { &mut ins } else { &mut rest };
+            let [x, l] = o.acc[b.off_sr(s, r)];
+            sum[0] += x;
+            sum[1] += l;
+        }
+        self.regional_llr(ins, rest) > 0.0
     }
 
     /// Whether one fault could explain service `s` and the services of open episode `o` (asked

@@ -1686,3 +1686,51 @@ fn a_series_without_a_service_does_not_date_a_later_fault_back_to_an_earlier_one
         describe(&sim.det)
     );
 }
+
+#[test]
+fn a_service_rising_in_a_regional_faults_regions_joins_it_not_a_concurrent_national_fault() {
+    // Calls fail everywhere; DSL fails in Bayern and Hamburg seven minutes later, and mobile
+    // data there two minutes after that (the regional fault reaches a second service): two
+    // faults, and mobile data belongs to the regional one. (A guard of the outcome: in this
+    // stream mobile data reaches the regional episode before the national one lists it. The
+    // choice between two episodes that both show a service, `Detector::holds_regionally`, was
+    // found on a package of the third generator, docs/calibration.md.)
+    let national = normal_mix().regions;
+    let local = vec![("DE-BY", 3.0), ("DE-HH", 1.0)];
+    let mut sim = Sim::new(24);
+    sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(
+                8.0,
+                onset,
+                onset + 120,
+                Mix {
+                    problems: vec![(Problem::NoCalls, 1.0)],
+                    ..fault("mobile-voice", national)
+                },
+            ),
+            flat(5.0, onset + 7, onset + 120, fault("dsl", local.clone())),
+            flat(5.0, onset + 9, onset + 120, fault("mobile-data", local)),
+        ],
+    );
+    let services = episode_services(&sim.det);
+    let d = describe(&sim.det);
+    assert_eq!(services.len(), 2, "{d}");
+    let voice = services
+        .iter()
+        .position(|s| s.contains(&"mobile-voice".to_owned()))
+        .expect("a voice episode");
+    assert_eq!(services[voice], ["mobile-voice"], "{d}");
+    let regional = &sim.det.episodes()[1 - voice];
+    assert_eq!(region_ids(regional), ["DE-BY", "DE-HH"], "{d}");
+    assert!(
+        services[1 - voice].contains(&"mobile-data".to_owned()),
+        "{d}"
+    );
+}
