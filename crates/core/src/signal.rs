@@ -178,6 +178,13 @@ impl SignalAnomaly {
         self.start <= to && self.end.is_none_or(|e| e >= from)
     }
 
+    /// Whether the anomaly began within `[from, to]`: evidence for an outage is a change that
+    /// came with it. A level that had left its band hours before the outage began (a weekly
+    /// pattern the hourly band has not learnt, a fault of its own) says nothing about it.
+    pub fn began_within(&self, from: Timestamp, to: Timestamp) -> bool {
+        from <= self.start && self.start <= to
+    }
+
     /// The evidence in a phrase: "Hotline waiting time 65 min, typically 2 min, since
     /// 2017-05-12 16:05 UTC (until …)".
     pub fn describe(&self) -> Explanation {

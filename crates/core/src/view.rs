@@ -41,7 +41,7 @@
 //!
 //! # Operator signals
 //! A signal anomaly never makes an outage. It bears on an outage when it measures a component
-//! the outage's services need and overlaps it in time
+//! the outage's services need and begins while the outage lasts (or in the ten minutes before)
 //! ([`IncidentView::attach_signal_anomalies`]): it is then evidence for that component as the
 //! root (see [`crate::correlate`]) and named in the outage's summary; a regional anomaly also
 //! adds its region to a regional episode, as a failed probe does.
@@ -507,7 +507,7 @@ fn with_probed_regions(
         if let (Some(r), Some(c)) = (&a.region, &a.component) {
             if a.provider == e.provider
                 && needed.contains(c)
-                && a.overlaps(from, end)
+                && a.began_within(from, end)
                 && !e.regions.contains(r)
             {
                 e.regions.push(r.clone());
@@ -1053,6 +1053,14 @@ mod tests {
         });
         let v = view(&t, std::slice::from_ref(&e), &[dsl]);
         assert_eq!(v.outages[0].regions.expand(&t, &e.provider).len(), 1);
+        // Under way hours before the outage began (a weekly pattern the band has not learnt):
+        // a change of its own, no evidence of scope or root, though it overlaps the outage.
+        let mut before = hh.clone();
+        before.start = Timestamp(T0 - 6 * 3600);
+        before.end = None;
+        let v = view(&t, std::slice::from_ref(&e), std::slice::from_ref(&before));
+        assert_eq!(v.outages[0].regions.expand(&t, &e.provider).len(), 1);
+        assert!(v.outages[0].view.signal_anomalies.is_empty());
         // Alone, a signal anomaly is no outage.
         assert!(view(&t, &[], &[hh]).outages.is_empty());
     }

@@ -454,9 +454,12 @@ impl IncidentView {
     }
 
     /// Keeps, of operator-signal `anomalies`, those that bear on this incident: of its
-    /// provider, on a component its services need or it names, overlapping it in time (from
-    /// ten minutes before its onset to its end, or to `now` while open) and, when both have
-    /// regions, in one of its regions. A signal without a component bears on nothing.
+    /// provider, on a component its services need or it names, in time and, when both have
+    /// regions, in one of its regions. In time: for a detected outage, beginning while it
+    /// lasts (from ten minutes before its onset to its end, or to `now` while open; an anomaly
+    /// already under way before the reports rose is a change of its own); for a declared one,
+    /// overlapping it (the operator declares when the fault is found, often after the
+    /// measurements moved). A signal without a component bears on nothing.
     pub fn attach_signal_anomalies(
         &mut self,
         anomalies: &[SignalAnomaly],
@@ -472,12 +475,17 @@ impl IncidentView {
         needed.extend(self.components.iter().cloned());
         let from = Timestamp(self.start.0 - PROBE_LEAD_SECS);
         let to = self.end.unwrap_or(now);
+        let declared = self.is_declared();
         self.signal_anomalies = anomalies
             .iter()
             .filter(|a| {
                 a.provider == self.provider
                     && a.component.as_ref().is_some_and(|c| needed.contains(c))
-                    && a.overlaps(from, to)
+                    && if declared {
+                        a.overlaps(from, to)
+                    } else {
+                        a.began_within(from, to)
+                    }
                     && match (&a.region, &self.regions) {
                         (Some(r), Some(rs)) => rs.contains(r),
                         _ => true,
