@@ -560,9 +560,7 @@ impl Detector {
             }
             (ins, rest)
         };
-        let inside: Vec<bool> = (0..b.nr)
-            .map(|r| own.iter().any(|&t| pass(b.off_sr(t, r))))
-            .collect();
+        let inside = self.footprint(o);
         let n = inside.iter().filter(|&&r| r).count();
         if n == 0 {
             return true;
@@ -598,23 +596,27 @@ impl Detector {
         !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
     }
 
+    /// The regions where open episode `o`'s attached services are members or above baseline
+    /// since it opened (`scope_min_excess`, `scope_llr`, against the tested expectation).
+    fn footprint(&self, o: &OpenEpisode) -> Vec<bool> {
+        let b = &self.blocks[o.block];
+        let pass = |off: usize| {
+            o.members.contains(&(b.base + off))
+                || above_baseline(&self.config, o.acc[off][0], o.acc[off][1])
+        };
+        (0..b.nr)
+            .map(|r| (0..b.ns).any(|t| o.attached[t] && pass(b.off_sr(t, r))))
+            .collect()
+    }
+
     /// Whether open episode `o` is regional and holds the rise of service `s`: since it opened,
-    /// `s` summed over the regions where the episode's attached services are above baseline,
-    /// and over the rest, the rest favours its baseline over the rise a fault hitting all
-    /// regions alike would bring (`regional_llr`, `scope_llr`; the test `fits` applies to a
-    /// service that rose in some regions only).
+    /// `s` summed over the episode's footprint and over the rest, the rest favours its baseline
+    /// over the rise a fault hitting all regions alike would bring (`regional_llr` > 0). It
+    /// decides between episodes that all show `s` and fit it, a choice made anyway, so the
+    /// likelier explanation wins without a threshold.
     pub(super) fn holds_regionally(&self, o: &OpenEpisode, s: usize) -> bool {
         let b = &self.blocks[o.block];
-        let inside: Vec<bool> = (0..b.nr)
-            .map(|r| {
-                (0..b.ns).any(|t| {
-                    let off = b.off_sr(t, r);
-                    o.attached[t]
-                        && (o.members.contains(&(b.base + off))
-                            || above_baseline(&self.config, o.acc[off][0], o.acc[off][1]))
-                })
-            })
-            .collect();
+        let inside = self.footprint(o);
         let n = inside.iter().filter(|&&r| r).count();
         if n == 0 || n == b.nr {
             return false;
