@@ -477,7 +477,8 @@ fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
 /// A regional episode with the regions where probes of a component its services need failed
 /// during it added: a failing probe is evidence that its region is affected, also where few
 /// reports came in (a national episode, without regions, stays as it is). So is a regional
-/// operator signal of such a component that left its typical band during the episode.
+/// operator signal of such a component that left its typical band as the episode began or
+/// while it lasted ([`correlate::signal_in_time`]).
 fn with_probed_regions(
     e: &Episode,
     failed: &[(ComponentRef, RegionId, Timestamp)],
@@ -502,12 +503,11 @@ fn with_probed_regions(
             e.regions.push(r.clone());
         }
     }
-    let from = Timestamp(e.start.0 - correlate::PROBE_LEAD_SECS);
     for a in signals {
         if let (Some(r), Some(c)) = (&a.region, &a.component) {
             if a.provider == e.provider
                 && needed.contains(c)
-                && a.began_within(from, end)
+                && correlate::signal_in_time(a, e.start, end, false)
                 && !e.regions.contains(r)
             {
                 e.regions.push(r.clone());

@@ -166,6 +166,21 @@ pub fn failures_without_flaps(
     out
 }
 
+/// Whether operator-signal anomaly `a` bears in time on an outage from `start` to `end` (`now`
+/// while open). A detected outage: the anomaly began while it lasts, or in the
+/// [`PROBE_LEAD_SECS`] before its onset; one already under way before the reports rose (a
+/// weekly pattern the hourly band has not learnt, a fault of its own) is a change of its own.
+/// A declared outage (`declared`): the anomaly overlaps it, since the operator declares when
+/// the fault is found, often after the measurements moved.
+pub fn signal_in_time(a: &SignalAnomaly, start: Timestamp, end: Timestamp, declared: bool) -> bool {
+    let from = Timestamp(start.0 - PROBE_LEAD_SECS);
+    if declared {
+        a.overlaps(from, end)
+    } else {
+        a.began_within(from, end)
+    }
+}
+
 /// Of `failed` probe results (component, region, time), those in `[from, to]` that `keep`
 /// accepts, of (component, region) pairs confirmed there ([`PROBE_CONFIRMATIONS`]).
 pub fn confirmed_failures(
@@ -454,12 +469,9 @@ impl IncidentView {
     }
 
     /// Keeps, of operator-signal `anomalies`, those that bear on this incident: of its
-    /// provider, on a component its services need or it names, in time and, when both have
-    /// regions, in one of its regions. In time: for a detected outage, beginning while it
-    /// lasts (from ten minutes before its onset to its end, or to `now` while open; an anomaly
-    /// already under way before the reports rose is a change of its own); for a declared one,
-    /// overlapping it (the operator declares when the fault is found, often after the
-    /// measurements moved). A signal without a component bears on nothing.
+    /// provider, on a component its services need or it names, in time ([`signal_in_time`])
+    /// and, when both have regions, in one of its regions. A signal without a component bears
+    /// on nothing.
     pub fn attach_signal_anomalies(
         &mut self,
         anomalies: &[SignalAnomaly],
@@ -473,19 +485,14 @@ impl IncidentView {
             .flat_map(|s| topology.service_closure(s))
             .collect();
         needed.extend(self.components.iter().cloned());
-        let from = Timestamp(self.start.0 - PROBE_LEAD_SECS);
-        let to = self.end.unwrap_or(now);
+        let end = self.end.unwrap_or(now);
         let declared = self.is_declared();
         self.signal_anomalies = anomalies
             .iter()
             .filter(|a| {
                 a.provider == self.provider
                     && a.component.as_ref().is_some_and(|c| needed.contains(c))
-                    && if declared {
-                        a.overlaps(from, to)
-                    } else {
-                        a.began_within(from, to)
-                    }
+                    && signal_in_time(a, self.start, end, declared)
                     && match (&a.region, &self.regions) {
                         (Some(r), Some(rs)) => rs.contains(r),
                         _ => true,
