@@ -29,9 +29,13 @@
 //!    `warmup_min_excess`, well above what a level misjudged from a few minutes explains. Such
 //!    an alarm's series then learns as any member of an episode does (barely).
 //!    *Robustness:* counts are winsorised at `λ + winsor_z·sqrt(λ) + 2` before learning; a
-//!    series in alarm or in an open episode learns with weight `anomaly_weight` (0.02); one on a
-//!    notable excursion (score ≥ `suspect_score` on a mature bucket, or any upward excursion
-//!    while its provider has an open episode) with `suspect_weight` (0.25); and nothing is
+//!    series in alarm or in an open episode learns with weight `anomaly_weight` (0.02), and so
+//!    does one on any upward excursion while its provider has an open episode, or while a
+//!    provider its services depend on (an MVNO's host) has an open episode, fast or slow,
+//!    showing a service that needs one of the same components: the MVNO's few customers
+//!    ramp up slowly, and on a young bucket their rise was learnt as the new normal before it
+//!    was evidence; one on a notable excursion (score ≥ `suspect_score` on a mature bucket)
+//!    with `suspect_weight` (0.25); and nothing is
 //!    learnt while the provider's data looks cut off (empty minutes at provider level that
 //!    should have held `gap_expected` reports). So an outage does not become tomorrow's
 //!    baseline, and neither does a data gap. *Declared incidents:* the harness passes every
@@ -210,6 +214,11 @@ pub struct Detector {
     region_index: HashMap<RegionId, usize>,
     blocks: Vec<Block>,
     provider_index: HashMap<ProviderId, usize>,
+    /// Per block, the other providers whose components its services depend on (an MVNO's
+    /// host): each host's block and the host's services that depend on one of those
+    /// components. While such a service is in an open episode of the host, this block's
+    /// rising series barely learn (`block_context`).
+    hosts: Vec<Vec<(usize, Vec<usize>)>>,
     series: Vec<Series>,
     seen: HashMap<(u32, u64), Seen>,
     /// Keys currently flagged as repeaters (for expiry).
@@ -294,6 +303,7 @@ impl Detector {
             region_index,
             blocks: Vec::new(),
             provider_index: HashMap::new(),
+            hosts: Vec::new(),
             series: Vec::new(),
             seen: HashMap::new(),
             flagged: Vec::new(),
@@ -335,7 +345,33 @@ impl Detector {
             let tz = topology.time_zone(p.id.as_str());
             d.add_block(p.id.clone(), ids, techs, deps, tz);
         }
+        d.hosts = (0..d.blocks.len()).map(|bi| d.hosts_of(bi)).collect();
         d
+    }
+
+    /// The providers block `bi`'s services depend on (other than itself), each with its
+    /// services that need one of those components.
+    fn hosts_of(&self, bi: usize) -> Vec<(usize, Vec<usize>)> {
+        let own = &self.blocks[bi].id;
+        let needed: BTreeSet<&ComponentRef> = self.blocks[bi]
+            .deps
+            .iter()
+            .flatten()
+            .filter(|c| &c.provider != own)
+            .collect();
+        let mut hosts: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (hi, h) in self.blocks.iter().enumerate() {
+            if hi == bi {
+                continue;
+            }
+            let services: Vec<usize> = (0..h.ns)
+                .filter(|&s| h.deps[s].iter().any(|c| needed.contains(c)))
+                .collect();
+            if !services.is_empty() {
+                hosts.push((hi, services));
+            }
+        }
+        hosts
     }
 
     fn add_block(
@@ -494,14 +530,40 @@ impl Detector {
         } else {
             self.config.min_excess
         };
+        // A slow episode (a modest rise of some series) says nothing about the others.
+        let own = self.open.iter().any(|o| o.block == bi && !o.slow);
         BlockCtx {
-            // A slow episode (a modest rise of some series) says nothing about the others.
-            in_episode: self.open.iter().any(|o| o.block == bi && !o.slow),
+            // A host's outage in a service that needs what this provider's services need (an
+            // MVNO on its host's radio network) is this provider's too: its rising series
+            // must not learn the rise as normal before their evidence is in.
+            in_episode: own || self.host_down(bi),
             // A run of empty minutes at provider level that should have held many reports is
             // a data gap, not a quiet spell: it teaches the baseline nothing.
             gap: self.series[b.base].quiet >= self.config.gap_expected,
             inv_min_excess: 1.0 / min_excess.max(1e-3),
         }
+    }
+
+    /// Whether a provider that block `bi`'s services depend on (an MVNO's host) has an open
+    /// episode (fast or slow) showing one of its services that need the same components.
+    fn host_down(&self, bi: usize) -> bool {
+        let Some(hosts) = self.hosts.get(bi) else {
+            return false;
+        };
+        hosts.iter().any(|(h, needs)| {
+            self.open
+                .iter()
+                .any(|o| o.block == *h && needs.iter().any(|&s| self.episode_has(o, s)))
+        })
+    }
+
+    /// Whether open episode `o` shows service `s` of its block: attached by an alarm or in
+    /// its scope.
+    fn episode_has(&self, o: &OpenEpisode, s: usize) -> bool {
+        o.attached.get(s).copied().unwrap_or(false)
+            || self.episodes[o.idx]
+                .services
+                .contains(&self.blocks[o.block].services[s])
     }
 
     fn close_minute(&mut self, m: Minute) {
