@@ -610,7 +610,14 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             .enumerate()
             .filter(|(k, _)| claimed[*k] == Some(j))
             .collect();
-        let a = &groups[ne + j];
+        // A declaration that names no service and no component ("incident at our host
+        // network") gave correlation nothing to go by: its relations are those of the
+        // episodes it claims (the first of them).
+        let scopeless = i.services.is_empty() && i.components.is_empty();
+        let a = match members.first() {
+            Some(&(k, _)) if scopeless => &groups[k],
+            _ => &groups[ne + j],
+        };
         let mut view = views[ne + j].clone();
         let mut technologies = Vec::new();
         let mut problems: Vec<Problem> = Vec::new();

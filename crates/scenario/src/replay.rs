@@ -389,6 +389,31 @@ mod tests {
     const PROBE_BE_OK: &str = r#"{"time":"1970-01-01T10:06:00Z","type":"probe","provider":"o2-de","component":"lte-ran","region":"DE-BE","ok":true}"#;
     const PROBE_NW_DSL: &str = r#"{"time":"1970-01-01T10:07:00Z","type":"probe","provider":"o2-de","component":"dsl-access","region":"DE-NW","ok":false}"#;
 
+    /// 1&1 says only "an incident at our host network" (no service, no component), two hours
+    /// after its customers' reports rose, ten minutes after O2's mobile-data outage began
+    /// (O2's probes of its mobile core fail).
+    /// The declaration gives correlation nothing to go by, so the outage it makes of 1&1's
+    /// episode is related by what that episode shows: O2's core, which 1&1's core runs on.
+    #[test]
+    fn a_declaration_naming_nothing_is_related_by_the_episodes_it_claims() {
+        let t = Topology::from_toml("t", &crate::generate::topology_toml_mvno()).unwrap();
+        let host = ep(1, "o2-de", &["mobile-data"], &[], 36_000);
+        let mvno = ep(2, "1und1-de", &["mobile-data"], &[], 36_000 + 600);
+        const HOST_NOTICE: &str = r#"{"time":"1970-01-01T12:00:00Z","type":"incident","id":"host-1","provider":"1und1-de","category":"third-party","components":[],"state":"identified"}"#;
+        const CORE_PROBE: &str = r#"{"time":"1970-01-01T10:05:00Z","type":"probe","provider":"o2-de","component":"mobile-core","region":"DE-BY","ok":false}"#;
+        const CORE_PROBE_AGAIN: &str = r#"{"time":"1970-01-01T10:10:00Z","type":"probe","provider":"o2-de","component":"mobile-core","region":"DE-BY","ok":false}"#;
+        let ev = events(&[CORE_PROBE, CORE_PROBE_AGAIN, HOST_NOTICE]);
+        let v = view_of(&[host.clone(), mvno.clone()], &ev, &t);
+        let notice = v.outage("host-1").expect("the declaration is an outage");
+        assert_eq!(notice.aliases, [radar_core::view::episode_id(&mvno)]);
+        let o2 = v.outage(&radar_core::view::episode_id(&host)).unwrap();
+        assert_eq!(notice.cause_group, o2.cause_group, "{:#?}", v.outages);
+        assert_eq!(
+            notice.root.as_ref().map(|c| c.to_string()).as_deref(),
+            Some("o2-de:mobile-core")
+        );
+    }
+
     #[test]
     fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_and_probed_regions() {
         let t = topo();
