@@ -601,6 +601,27 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         claimed[k] = best.or_else(scopeless);
     }
 
+    // 2b. Callers about a network outage (a customer-service rise that correlation calls its
+    // call surge) are part of that outage, not an outage of the hotline: the episode joins
+    // the outage it is about, as one more of its episodes.
+    let mut surge_of: Vec<Option<usize>> = vec![None; ne];
+    for k in 0..ne {
+        let Role::CallSurge { outage } = &groups[k].role else {
+            continue;
+        };
+        if claimed[k].is_some() {
+            continue;
+        }
+        match views.iter().position(|v| &v.id == outage) {
+            Some(t) if t >= ne => claimed[k] = Some(t - ne),
+            Some(t) => match claimed[t] {
+                Some(j) => claimed[k] = Some(j),
+                None => surge_of[k] = Some(t),
+            },
+            None => {}
+        }
+    }
+
     // 3. Outages.
     let mut outages: Vec<Outage> = Vec::new();
     for (j, i) in incidents.iter().enumerate() {
@@ -629,6 +650,10 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             push_unique(&mut problems, &e.problems);
             push_unique(&mut view.failed_probes, &views[k].failed_probes);
             push_unique(&mut view.signal_anomalies, &views[k].signal_anomalies);
+            // A call surge's regions are its callers', not the outage's.
+            if views[k].is_customer_service_signal() && members.len() > 1 {
+                continue;
+            }
             if e.regions.is_empty() {
                 national = true;
             }
@@ -702,24 +727,36 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         });
     }
     for (k, e) in inp.episodes.iter().enumerate() {
-        if claimed[k].is_some() {
+        if claimed[k].is_some() || surge_of[k].is_some() {
             continue;
         }
         let a = &groups[k];
         let view = views[k].clone();
+        let surges: Vec<(usize, &Episode)> = inp
+            .episodes
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| surge_of[*s] == Some(k))
+            .collect();
+        let mut services = e.services.clone();
+        for (_, s) in &surges {
+            push_unique(&mut services, &s.services);
+        }
         outages.push(Outage {
             id: episode_id(e),
-            aliases: Vec::new(),
+            aliases: surges.iter().map(|(_, s)| episode_id(s)).collect(),
             provider: e.provider.clone(),
             incident: None,
-            episodes: vec![e.clone()],
+            episodes: std::iter::once(e.clone())
+                .chain(surges.iter().map(|(_, s)| (*s).clone()))
+                .collect(),
             category: view.cause_info().category,
             state: if e.end.is_some() {
                 IncidentState::Resolved
             } else {
                 IncidentState::Suspected
             },
-            services: e.services.clone(),
+            services,
             components: Vec::new(),
             technologies: e.technologies.clone(),
             problems: e.problems.clone(),
@@ -737,7 +774,15 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             root_candidates: rank_root_causes(&view, topology),
             summary: {
                 let mut s = describe(e);
-                append_signals(&mut s, &view.signal_anomalies);
+                let mut signals = view.signal_anomalies.clone();
+                for &(k, surge) in &surges {
+                    let d = describe(surge);
+                    s.en.push_str(&format!(" {}", d.en));
+                    s.de.push_str(&format!(" {}", d.de));
+                    push_unique(&mut signals, &views[k].signal_anomalies);
+                }
+                signals.sort_by_key(|a| a.start);
+                append_signals(&mut s, &signals);
                 s
             },
             explanation: a.explanation.clone(),
@@ -1032,10 +1077,16 @@ mod tests {
         let net = v.outage(&episode_id_of(1)).unwrap();
         assert_eq!(root(net), "o2-de:ran-lte");
         assert!(net.view.signal_anomalies.is_empty());
-        // The hotline outage is the network outage's call surge, with the wait as evidence.
-        let calls = v.outage(&episode_id_of(2)).unwrap();
-        assert_eq!(calls.cause_group, net.cause_group);
-        assert!(calls.summary.en.contains("Hotline waiting time 40 min"));
+        // The callers are the network outage's call surge: one outage, which shows them and
+        // the wait.
+        assert_eq!(v.outages.len(), 1, "{:#?}", v.outages);
+        assert_eq!(net.aliases, [episode_id_of(2)]);
+        assert!(std::ptr::eq(v.outage(&episode_id_of(2)).unwrap(), net));
+        assert!(net
+            .services
+            .iter()
+            .any(|s| s.as_str() == "customer-service"));
+        assert!(net.summary.en.contains("Hotline waiting time 40 min"));
     }
 
     #[test]
