@@ -644,6 +644,9 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         let mut problems: Vec<Problem> = Vec::new();
         let mut region_list: Vec<RegionId> = Vec::new();
         let mut national = false;
+        let with_network = members
+            .iter()
+            .any(|&(k, _)| !views[k].is_customer_service_signal());
         for &(k, e) in &members {
             push_unique(&mut view.services, &e.services);
             push_unique(&mut technologies, &e.technologies);
@@ -651,7 +654,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             push_unique(&mut view.failed_probes, &views[k].failed_probes);
             push_unique(&mut view.signal_anomalies, &views[k].signal_anomalies);
             // A call surge's regions are its callers', not the outage's.
-            if views[k].is_customer_service_signal() && members.len() > 1 {
+            if views[k].is_customer_service_signal() && with_network {
                 continue;
             }
             if e.regions.is_empty() {
