@@ -596,6 +596,12 @@ impl Incident {
             .find_map(|s| s.workaround.as_ref())
     }
 
+    /// A declaration that names no service and no component ("nationwide disruption",
+    /// "incident at our host network"): it says nothing of what is down.
+    pub fn names_nothing(&self) -> bool {
+        self.services.is_empty() && self.components.is_empty()
+    }
+
     pub fn is_open(&self) -> bool {
         self.state != IncidentState::Resolved
     }

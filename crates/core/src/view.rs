@@ -459,7 +459,7 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
 /// national voice-core incident is open is not that incident, however close in time: it is
 /// another fault of the same provider.
 fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
-    if i.services.is_empty() && i.components.is_empty() {
+    if i.names_nothing() {
         return true;
     }
     let own: Vec<&ServiceId> = e
@@ -592,8 +592,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         let scopeless = || {
             incidents.iter().position(|i| {
                 i.provider == e.provider
-                    && i.services.is_empty()
-                    && i.components.is_empty()
+                    && i.names_nothing()
                     && i.category != IncidentCategory::Maintenance
                     && overlaps(e, i, now)
             })
@@ -634,9 +633,8 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         // A declaration that names no service and no component ("incident at our host
         // network") gave correlation nothing to go by: its relations are those of the
         // episodes it claims (the first of them).
-        let scopeless = i.services.is_empty() && i.components.is_empty();
         let a = match members.first() {
-            Some(&(k, _)) if scopeless => &groups[k],
+            Some(&(k, _)) if i.names_nothing() => &groups[k],
             _ => &groups[ne + j],
         };
         let mut view = views[ne + j].clone();

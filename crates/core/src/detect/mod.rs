@@ -560,7 +560,7 @@ impl Detector {
     /// Whether open episode `o` shows service `s` of its block: attached by an alarm or in
     /// its scope.
     fn episode_has(&self, o: &OpenEpisode, s: usize) -> bool {
-        o.attached.get(s).copied().unwrap_or(false)
+        o.attached[s]
             || self.episodes[o.idx]
                 .services
                 .contains(&self.blocks[o.block].services[s])
