@@ -39,7 +39,15 @@
 //! *Related* needs a mechanism (a shared explaining component at about the same onset, a
 //! component known down that the other depends on — both only where the two meet: regional
 //! outages in disjoint regions are two faults — spill-over, call surge, the same declared
-//! cause, one outage of one provider split in two, or a local event). *Unrelated* needs
+//! cause, one outage of one provider split in two, or a local event). Two detected episodes
+//! of one provider, one regional and one national, are neither one outage split in two nor
+//! two outages of one component at the same onset: the detector kept them apart because the
+//! national one's rise lies where the regional one's services stay quiet. And a component
+//! whose probes failed (not one the operator declared down: a routing fault of the backbone
+//! need not reach every service on it) explains a national episode of its own provider only
+//! if fewer than half as many of the provider's services that need it stay quiet there as
+//! show it (down everywhere, it would show in all of them: radio probes failing where a fibre
+//! was cut do not explain calls failing nationwide). *Unrelated* needs
 //! positive evidence: no explaining dependency **and** one of different causes, different
 //! symptom profiles (dissimilar problems or disjoint technologies), disjoint regions or a
 //! refused spill-over — but never for two telecoms down at once in the same place (the scene

@@ -481,6 +481,35 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         .into_iter()
         .collect();
     let (da, db) = (a.known_down(), b.known_down());
+    // A regional and a national episode of one provider: the detector kept them apart because
+    // the national one's rise lies outside the regional one's regions, where the regional
+    // one's services stayed quiet. A fault of one component would show in both alike.
+    let national = |v: &IncidentView| {
+        v.regions
+            .as_ref()
+            .is_none_or(|r| r.len() * 2 > g.topo.provider_regions(v.provider.as_str()).len())
+    };
+    let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
+    let separated =
+        a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
+    // A component whose probes failed explains a national episode of its own provider only if
+    // fewer than half as many of the provider's services that need it stay quiet in the
+    // episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
+    // it would show in all of them (radio probes failing in the regions of a fibre cut do not
+    // explain calls failing nationwide, though calls need the radio). Services of the episode
+    // that do not need it are no evidence against it (users of a streaming service also
+    // report logins).
+    let explains_national = |v: &IncidentView, c: &ComponentRef| {
+        if !detected(v) || c.provider != v.provider || !national(v) {
+            return true;
+        }
+        let fit = g.fit(
+            c,
+            &v.affected(g),
+            &[v.provider.clone()].into_iter().collect(),
+        );
+        fit.unaffected.len() * 2 < fit.covered.len()
+    };
     let shared: BTreeSet<ComponentRef> = cla.intersection(&clb).cloned().collect();
     let mut path: Option<(ComponentRef, bool)> = None;
     if !shared.is_empty() {
@@ -490,8 +519,12 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             if !shared.contains(&c) {
                 continue;
             }
-            let known =
-                (da.contains(&c) && clb.contains(&c)) || (db.contains(&c) && cla.contains(&c));
+            // A declaration is the operator's word for what is down (a routing fault of the
+            // backbone need not reach every service on it); a failed probe says where only.
+            let declared = a.components.contains(&c) || b.components.contains(&c);
+            let known = ((da.contains(&c) && clb.contains(&c))
+                || (db.contains(&c) && cla.contains(&c)))
+                && (declared || (explains_national(a, &c) && explains_national(b, &c)));
             if known || g.fit(&c, &affected, &providers).explains_all() {
                 path = Some((c, known));
                 break;
@@ -580,6 +613,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     if a.provider == b.provider
         && matches!(a.origin, Origin::Detected)
         && matches!(b.origin, Origin::Detected)
+        && !separated
         && (f.lag.abs() <= SAME_OUTAGE_LAG || (f.gap > 0 && f.gap <= SAME_OUTAGE_GAP))
     {
         let shared_services: Vec<_> = a
@@ -625,7 +659,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     if let Some((_, known)) = &path {
         if *known && meet && (f.overlap > 0 || f.gap == 0) {
             related.push(RELATION_CONFIDENCE.shared_component);
-        } else if meet && f.lag.abs() <= onset_window {
+        } else if meet && f.lag.abs() <= onset_window && !separated {
             let w = &RELATION_CONFIDENCE;
             let c = w.onset_max - w.onset_decay * (f.lag.abs() as f64 / onset_window as f64);
             related.push(c * (1.0 - w.onset_containment + w.onset_containment * f.containment));

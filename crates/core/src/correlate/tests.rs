@@ -789,6 +789,57 @@ fn a_regional_outage_prefers_the_nearest_common_dependency() {
     assert_eq!(best(&v), c("telekom-de:mobile-core"));
 }
 
+/// A regional and a national episode of one provider, minutes apart: the detector kept them
+/// apart because the national one's rise lies where the regional one's services stay quiet.
+/// Neither a shared component nor "one outage split in two" relates them, and a component
+/// whose probes failed explains the national one only if most of the services that need it
+/// show in it (the core's probes failing in Bayern do not explain calls failing everywhere).
+/// A declaration is the operator's word and is not second-guessed so.
+#[test]
+fn a_regional_and_a_national_episode_of_one_provider_are_two_faults() {
+    let t = topo();
+    let mut regional = within(
+        det(
+            "a",
+            "o2-de",
+            &["mobile-data", "mobile-voice"],
+            &["lte", "umts"],
+            0,
+        ),
+        &["DE-BY"],
+    );
+    let national = det("b", "o2-de", &["mobile-voice"], &["umts"], 7);
+    let r = relate(&regional, &national, &t);
+    assert_ne!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(!has(&r, |e| matches!(e, Evidence::SameOutage { .. })));
+    // Both in Bayern: one fault that the detector split.
+    let also_regional = within(national.clone(), &["DE-BY"]);
+    assert_eq!(
+        relate(&regional, &also_regional, &t).verdict,
+        Verdict::Related
+    );
+    // The mobile core's probes fail in Bayern, in the time of both (so both carry them).
+    let probe = (
+        c("o2-de:mobile-core"),
+        "DE-BY".parse().unwrap(),
+        regional.start,
+    );
+    regional.failed_probes = vec![probe.clone(), probe.clone()];
+    let mut national = national;
+    national.failed_probes = vec![probe.clone(), probe.clone()];
+    let r = relate(&regional, &national, &t);
+    assert_ne!(r.verdict, Verdict::Related, "{r:#?}");
+    // The operator declaring the core down is believed: it relates.
+    let decl = declared(
+        "d",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:mobile-core"],
+        45,
+    );
+    assert_eq!(relate(&national, &decl, &t).verdict, Verdict::Related);
+}
+
 #[test]
 fn one_component_down_in_disjoint_regions_is_two_faults() {
     let t = topo();

@@ -19,10 +19,13 @@
 //! log-likelihood ratio of `scope_llr` (early in a national outage the first regions pass
 //! before the rest do, so a merely weaker rest keeps the episode national). A regional
 //! episode does not take a service whose excursion lies above baseline
-//! (`scope_min_excess`, `scope_llr`) outside its regions by more excess than inside them:
-//! that is another fault of the same provider (a national mobile-data fault beside a
-//! regional DSL fault), even where both services share a component such as the backbone,
-//! whose fault would not stop at the episode's regions. Symmetrically, a national episode
+//! (`scope_min_excess`, `scope_llr`) outside its regions by more excess than inside them
+//! (each region's series over its own excursion: the service's series over all regions has
+//! an excursion of its own, which may have begun at another minute): that is another fault
+//! of the same provider (a national mobile-data fault beside a regional DSL fault), even
+//! where both services share a component such as the backbone, whose fault would not stop at
+//! the episode's regions. An episode's regions are those of its attached services, or, while
+//! none is attached, of its service-less region series. Symmetrically, a national episode
 //! (or one not clearly regional) does not take a service that, since the episode opened, rose
 //! in some regions only — the same test on that service's series: a regional fibre fault
 //! starting minutes into a national voice fault is a fault of its own. Otherwise a national
@@ -35,11 +38,16 @@
 //! mobile data, which needs it too, shows nothing). Customer service is exempt (callers follow
 //! any outage), and so is a topology without dependencies. A series without a service joins the newest episode (one with
 //! neither service nor region: the first episode of that episode's split group, see below,
-//! while it is open). Onset = earliest CUSUM onset of the members (a slow test's onset
-//! only opens an episode or, when it is a declaration's, moves it; otherwise it is too
-//! rough to; and a series without a service, which carries every fault of the provider,
-//! does not move it to a time by which another open episode of the provider had begun:
-//! that rise may be the other fault's).
+//! while it is open). Of several episodes that show a service, one that began within
+//! [`SAME_ONSET_SECS`] of the alarm's onset goes first. Onset = earliest CUSUM onset of the
+//! members (a slow test's onset only opens an episode or, when it is a declaration's, moves
+//! it; otherwise it is too rough to; and a series without a service, which carries every
+//! fault of the provider, does not move it to a time by which another open episode of the
+//! provider had begun: that rise may be the other fault's). An episode whose onset is still
+//! a slow test's takes no alarm by timing alone (`OpenEpisode::rough_start`): a modest rise
+//! that the slow test gathered for twenty minutes (a regional fault's share of the calls over
+//! all regions) may alarm only when a national fault adds to it, and would date that fault
+//! from the regional one's onset.
 //! *Split by region:* a series with a region that would join episode E joins instead the
 //! episode of E's *split group* (E and the episodes split off it) that has a member series
 //! in that region. Failing that, its rise is a separate fault of its own — a new episode of
@@ -163,6 +171,10 @@ pub(super) struct OpenEpisode {
     /// Opened by the slow test: its members by that test keep it open too (in an episode
     /// opened by the minute test they do not: a sharp outage ends when its sharp rises do).
     pub(super) slow: bool,
+    /// Its onset is still a slow test's ([`Series::rough_onset`]): no alarm joins it by
+    /// timing alone (a modest rise the slow test had gathered for a while may alarm only when
+    /// another fault adds to it, and date that fault twenty minutes early).
+    pub(super) rough_start: bool,
     pub(super) members: Vec<usize>,
     /// Services attached by alarms.
     pub(super) attached: Vec<bool>,
@@ -306,8 +318,9 @@ impl Detector {
                     // An episode that already has this service, else one that shows it above
                     // baseline, else one that began about when this series' excursion did —
                     // the last two only if the regions fit (see `fits`).
-                    // Of several that show it, a regional one whose regions hold the service's
-                    // rise (a regional fault beside a national one of the same provider).
+                    // Of several that show it, one that began within minutes of this rise if
+                    // any did, then a regional one whose regions hold the service's rise (a
+                    // regional fault beside a national one of the same provider).
                     let with = of_block
                         .clone()
                         .find(|(_, o)| o.attached[s])
@@ -321,17 +334,24 @@ impl Detector {
                                         && self.fits(o, s, onset)
                                 })
                                 .collect();
-                            let held = shows
+                            // Of several, those that began within minutes of this rise,
+                            // when any did (one fault reaches its services within minutes).
+                            let near: Vec<_> = shows
                                 .iter()
-                                .find(|(_, o)| shows.len() > 1 && self.holds_regionally(o, s));
-                            held.or(shows.first()).copied()
+                                .filter(|(_, o)| self.began_near(o, onset, SAME_ONSET_SECS))
+                                .copied()
+                                .collect();
+                            let pool = if near.is_empty() { shows } else { near };
+                            let held = pool
+                                .iter()
+                                .find(|(_, o)| pool.len() > 1 && self.holds_regionally(o, s));
+                            held.or(pool.first()).copied()
                         })
                         .map(|(k, _)| k);
                     with.or_else(|| {
                         of_block
                             .rfind(|(_, o)| {
-                                let start = self.episodes[o.idx].start.0;
-                                (m - o.opened < merge / 60 || (onset.0 - start).abs() < merge)
+                                (m - o.opened < merge / 60 || self.began_near(o, onset, merge - 1))
                                     && self.fits(o, s, onset)
                             })
                             .map(|(k, _)| k)
@@ -403,9 +423,9 @@ impl Detector {
                     let e = &mut self.episodes[ep.idx];
                     // The slow test's onset is too rough to move an episode's, unless it is
                     // a declaration's (a known change point).
-                    let f = self.series[i].flags;
-                    if onset < e.start && (f & SLOW == 0 || f & DECLARED != 0) && !others_by_onset {
+                    if onset < e.start && !self.series[i].rough_onset() && !others_by_onset {
                         e.start = onset;
+                        ep.rough_start = false;
                     }
                     touched.push(k);
                 }
@@ -463,6 +483,7 @@ impl Detector {
                         opened: m,
                         last_hot: m,
                         slow: self.series[i].flags & SLOW != 0,
+                        rough_start: self.series[i].rough_onset(),
                         members: vec![i],
                         foreign: vec![false; attached.len()],
                         attached,
@@ -536,9 +557,7 @@ impl Detector {
     /// the episode is national (or not clearly regional) and `s` rose in some regions only.
     pub(super) fn fits(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> bool {
         // Onsets minutes apart are one fault's; further apart, the topology must allow one.
-        if (onset.0 - self.episodes[o.idx].start.0).abs() > SAME_ONSET_SECS
-            && !self.could_share_cause(o, s)
-        {
+        if !self.began_near(o, onset, SAME_ONSET_SECS) && !self.could_share_cause(o, s) {
             return false;
         }
         let b = &self.blocks[o.block];
@@ -547,15 +566,20 @@ impl Detector {
         let own: Vec<usize> = (0..b.ns).filter(|&t| o.attached[t]).collect();
         let pass = |off: usize| o.members.contains(&(b.base + off)) || above(o.acc[off]);
         // Since the episode opened: the series of `services` summed over the regions marked
-        // inside, and over the rest.
+        // inside, and over the rest (with no service attached yet, the service-less series of
+        // each region).
         let split = |inside: &[bool], services: &[usize]| {
             let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
             for (r, &is_inside) in inside.iter().enumerate() {
                 let sum = if is_inside { &mut ins } else { &mut rest };
-                for &t in services {
-                    let [x, l] = o.acc[b.off_sr(t, r)];
-                    sum[0] += x;
-                    sum[1] += l;
+                let mut add = |off: usize| {
+                    sum[0] += o.acc[off][0];
+                    sum[1] += o.acc[off][1];
+                };
+                if services.is_empty() {
+                    add(b.off_r(r));
+                } else {
+                    services.iter().for_each(|&t| add(b.off_sr(t, r)));
                 }
             }
             (ins, rest)
@@ -579,33 +603,44 @@ impl Detector {
             let m = rose.iter().filter(|&&r| r).count();
             return m == 0 || m == b.nr || !regional(split(&rose, &[s]));
         }
-        // The new service over its own excursion: in the episode's regions, and elsewhere
-        // (the service's excursion less the part in the episode's regions).
+        // The new service over the excursions of its series per region: in the episode's
+        // regions, and elsewhere (each region's rise over its own excursion; the service's
+        // series over all regions has an excursion of its own, begun at another minute).
         let ss = &self.series[b.base..b.base + b.len()];
-        let mut within = [0.0f32; 2];
-        for r in (0..b.nr).filter(|&r| inside[r]) {
+        let (mut within, mut beyond) = ([0.0f32; 2], [0.0f32; 2]);
+        for r in 0..b.nr {
             let se = &ss[b.off_sr(s, r)];
-            within[0] += se.sum_x - se.allow;
-            within[1] += se.sum_l;
+            let sum = if inside[r] { &mut within } else { &mut beyond };
+            sum[0] += se.sum_x - se.allow;
+            sum[1] += se.sum_l;
         }
-        let total = &ss[b.off_s(s)];
-        let beyond = [
-            (total.sum_x - total.allow - within[0]).max(0.0),
-            (total.sum_l - within[1]).max(0.0),
-        ];
         !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
     }
 
+    /// Whether open episode `o` began within `secs` of `onset`, by an onset of its own that is
+    /// not a slow test's ([`OpenEpisode::rough_start`]).
+    fn began_near(&self, o: &OpenEpisode, onset: Timestamp, secs: i64) -> bool {
+        !o.rough_start && (onset.0 - self.episodes[o.idx].start.0).abs() <= secs
+    }
+
     /// The regions where open episode `o`'s attached services are members or above baseline
-    /// since it opened (`scope_min_excess`, `scope_llr`, against the tested expectation).
+    /// since it opened (`scope_min_excess`, `scope_llr`, against the tested expectation); with
+    /// no service attached yet, where its service-less series are.
     fn footprint(&self, o: &OpenEpisode) -> Vec<bool> {
         let b = &self.blocks[o.block];
         let pass = |off: usize| {
             o.members.contains(&(b.base + off))
                 || above_baseline(&self.config, o.acc[off][0], o.acc[off][1])
         };
+        let any_attached = o.attached.iter().any(|&a| a);
         (0..b.nr)
-            .map(|r| (0..b.ns).any(|t| o.attached[t] && pass(b.off_sr(t, r))))
+            .map(|r| {
+                if any_attached {
+                    (0..b.ns).any(|t| o.attached[t] && pass(b.off_sr(t, r)))
+                } else {
+                    pass(b.off_r(r))
+                }
+            })
             .collect()
     }
 

@@ -384,6 +384,13 @@ impl Series {
         }
     }
 
+    /// Whether the alarm's onset is the slow test's (its excursion's start): too rough to move
+    /// an episode's onset, or to date one for joining by timing, unless a declaration marked
+    /// it (a known change point).
+    pub(crate) fn rough_onset(&self) -> bool {
+        self.flags & (SLOW | DECLARED) == SLOW
+    }
+
     /// The slow test this series runs: an aggregate's looks for a smaller rise.
     #[inline]
     fn slow_test<'p>(&self, p: &'p Params) -> &'p SlowTest {
