@@ -42,11 +42,11 @@
 //! cause, one outage of one provider split in two, or a local event). Two detected episodes
 //! of one provider, one regional and one national, are neither one outage split in two nor
 //! two outages of one component at the same onset: the detector kept them apart because the
-//! national one's rise lies where the regional one's services stay quiet. And a component
-//! whose probes failed (not one the operator declared down: a routing fault of the backbone
-//! need not reach every service on it) explains a national episode of its own provider only
-//! if fewer than half as many of the provider's services that need it stay quiet there as
-//! show it (down everywhere, it would show in all of them: radio probes failing where a fibre
+//! national one's rise lies where the regional one's services stay quiet. And between two
+//! outages of one provider, a component whose probes failed (not one the operator declared
+//! down: a routing fault of the backbone need not reach every service on it) explains a
+//! national episode only if fewer than half as many of the provider's services that need it
+//! stay quiet there as show it (down everywhere, it would show in all of them: radio probes failing where a fibre
 //! was cut do not explain calls failing nationwide). *Unrelated* needs
 //! positive evidence: no explaining dependency **and** one of different causes, different
 //! symptom profiles (dissimilar problems or disjoint technologies), disjoint regions or a

@@ -492,9 +492,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
     let separated =
         a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
-    // A component whose probes failed explains a national episode of its own provider only if
-    // fewer than half as many of the provider's services that need it stay quiet in the
-    // episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
+    // Between two episodes of one provider, a component whose probes failed explains a
+    // national one only if fewer than half as many of the provider's services that need it
+    // stay quiet in the episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
     // it would show in all of them (radio probes failing in the regions of a fibre cut do not
     // explain calls failing nationwide, though calls need the radio). Services of the episode
     // that do not need it are no evidence against it (users of a streaming service also
@@ -524,7 +524,9 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             let declared = a.components.contains(&c) || b.components.contains(&c);
             let known = ((da.contains(&c) && clb.contains(&c))
                 || (db.contains(&c) && cla.contains(&c)))
-                && (declared || (explains_national(a, &c) && explains_national(b, &c)));
+                && (declared
+                    || a.provider != b.provider
+                    || (explains_national(a, &c) && explains_national(b, &c)));
             if known || g.fit(&c, &affected, &providers).explains_all() {
                 path = Some((c, known));
                 break;
