@@ -525,6 +525,14 @@ impl IncidentView {
 
     /// A customer-service signal: a detected incident on the `customer-service` service only,
     /// or, without services, one dominated by hotline complaints.
+    /// Regional: it names its regions, at most half of its provider's country (a view without
+    /// regions covers all).
+    pub fn is_regional(&self, topology: &Topology) -> bool {
+        self.regions.as_ref().is_some_and(|r| {
+            !r.is_empty() && r.len() * 2 <= topology.provider_regions(self.provider.as_str()).len()
+        })
+    }
+
     pub fn is_customer_service_signal(&self) -> bool {
         if !matches!(self.origin, Origin::Detected) {
             return false;

@@ -484,11 +484,7 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
     // A regional and a national episode of one provider: the detector kept them apart because
     // the national one's rise lies outside the regional one's regions, where the regional
     // one's services stayed quiet. A fault of one component would show in both alike.
-    let national = |v: &IncidentView| {
-        v.regions
-            .as_ref()
-            .is_none_or(|r| r.len() * 2 > g.topo.provider_regions(v.provider.as_str()).len())
-    };
+    let national = |v: &IncidentView| !v.is_regional(g.topo);
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
     let separated =
         a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
@@ -613,8 +609,8 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
         related.push(RELATION_CONFIDENCE.call_surge);
     }
     if a.provider == b.provider
-        && matches!(a.origin, Origin::Detected)
-        && matches!(b.origin, Origin::Detected)
+        && detected(a)
+        && detected(b)
         && !separated
         && (f.lag.abs() <= SAME_OUTAGE_LAG || (f.gap > 0 && f.gap <= SAME_OUTAGE_GAP))
     {

@@ -250,12 +250,7 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
     let symptomatic: BTreeSet<&ComponentRef> =
         affected.iter().flat_map(|s| g.service_direct(s)).collect();
     // Regional: every view names its regions, at most half of its provider's country.
-    let regional = !views.is_empty()
-        && views.iter().all(|v| {
-            v.regions.as_ref().is_some_and(|r| {
-                !r.is_empty() && r.len() * 2 <= g.topo.provider_regions(v.provider.as_str()).len()
-            })
-        });
+    let regional = !views.is_empty() && views.iter().all(|v| v.is_regional(g.topo));
 
     struct Cand {
         c: ComponentRef,

@@ -569,20 +569,7 @@ impl Detector {
         // inside, and over the rest (with no service attached yet, the service-less series of
         // each region).
         let split = |inside: &[bool], services: &[usize]| {
-            let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
-            for (r, &is_inside) in inside.iter().enumerate() {
-                let sum = if is_inside { &mut ins } else { &mut rest };
-                let mut add = |off: usize| {
-                    sum[0] += o.acc[off][0];
-                    sum[1] += o.acc[off][1];
-                };
-                if services.is_empty() {
-                    add(b.off_r(r));
-                } else {
-                    services.iter().for_each(|&t| add(b.off_sr(t, r)));
-                }
-            }
-            (ins, rest)
+            self.split_acc(o, services, inside.iter().map(|&x| Some(x)))
         };
         let inside = self.footprint(o);
         let n = inside.iter().filter(|&&r| r).count();
@@ -656,14 +643,36 @@ impl Detector {
         if n == 0 || n == b.nr {
             return false;
         }
-        let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
-        for (r, &is_inside) in inside.iter().enumerate() {
-            let sum = if is_inside { &mut ins } else { &mut rest };
-            let [x, l] = o.acc[b.off_sr(s, r)];
-            sum[0] += x;
-            sum[1] += l;
-        }
+        let (ins, rest) = self.split_acc(o, &[s], inside.iter().map(|&x| Some(x)));
         self.regional_llr(ins, rest) > 0.0
+    }
+
+    /// Observed and expected counts of open episode `o` since it opened, summed over
+    /// `services` in each region, pooled into the regions `side` marks inside (`Some(true)`)
+    /// and the rest (`Some(false)`); regions marked `None` are left out. With no services,
+    /// the service-less series of each region.
+    pub(super) fn split_acc(
+        &self,
+        o: &OpenEpisode,
+        services: &[usize],
+        side: impl Iterator<Item = Option<bool>>,
+    ) -> ([f32; 2], [f32; 2]) {
+        let b = &self.blocks[o.block];
+        let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
+        for (r, inside) in side.enumerate() {
+            let Some(inside) = inside else { continue };
+            let sum = if inside { &mut ins } else { &mut rest };
+            let mut add = |off: usize| {
+                sum[0] += o.acc[off][0];
+                sum[1] += o.acc[off][1];
+            };
+            if services.is_empty() {
+                add(b.off_r(r));
+            } else {
+                services.iter().for_each(|&t| add(b.off_sr(t, r)));
+            }
+        }
+        (ins, rest)
     }
 
     /// Whether one fault could explain service `s` and the services of open episode `o` (asked

@@ -165,19 +165,8 @@ impl Detector {
             return false;
         }
         let own: Vec<usize> = (0..b.ns).filter(|&s| o.attached[s]).collect();
-        let (mut ins, mut rest) = ([0.0f32; 2], [0.0f32; 2]);
-        for x in (0..b.nr).filter(|&x| x != r && !o.foreign_regions[x]) {
-            let sum = if old[x] { &mut ins } else { &mut rest };
-            let mut add = |off: usize| {
-                sum[0] += o.acc[off][0];
-                sum[1] += o.acc[off][1];
-            };
-            if own.is_empty() {
-                add(b.off_r(x));
-            } else {
-                own.iter().for_each(|&s| add(b.off_sr(s, x)));
-            }
-        }
+        let side = (0..b.nr).map(|x| (x != r && !o.foreign_regions[x]).then_some(old[x]));
+        let (ins, rest) = self.split_acc(o, &own, side);
         self.regional_llr(ins, rest) >= cfg.scope_llr
     }
 
