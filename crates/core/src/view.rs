@@ -57,8 +57,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::correlate::{
-    self, rank_root_causes, relate, Explanation, IncidentView, Origin, Relation, Role,
-    RootCandidate,
+    self, rank_root_causes, Explanation, IncidentView, Origin, Relation, Role, RootCandidate,
 };
 use crate::detect::Episode;
 use crate::event::{ComponentStatus, IncidentCategory, IncidentState};
@@ -245,6 +244,23 @@ pub struct Outage {
 }
 
 impl Outage {
+    /// When the provider's reports rose, for a declared outage with an episode of it that
+    /// began before the declaration: its start ([`correlate::relate_timed`]).
+    fn rise(&self) -> Option<Timestamp> {
+        (self.is_declared() && self.start < self.view.start).then_some(self.start)
+    }
+
+    /// Whether this outage and `other` are related, with the evidence: as correlation judged
+    /// them in the cause groups, timed by the rise of a declared outage's own episode.
+    pub fn relate(&self, other: &Outage, topology: &Topology) -> Relation {
+        correlate::relate_timed(
+            &self.view,
+            &other.view,
+            topology,
+            [self.rise(), other.rise()],
+        )
+    }
+
     pub fn is_open(&self) -> bool {
         self.end.is_none()
     }
@@ -360,7 +376,7 @@ impl ProductView {
         if x.id == y.id {
             return Err(RelationError::Same(a.to_owned(), b.to_owned()));
         }
-        Ok(relate(&x.view, &y.view, topology))
+        Ok(x.relate(y, topology))
     }
 
     /// The open outages that affect a caller in `region` who uses `services` of `provider`

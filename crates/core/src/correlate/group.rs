@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::graph::Graph;
-use super::relate::{relate_in, SURGE_EARLY_SECS};
+use super::relate::{declared_rises, relate_in, SURGE_EARLY_SECS};
 use super::root::{Reason, RootCandidate};
 use super::{text, Evidence, Explanation, IncidentView, Origin, Relation, Verdict};
 use crate::topology::{ComponentRef, Topology};
@@ -99,9 +99,10 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     let g = Graph::new(topology);
     let n = views.len();
     let mut rel: Vec<Vec<Option<Relation>>> = vec![vec![None; n]; n];
+    let rises = declared_rises(views, &g);
     for i in 0..n {
         for j in i + 1..n {
-            let r = relate_in(&views[i], &views[j], &g);
+            let r = relate_in(&views[i], &views[j], &g, [rises[i], rises[j]]);
             if onset_gap(&r).unwrap_or(0) <= MAX_GAP_SECS {
                 rel[i][j] = Some(r);
             }

@@ -19,7 +19,9 @@
 //! - **symptoms**: cosine similarity of the problem-type profiles and the technologies;
 //! - **causes**: declared categories and causes, or the category the symptoms point to;
 //! - **spill-over**: a telecom's reports rising within minutes after an online service's
-//!   outage (or up to an hour before the service declares it), in the same regions, with none
+//!   outage (or up to an hour before the service declares it, and at most half an hour after
+//!   the rise of the service's own reports where an episode shows that rise), in the same
+//!   regions, with none
 //!   of the telecom's own components confirmed down (a failed probe counts once a second check
 //!   confirms it), with the problem types of users who cannot reach the service ("no
 //!   internet", "slow", "login" at least as often as "no signal", "no calls", "no SMS") and,
@@ -114,7 +116,7 @@ use crate::topology::{ComponentRef, Topology};
 
 pub use graph::ServiceKey;
 pub use group::{group, GroupAssignment, Role};
-pub use relate::{relate, LocalEventRule, SpillWeights, LOCAL_EVENT, SPILL_WEIGHTS};
+pub use relate::{relate, relate_timed, LocalEventRule, SpillWeights, LOCAL_EVENT, SPILL_WEIGHTS};
 pub use root::{
     rank_root_causes, rank_root_causes_of, Reason, RootCandidate, ISOLATED_SIGNAL_SHARE,
     OUTWEIGHED_RATIO, SIGNAL_BONUS,

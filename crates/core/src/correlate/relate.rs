@@ -20,8 +20,10 @@ pub(super) const COMMON_ONSET_SECS: i64 = 30 * 60;
 const SPILL_MIN_LAG: i64 = -3 * 60;
 const SPILL_MAX_LAG: i64 = 20 * 60;
 /// A declared outage starts when the operator declares it, often well after the rise it
-/// explains: a telecom's rise may come this long before the declaration.
-const SPILL_MIN_LAG_DECLARED: i64 = -60 * 60;
+/// explains: a telecom's rise may come this long before the declaration. When an episode of
+/// the declaring provider shows when its own reports rose ([`declared_rises`]), the telecom's
+/// rise must also come at most [`COMMON_ONSET_SECS`] after that.
+pub(super) const SPILL_MIN_LAG_DECLARED: i64 = -60 * 60;
 /// A customer-service signal may start this long before the network outage's estimated onset.
 pub(super) const SURGE_EARLY_SECS: i64 = 10 * 60;
 /// Two episodes of one provider on the same services this close are one outage.
@@ -162,7 +164,19 @@ pub const RELATION_CONFIDENCE: RelationConfidence = RelationConfidence {
 
 /// Relates two incidents: verdict, confidence, evidence and a sentence in German and English.
 pub fn relate(a: &IncidentView, b: &IncidentView, topology: &Topology) -> Relation {
-    relate_in(a, b, &Graph::new(topology))
+    relate_in(a, b, &Graph::new(topology), [None, None])
+}
+
+/// [`relate`], told when each side's provider's reports rose where a declared side's own
+/// episode shows it (as [`super::group`] finds it among the views it is given): the product
+/// view's outages, whose declared ones fold the episodes that show their rise.
+pub fn relate_timed(
+    a: &IncidentView,
+    b: &IncidentView,
+    topology: &Topology,
+    rises: [Option<Timestamp>; 2],
+) -> Relation {
+    relate_in(a, b, &Graph::new(topology), rises)
 }
 
 /// Time and region facts of a pair.
@@ -296,25 +310,72 @@ fn population_share(
 
 /// Whether `target` is a candidate for spill-over from `source`'s outage by kind and timing
 /// (the evidence that decides is [`spill_check`]).
+///
+/// `lag` runs from the source's start to the target's; `source_rise` is when the source's
+/// provider's reports rose, for a declared source whose provider's episode shows it
+/// ([`declared_rises`]). Returns the lag from the source's rise (its start, where no episode
+/// shows an earlier one).
 fn spill_candidate(
     g: &Graph,
     source: &IncidentView,
     target: &IncidentView,
     lag: i64,
-    overlap: i64,
-    containment: f64,
-) -> bool {
-    let min_lag = if source.is_declared() && overlap > 0 {
-        SPILL_MIN_LAG_DECLARED
+    source_rise: Option<Timestamp>,
+    f: &Facts,
+) -> Option<i64> {
+    let timed = if source.is_declared() && f.overlap > 0 {
+        // Up to an hour before the declaration (a telecom's detected onset can also run
+        // ahead of its rise); and, where the service's own episode shows its rise, within
+        // `COMMON_ONSET_SECS` after that rise: the furthest a detected onset of a slow rise
+        // lags its truth, while a rise later than that began on its own.
+        let after_rise = source_rise.map(|r| target.start.0 - r.0);
+        (SPILL_MIN_LAG_DECLARED..=SPILL_MAX_LAG).contains(&lag)
+            && after_rise.is_none_or(|l| l <= COMMON_ONSET_SECS)
     } else {
-        SPILL_MIN_LAG
+        (SPILL_MIN_LAG..=SPILL_MAX_LAG).contains(&lag)
     };
-    kind(g, source) == Some(ProviderKind::OnlineService)
+    (timed
+        && kind(g, source) == Some(ProviderKind::OnlineService)
         && kind(g, target) == Some(ProviderKind::Telecom)
         && matches!(target.origin, Origin::Detected)
         && !target.is_customer_service_signal()
-        && (min_lag..=SPILL_MAX_LAG).contains(&lag)
-        && containment >= 0.5
+        && f.containment >= 0.5)
+        .then(|| match source_rise {
+            Some(r) if source.is_declared() => target.start.0 - r.0,
+            _ => lag,
+        })
+}
+
+/// When each declared view's provider's reports began to rise, where a detected view shows it:
+/// the earliest start of a detected episode of the same provider that was open when the
+/// declaration began, or ended at most an hour before (the hour by which a declaration may
+/// trail its rise, [`SPILL_MIN_LAG_DECLARED`]), and that shows a service the declaration
+/// affects (any, when it names none). None for detected views and for declarations no episode
+/// shows: their own start stands.
+pub(super) fn declared_rises(views: &[IncidentView], g: &Graph) -> Vec<Option<Timestamp>> {
+    views
+        .iter()
+        .map(|d| {
+            if !d.is_declared() {
+                return None;
+            }
+            let affected = d.affected(g);
+            views
+                .iter()
+                .filter(|e| {
+                    matches!(e.origin, Origin::Detected)
+                        && e.provider == d.provider
+                        && !e.is_customer_service_signal()
+                        && e.start <= d.start
+                        && e.end
+                            .is_none_or(|t| t.0 >= d.start.0 + SPILL_MIN_LAG_DECLARED)
+                        && (affected.is_empty()
+                            || e.affected(g).iter().any(|s| affected.contains(s)))
+                })
+                .map(|e| e.start)
+                .min()
+        })
+        .collect()
 }
 
 /// The services, problem types and footprint of a spill-over candidate.
@@ -431,7 +492,14 @@ fn side_path(
     vec![c.to_string()]
 }
 
-pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relation {
+/// `rises`: when each side's provider's reports rose, for a declared side an episode shows
+/// ([`declared_rises`]; `[None, None]` when the pair is judged alone).
+pub(super) fn relate_in(
+    a: &IncidentView,
+    b: &IncidentView,
+    g: &Graph,
+    rises: [Option<Timestamp>; 2],
+) -> Relation {
     let f = facts(a, b, g);
     let mut evidence = Vec::new();
     evidence.push(Evidence::Onset {
@@ -566,9 +634,16 @@ pub(super) fn relate_in(a: &IncidentView, b: &IncidentView, g: &Graph) -> Relati
             related.push(RELATION_CONFIDENCE.declared_same_cause);
         }
     }
-    let candidate = either_way(a, b, f.lag, |x, y, lag| {
-        spill_candidate(g, x, y, lag, f.overlap, f.containment)
-    });
+    let rise_of = |v: &IncidentView| {
+        if std::ptr::eq(v, a) {
+            rises[0]
+        } else {
+            rises[1]
+        }
+    };
+    let candidate = spill_candidate(g, a, b, f.lag, rise_of(a), &f)
+        .map(|lag| (a, b, lag))
+        .or_else(|| spill_candidate(g, b, a, -f.lag, rise_of(b), &f).map(|lag| (b, a, lag)));
     let mut spill_refused = false;
     if let Some((src, tgt, lag)) = candidate {
         let check = spill_check(g, src, tgt);

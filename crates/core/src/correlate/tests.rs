@@ -707,18 +707,24 @@ fn a_mixed_episode_joins_the_network_fault_not_the_security_shutdown() {
     );
 }
 
-#[test]
-fn spill_over_from_a_declaration_made_after_the_rise() {
-    let t = topo();
-    // WhatsApp declares its outage 15 minutes after the ISP's reports rose.
-    let mut wa = declared(
+/// WhatsApp's declared IT failure of its messaging, `start_min` after `T0`, over 3 hours after.
+fn messaging_declared(start_min: i64) -> IncidentView {
+    let mut v = declared(
         "wa-inc",
         "whatsapp",
         IncidentCategory::ItSystem,
         &["whatsapp:messaging"],
-        15,
+        start_min,
     );
-    wa.end = Some(Timestamp(T0 + 3 * 3600));
+    v.end = Some(Timestamp(T0 + 3 * 3600));
+    v
+}
+
+#[test]
+fn spill_over_from_a_declaration_made_after_the_rise() {
+    let t = topo();
+    // WhatsApp declares its outage 15 minutes after the ISP's reports rose.
+    let wa = messaging_declared(15);
     let isp = det("isp", "o2-de", &["mobile-data"], &["lte"], 0);
     let r = relate(&isp, &wa, &t);
     assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
@@ -730,6 +736,57 @@ fn spill_over_from_a_declaration_made_after_the_rise() {
     let mut late = wa.clone();
     late.start = Timestamp(T0 + 90 * 60);
     assert_ne!(relate(&isp, &late, &t).verdict, Verdict::Related);
+}
+
+#[test]
+fn a_late_declaration_is_timed_by_its_providers_rise_when_an_episode_shows_it() {
+    let t = topo();
+    // WhatsApp's reports rise at 0; it declares 50 minutes later. An ISP's internet reports
+    // rise at 35: within the hour a rise may precede a declaration, but over half an hour
+    // after WhatsApp's own rise, long after its users would have noticed.
+    let wa_inc = messaging_declared(50);
+    let wa = det("wa", "whatsapp", &["messaging"], &[], 0);
+    let isp = IncidentView {
+        problems: vec![(Problem::NoInternet, 0.6), (Problem::SlowInternet, 0.4)],
+        ..det("isp", "o2-de", &["mobile-data"], &["lte"], 35)
+    };
+    // Judged alone, the declaration's own start is all there is: spill-over.
+    assert_eq!(relate(&isp, &wa_inc, &t).verdict, Verdict::Related);
+    // Beside the episode that shows when WhatsApp's reports rose: two outages.
+    let g = group(&[wa.clone(), wa_inc.clone(), isp.clone()], &t);
+    assert_eq!(g[0].group, g[1].group, "{g:#?}");
+    assert_ne!(g[2].group, g[1].group, "{g:#?}");
+    assert!(
+        !g[1].explanation.en.contains("spill-over"),
+        "{}",
+        g[1].explanation.en
+    );
+    // The ISP's reports rising with WhatsApp's (4 minutes later) are its spill-over, and the
+    // sentence says when they rose against the declaration.
+    let isp_early = IncidentView {
+        start: Timestamp(T0 + 4 * 60),
+        ..isp.clone()
+    };
+    let g = group(&[wa, wa_inc.clone(), isp_early], &t);
+    assert_eq!(g[2].group, g[1].group, "{g:#?}");
+    assert!(
+        g[2].explanation.en.contains("rose 4 min after"),
+        "{}",
+        g[2].explanation.en
+    );
+    // An episode that was over more than an hour before the declaration does not time it:
+    // the declaration's own start and its hour stand.
+    let old = IncidentView {
+        end: Some(Timestamp(T0 - 120 * 60)),
+        ..det("wa-old", "whatsapp", &["messaging"], &[], -180)
+    };
+    let g = group(&[old, wa_inc, isp], &t);
+    assert_eq!(g[2].group, g[1].group, "{g:#?}");
+    assert!(
+        g[2].explanation.en.contains("rose 15 min before"),
+        "{}",
+        g[2].explanation.en
+    );
 }
 
 #[test]

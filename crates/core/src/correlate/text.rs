@@ -170,13 +170,16 @@ pub(super) fn relation(
                 let (src, tgt) = if source == &a.id { (a, b) } else { (b, a) };
                 let (sd, se) = label(g, src);
                 let tp = provider_name(g, tgt);
+                // A declared source may be declared after the rise it explains.
+                let when_de = if *lag_secs >= 0 { "nach" } else { "vor" };
+                let when_en = if *lag_secs >= 0 { "after" } else { "before" };
                 return Explanation {
                     de: format!(
-                        "Zusammenhang (Überschwappen): Die Meldungen bei {tp} stiegen {} Min. nach Beginn von {sd} in denselben Regionen; im eigenen Netz von {tp} ist nichts gestört gemeldet – die Kunden melden den Ausfall eines Dienstes, den sie nutzen.",
+                        "Zusammenhang (Überschwappen): Die Meldungen bei {tp} stiegen {} Min. {when_de} Beginn von {sd} in denselben Regionen; im eigenen Netz von {tp} ist nichts gestört gemeldet – die Kunden melden den Ausfall eines Dienstes, den sie nutzen.",
                         minutes(*lag_secs)
                     ),
                     en: format!(
-                        "Related (spill-over): reports at {tp} rose {} min after {se} began, in the same regions; nothing of {tp}'s own network is reported down — its customers report a service they use that is down.",
+                        "Related (spill-over): reports at {tp} rose {} min {when_en} {se} began, in the same regions; nothing of {tp}'s own network is reported down — its customers report a service they use that is down.",
                         minutes(*lag_secs)
                     ),
                 };

@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use radar_core::correlate::{relate, Verdict};
+use radar_core::correlate::Verdict;
 use radar_core::intake::{validate, RawReport};
 use radar_core::view::Outage;
 use radar_core::{Problem, ProviderId, RegionId, ServiceId, Source, Timestamp};
@@ -235,7 +235,7 @@ fn results(
                     p.say { strong { "What to say: " } (say) }
                 }
                 (outage_block(st, o, lang, now))
-                @let relations: Vec<_> = view.contemporaries(o).map(|x| (x, relate(&o.view, &x.view, &st.topology))).collect();
+                @let relations: Vec<_> = view.contemporaries(o).map(|x| (x, o.relate(x, &st.topology))).collect();
                 @if !relations.is_empty() {
                     div.box {
                         p { strong { (if de { "Zusammenhang mit anderen Störungen" } else { "Relation to other incidents" }) } }

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
-use radar_core::correlate::{relate, Relation, Verdict};
+use radar_core::correlate::{Relation, Verdict};
 use radar_core::event::IncidentState;
 use radar_core::incident::TimelineEntry;
 use radar_core::view::Outage;
@@ -41,7 +41,7 @@ pub async fn incident_page(
     let others: Vec<(&Outage, Relation)> = lv
         .view
         .contemporaries(me)
-        .map(|o| (o, relate(&me.view, &o.view, &st.topology)))
+        .map(|o| (o, me.relate(o, &st.topology)))
         .collect();
     let roots = &me.root_candidates[..me.root_candidates.len().min(3)];
     let provider_name = provider_name(&st, me);
