@@ -19,9 +19,10 @@
 //!    A declaration that names no service and no component (yet) claims the episodes of its
 //!    provider that it overlaps: correlation has nothing to go by, and such a declaration is
 //!    about what users see.
-//!    A declaration that names what is down claims only episodes that show one of the
-//!    services depending on it (besides the hotline, its call surge): a regional fibre fault
-//!    during a declared national voice-core incident is another fault of the same provider.
+//!    A declaration that names what is down claims only episodes at least half of whose
+//!    services (besides the hotline, its call surge) depend on it: a regional fibre fault
+//!    during a declared national voice-core incident is another fault of the same provider,
+//!    though it takes calls too.
 //!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
 //!    links the two explicitly; that link holds whatever correlation says.
 //! 3. An episode that no declaration claims is an outage of its own, `ep-YYYYMMDD-HHMM`, suspected while
@@ -469,11 +470,14 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
 }
 
 /// Whether episode `e` can be the outage declaration `i` describes: when the declaration names
-/// what is down (components or services), the episode must show one of the services that
-/// depend on it, beside the hotline (callers of a network outage are its call surge, whatever
-/// service they call about). A regional fibre fault that starts while the operator's
-/// national voice-core incident is open is not that incident, however close in time: it is
-/// another fault of the same provider.
+/// what is down (components or services), at least half of the services the episode shows,
+/// beside the hotline (callers of a network outage are its call surge, whatever service they
+/// call about), must depend on it. A regional fibre fault that starts while the operator's
+/// national voice-core incident is open is not that incident, however close in time, though
+/// it takes calls too: its data, SMS, fixed internet and TV do not need the voice core. Half,
+/// not all: a declared fault's episode may show a service it does not explain (reports that
+/// name the wrong service), and correlation's own test of a declared component asks the same
+/// (`correlate::relate`).
 fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
     if i.names_nothing() {
         return true;
@@ -487,7 +491,8 @@ fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
         return true;
     }
     let affected = i.affected_services(topology);
-    own.iter().any(|s| affected.contains(s))
+    let explained = own.iter().filter(|s| affected.contains(s)).count();
+    2 * explained >= own.len()
 }
 
 /// A regional episode with the regions where probes of a component its services need failed

@@ -415,6 +415,35 @@ mod tests {
     }
 
     #[test]
+    fn a_declaration_claims_only_episodes_most_of_whose_services_need_what_it_names() {
+        let t = topo();
+        const VOICE: &str = r#"{"time":"1970-01-01T10:05:00Z","type":"incident","id":"voice-1","provider":"o2-de","category":"network","components":["voice-core"],"state":"identified"}"#;
+        // Calls fail everywhere from 10:00; at 10:10 a cut in Bayern takes data, calls and DSL
+        // there. Calls need the voice core, but data and DSL do not: the cut is another fault.
+        let calls = ep(1, "o2-de", &["mobile-voice"], &[], 36_000);
+        let mut cut = ep(
+            2,
+            "o2-de",
+            &["mobile-data", "mobile-voice", "dsl"],
+            &[],
+            36_600,
+        );
+        cut.regions = vec![RegionId::parse("DE-BY").unwrap()];
+        let v = view_of(&[calls, cut.clone()], &events(&[VOICE]), &t);
+        let voice = v.outage("voice-1").expect("the declaration is an outage");
+        assert_eq!(voice.aliases, [eid(1)], "{:#?}", v.outages);
+        let own = v.outage(&eid(2)).expect("the cut is an outage of its own");
+        assert_eq!(own.id, eid(2));
+        assert_eq!(regions_of(own.regions.expand(&t, &own.provider)), ["DE-BY"]);
+        assert!(!voice.services.iter().any(|s| s.as_str() == "dsl"));
+        // An episode of calls in Bayern alone is the declared fault's.
+        let mut calls_by = cut;
+        calls_by.services = svcs(&["mobile-voice", "customer-service"]);
+        let v = view_of(&[calls_by], &events(&[VOICE]), &t);
+        assert_eq!(v.outage("voice-1").unwrap().aliases, [eid(2)]);
+    }
+
+    #[test]
     fn a_declared_incident_and_its_episode_are_one_outage_with_the_episodes_and_probed_regions() {
         let t = topo();
         let ev = events(&[NET_1, PROBE_HH, PROBE_BE_OK, PROBE_NW_DSL, PROBE_HH_AGAIN]);

@@ -49,7 +49,11 @@
 //! down: a routing fault of the backbone need not reach every service on it) explains a
 //! national episode only if fewer than half as many of the provider's services that need it
 //! stay quiet there as show it (down everywhere, it would show in all of them: radio probes failing where a fibre
-//! was cut do not explain calls failing nationwide). *Unrelated* needs
+//! was cut do not explain calls failing nationwide). A component the operator declared down
+//! explains an episode of its provider only if at least half of the episode's services
+//! (besides the hotline) need it, as the product view claims episodes into a declaration: a
+//! regional fibre cut takes calls too, but a declared voice-core fault does not explain its
+//! data, SMS, fixed internet and TV. *Unrelated* needs
 //! positive evidence: no explaining dependency **and** one of different causes, different
 //! symptom profiles (dissimilar problems or disjoint technologies), disjoint regions or a
 //! refused spill-over — but never for two telecoms down at once in the same place (the scene

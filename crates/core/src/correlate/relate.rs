@@ -574,6 +574,23 @@ pub(super) fn relate_in(
         );
         fit.unaffected.len() * 2 < fit.covered.len()
     };
+    // A declared component explains an episode of its provider only if at least half of the
+    // episode's services (besides the hotline, which callers of any outage reach) need it, as
+    // a declaration claims only such an episode into its outage (`view`): a regional fibre cut
+    // takes calls too, but a declared voice-core fault does not explain its mobile data, SMS,
+    // fixed internet and TV.
+    let explains_most = |v: &IncidentView, c: &ComponentRef| {
+        if !detected(v) || c.provider != v.provider {
+            return true;
+        }
+        let own: BTreeSet<ServiceKey> = v
+            .affected(g)
+            .into_iter()
+            .filter(|s| s.1.as_str() != super::CUSTOMER_SERVICE)
+            .collect();
+        let fit = g.fit(c, &own, &[v.provider.clone()].into_iter().collect());
+        2 * fit.covered.len() >= own.len()
+    };
     let shared: BTreeSet<ComponentRef> = cla.intersection(&clb).cloned().collect();
     let mut path: Option<(ComponentRef, bool)> = None;
     if !shared.is_empty() {
@@ -588,9 +605,12 @@ pub(super) fn relate_in(
             let declared = a.components.contains(&c) || b.components.contains(&c);
             let known = ((da.contains(&c) && clb.contains(&c))
                 || (db.contains(&c) && cla.contains(&c)))
-                && (declared
-                    || a.provider != b.provider
-                    || (explains_national(a, &c) && explains_national(b, &c)));
+                && if declared {
+                    explains_most(a, &c) && explains_most(b, &c)
+                } else {
+                    a.provider != b.provider
+                        || (explains_national(a, &c) && explains_national(b, &c))
+                };
             if known || g.fit(&c, &affected, &providers).explains_all() {
                 path = Some((c, known));
                 break;

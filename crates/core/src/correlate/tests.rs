@@ -1485,3 +1485,48 @@ fn isolated_probe_flaps_are_not_failures() {
         2
     );
 }
+
+#[test]
+fn a_declared_component_explains_only_an_episode_most_of_whose_services_need_it() {
+    let t = topo();
+    let voice = declared(
+        "voice-inc",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:voice-core"],
+        5,
+    );
+    let known_via_voice_core = |r: &Relation| {
+        has(r, |e| {
+            matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
+                if via.to_string() == "o2-de:voice-core")
+        })
+    };
+    // A cut in Bayern takes data, calls and DSL there: calls need the voice core, data and
+    // DSL do not.
+    let cut = within(
+        det(
+            "cut",
+            "o2-de",
+            &["mobile-data", "mobile-voice", "dsl"],
+            &[],
+            10,
+        ),
+        &["DE-BY"],
+    );
+    assert!(!known_via_voice_core(&relate(&cut, &voice, &t)));
+    // Calls (and their callers at the hotline) in Bayern are the declared fault's.
+    let calls = within(
+        det(
+            "calls",
+            "o2-de",
+            &["mobile-voice", "customer-service"],
+            &[],
+            10,
+        ),
+        &["DE-BY"],
+    );
+    let r = relate(&calls, &voice, &t);
+    assert!(known_via_voice_core(&r), "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Related);
+}
