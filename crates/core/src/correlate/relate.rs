@@ -654,16 +654,9 @@ pub(super) fn relate_in(
             related.push(RELATION_CONFIDENCE.declared_same_cause);
         }
     }
-    let rise_of = |v: &IncidentView| {
-        if std::ptr::eq(v, a) {
-            rises[0]
-        } else {
-            rises[1]
-        }
-    };
-    let candidate = spill_candidate(g, a, b, f.lag, rise_of(a), &f)
+    let candidate = spill_candidate(g, a, b, f.lag, rises[0], &f)
         .map(|lag| (a, b, lag))
-        .or_else(|| spill_candidate(g, b, a, -f.lag, rise_of(b), &f).map(|lag| (b, a, lag)));
+        .or_else(|| spill_candidate(g, b, a, -f.lag, rises[1], &f).map(|lag| (b, a, lag)));
     let mut spill_refused = false;
     if let Some((src, tgt, lag)) = candidate {
         let check = spill_check(g, src, tgt);
