@@ -470,29 +470,16 @@ fn push_unique<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
 }
 
 /// Whether episode `e` can be the outage declaration `i` describes: when the declaration names
-/// what is down (components or services), at least half of the services the episode shows,
-/// beside the hotline (callers of a network outage are its call surge, whatever service they
-/// call about), must depend on it. A regional fibre fault that starts while the operator's
+/// what is down (components or services), it must explain most of what the episode shows
+/// ([`correlate::explains_most`]). A regional fibre fault that starts while the operator's
 /// national voice-core incident is open is not that incident, however close in time, though
-/// it takes calls too: its data, SMS, fixed internet and TV do not need the voice core. Half,
-/// not all: a declared fault's episode may show a service it does not explain (reports that
-/// name the wrong service), and correlation's own test of a declared component asks the same
-/// (`correlate::relate`).
+/// it takes calls too.
 fn fits_declaration(e: &Episode, i: &Incident, topology: &Topology) -> bool {
     if i.names_nothing() {
         return true;
     }
-    let own: Vec<&ServiceId> = e
-        .services
-        .iter()
-        .filter(|s| s.as_str() != correlate::CUSTOMER_SERVICE)
-        .collect();
-    if own.is_empty() {
-        return true;
-    }
     let affected = i.affected_services(topology);
-    let explained = own.iter().filter(|s| affected.contains(s)).count();
-    2 * explained >= own.len()
+    correlate::explains_most(&e.services, |s| affected.contains(s))
 }
 
 /// A regional episode with the regions where probes of a component its services need failed

@@ -241,6 +241,23 @@ pub fn confirmed_failures(
 /// The service id whose reports are customer-service signals.
 pub const CUSTOMER_SERVICE: &str = "customer-service";
 
+/// Whether what an operator declared down explains an episode: at least half of the services
+/// it shows, besides the hotline (callers of any outage reach it), are `explained` (need it).
+/// A regional fibre cut takes calls too, but a declared voice-core fault does not explain its
+/// data, SMS, fixed internet and TV. Half, not all: a declared fault's episode may show a
+/// service it does not explain (reports that name the wrong service). The product view claims
+/// episodes into a declaration by it, and correlation relates a declared component by it.
+pub fn explains_most<'a>(
+    services: impl IntoIterator<Item = &'a ServiceId>,
+    explained: impl Fn(&ServiceId) -> bool,
+) -> bool {
+    let own: Vec<&ServiceId> = services
+        .into_iter()
+        .filter(|s| s.as_str() != CUSTOMER_SERVICE)
+        .collect();
+    2 * own.iter().filter(|s| explained(s)).count() >= own.len()
+}
+
 /// Where an incident comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

@@ -574,22 +574,17 @@ pub(super) fn relate_in(
         );
         fit.unaffected.len() * 2 < fit.covered.len()
     };
-    // A declared component explains an episode of its provider only if at least half of the
-    // episode's services (besides the hotline, which callers of any outage reach) need it, as
-    // a declaration claims only such an episode into its outage (`view`): a regional fibre cut
-    // takes calls too, but a declared voice-core fault does not explain its mobile data, SMS,
-    // fixed internet and TV.
+    // A declared component explains an episode of its provider only as a declaration claims
+    // one into its outage ([`super::explains_most`]).
     let explains_most = |v: &IncidentView, c: &ComponentRef| {
         if !detected(v) || c.provider != v.provider {
             return true;
         }
-        let own: BTreeSet<ServiceKey> = v
-            .affected(g)
-            .into_iter()
-            .filter(|s| s.1.as_str() != super::CUSTOMER_SERVICE)
-            .collect();
-        let fit = g.fit(c, &own, &[v.provider.clone()].into_iter().collect());
-        2 * fit.covered.len() >= own.len()
+        let needs = g.dependents(c);
+        let own = v.affected(g);
+        super::explains_most(own.iter().map(|k| &k.1), |s| {
+            needs.contains(&(v.provider.clone(), s.clone()))
+        })
     };
     let shared: BTreeSet<ComponentRef> = cla.intersection(&clb).cloned().collect();
     let mut path: Option<(ComponentRef, bool)> = None;
