@@ -25,8 +25,10 @@
 //!   truth's regions and the union of the regions of those detections;
 //! - the **representative** detection of a matched outage is a matching detection that meets
 //!   it, with the longest time overlap with it (an open end counts up to the truth's end); ties
-//!   go to the earlier `detected_at`, then to the smaller `id`. Its `cause_group` and
-//!   `root_component` speak for the outage;
+//!   go to the one most like the outage (the larger Jaccard index of services, then of
+//!   regions: a detection spanning two faults overlaps each fully, and the detection of the
+//!   fault itself should speak for it), then to the earlier `detected_at`, then to the
+//!   smaller `id`. Its `cause_group` and `root_component` speak for the outage;
 //! - **relation accuracy**: over every pair of matched true outages that overlap in time or lie
 //!   at most one hour apart (`a.start ≤ b.end + 1 h` and `b.start ≤ a.end + 1 h`): the pair is *related* in truth when the two `cause`s are
 //!   equal, and related for the product when the representatives' `cause_group`s are equal (a null
@@ -382,6 +384,38 @@ pub fn matches(topology: &Topology, t: &TruthOutage, d: &Detection) -> bool {
     false
 }
 
+/// A share `n / d` (a Jaccard index), ordered exactly (by cross-multiplication).
+#[derive(Clone, Copy, Debug)]
+struct Share(usize, usize);
+
+impl Share {
+    /// The Jaccard index of two sets (1 for two empty ones).
+    fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> Share {
+        let common = a.intersection(b).count();
+        Share(common, (a.len() + b.len() - common).max(1))
+    }
+}
+
+impl PartialEq for Share {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Share {}
+
+impl PartialOrd for Share {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Share {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0 * other.1).cmp(&(other.0 * self.1))
+    }
+}
+
 fn overlap_secs(t: &TruthOutage, d: &Detection) -> i64 {
     let end = d.end.unwrap_or(t.end).min(t.end);
     (end.0 - d.start.0.max(t.start.0)).max(0)
@@ -412,11 +446,21 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
                 .iter()
                 .any(|r| truth_regions.contains(r))
         };
+        let truth_services: BTreeSet<&ServiceId> = t.services.iter().collect();
+        let likeness = |d: &Detection| {
+            let services: BTreeSet<&ServiceId> = d.services.iter().collect();
+            let regions = d.regions.expand(topology, &d.provider);
+            (
+                Share::jaccard(&truth_services, &services),
+                Share::jaccard(&truth_regions, &regions),
+            )
+        };
         let rep = m.iter().copied().max_by(|&a, &b| {
             let (da, db) = (&dets.outages[a], &dets.outages[b]);
             meets(da)
                 .cmp(&meets(db))
                 .then(overlap_secs(t, da).cmp(&overlap_secs(t, db)))
+                .then_with(|| likeness(da).cmp(&likeness(db)))
                 .then(db.detected_at.cmp(&da.detected_at))
                 .then(db.id.cmp(&da.id))
         });
@@ -946,6 +990,73 @@ depends_on = ["messaging"]
         assert_eq!(r.outages[0].region_jaccard, Some(1.0));
         assert_eq!(r.outages[1].region_jaccard, Some(1.0));
         assert_eq!(r.relation.unrelated_correct, 1);
+    }
+
+    #[test]
+    fn a_detection_spanning_two_faults_does_not_speak_for_the_one_detected_on_its_own() {
+        // A regional fault of data and calls, and minutes later a national fault of calls,
+        // unrelated. The regional detection opened first and spans both; the national fault
+        // has a detection of its own. Both overlap the national fault fully: the one like it
+        // (its service and regions) speaks for it, not the earlier one.
+        let truth = Truth {
+            outages: vec![
+                t(
+                    "cut",
+                    "o2-de",
+                    &["mobile-data", "mobile-voice"],
+                    &["DE-BY"],
+                    "10:00",
+                    "13:00",
+                    "cut",
+                    None,
+                ),
+                t(
+                    "voice",
+                    "o2-de",
+                    &["mobile-voice"],
+                    &["*"],
+                    "10:20",
+                    "11:30",
+                    "voice",
+                    None,
+                ),
+            ],
+        };
+        let dets = Detections {
+            outages: vec![
+                d(
+                    "d-cut",
+                    "o2-de",
+                    &["mobile-data", "mobile-voice"],
+                    &["DE-BY"],
+                    "10:00",
+                    "10:03",
+                    Some("13:10"),
+                    "g1",
+                ),
+                d(
+                    "d-voice",
+                    "o2-de",
+                    &["mobile-voice"],
+                    &["*"],
+                    "10:20",
+                    "10:24",
+                    Some("11:40"),
+                    "g2",
+                ),
+            ],
+        };
+        let r = evaluate(&topo(), &truth, &dets);
+        assert_eq!(r.outages[1].matched_by, ["d-cut", "d-voice"]);
+        assert_eq!(r.outages[1].representative.as_deref(), Some("d-voice"));
+        assert_eq!(r.outages[0].representative.as_deref(), Some("d-cut"));
+        assert_eq!(r.relation.unrelated_correct, 1);
+        // Equally like it: the earlier detection.
+        let mut same = dets.clone();
+        same.outages[1].services = same.outages[0].services.clone();
+        same.outages[1].regions = regions(&["DE-BY"]);
+        let r = evaluate(&topo(), &truth, &same);
+        assert_eq!(r.outages[1].representative.as_deref(), Some("d-cut"));
     }
 
     #[test]

@@ -556,15 +556,18 @@ pub(super) fn relate_in(
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
     let separated =
         a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
-    // Between two episodes of one provider, a component whose probes failed explains a
-    // national one only if fewer than half as many of the provider's services that need it
+    // Between two detected episodes of one provider, or of two providers that share the
+    // component (a virtual operator and its host) when one episode is national and the other
+    // regional, a component whose probes failed explains a national one only if fewer than half as many of the provider's services that need it
     // stay quiet in the episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
     // it would show in all of them (radio probes failing in the regions of a fibre cut do not
     // explain calls failing nationwide, though calls need the radio). Services of the episode
     // that do not need it are no evidence against it (users of a streaming service also
-    // report logins).
+    // report logins). The component may be another provider's (a virtual operator's episode
+    // under its host's core): the episode's own provider's services that need it are the
+    // test.
     let explains_national = |v: &IncidentView, c: &ComponentRef| {
-        if !detected(v) || c.provider != v.provider || !national(v) {
+        if !detected(v) || !national(v) {
             return true;
         }
         let fit = g.fit(
@@ -603,7 +606,7 @@ pub(super) fn relate_in(
                 && if declared {
                     explains_most(a, &c) && explains_most(b, &c)
                 } else {
-                    a.provider != b.provider
+                    (a.provider != b.provider && national(a) == national(b))
                         || (explains_national(a, &c) && explains_national(b, &c))
                 };
             if known || g.fit(&c, &affected, &providers).explains_all() {

@@ -898,6 +898,41 @@ fn a_regional_and_a_national_episode_of_one_provider_are_two_faults() {
 }
 
 #[test]
+fn a_hosts_component_failing_in_one_region_does_not_tie_a_virtual_operators_national_fault_to_a_regional_one(
+) {
+    // The virtual operator 1&1 rides on O2's mobile core. Its calls fail everywhere, and its
+    // data fails in Bayern, where the host's core probes fail: the probes explain the regional
+    // data fault, not calls failing nationwide while data elsewhere is fine.
+    let t = topo();
+    let probe = (
+        c("o2-de:mobile-core"),
+        "DE-BY".parse().unwrap(),
+        Timestamp(T0),
+    );
+    let mut regional = within(
+        det("a", "1und1-de", &["mobile-data"], &["lte"], 0),
+        &["DE-BY"],
+    );
+    regional.failed_probes = vec![probe.clone(), probe.clone()];
+    let mut national = det("b", "1und1-de", &["mobile-voice"], &["umts"], 7);
+    national.failed_probes = vec![probe.clone(), probe.clone()];
+    let r = relate(&regional, &national, &t);
+    assert_ne!(r.verdict, Verdict::Related, "{r:#?}");
+    // Both in Bayern: the host's core down there explains both.
+    let also_regional = within(national.clone(), &["DE-BY"]);
+    let r = relate(&regional, &also_regional, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    // Likewise the host's own regional data fault there and the virtual operator's national
+    // calls fault.
+    let mut host = within(det("h", "o2-de", &["mobile-data"], &["lte"], 0), &["DE-BY"]);
+    host.failed_probes = vec![probe.clone(), probe.clone()];
+    let r = relate(&host, &national, &t);
+    assert_ne!(r.verdict, Verdict::Related, "{r:#?}");
+    let r = relate(&host, &also_regional, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+}
+
+#[test]
 fn one_component_down_in_disjoint_regions_is_two_faults() {
     let t = topo();
     let mut a = within(det("a", "o2-de", &["mobile-data"], &["lte"], 0), &["DE-BY"]);

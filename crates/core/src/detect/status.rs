@@ -60,7 +60,8 @@ impl Detector {
             })
             .sum();
         let episodes = self.episodes.capacity() * size_of::<Episode>();
-        size_of::<Self>() + series + seen + blocks + index + open + episodes
+        let held = self.held.capacity() * size_of::<(usize, usize, crate::Minute)>();
+        size_of::<Self>() + series + seen + blocks + index + open + episodes + held
     }
 
     /// Provider-level status of the last closed minute.
