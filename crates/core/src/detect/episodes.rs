@@ -48,20 +48,6 @@
 //! that the slow test gathered for twenty minutes (a regional fault's share of the calls over
 //! all regions) may alarm only when a national fault adds to it, and would date that fault
 //! from the regional one's onset.
-//! *Held alarms:* a national episode (or one not clearly regional) takes a service's alarm by
-//! timing or through its scope only when the service's rise fits it: the service rose in
-//! every region, or exactly where the episode is, or the regions where it has not risen are
-//! clearly above their baseline too (the regional test run the other way, by `scope_llr`), or
-//! it is clearly regional and so is the episode's own rise over the same regions. A clearly
-//! regional rise of a service where the episode's own rise clearly reaches beyond its regions
-//! is another fault. While no region of the service has risen since the episode opened, or
-//! neither test is clear, the alarm is held: it neither joins nor opens an episode, and is
-//! judged again the next minute. A regional fault of the provider that begins minutes into a
-//! national one shows first in the service's series over all regions, with nothing yet to
-//! tell it from the national fault's spread; its regions settle it. After `merge_minutes` of
-//! holding, or at the first minute the held series no longer alarms, the alarm is placed as
-//! it would have been at once (a thin national rise may never pass in one region): a hold
-//! never loses an alarm.
 //! *Split by region:* a series with a region that would join episode E joins instead the
 //! episode of E's *split group* (E and the episodes split off it) that has a member series
 //! in that region. Failing that, its rise is a separate fault of its own — a new episode of
@@ -146,16 +132,6 @@ pub const EPISODES_PER_MINUTE: u64 = 1000;
 /// overlaps of the independent generator begin 12 to 16 minutes apart. Calibration:
 /// docs/calibration.md.
 pub const SAME_ONSET_SECS: i64 = 300;
-
-/// Whether an alarm fits an open episode ([`Detector::fit`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Fit {
-    Yes,
-    No,
-    /// A national episode and a service none of whose regions has risen since it opened:
-    /// nothing yet tells a national rise of the service from a regional one.
-    Unjudged,
-}
 
 impl Episode {
     /// An episode's id: the minute it was detected and its place among the episodes detected
@@ -328,16 +304,7 @@ impl Detector {
         // Attach alarms to episodes, or open new ones.
         let mut touched: Vec<usize> = Vec::new();
         let alarms = std::mem::take(&mut self.alarms);
-        // A held series that no longer alarms is placed now, as if its hold had run out: no
-        // alarm is lost to a hold.
-        let lapsed: Vec<(usize, usize)> = self
-            .held
-            .iter()
-            .filter(|h| !alarms.contains(&(h.0, h.1)))
-            .map(|h| (h.0, h.1))
-            .collect();
-        self.held.retain(|h| alarms.contains(&(h.0, h.1)));
-        for &(bi, i) in alarms.iter().chain(&lapsed) {
+        for &(bi, i) in &alarms {
             if self.series[i].flags & MEMBER != 0 {
                 continue;
             }
@@ -346,29 +313,11 @@ impl Detector {
             let onset = self.minute_time(self.series[i].onset);
             let merge = self.config.merge_minutes as i64 * 60;
             let mut of_block = self.open.iter().enumerate().filter(|(_, o)| o.block == bi);
-            // An alarm whose fit nothing can judge yet is held, for up to `merge_minutes` from
-            // the first time (*held alarms*, module doc).
-            let may_hold = !lapsed.contains(&(bi, i))
-                && self
-                    .held
-                    .iter()
-                    .find(|h| h.1 == i)
-                    .is_none_or(|h| m - h.2 < i64::from(self.config.merge_minutes));
-            let held = std::cell::Cell::new(false);
-            let fits = |o: &OpenEpisode, s: usize| match self.fit(o, s, onset) {
-                Fit::Yes => true,
-                Fit::No => false,
-                Fit::Unjudged if may_hold => {
-                    held.set(true);
-                    false
-                }
-                Fit::Unjudged => true,
-            };
             let target = match key.service {
                 Some(s) => {
                     // An episode that already has this service, else one that shows it above
                     // baseline, else one that began about when this series' excursion did —
-                    // the last two only if the regions fit (see `fit`).
+                    // the last two only if the regions fit (see `fits`).
                     // Of several that show it, one that began within minutes of this rise if
                     // any did, then a regional one whose regions hold the service's rise (a
                     // regional fault beside a national one of the same provider).
@@ -382,7 +331,7 @@ impl Detector {
                                     !o.foreign[s]
                                         && self.episodes[o.idx].services.contains(&b.services[s])
                                         && o.early.admits(s)
-                                        && fits(o, s)
+                                        && self.fits(o, s, onset)
                                 })
                                 .collect();
                             // Of several, those that began within minutes of this rise,
@@ -403,20 +352,13 @@ impl Detector {
                         of_block
                             .rfind(|(_, o)| {
                                 (m - o.opened < merge / 60 || self.began_near(o, onset, merge - 1))
-                                    && fits(o, s)
+                                    && self.fits(o, s, onset)
                             })
                             .map(|(k, _)| k)
                     })
                 }
                 None => of_block.next_back().map(|(k, _)| k),
             };
-            if target.is_none() && held.get() {
-                if !self.held.iter().any(|h| h.1 == i) {
-                    self.held.push((bi, i, m));
-                }
-                continue;
-            }
-            self.held.retain(|h| h.1 != i);
             // A regional series: the episode of the target's split group that claims its
             // region takes it; else a separate rise in a region of its own opens an episode
             // (or joins one of the group opened by a rise that began about when this did).
@@ -609,17 +551,14 @@ impl Detector {
     }
 
     /// Whether a new alarm on service `s`, whose excursion began at `onset`, fits open episode
-    /// `o` (`episodes` module doc): no when the onsets are more than [`SAME_ONSET_SECS`]
+    /// `o` (`episodes` module doc): false when the onsets are more than [`SAME_ONSET_SECS`]
     /// apart and no shared component could explain both ([`Self::could_share_cause`]), when
     /// the episode is regional and `s` lies above baseline mostly outside its regions, or when
-    /// the episode is national (or not clearly regional) and `s` rose in some regions only;
-    /// yes when `s` rose in every region, or in some only but the rest are clearly above their
-    /// baseline too (by `scope_llr`, the test of "regional" run the other way); unjudged while
-    /// no region of `s` has risen or neither test is clear (*held alarms*, module doc).
-    pub(super) fn fit(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> Fit {
+    /// the episode is national (or not clearly regional) and `s` rose in some regions only.
+    pub(super) fn fits(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> bool {
         // Onsets minutes apart are one fault's; further apart, the topology must allow one.
         if !self.began_near(o, onset, SAME_ONSET_SECS) && !self.could_share_cause(o, s) {
-            return Fit::No;
+            return false;
         }
         let b = &self.blocks[o.block];
         let cfg = &self.config;
@@ -635,7 +574,7 @@ impl Detector {
         let inside = self.footprint(o);
         let n = inside.iter().filter(|&&r| r).count();
         if n == 0 {
-            return Fit::Yes;
+            return true;
         }
         // Regional only when the rest is clearly quieter than a national fault would make it
         // (early in a national outage the first regions pass before the rest does): the rest's
@@ -649,43 +588,7 @@ impl Detector {
         if n == b.nr || !regional(split(&inside, &own)) {
             let rose: Vec<bool> = (0..b.nr).map(|r| pass(b.off_sr(s, r))).collect();
             let m = rose.iter().filter(|&&r| r).count();
-            // Risen in every region, or exactly where the episode is.
-            if m == b.nr || rose == inside {
-                return Fit::Yes;
-            }
-            if m == 0 {
-                return Fit::Unjudged;
-            }
-            // Whether a rise since the episode opened, over `rose` and the rest, is clearly
-            // regional (`Some(true)`), clearly national (`Some(false)`) or neither yet.
-            let shape = |(ins, rest): ([f32; 2], [f32; 2])| {
-                let llr = self.regional_llr(ins, rest);
-                (llr.abs() >= cfg.scope_llr).then_some(llr > 0.0)
-            };
-            // The service is confined to the regions where it rose when the rest favours its
-            // baseline over a fraction (`SPARSE_RISE_SHARE`) of the rise seen there by
-            // `scope_llr`, as the scope step tells a national footprint: early in a national
-            // fault the rest rises too, if less.
-            let confined = |(ins, rest): ([f32; 2], [f32; 2])| {
-                let rho = ins[0] / ins[1].max(cfg.min_rate);
-                let weak = 1.0 + super::scope::SPARSE_RISE_SHARE * (rho - 1.0);
-                let [x, l] = rest;
-                rho > 1.0 && l * (weak - 1.0) - x * weak.ln() >= cfg.scope_llr
-            };
-            // A service confined to some regions is another fault where the episode's own rise
-            // clearly reaches beyond them, and the same one where that rise is confined to them.
-            let service = split(&rose, &[s]);
-            return if shape(service) == Some(false) {
-                Fit::Yes
-            } else if confined(service) {
-                match shape(split(&rose, &own)) {
-                    Some(false) => Fit::No,
-                    Some(true) => Fit::Yes,
-                    None => Fit::Unjudged,
-                }
-            } else {
-                Fit::Unjudged
-            };
+            return m == 0 || m == b.nr || !regional(split(&rose, &[s]));
         }
         // The new service over the excursions of its series per region: in the episode's
         // regions, and elsewhere (each region's rise over its own excursion; the service's
@@ -698,11 +601,7 @@ impl Detector {
             sum[0] += se.sum_x - se.allow;
             sum[1] += se.sum_l;
         }
-        if above(beyond) && beyond[0] - beyond[1] > within[0] - within[1] {
-            Fit::No
-        } else {
-            Fit::Yes
-        }
+        !(above(beyond) && beyond[0] - beyond[1] > within[0] - within[1])
     }
 
     /// Whether open episode `o` began within `secs` of `onset`, by an onset of its own that is

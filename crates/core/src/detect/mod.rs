@@ -235,9 +235,6 @@ pub struct Detector {
     reopenable: Vec<(OpenEpisode, Minute, usize)>,
     pending: Vec<EpisodeChange>,
     alarms: Vec<(usize, usize)>,
-    /// Alarms held (`episodes` module doc, *held alarms*): block, series, and the minute it
-    /// was first held.
-    held: Vec<(usize, usize, Minute)>,
     /// Series counted into since the last [`Detector::alarm_early`] in the open minute.
     dirty: Vec<u32>,
     /// Early alarms of the open minute (`early`): block, series, the time it was shown, and
@@ -318,7 +315,6 @@ impl Detector {
             reopenable: Vec::new(),
             pending: Vec::new(),
             alarms: Vec::new(),
-            held: Vec::new(),
             dirty: Vec::new(),
             early: Vec::new(),
             early_tried: Vec::new(),

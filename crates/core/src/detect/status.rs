@@ -60,8 +60,7 @@ impl Detector {
             })
             .sum();
         let episodes = self.episodes.capacity() * size_of::<Episode>();
-        let held = self.held.capacity() * size_of::<(usize, usize, crate::Minute)>();
-        size_of::<Self>() + series + seen + blocks + index + open + episodes + held
+        size_of::<Self>() + series + seen + blocks + index + open + episodes
     }
 
     /// Provider-level status of the last closed minute.

@@ -612,19 +612,6 @@ fn fault(service: &'static str, regions: Vec<(&'static str, f64)>) -> Mix {
     }
 }
 
-/// Calls failing at 8 reports a minute in `regions` from `start` for two hours.
-fn calls_fail(start: i64, regions: Vec<(&'static str, f64)>) -> Source_ {
-    flat(
-        8.0,
-        start,
-        start + 120,
-        Mix {
-            problems: vec![(Problem::NoCalls, 1.0)],
-            ..fault("mobile-voice", regions)
-        },
-    )
-}
-
 #[test]
 fn regional_fault_and_national_fault_of_one_provider_stay_apart() {
     // DSL down in Bayern; eight minutes later mobile data down everywhere: two faults, so two
@@ -1397,7 +1384,15 @@ fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
             end,
             &[
                 baseline(4.0, T0, end),
-                calls_fail(onset, national.clone()),
+                flat(
+                    8.0,
+                    onset,
+                    onset + 120,
+                    Mix {
+                        problems: vec![(Problem::NoCalls, 1.0)],
+                        ..fault("mobile-voice", national.clone())
+                    },
+                ),
                 flat(
                     6.0,
                     onset + lag,
@@ -1711,7 +1706,15 @@ fn a_service_rising_in_a_regional_faults_regions_joins_it_not_a_concurrent_natio
         end,
         &[
             baseline(4.0, T0, end),
-            calls_fail(onset, national),
+            flat(
+                8.0,
+                onset,
+                onset + 120,
+                Mix {
+                    problems: vec![(Problem::NoCalls, 1.0)],
+                    ..fault("mobile-voice", national)
+                },
+            ),
             flat(5.0, onset + 7, onset + 120, fault("dsl", local.clone())),
             flat(5.0, onset + 9, onset + 120, fault("mobile-data", local)),
         ],
@@ -1826,56 +1829,4 @@ fn an_mvnos_slow_rise_while_its_host_is_down_in_what_it_needs_is_not_learnt_as_n
     assert!(start.0 < (onset + 60) * 60, "{d}");
     let (found, d) = run("dsl");
     assert_eq!(found, None, "a host fault the MVNO does not need: {d}");
-}
-
-#[test]
-fn a_regional_fault_starting_minutes_into_a_national_one_is_held_apart_until_its_regions_show() {
-    // Calls fail everywhere; five minutes later mobile data fails in Bayern and Hamburg. The
-    // data alarm over all regions comes before any region's data series has risen, and its
-    // onset is within `SAME_ONSET_SECS` of the calls' episode, so timing alone would take it
-    // in: it is held until its regions show, and then opens a regional episode of its own.
-    let national = normal_mix().regions;
-    let local = vec![("DE-BY", 3.0), ("DE-HH", 1.0)];
-    let onset = T0 + 3 * DAY + 11 * 60;
-    let end = T0 + 4 * DAY;
-    let calls = || calls_fail(onset, national.clone());
-    let run = |seed: u64, data: Source_| {
-        let mut sim = Sim::new(seed);
-        sim.run(T0, end, &[baseline(4.0, T0, end), calls(), data]);
-        sim.det
-    };
-    for rate in [3.0, 5.0] {
-        let det = run(
-            25,
-            flat(
-                rate,
-                onset + 5,
-                onset + 120,
-                fault("mobile-data", local.clone()),
-            ),
-        );
-        let d = describe(&det);
-        let services = episode_services(&det);
-        assert_eq!(
-            services,
-            [vec!["mobile-voice"], vec!["mobile-data"]],
-            "{rate}: {d}"
-        );
-        assert_eq!(
-            region_ids(&det.episodes()[1]),
-            ["DE-BY", "DE-HH"],
-            "{rate}: {d}"
-        );
-    }
-    // Data failing everywhere two minutes into the calls' fault is the same fault's.
-    let det = run(
-        26,
-        flat(
-            4.0,
-            onset + 2,
-            onset + 120,
-            fault("mobile-data", national.clone()),
-        ),
-    );
-    assert_eq!(episode_services(&det).len(), 1, "{}", describe(&det));
 }
