@@ -556,9 +556,8 @@ pub(super) fn relate_in(
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
     let separated =
         a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
-    // Between two detected episodes of one provider, or of two providers that share the
-    // component (a virtual operator and its host) when one episode is national and the other
-    // regional, a component whose probes failed explains a national one only if fewer than half as many of the provider's services that need it
+    // Between two detected episodes of one provider, a component whose probes failed
+    // explains a national one only if fewer than half as many of the provider's services that need it
     // stay quiet in the episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
     // it would show in all of them (radio probes failing in the regions of a fibre cut do not
     // explain calls failing nationwide, though calls need the radio). Services of the episode
@@ -606,7 +605,7 @@ pub(super) fn relate_in(
                 && if declared {
                     explains_most(a, &c) && explains_most(b, &c)
                 } else {
-                    (a.provider != b.provider && national(a) == national(b))
+                    a.provider != b.provider
                         || (explains_national(a, &c) && explains_national(b, &c))
                 };
             if known || g.fit(&c, &affected, &providers).explains_all() {
