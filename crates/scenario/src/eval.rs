@@ -384,35 +384,15 @@ pub fn matches(topology: &Topology, t: &TruthOutage, d: &Detection) -> bool {
     false
 }
 
-/// A share `n / d` (a Jaccard index), ordered exactly (by cross-multiplication).
-#[derive(Clone, Copy, Debug)]
-struct Share(usize, usize);
-
-impl Share {
-    /// The Jaccard index of two sets (1 for two empty ones).
-    fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> Share {
-        let common = a.intersection(b).count();
-        Share(common, (a.len() + b.len() - common).max(1))
-    }
-}
-
-impl PartialEq for Share {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other).is_eq()
-    }
-}
-
-impl Eq for Share {}
-
-impl PartialOrd for Share {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Share {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.0 * other.1).cmp(&(other.0 * self.1))
+/// The Jaccard index of two sets (1 for two empty ones). Equal shares compare equal: the
+/// division is correctly rounded.
+fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
+    let common = a.intersection(b).count();
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        1.0
+    } else {
+        common as f64 / union as f64
     }
 }
 
@@ -451,8 +431,8 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
             let services: BTreeSet<&ServiceId> = d.services.iter().collect();
             let regions = d.regions.expand(topology, &d.provider);
             (
-                Share::jaccard(&truth_services, &services),
-                Share::jaccard(&truth_regions, &regions),
+                jaccard(&truth_services, &services),
+                jaccard(&truth_regions, &regions),
             )
         };
         let rep = m.iter().copied().max_by(|&a, &b| {
@@ -460,7 +440,10 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
             meets(da)
                 .cmp(&meets(db))
                 .then(overlap_secs(t, da).cmp(&overlap_secs(t, db)))
-                .then_with(|| likeness(da).cmp(&likeness(db)))
+                .then_with(|| {
+                    let ((sa, ra), (sb, rb)) = (likeness(da), likeness(db));
+                    sa.total_cmp(&sb).then(ra.total_cmp(&rb))
+                })
                 .then(db.detected_at.cmp(&da.detected_at))
                 .then(db.id.cmp(&da.id))
         });
@@ -488,13 +471,7 @@ pub fn evaluate(topology: &Topology, truth: &Truth, dets: &Detections) -> EvalRe
                         .expand(topology, &dets.outages[i].provider),
                 );
             }
-            let union = truth_regions.union(&det_regions).count();
-            let inter = truth_regions.intersection(&det_regions).count();
-            if union == 0 {
-                1.0
-            } else {
-                inter as f64 / union as f64
-            }
+            jaccard(&truth_regions, &det_regions)
         });
         let root_correct = match (rep, &t.root_component) {
             (Some(r), Some(tr)) => {

@@ -557,14 +557,14 @@ pub(super) fn relate_in(
     let separated =
         a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
     // Between two detected episodes of one provider, a component whose probes failed
-    // explains a national one only if fewer than half as many of the provider's services that need it
-    // stay quiet in the episode as show it (the quiet-dependents test of `Fit::explains_all`): down everywhere,
-    // it would show in all of them (radio probes failing in the regions of a fibre cut do not
-    // explain calls failing nationwide, though calls need the radio). Services of the episode
-    // that do not need it are no evidence against it (users of a streaming service also
-    // report logins). The component may be another provider's (a virtual operator's episode
-    // under its host's core): the episode's own provider's services that need it are the
-    // test.
+    // explains a national one only if fewer than half as many of the provider's services that
+    // need it stay quiet in the episode as show it (the quiet-dependents test of
+    // `Fit::explains_all`): down everywhere, it would show in all of them (radio probes failing
+    // in the regions of a fibre cut do not explain calls failing nationwide, though calls need
+    // the radio). Services of the episode that do not need it are no evidence against it (users
+    // of a streaming service also report logins). The component may be another provider's (a
+    // virtual operator's episodes under its host's core): the episode's own provider's services
+    // that need it are the test.
     let explains_national = |v: &IncidentView, c: &ComponentRef| {
         if !detected(v) || !national(v) {
             return true;
