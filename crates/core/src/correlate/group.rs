@@ -94,6 +94,27 @@ fn local_event_only(r: &Relation) -> bool {
         })
 }
 
+/// Whether `a` and `b` are declarations of one provider naming no common cause and
+/// components of which neither side's needs the other's (a backbone fault declared beside the
+/// mobile core that depends on it is one cascade): two faults by the operator's word.
+fn two_declared_faults(g: &Graph, a: &IncidentView, b: &IncidentView) -> bool {
+    let apart = |x: &IncidentView, y: &IncidentView| {
+        let needs = g.closure(&x.components);
+        !y.components.iter().any(|c| needs.contains(c))
+    };
+    match (&a.origin, &b.origin) {
+        (Origin::Declared { cause: ca, .. }, Origin::Declared { cause: cb, .. }) => {
+            a.provider == b.provider
+                && !a.components.is_empty()
+                && !b.components.is_empty()
+                && (ca.is_none() || ca != cb)
+                && apart(a, b)
+                && apart(b, a)
+        }
+        _ => false,
+    }
+}
+
 /// Groups incidents into causes. One assignment per view, in order.
 pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment> {
     let g = Graph::new(topology);
@@ -140,10 +161,20 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             }
         }
     }
-    // Equally sure links: the closer onsets first (the explanation that most recently
-    // preceded, as for customer-service signals below).
+    // Equally sure links: those through a component an operator declared down first (the
+    // operator's word before an inference from probes), then the closer onsets (the
+    // explanation that most recently preceded, as for customer-service signals below).
+    let declared_path = |i: usize, j: usize| {
+        get(i, j).is_some_and(|r| {
+            r.evidence.iter().any(|e| {
+                matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
+                    if views[i].components.contains(via) || views[j].components.contains(via))
+            })
+        })
+    };
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
+            .then(declared_path(b.2, b.3).cmp(&declared_path(a.2, a.3)))
             .then(a.1.cmp(&b.1))
             .then(a.2.cmp(&b.2))
             .then(a.3.cmp(&b.3))
@@ -184,10 +215,14 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         let gj: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == rj).collect();
         // A merge is blocked by an "unrelated" verdict between the two groups that is at least
         // as sure as the link itself: a weaker one (say, guessed causes) gives way.
+        // And by two declarations of one provider on different components: in the operator's
+        // own word two faults, which incidents explained by either do not join.
         let blocked = gi.iter().any(|&x| {
             gj.iter().any(|&y| {
-                get(x, y)
-                    .is_some_and(|r| r.verdict == Verdict::Unrelated && r.confidence >= strength)
+                two_declared_faults(&g, &views[x], &views[y])
+                    || get(x, y).is_some_and(|r| {
+                        r.verdict == Verdict::Unrelated && r.confidence >= strength
+                    })
             })
         });
         if blocked {

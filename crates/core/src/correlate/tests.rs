@@ -1557,3 +1557,123 @@ fn a_declared_component_explains_only_an_episode_most_of_whose_services_need_it(
     assert!(known_via_voice_core(&r), "{r:#?}");
     assert_eq!(r.verdict, Verdict::Related);
 }
+
+#[test]
+fn two_declared_faults_of_a_host_are_not_joined_through_its_virtual_operators_episode() {
+    // A host declares its voice core down, and an hour later a transport cut. Its
+    // virtual operator's calls fail nationwide (they need both the voice core and, through the
+    // radio, the transport) and its data fails in one region (it needs the transport only).
+    let t = Topology::from_toml(
+        "t",
+        r#"
+[[providers]]
+id = "host"
+name = "Host"
+kind = "telecom"
+country = "FR"
+[[providers]]
+id = "mvno"
+name = "Virtual"
+kind = "telecom"
+country = "FR"
+[[regions]]
+id = "FR-IDF"
+name = "Île-de-France"
+[[regions]]
+id = "FR-OCC"
+name = "Occitanie"
+[[components]]
+provider = "host"
+id = "ip-backbone"
+name = "IP backbone"
+[[components]]
+provider = "host"
+id = "ims"
+name = "Voice core"
+depends_on = ["ip-backbone"]
+[[components]]
+provider = "host"
+id = "transport"
+name = "Transport"
+depends_on = ["ip-backbone"]
+[[components]]
+provider = "host"
+id = "ran"
+name = "Radio access"
+depends_on = ["transport"]
+[[services]]
+provider = "host"
+id = "mobile-voice"
+name = "Mobile calls"
+depends_on = ["ran", "ims"]
+[[services]]
+provider = "host"
+id = "mobile-data"
+name = "Mobile internet"
+depends_on = ["ran"]
+[[services]]
+provider = "mvno"
+id = "mobile-voice"
+name = "Mobile calls"
+depends_on = ["host:ran", "host:ims"]
+[[services]]
+provider = "mvno"
+id = "mobile-data"
+name = "Mobile internet"
+depends_on = ["host:ran"]
+"#,
+    )
+    .unwrap();
+    let ims = declared("ims", "host", IncidentCategory::Network, &["host:ims"], 0);
+    let cut = declared(
+        "cut",
+        "host",
+        IncidentCategory::Network,
+        &["host:transport"],
+        60,
+    );
+    let calls = det("calls", "mvno", &["mobile-voice"], &[], 2);
+    let data = within(det("data", "mvno", &["mobile-data"], &[], 26), &["FR-OCC"]);
+    // Each declaration explains the calls on its own.
+    for d in [&ims, &cut] {
+        let r = relate(&calls, d, &t);
+        assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    }
+    let views = vec![cut.clone(), calls.clone(), data.clone(), ims.clone()];
+    let g = group(&views, &t);
+    assert_eq!(group_of(&g, "calls").group, group_of(&g, "ims").group);
+    assert_eq!(group_of(&g, "data").group, group_of(&g, "cut").group);
+    assert_ne!(group_of(&g, "ims").group, group_of(&g, "cut").group);
+    // The voice core declared forty minutes late; the host's own data fails in the cut's
+    // region, where its radio probes fail, and the calls cross that region: the probes relate
+    // the calls to the host's data sooner in time than the declaration does, but the
+    // operator's word goes first.
+    let late_ims = declared("ims", "host", IncidentCategory::Network, &["host:ims"], 40);
+    let mut host_data = within(
+        det("host-data", "host", &["mobile-data"], &[], 24),
+        &["FR-OCC"],
+    );
+    let probe = (
+        c("host:ran"),
+        "FR-OCC".parse().unwrap(),
+        Timestamp(T0 + 25 * 60),
+    );
+    host_data.failed_probes = vec![probe.clone(), probe.clone()];
+    let mut calls = calls;
+    calls.failed_probes = vec![probe.clone(), probe];
+    let views = vec![cut, calls, data, late_ims, host_data];
+    let g = group(&views, &t);
+    assert_eq!(group_of(&g, "calls").group, group_of(&g, "ims").group);
+    assert_eq!(group_of(&g, "host-data").group, group_of(&g, "cut").group);
+    assert_ne!(group_of(&g, "ims").group, group_of(&g, "cut").group);
+    // A declared backbone fault beside the voice core that needs it is one cascade.
+    let backbone = declared(
+        "cut",
+        "host",
+        IncidentCategory::Network,
+        &["host:ip-backbone"],
+        25,
+    );
+    let g = group(&[backbone, ims], &t);
+    assert_eq!(group_of(&g, "ims").group, group_of(&g, "cut").group);
+}

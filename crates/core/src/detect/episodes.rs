@@ -262,8 +262,28 @@ impl OpenEpisode {
 impl Detector {
     pub(super) fn update_episodes(&mut self, m: Minute) {
         self.reopenable.retain(|r| m - r.1 < REOPEN_MINUTES);
+        // Per open episode, the regions where a narrower open episode of its provider (fewer
+        // regions in scope) has a member series: there a rise may be that other fault's.
+        let width = |o: &OpenEpisode| self.episodes[o.idx].regions.len();
+        let contested = self.open.len() > 1;
+        let claimed_elsewhere: Vec<Vec<bool>> = (0..self.open.len())
+            .map(|k| {
+                if !contested {
+                    return Vec::new();
+                }
+                let o = &self.open[k];
+                let b = &self.blocks[o.block];
+                (0..b.nr)
+                    .map(|r| {
+                        self.open.iter().enumerate().any(|(j, x)| {
+                            j != k && x.block == o.block && width(x) < width(o) && self.claims(x, r)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         // Accumulate since-open sums and hotness.
-        for ep in &mut self.open {
+        for (ep, claimed) in self.open.iter_mut().zip(&claimed_elsewhere) {
             let b = &self.blocks[ep.block];
             let ss = &self.series[b.base..b.base + b.len()];
             for ((acc, base), s) in ep.acc.iter_mut().zip(ep.acc_base.iter_mut()).zip(ss) {
@@ -290,12 +310,23 @@ impl Detector {
             let slow_hot = ep
                 .densest_slow(&self.series)
                 .is_none_or(|i| self.series[i].flags & HOT != 0);
+            // An episode with members beyond the regions a narrower open episode of its
+            // provider claims is judged by those: a national fault is over when its rise is over
+            // outside a regional fault's regions, where the regional fault keeps its own
+            // reports of the national one's services up (and in the sums over all regions).
+            let region_of = |i: usize| b.key(i - b.base).region;
+            let beyond = claimed.iter().any(|&c| c)
+                && ep
+                    .members
+                    .iter()
+                    .any(|&i| region_of(i).is_some_and(|r| !claimed[r]));
             if ep.members.iter().any(|&i| {
                 let f = self.series[i].flags;
                 f & HOT != 0
                     && (ep.slow || f & SLOW == 0)
                     && (slow_hot || f & (SLOW | DECLARED) != SLOW)
                     && (!regional_members || b.key(i - b.base).region.is_some())
+                    && (!beyond || region_of(i).is_some_and(|r| !claimed[r]))
             }) {
                 ep.last_hot = m;
             }

@@ -1830,3 +1830,44 @@ fn an_mvnos_slow_rise_while_its_host_is_down_in_what_it_needs_is_not_learnt_as_n
     let (found, d) = run("dsl");
     assert_eq!(found, None, "a host fault the MVNO does not need: {d}");
 }
+
+#[test]
+fn a_national_fault_ends_when_its_rise_ends_outside_a_regional_faults_regions() {
+    // Calls fail everywhere for an hour; eight minutes in, a cut in Bayern takes DSL and calls
+    // there for three hours. The national episode ends with its hour: the calls still failing
+    // in Bayern are the cut's, not a national fault that goes on.
+    let national = normal_mix().regions;
+    let local = vec![("DE-BY", 1.0)];
+    let calls = |regions| Mix {
+        problems: vec![(Problem::NoCalls, 1.0)],
+        ..fault("mobile-voice", regions)
+    };
+    let mut sim = Sim::new(25);
+    sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
+    let onset = T0 + 3 * DAY + 11 * 60;
+    let stop = onset + 60;
+    let end = T0 + 4 * DAY;
+    sim.run(
+        T0,
+        end,
+        &[
+            baseline(4.0, T0, end),
+            flat(24.0, onset, stop, calls(national)),
+            flat(4.0, onset + 8, onset + 180, fault("dsl", local.clone())),
+            flat(4.0, onset + 8, onset + 180, calls(local)),
+        ],
+    );
+    let d = describe(&sim.det);
+    let eps = sim.det.episodes();
+    let voice = eps
+        .iter()
+        .find(|e| e.regions.len() == 4)
+        .unwrap_or_else(|| panic!("a national episode: {d}"));
+    let end_t = voice.end.expect("closed").0;
+    assert!(end_t <= (stop + 30) * 60, "{d}");
+    assert!(
+        eps.iter()
+            .any(|e| region_ids(e) == ["DE-BY"] && e.end.is_some_and(|t| t.0 >= (onset + 170) * 60)),
+        "{d}"
+    );
+}
