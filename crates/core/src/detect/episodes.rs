@@ -64,9 +64,11 @@
 //! minutes and has no quiet rest, so it never splits.
 //! *Hysteresis:* an episode stays open while any member's fast EWMA (`fast_alpha`) is above
 //! `hot_ratio·λ + hot_abs` (in a split group, any member with a region, when it has one:
-//! the others carry the group's other faults too), and closes only after `quiet_minutes`
-//! without that; its end is the end of the last elevated minute. Members' excursions are
-//! reset on close.
+//! the others carry the group's other faults too; and in an episode with members beyond the
+//! regions where a narrower open episode of the provider has members, only those beyond: a
+//! national fault ends when its rise ends outside a regional fault's regions), and closes
+//! only after `quiet_minutes` without that; its end is the end of the last elevated minute.
+//! Members' excursions are reset on close.
 //! *Slow episodes* (opened by the slow test) also stay open while their members by the slow
 //! test are still elevated, judged by the best-measured of them (the largest expectation):
 //! it has gathered less evidence that its rate is back at the expectation than its test
