@@ -149,37 +149,36 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     let mut own: Vec<usize> = (0..n).collect();
 
     // Related pairs, strongest first; customer-service signals only among themselves.
-    // (strength, onset lag, i, j).
-    let mut edges: Vec<(f64, i64, usize, usize)> = Vec::new();
+    // Equally sure links: those through a component an operator declared down first (the
+    // operator's word before an inference from probes), then the closer onsets (the
+    // explanation that most recently preceded, as for customer-service signals below).
+    // (strength, through a declared component, onset lag, i, j).
+    let declared_path = |r: &Relation, i: usize, j: usize| {
+        r.evidence.iter().any(|e| {
+            matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
+                if views[i].components.contains(via) || views[j].components.contains(via))
+        })
+    };
+    let mut edges: Vec<(f64, bool, i64, usize, usize)> = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             if cs[i] != cs[j] {
                 continue;
             }
             if let Some(r) = get(i, j).filter(|r| r.verdict == Verdict::Related) {
-                edges.push((r.confidence, onset_lag(r).unwrap_or(i64::MAX), i, j));
+                let lag = onset_lag(r).unwrap_or(i64::MAX);
+                edges.push((r.confidence, declared_path(r, i, j), lag, i, j));
             }
         }
     }
-    // Equally sure links: those through a component an operator declared down first (the
-    // operator's word before an inference from probes), then the closer onsets (the
-    // explanation that most recently preceded, as for customer-service signals below).
-    let declared_path = |i: usize, j: usize| {
-        get(i, j).is_some_and(|r| {
-            r.evidence.iter().any(|e| {
-                matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
-                    if views[i].components.contains(via) || views[j].components.contains(via))
-            })
-        })
-    };
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then(declared_path(b.2, b.3).cmp(&declared_path(a.2, a.3)))
-            .then(a.1.cmp(&b.1))
+            .then(b.1.cmp(&a.1))
             .then(a.2.cmp(&b.2))
             .then(a.3.cmp(&b.3))
+            .then(a.4.cmp(&b.4))
     });
-    for (strength, _, i, j) in edges {
+    for (strength, _, _, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;
