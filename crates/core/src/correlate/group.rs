@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::graph::Graph;
-use super::relate::{declared_rises, relate_in, SURGE_EARLY_SECS};
+use super::relate::{declared_rises, relate_in, same_cause, SURGE_EARLY_SECS};
 use super::root::{Reason, RootCandidate};
 use super::{text, Evidence, Explanation, IncidentView, Origin, Relation, Verdict};
 use crate::topology::{ComponentRef, Topology};
@@ -102,17 +102,14 @@ fn two_declared_faults(g: &Graph, a: &IncidentView, b: &IncidentView) -> bool {
         let needs = g.closure(&x.components);
         !y.components.iter().any(|c| needs.contains(c))
     };
-    match (&a.origin, &b.origin) {
-        (Origin::Declared { cause: ca, .. }, Origin::Declared { cause: cb, .. }) => {
-            a.provider == b.provider
-                && !a.components.is_empty()
-                && !b.components.is_empty()
-                && (ca.is_none() || ca != cb)
-                && apart(a, b)
-                && apart(b, a)
-        }
-        _ => false,
-    }
+    a.is_declared()
+        && b.is_declared()
+        && a.provider == b.provider
+        && !a.components.is_empty()
+        && !b.components.is_empty()
+        && same_cause(&a.cause_info(), &b.cause_info()) != Some(true)
+        && apart(a, b)
+        && apart(b, a)
 }
 
 /// Groups incidents into causes. One assignment per view, in order.

@@ -249,7 +249,7 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-fn same_cause(a: &CauseInfo, b: &CauseInfo) -> Option<bool> {
+pub(super) fn same_cause(a: &CauseInfo, b: &CauseInfo) -> Option<bool> {
     if let (Some(x), Some(y)) = (&a.cause, &b.cause) {
         return Some(x == y);
     }

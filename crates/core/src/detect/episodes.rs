@@ -299,13 +299,11 @@ impl Detector {
                     since[1] += s.expected.max(self.config.min_rate);
                 }
             }
+            let region_of = |i: usize| b.key(i - b.base).region;
             // Split off by region: the series of its own regions tell whether it is still
             // elevated (the region-less ones also carry the other fault of the group).
             let regional_members = ep.foreign_regions.iter().any(|&f| f)
-                && ep
-                    .members
-                    .iter()
-                    .any(|&i| b.key(i - b.base).region.is_some());
+                && ep.members.iter().any(|&i| region_of(i).is_some());
             // Members by the slow test are judged together, by the best-measured one (the
             // largest expectation): a sparse member gathers evidence for the end of a fault
             // over many hours, the densest one within about an hour, and they saw one fault.
@@ -316,7 +314,6 @@ impl Detector {
             // provider claims is judged by those: a national fault is over when its rise is over
             // outside a regional fault's regions, where the regional fault keeps its own
             // reports of the national one's services up (and in the sums over all regions).
-            let region_of = |i: usize| b.key(i - b.base).region;
             let beyond = claimed.iter().any(|&c| c)
                 && ep
                     .members
@@ -327,7 +324,7 @@ impl Detector {
                 f & HOT != 0
                     && (ep.slow || f & SLOW == 0)
                     && (slow_hot || f & (SLOW | DECLARED) != SLOW)
-                    && (!regional_members || b.key(i - b.base).region.is_some())
+                    && (!regional_members || region_of(i).is_some())
                     && (!beyond || region_of(i).is_some_and(|r| !claimed[r]))
             }) {
                 ep.last_hot = m;

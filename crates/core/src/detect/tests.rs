@@ -612,6 +612,14 @@ fn fault(service: &'static str, regions: Vec<(&'static str, f64)>) -> Mix {
     }
 }
 
+/// Calls failing ("no calls") in the given regions (weighted).
+fn calls_fault(regions: Vec<(&'static str, f64)>) -> Mix {
+    Mix {
+        problems: vec![(Problem::NoCalls, 1.0)],
+        ..fault("mobile-voice", regions)
+    }
+}
+
 #[test]
 fn regional_fault_and_national_fault_of_one_provider_stay_apart() {
     // DSL down in Bayern; eight minutes later mobile data down everywhere: two faults, so two
@@ -1384,15 +1392,7 @@ fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
             end,
             &[
                 baseline(4.0, T0, end),
-                flat(
-                    8.0,
-                    onset,
-                    onset + 120,
-                    Mix {
-                        problems: vec![(Problem::NoCalls, 1.0)],
-                        ..fault("mobile-voice", national.clone())
-                    },
-                ),
+                flat(8.0, onset, onset + 120, calls_fault(national.clone())),
                 flat(
                     6.0,
                     onset + lag,
@@ -1626,15 +1626,7 @@ fn a_service_that_rises_half_an_hour_into_an_episode_is_another_fault() {
                     onset + 150,
                     fault("mobile-data", bayern.clone()),
                 ),
-                flat(
-                    voice_rate,
-                    onset + lag,
-                    onset + 150,
-                    Mix {
-                        problems: vec![(Problem::NoCalls, 1.0)],
-                        ..fault("mobile-voice", bayern)
-                    },
-                ),
+                flat(voice_rate, onset + lag, onset + 150, calls_fault(bayern)),
             ],
         );
         (episode_services(&sim.det), describe(&sim.det))
@@ -1706,15 +1698,7 @@ fn a_service_rising_in_a_regional_faults_regions_joins_it_not_a_concurrent_natio
         end,
         &[
             baseline(4.0, T0, end),
-            flat(
-                8.0,
-                onset,
-                onset + 120,
-                Mix {
-                    problems: vec![(Problem::NoCalls, 1.0)],
-                    ..fault("mobile-voice", national)
-                },
-            ),
+            flat(8.0, onset, onset + 120, calls_fault(national)),
             flat(5.0, onset + 7, onset + 120, fault("dsl", local.clone())),
             flat(5.0, onset + 9, onset + 120, fault("mobile-data", local)),
         ],
@@ -1838,10 +1822,6 @@ fn a_national_fault_ends_when_its_rise_ends_outside_a_regional_faults_regions() 
     // in Bayern are the cut's, not a national fault that goes on.
     let national = normal_mix().regions;
     let local = vec![("DE-BY", 1.0)];
-    let calls = |regions| Mix {
-        problems: vec![(Problem::NoCalls, 1.0)],
-        ..fault("mobile-voice", regions)
-    };
     let mut sim = Sim::new(25);
     sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
     let onset = T0 + 3 * DAY + 11 * 60;
@@ -1852,9 +1832,9 @@ fn a_national_fault_ends_when_its_rise_ends_outside_a_regional_faults_regions() 
         end,
         &[
             baseline(4.0, T0, end),
-            flat(24.0, onset, stop, calls(national)),
+            flat(24.0, onset, stop, calls_fault(national)),
             flat(4.0, onset + 8, onset + 180, fault("dsl", local.clone())),
-            flat(4.0, onset + 8, onset + 180, calls(local)),
+            flat(4.0, onset + 8, onset + 180, calls_fault(local)),
         ],
     );
     let d = describe(&sim.det);
