@@ -36,7 +36,8 @@
 //! # Scope
 //! Services: the declaration's, else the provider's services that depend on the declared
 //! components, plus those of its episodes. Regions ([`RegionSet`]): the declaration's, else its
-//! episodes', else where probes of its components failed while it was open, else all regions
+//! episodes', else where probes of its components failed while it was open, else the regions
+//! its title or statements name (a planned maintenance at night, "(FR-NOR)"), else all regions
 //! of the provider's country. An outage of customer service alone is national: one hotline
 //! serves the whole country, and a region without complaints only had fewer callers.
 //!
@@ -689,7 +690,11 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
                     })
                     .map(|(_, r, _)| r.clone())
                     .collect();
-                RegionSet::from_list(&probed, topology, &i.provider)
+                if probed.is_empty() {
+                    RegionSet::from_list(&regions_named(i, topology), topology, &i.provider)
+                } else {
+                    RegionSet::from_list(&probed, topology, &i.provider)
+                }
             }
         };
         view.regions = regions.as_option();
@@ -932,6 +937,41 @@ fn append_signals(summary: &mut Explanation, anomalies: &[SignalAnomaly]) {
 }
 
 /// What the operator declared, in a sentence.
+/// The regions of the provider's country that a declaration's own words name, in its title or
+/// a statement, in any language: a region's id (`DE-BY`) or its name (`Bayern`, any case), as
+/// a whole word. The scope of last resort, for a declaration with neither episodes nor failed
+/// probes (a planned maintenance at night): "(FR-NOR)" in an operator's title is a better
+/// answer than the whole country.
+fn regions_named(i: &Incident, topology: &Topology) -> Vec<RegionId> {
+    let texts: Vec<String> = i
+        .title
+        .0
+        .values()
+        .chain(i.statements.iter().flat_map(|s| s.text.0.values()))
+        .map(|t| t.to_lowercase())
+        .collect();
+    topology
+        .provider_regions(i.provider.as_str())
+        .into_iter()
+        .filter(|r| {
+            let name = topology.region(r.as_str()).map(|x| x.name.to_lowercase());
+            let id = r.as_str().to_lowercase();
+            texts
+                .iter()
+                .any(|t| names_word(t, &id) || name.as_deref().is_some_and(|n| names_word(t, n)))
+        })
+        .collect()
+}
+
+/// Whether `word` (not empty) occurs in `text` with no letter, digit or hyphen on either side.
+fn names_word(text: &str, word: &str) -> bool {
+    let joins = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-');
+    !word.is_empty()
+        && text.match_indices(word).any(|(at, _)| {
+            !joins(text[..at].chars().next_back()) && !joins(text[at + word.len()..].chars().next())
+        })
+}
+
 fn declared_summary(i: &Incident) -> Explanation {
     let comps: Vec<String> = i.components.iter().map(|c| c.to_string()).collect();
     let mut en = format!(
@@ -1130,5 +1170,73 @@ mod tests {
         assert!(v.outages[0].view.signal_anomalies.is_empty());
         // Alone, a signal anomaly is no outage.
         assert!(view(&t, &[], &[hh]).outages.is_empty());
+    }
+
+    /// A declaration with neither episodes nor failed probes is scoped by the regions its own
+    /// words name (id or name, as whole words, in the title or a statement), else national.
+    #[test]
+    fn a_declaration_without_evidence_is_scoped_by_the_regions_it_names() {
+        use crate::event::{IncidentId, LocalizedText};
+        use crate::incident::{Declaration, Statement};
+        let t = topo();
+        let declare = |en: &str, statement: Option<&str>| {
+            let mut i = Incident::declare(
+                Declaration {
+                    id: Some(IncidentId::parse("maint-1").unwrap()),
+                    provider: Some("o2-de".parse().unwrap()),
+                    category: Some(IncidentCategory::Maintenance),
+                    state: Some(IncidentState::Confirmed),
+                    title: Some(LocalizedText(BTreeMap::from([(
+                        "en".to_owned(),
+                        en.to_owned(),
+                    )]))),
+                    components: vec!["ran-lte".into()],
+                    start: Some(Timestamp(T0)),
+                    ..Declaration::default()
+                },
+                &t,
+                Timestamp(T0),
+                || IncidentId::parse("generated").unwrap(),
+                false,
+            )
+            .unwrap();
+            if let Some(text) = statement {
+                i.statements.push(Statement {
+                    time: Timestamp(T0 + 60),
+                    text: LocalizedText(BTreeMap::from([("de".to_owned(), text.to_owned())])),
+                    workaround: None,
+                });
+            }
+            let v = build(Inputs {
+                topology: &t,
+                episodes: &[],
+                incidents: std::slice::from_ref(&i),
+                components: &[],
+                failed_probes: &[],
+                signal_anomalies: &[],
+                dismissed: &[],
+                now: Timestamp(T0 + 3600),
+            });
+            let o = &v.outages[0];
+            o.regions
+                .expand(&t, &o.view.provider)
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            declare("Planned maintenance of the LTE network (DE-BY)", None),
+            ["DE-BY"]
+        );
+        assert_eq!(
+            declare(
+                "Planned maintenance",
+                Some("Arbeiten in bayern und Berlin, 2-4 Uhr")
+            ),
+            ["DE-BE", "DE-BY"]
+        );
+        // Not a whole word: a longer id, a name inside a word, an id inside a hyphenated word.
+        let national = declare("Maintenance DE-BYX, Bayernwerk, X-DE-BE", None);
+        assert_eq!(national.len(), 16, "{national:?}");
     }
 }
