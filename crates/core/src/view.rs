@@ -803,6 +803,27 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             view,
         });
     }
+    // A provider that serves only some regions (a cable operator's footprint): its "all
+    // regions" are those it serves, as its latest episode's learned rates show them.
+    for o in &mut outages {
+        if !o.regions.is_all() {
+            continue;
+        }
+        let served = inp
+            .episodes
+            .iter()
+            .rev()
+            .find(|e| e.provider == o.provider)
+            .map(|e| &e.served);
+        if let Some(served) = served.filter(|s| !s.is_empty()) {
+            let list: Vec<RegionId> = topology
+                .provider_regions(o.provider.as_str())
+                .into_iter()
+                .filter(|r| served.contains(r))
+                .collect();
+            o.regions = RegionSet::from_list(&list, topology, &o.provider);
+        }
+    }
     outages.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
 
     let providers = topology
@@ -1042,6 +1063,7 @@ mod tests {
             peak_rate: 20.0,
             baseline_rate: 2.0,
             region_shares: Vec::new(),
+            served: Vec::new(),
         }
     }
 
@@ -1078,6 +1100,15 @@ mod tests {
             dismissed: &[],
             now: Timestamp(T0 + 86_400),
         })
+    }
+
+    /// An outage's regions, "all" expanded, as ids.
+    fn region_names(o: &Outage, t: &Topology) -> Vec<String> {
+        o.regions
+            .expand(t, &o.provider)
+            .iter()
+            .map(|r| r.to_string())
+            .collect()
     }
 
     fn root(o: &Outage) -> String {
@@ -1145,12 +1176,7 @@ mod tests {
         e.regions = vec!["DE-BY".parse().unwrap()];
         let hh = anomaly("lte-sessions", "ran-lte", Some("DE-HH"), T0 + 300);
         let v = view(&t, std::slice::from_ref(&e), std::slice::from_ref(&hh));
-        let got: Vec<String> = v.outages[0]
-            .regions
-            .expand(&t, &e.provider)
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let got = region_names(&v.outages[0], &t);
         assert_eq!(got, ["DE-BY", "DE-HH"]);
         // Not of a component the outage's services need: no evidence of scope.
         let mut dsl = hh.clone();
@@ -1217,12 +1243,7 @@ mod tests {
                 dismissed: &[],
                 now: Timestamp(T0 + 3600),
             });
-            let o = &v.outages[0];
-            o.regions
-                .expand(&t, &o.view.provider)
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
+            region_names(&v.outages[0], &t)
         };
         assert_eq!(
             declare("Planned maintenance of the LTE network (DE-BY)", None),
@@ -1238,5 +1259,22 @@ mod tests {
         // Not a whole word: a longer id, a name inside a word, an id inside a hyphenated word.
         let national = declare("Maintenance DE-BYX, Bayernwerk, X-DE-BE", None);
         assert_eq!(national.len(), 16, "{national:?}");
+    }
+
+    /// A national outage of a provider that serves some regions only covers those regions.
+    #[test]
+    fn a_national_outage_covers_the_regions_its_provider_serves() {
+        let t = topo();
+        let mut e = ep(1, &["mobile-data"], &["lte"], T0);
+        let national = view(&t, std::slice::from_ref(&e), &[]);
+        assert_eq!(national.outages[0].regions, RegionSet::All);
+        e.served = vec!["DE-NW".parse().unwrap(), "DE-BY".parse().unwrap()];
+        let v = view(&t, std::slice::from_ref(&e), &[]);
+        let got = region_names(&v.outages[0], &t);
+        assert_eq!(got, ["DE-BY", "DE-NW"]);
+        // A regional outage keeps its own regions.
+        e.regions = vec!["DE-HH".parse().unwrap()];
+        let v = view(&t, std::slice::from_ref(&e), &[]);
+        assert_eq!(v.outages[0].regions.expand(&t, &e.provider).len(), 1);
     }
 }

@@ -364,6 +364,7 @@ mod tests {
             peak_rate: 20.0,
             baseline_rate: 2.0,
             region_shares: Vec::new(),
+            served: Vec::new(),
         }
     }
 

@@ -121,6 +121,11 @@ pub struct Episode {
     /// topology gives no populations; empty when it does (the populations say it) or before
     /// any base rate is learned.
     pub region_shares: Vec<(RegionId, f64)>,
+    /// The regions the provider serves, as its reports of the last day show them against the
+    /// populations (the scope step, `served_regions`); empty when it serves all of them, the
+    /// topology gives no populations, or that is not yet known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub served: Vec<RegionId>,
 }
 
 /// Episodes detected in one minute, at most (more would share ids; none has come near).
@@ -506,6 +511,7 @@ impl Detector {
                         peak_rate: 0.0,
                         baseline_rate: 0.0,
                         region_shares: Vec::new(),
+                        served: Vec::new(),
                     });
                     self.open.push(OpenEpisode {
                         idx: self.episodes.len() - 1,

@@ -39,6 +39,9 @@
 //! episode closed; and an episode with such regions takes its services (besides those
 //! attached), problems (besides members), the pooled rest and its peak rate from the series
 //! of its own regions only.
+//! Where the topology gives populations, an episode also carries the regions its provider
+//! serves ([`served_regions`]): a cable operator's national outage covers its footprint, not the
+//! country.
 //! Technologies are those of the services in scope (a service's own list, else the
 //! technologies of the components it depends on), minus technologies carried by another
 //! service of the provider that has enough traffic to tell and is *not* above baseline —
@@ -71,6 +74,41 @@ pub(super) const SPARSE_RISE_SHARE: f32 = 0.25;
 /// share) before the regions too small to tell join them: a fault seen in one or two Länder is
 /// not national for lack of evidence elsewhere. Value 0.5 (a majority); valid range (0, 1].
 pub(super) const NATIONAL_MIN_SHARE: f32 = 0.5;
+
+/// A region counts as not served by a provider (a cable operator's footprint) when its reports
+/// over the last day are under this share of what its population share of the provider's
+/// reports would give (topologies with populations only). Value 0.1: regions a provider serves
+/// differ in how keenly their customers report (cities more) by up to about three times, so a
+/// tenth leaves a factor of three below that; strays from outside a footprint (reporters who
+/// travel, mis-set regions) come at about a hundredth (gen4's cable operator: 1–5 reports over
+/// two days in each region it does not serve against 200–1,000 in those it does). Valid range
+/// (0, 0.3].
+pub(super) const SERVED_MIN_SHARE: f32 = 0.1;
+
+/// ... and only when its prior share would give at least this many reports: with fewer, a
+/// served region short of reports is chance (at 20 expected, a region reporting three times
+/// less keenly shows fewer than 2 with probability 0.017). Valid range: 10 and up.
+pub(super) const SERVED_MIN_EXPECTED: f32 = 20.0;
+
+/// The regions a provider serves, by index, from each region's rate over the last day
+/// (`daily`, reports a minute), the minutes that rate has seen (at most a day) and the region's
+/// population share (summing to 1): all but those whose reports fall under [`SERVED_MIN_SHARE`] of
+/// their prior expectation where that is at least [`SERVED_MIN_EXPECTED`]. Empty when it serves
+/// every region, or no region could be told apart yet.
+pub(super) fn served_regions(daily: &[f32], minutes: &[f32], prior: &[f32]) -> Vec<usize> {
+    let total: f32 = daily.iter().sum();
+    let served: Vec<usize> = (0..daily.len())
+        .filter(|&r| {
+            let expected = total * minutes[r] * prior[r];
+            expected < SERVED_MIN_EXPECTED || daily[r] * minutes[r] >= SERVED_MIN_SHARE * expected
+        })
+        .collect();
+    if served.len() == daily.len() || served.is_empty() {
+        Vec::new()
+    } else {
+        served
+    }
+}
 
 /// Whether a series is above baseline since an episode opened, from its count `x` and
 /// expectation `l` over that time: an excess of at least `scope_min_excess` and a
@@ -438,8 +476,34 @@ impl Detector {
         } else {
             Vec::new()
         };
+        let served: Vec<RegionId> = {
+            let (daily, minutes): (Vec<f32>, Vec<f32>) = (0..b.nr)
+                .map(|r| {
+                    let s = &self.series[base + b.off_r(r)];
+                    (s.daily, s.age.min(24 * 60) as f32)
+                })
+                .unzip();
+            // Only against populations: without them nothing tells a small region (Corse has a
+            // fortieth of Île-de-France's people) from strays outside a footprint. In gen4's
+            // packages, which give none, the smallest region a national provider serves had
+            // 0.7-4 % of its largest region's reports and the strays 0.05-0.3 %: a factor of two
+            // apart, too close for a rule.
+            match &self.region_weight {
+                Some(w) => {
+                    let prior: Vec<f32> = (0..b.nr)
+                        .map(|r| w.get(r).copied().unwrap_or(0.0))
+                        .collect();
+                    served_regions(&daily, &minutes, &prior)
+                        .into_iter()
+                        .map(|r| self.regions[r].clone())
+                        .collect()
+                }
+                None => Vec::new(),
+            }
+        };
         let e = &mut self.episodes[idx];
         e.region_shares = region_shares;
+        e.served = served;
         let changed = e.services != services
             || e.regions != regions
             || e.problems != problems

@@ -1,6 +1,6 @@
 //! Detector tests on small generated report streams (seeded splitmix64, Poisson arrivals).
 
-use super::scope::national_footprint;
+use super::scope::{national_footprint, served_regions};
 use super::*;
 use crate::report::{Minute, Report, ReporterKey, Source};
 
@@ -1850,4 +1850,21 @@ fn a_national_fault_ends_when_its_rise_ends_outside_a_regional_faults_regions() 
             .any(|e| region_ids(e) == ["DE-BY"] && e.end.is_some_and(|t| t.0 >= (onset + 170) * 60)),
         "{d}"
     );
+}
+
+/// A provider's footprint: regions whose reports over the last day are far below their
+/// population share are not served; a small region, or too little history, is no evidence.
+#[test]
+fn a_footprint_leaves_out_the_regions_with_a_hundredth_of_their_share() {
+    let day = [1440.0f32; 4];
+    let prior = [0.4f32, 0.3, 0.2, 0.1];
+    // A cable operator in the first two regions, a few strays in the others.
+    assert_eq!(
+        served_regions(&[2.0, 1.5, 0.01, 0.005], &day, &prior),
+        [0, 1]
+    );
+    // A national provider whose smallest region reports half as keenly: all served.
+    assert!(served_regions(&[2.0, 1.5, 1.0, 0.25], &day, &prior).is_empty());
+    // The same strays after an hour: too few reports expected to tell.
+    assert!(served_regions(&[0.02, 0.015, 0.0001, 0.0], &[60.0; 4], &prior).is_empty());
 }
