@@ -121,9 +121,9 @@ pub struct Episode {
     /// topology gives no populations; empty when it does (the populations say it) or before
     /// any base rate is learned.
     pub region_shares: Vec<(RegionId, f64)>,
-    /// The regions the provider serves, as its reports of the last day show them against the
-    /// populations (the scope step, `served_regions`); empty when it serves all of them, the
-    /// topology gives no populations, or that is not yet known.
+    /// The regions the provider serves, as its reports of the last day show them against each
+    /// region's share of the country (the scope step, `served_regions`); empty when it serves
+    /// all of them or that is not yet known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub served: Vec<RegionId>,
 }

@@ -39,9 +39,9 @@
 //! episode closed; and an episode with such regions takes its services (besides those
 //! attached), problems (besides members), the pooled rest and its peak rate from the series
 //! of its own regions only.
-//! Where the topology gives populations, an episode also carries the regions its provider
-//! serves ([`served_regions`]): a cable operator's national outage covers its footprint, not the
-//! country.
+//! An episode also carries the regions its provider serves ([`served_regions`]: its reports
+//! against each region's share of the country, by population, else by the other providers'
+//! reports): a cable operator's national outage covers its footprint, not the country.
 //! Technologies are those of the services in scope (a service's own list, else the
 //! technologies of the components it depends on), minus technologies carried by another
 //! service of the provider that has enough traffic to tell and is *not* above baseline —
@@ -76,10 +76,10 @@ pub(super) const SPARSE_RISE_SHARE: f32 = 0.25;
 pub(super) const NATIONAL_MIN_SHARE: f32 = 0.5;
 
 /// A region counts as not served by a provider (a cable operator's footprint) when its reports
-/// over the last day are under this share of what its population share of the provider's
-/// reports would give (topologies with populations only). Value 0.1: regions a provider serves
-/// differ in how keenly their customers report (cities more) by up to about three times, so a
-/// tenth leaves a factor of three below that; strays from outside a footprint (reporters who
+/// over the last day are under this share of what the region's share of the country (its
+/// population share, else its share of the other providers' reports) would give. Value 0.1:
+/// regions a provider serves differ in how keenly their customers report (cities more) by up
+/// to about three times, so a tenth leaves a factor of three below that; strays from outside a footprint (reporters who
 /// travel, mis-set regions) come at about a hundredth (gen4's cable operator: 1–5 reports over
 /// two days in each region it does not serve against 200–1,000 in those it does). Valid range
 /// (0, 0.3].
@@ -92,7 +92,7 @@ pub(super) const SERVED_MIN_EXPECTED: f32 = 20.0;
 
 /// The regions a provider serves, by index, from each region's rate over the last day
 /// (`daily`, reports a minute), the minutes that rate has seen (at most a day) and the region's
-/// population share (summing to 1): all but those whose reports fall under [`SERVED_MIN_SHARE`] of
+/// share of the country (summing to 1): all but those whose reports fall under [`SERVED_MIN_SHARE`] of
 /// their prior expectation where that is at least [`SERVED_MIN_EXPECTED`]. Empty when it serves
 /// every region, or no region could be told apart yet.
 pub(super) fn served_regions(daily: &[f32], minutes: &[f32], prior: &[f32]) -> Vec<usize> {
@@ -483,23 +483,36 @@ impl Detector {
                     (s.daily, s.age.min(24 * 60) as f32)
                 })
                 .unzip();
-            // Only against populations: without them nothing tells a small region (Corse has a
-            // fortieth of Île-de-France's people) from strays outside a footprint. In gen4's
-            // packages, which give none, the smallest region a national provider serves had
-            // 0.7-4 % of its largest region's reports and the strays 0.05-0.3 %: a factor of two
-            // apart, too close for a rule.
-            match &self.region_weight {
-                Some(w) => {
-                    let prior: Vec<f32> = (0..b.nr)
-                        .map(|r| w.get(r).copied().unwrap_or(0.0))
+            // The region's share of the country: its population share, else its share of the
+            // other providers' reports over the last day (they stand in for the population:
+            // without them nothing tells a small region from strays outside a footprint; in
+            // gen4, a national provider's smallest region had 0.7-4 % of its largest region's
+            // reports, the cable operator's strays 0.05-0.3 %).
+            let prior: Vec<f32> = match &self.region_weight {
+                Some(w) => (0..b.nr)
+                    .map(|r| w.get(r).copied().unwrap_or(0.0))
+                    .collect(),
+                None => {
+                    let others: Vec<f32> = (0..b.nr)
+                        .map(|r| {
+                            self.blocks
+                                .iter()
+                                .filter(|o| o.base != base && o.nr == b.nr)
+                                .map(|o| self.series[o.base + o.off_r(r)].daily)
+                                .sum()
+                        })
                         .collect();
-                    served_regions(&daily, &minutes, &prior)
-                        .into_iter()
-                        .map(|r| self.regions[r].clone())
+                    let sum: f32 = others.iter().sum();
+                    others
+                        .iter()
+                        .map(|x| if sum > 0.0 { x / sum } else { 0.0 })
                         .collect()
                 }
-                None => Vec::new(),
-            }
+            };
+            served_regions(&daily, &minutes, &prior)
+                .into_iter()
+                .map(|r| self.regions[r].clone())
+                .collect()
         };
         let e = &mut self.episodes[idx];
         e.region_shares = region_shares;
