@@ -90,6 +90,12 @@ pub(super) const SERVED_MIN_SHARE: f32 = 0.1;
 /// less keenly shows fewer than 2 with probability 0.017). Valid range: 10 and up.
 pub(super) const SERVED_MIN_EXPECTED: f32 = 20.0;
 
+/// `v` scaled to sum 1; `None` when it sums to nothing.
+fn normalised(v: &[f32]) -> Option<Vec<f32>> {
+    let sum: f32 = v.iter().sum();
+    (sum > 0.0).then(|| v.iter().map(|x| x / sum).collect())
+}
+
 /// The regions a provider serves, by index, from each region's rate over the last day
 /// (`daily`, reports a minute), the minutes that rate has seen (at most a day) and the region's
 /// share of the country (summing to 1): all but those whose reports fall under [`SERVED_MIN_SHARE`] of
@@ -206,6 +212,13 @@ impl Detector {
         let side = (0..b.nr).map(|x| (x != r && !o.foreign_regions[x]).then_some(old[x]));
         let (ins, rest) = self.split_acc(o, &own, side);
         self.regional_llr(ins, rest) >= cfg.scope_llr
+    }
+
+    /// Each of the first `nr` regions' population share, where the topology gives populations.
+    fn population_shares(&self, nr: usize) -> Option<Vec<f32>> {
+        self.region_weight
+            .as_ref()
+            .map(|w| (0..nr).map(|r| w.get(r).copied().unwrap_or(0.0)).collect())
     }
 
     /// Recomputes scope and peak of open episode `k`; true when the scope changed.
@@ -334,22 +347,12 @@ impl Detector {
             // gives populations (a prior the outage's own reports cannot bias), else the
             // provider's base rate there as its own series learned it, at this minute (the
             // sums since the episode opened start with its members only), uniform before any.
-            let share: Vec<f32> = match &self.region_weight {
-                Some(w) => (0..b.nr)
-                    .map(|r| w.get(r).copied().unwrap_or(0.0))
-                    .collect(),
-                None => {
-                    let learned: Vec<f32> = (0..b.nr)
-                        .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
-                        .collect();
-                    let sum: f32 = learned.iter().sum();
-                    if sum > 0.0 {
-                        learned.iter().map(|l| l / sum).collect()
-                    } else {
-                        vec![1.0 / b.nr as f32; b.nr]
-                    }
-                }
-            };
+            let share: Vec<f32> = self.population_shares(b.nr).unwrap_or_else(|| {
+                let learned: Vec<f32> = (0..b.nr)
+                    .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
+                    .collect();
+                normalised(&learned).unwrap_or_else(|| vec![1.0 / b.nr as f32; b.nr])
+            });
             let expected: Vec<f32> = share.iter().map(|w| total * w).collect();
             if national_footprint(&regions, &allowed, &observed, &expected, cfg) {
                 regions = (0..b.nr).filter(|&r| allowed[r]).collect();
@@ -488,27 +491,18 @@ impl Detector {
             // without them nothing tells a small region from strays outside a footprint; in
             // gen4, a national provider's smallest region had 0.7-4 % of its largest region's
             // reports, the cable operator's strays 0.05-0.3 %).
-            let prior: Vec<f32> = match &self.region_weight {
-                Some(w) => (0..b.nr)
-                    .map(|r| w.get(r).copied().unwrap_or(0.0))
-                    .collect(),
-                None => {
-                    let others: Vec<f32> = (0..b.nr)
-                        .map(|r| {
-                            self.blocks
-                                .iter()
-                                .filter(|o| o.base != base && o.nr == b.nr)
-                                .map(|o| self.series[o.base + o.off_r(r)].daily)
-                                .sum()
-                        })
-                        .collect();
-                    let sum: f32 = others.iter().sum();
-                    others
-                        .iter()
-                        .map(|x| if sum > 0.0 { x / sum } else { 0.0 })
-                        .collect()
-                }
-            };
+            let prior: Vec<f32> = self.population_shares(b.nr).unwrap_or_else(|| {
+                let others: Vec<f32> = (0..b.nr)
+                    .map(|r| {
+                        self.blocks
+                            .iter()
+                            .filter(|o| o.base != base && o.nr == b.nr)
+                            .map(|o| self.series[o.base + o.off_r(r)].daily)
+                            .sum()
+                    })
+                    .collect();
+                normalised(&others).unwrap_or_else(|| vec![0.0; b.nr])
+            });
             served_regions(&daily, &minutes, &prior)
                 .into_iter()
                 .map(|r| self.regions[r].clone())
