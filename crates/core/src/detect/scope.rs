@@ -79,15 +79,16 @@ pub(super) const NATIONAL_MIN_SHARE: f32 = 0.5;
 /// over the last day are under this share of what the region's share of the country (its
 /// population share, else its share of the other providers' reports) would give. Value 0.1:
 /// regions a provider serves differ in how keenly their customers report (cities more) by up
-/// to about three times, so a tenth leaves a factor of three below that; strays from outside a footprint (reporters who
-/// travel, mis-set regions) come at about a hundredth (gen4's cable operator: 1–5 reports over
-/// two days in each region it does not serve against 200–1,000 in those it does). Valid range
-/// (0, 0.3].
+/// to about three times, so a tenth leaves a factor of three below that; strays from outside
+/// a footprint (reporters who travel, mis-set regions) come at about a hundredth (gen4's cable
+/// operator: 1–5 reports over two days in each region it does not serve against 200–1,000 in
+/// those it does). Valid range (0, 0.3].
 pub(super) const SERVED_MIN_SHARE: f32 = 0.1;
 
-/// ... and only when its prior share would give at least this many reports: with fewer, a
-/// served region short of reports is chance (at 20 expected, a region reporting three times
-/// less keenly shows fewer than 2 with probability 0.017). Valid range: 10 and up.
+/// ... and only when its share of the country would give at least this many reports: with
+/// fewer, a served region short of reports is chance (at 20 expected, a region reporting
+/// three times less keenly shows fewer than 2 with probability 0.017). Valid range: 10 and
+/// up.
 pub(super) const SERVED_MIN_EXPECTED: f32 = 20.0;
 
 /// `v` scaled to sum 1; `None` when it sums to nothing.
@@ -98,9 +99,10 @@ fn normalised(v: &[f32]) -> Option<Vec<f32>> {
 
 /// The regions a provider serves, by index, from each region's rate over the last day
 /// (`daily`, reports a minute), the minutes that rate has seen (at most a day) and the region's
-/// share of the country (summing to 1): all but those whose reports fall under [`SERVED_MIN_SHARE`] of
-/// their prior expectation where that is at least [`SERVED_MIN_EXPECTED`]. Empty when it serves
-/// every region, or no region could be told apart yet.
+/// share of the country (summing to 1): all but those whose reports fall under
+/// [`SERVED_MIN_SHARE`] of what that share gives, where it gives at least
+/// [`SERVED_MIN_EXPECTED`]. Empty when it serves every region, or no region could be told
+/// apart yet.
 pub(super) fn served_regions(daily: &[f32], minutes: &[f32], prior: &[f32]) -> Vec<usize> {
     let total: f32 = daily.iter().sum();
     let served: Vec<usize> = (0..daily.len())
