@@ -769,8 +769,8 @@ fn exact_keys(
 /// the range, an offset as a signed share of the range's width. The range covers every value
 /// learned, with a quarter of its width to spare on the side it last grew, so a drifting series
 /// re-codes the bins a logarithmic number of times, not every row. A level is then exact to
-/// 1/131,070 of the range: below the smallest error bin for any series whose errors are not
-/// 100,000 times smaller than its range.
+/// 1/131,070 of the range: inside the first error bin (2^-8 of the feature's scale) for any
+/// series whose mean error is at least a five-hundredth of its range.
 #[derive(Clone, Debug)]
 struct Seasons {
     codec: Codec,
