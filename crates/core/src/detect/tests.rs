@@ -1868,3 +1868,48 @@ fn a_footprint_leaves_out_the_regions_with_a_hundredth_of_their_share() {
     // The same strays after an hour: too few reports expected to tell.
     assert!(served_regions(&[0.02, 0.015, 0.0001, 0.0], &[60.0; 4], &prior).is_empty());
 }
+
+/// The topology gives no populations: the other providers' reports say where people are, and
+/// an operator with next to no reports where they are many does not serve those regions. Its
+/// national outage's episode carries the regions it serves; without another provider's
+/// reports nothing says so.
+#[test]
+fn an_operator_without_reports_where_others_have_many_serves_the_other_regions() {
+    let end = T0 + 3 * DAY;
+    let onset = end - 60;
+    // O2 here is a cable operator in Bayern and Nordrhein-Westfalen.
+    let cable = Mix {
+        regions: vec![("DE-BY", 1.0), ("DE-NW", 1.0)],
+        ..normal_mix()
+    };
+    let everywhere = Mix {
+        provider: "whatsapp",
+        services: vec![(Some("messaging"), 1.0)],
+        regions: vec![
+            ("DE-BY", 3.0),
+            ("DE-BE", 1.0),
+            ("DE-HH", 1.0),
+            ("DE-NW", 4.0),
+        ],
+        problems: vec![(Problem::Other, 1.0)],
+    };
+    let served = |others: bool| {
+        let mut sources = vec![
+            flat(3.0, T0, end, cable.clone()),
+            flat(12.0, onset, end, cable.clone()),
+        ];
+        if others {
+            sources.push(flat(2.0, T0, end, everywhere.clone()));
+        }
+        let mut sim = Sim::new(8);
+        sim.run(T0, end, &sources);
+        let eps = sim.det.episodes();
+        let e = eps
+            .iter()
+            .find(|e| e.provider.as_str() == "o2-de")
+            .unwrap_or_else(|| panic!("{}", describe(&sim.det)));
+        e.served.iter().map(|r| r.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(served(true), ["DE-BY", "DE-NW"]);
+    assert!(served(false).is_empty());
+}
