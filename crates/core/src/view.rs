@@ -805,17 +805,15 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
     }
     // A provider that serves only some regions (a cable operator's footprint): its "all
     // regions" are those it serves, as its latest episode's learned rates show them.
+    let mut served: BTreeMap<&ProviderId, &Vec<RegionId>> = BTreeMap::new();
+    for e in inp.episodes {
+        served.insert(&e.provider, &e.served);
+    }
     for o in &mut outages {
         if !o.regions.is_all() {
             continue;
         }
-        let served = inp
-            .episodes
-            .iter()
-            .rev()
-            .find(|e| e.provider == o.provider)
-            .map(|e| &e.served);
-        if let Some(served) = served.filter(|s| !s.is_empty()) {
+        if let Some(served) = served.get(&o.provider).filter(|s| !s.is_empty()) {
             let list: Vec<RegionId> = topology
                 .provider_regions(o.provider.as_str())
                 .into_iter()

@@ -216,13 +216,6 @@ impl Detector {
         self.regional_llr(ins, rest) >= cfg.scope_llr
     }
 
-    /// Each of the first `nr` regions' population share, where the topology gives populations.
-    fn population_shares(&self, nr: usize) -> Option<Vec<f32>> {
-        self.region_weight
-            .as_ref()
-            .map(|w| (0..nr).map(|r| w.get(r).copied().unwrap_or(0.0)).collect())
-    }
-
     /// Recomputes scope and peak of open episode `k`; true when the scope changed.
     pub(super) fn refresh_scope(&mut self, k: usize, m: Minute) -> bool {
         // Services another open episode of the provider has are that episode's: while two
@@ -349,7 +342,7 @@ impl Detector {
             // gives populations (a prior the outage's own reports cannot bias), else the
             // provider's base rate there as its own series learned it, at this minute (the
             // sums since the episode opened start with its members only), uniform before any.
-            let share: Vec<f32> = self.population_shares(b.nr).unwrap_or_else(|| {
+            let share: Vec<f32> = self.region_weight.clone().unwrap_or_else(|| {
                 let learned: Vec<f32> = (0..b.nr)
                     .map(|r| offs(r).iter().map(|&o| self.series[base + o].tested).sum())
                     .collect();
@@ -493,12 +486,12 @@ impl Detector {
             // without them nothing tells a small region from strays outside a footprint; in
             // gen4, a national provider's smallest region had 0.7-4 % of its largest region's
             // reports, the cable operator's strays 0.05-0.3 %).
-            let prior: Vec<f32> = self.population_shares(b.nr).unwrap_or_else(|| {
+            let prior: Vec<f32> = self.region_weight.clone().unwrap_or_else(|| {
                 let others: Vec<f32> = (0..b.nr)
                     .map(|r| {
                         self.blocks
                             .iter()
-                            .filter(|o| o.base != base && o.nr == b.nr)
+                            .filter(|o| o.base != base)
                             .map(|o| self.series[o.base + o.off_r(r)].daily)
                             .sum()
                     })
