@@ -27,8 +27,13 @@
 //! the episode's regions. An episode's regions are those of its attached services, or, while
 //! none is attached, of its service-less region series. Symmetrically, a national episode
 //! (or one not clearly regional) does not take a service that, since the episode opened, rose
-//! in some regions only — the same test on that service's series: a regional fibre fault
-//! starting minutes into a national voice fault is a fault of its own. Otherwise a national
+//! in some regions only — the same test on that service's series (a regional series' alarm
+//! counts for its own region): a regional fibre fault starting minutes into a national voice
+//! fault is a fault of its own. A service whose excursion began more than [`SAME_ONSET_SECS`]
+//! from the episode's onset needs less to stay out: that the shapes diverge, its rise leaning
+//! to those regions only (`regional_llr` > 0) while the episode's own services there clearly
+//! rise everywhere (by `scope_llr`); a few minutes into a fibre fault, its Länder alone seldom
+//! carry the full margin yet, while the national fault beside it already does. Otherwise a national
 //! episode, or one whose regions are not known yet, takes any service starting about when it
 //! did (a core fault that shows in mobile data first and in DSL minutes later; the call surge
 //! at the hotline during a network outage) — but a service whose excursion began more than
@@ -366,7 +371,7 @@ impl Detector {
                                     !o.foreign[s]
                                         && self.episodes[o.idx].services.contains(&b.services[s])
                                         && o.early.admits(s)
-                                        && self.fits(o, s, onset)
+                                        && self.fits(o, s, key.region, onset)
                                 })
                                 .collect();
                             // Of several, those that began within minutes of this rise,
@@ -387,7 +392,7 @@ impl Detector {
                         of_block
                             .rfind(|(_, o)| {
                                 (m - o.opened < merge / 60 || self.began_near(o, onset, merge - 1))
-                                    && self.fits(o, s, onset)
+                                    && self.fits(o, s, key.region, onset)
                             })
                             .map(|(k, _)| k)
                     })
@@ -591,7 +596,13 @@ impl Detector {
     /// apart and no shared component could explain both ([`Self::could_share_cause`]), when
     /// the episode is regional and `s` lies above baseline mostly outside its regions, or when
     /// the episode is national (or not clearly regional) and `s` rose in some regions only.
-    pub(super) fn fits(&self, o: &OpenEpisode, s: usize, onset: Timestamp) -> bool {
+    pub(super) fn fits(
+        &self,
+        o: &OpenEpisode,
+        s: usize,
+        region: Option<usize>,
+        onset: Timestamp,
+    ) -> bool {
         // Onsets minutes apart are one fault's; further apart, the topology must allow one.
         if !self.began_near(o, onset, SAME_ONSET_SECS) && !self.could_share_cause(o, s) {
             return false;
@@ -622,9 +633,24 @@ impl Detector {
         let regional =
             |(ins, rest): ([f32; 2], [f32; 2])| self.regional_llr(ins, rest) >= cfg.scope_llr;
         if n == b.nr || !regional(split(&inside, &own)) {
-            let rose: Vec<bool> = (0..b.nr).map(|r| pass(b.off_sr(s, r))).collect();
+            let rose: Vec<bool> = (0..b.nr)
+                .map(|r| region == Some(r) || pass(b.off_sr(s, r)))
+                .collect();
             let m = rose.iter().filter(|&&r| r).count();
-            return m == 0 || m == b.nr || !regional(split(&rose, &[s]));
+            if m == 0 || m == b.nr {
+                return true;
+            }
+            // A service that began with the episode joins unless it clearly rose in some
+            // regions only. One that began later does not join where the shapes diverge: the
+            // episode's own services clearly rise outside the regions where it rose (the
+            // scope test's margin), and it leans to rising in those regions only.
+            let (ins, rest) = split(&rose, &[s]);
+            let llr = self.regional_llr(ins, rest);
+            if self.began_near(o, onset, SAME_ONSET_SECS) {
+                return llr < cfg.scope_llr;
+            }
+            let (own_ins, own_rest) = split(&rose, &own);
+            return llr <= 0.0 || self.regional_llr(own_ins, own_rest) > -cfg.scope_llr;
         }
         // The new service over the excursions of its series per region: in the episode's
         // regions, and elsewhere (each region's rise over its own excursion; the service's

@@ -1410,6 +1410,53 @@ fn a_later_fault_that_no_shared_part_explains_opens_its_own_episode() {
     assert!(together[0].contains(&"dsl".to_owned()), "{d}");
 }
 
+#[test]
+fn a_later_rise_in_some_regions_only_beside_a_national_fault_is_a_fault_of_its_own() {
+    // Mobile data and calls fail everywhere; ten minutes later DSL fails in Bayern only. The
+    // backbone could explain all three and no quiet service rules it out, but the episode's
+    // services rise everywhere while DSL rises in one region: two faults, the second regional.
+    // The same DSL rise everywhere is the national fault reaching DSL: one episode.
+    let national = normal_mix().regions;
+    let run = |dsl: Vec<(&'static str, f64)>| {
+        let mut sim = Sim::new(24);
+        sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
+        let onset = T0 + 3 * DAY + 11 * 60;
+        let end = T0 + 4 * DAY;
+        sim.run(
+            T0,
+            end,
+            &[
+                baseline(4.0, T0, end),
+                flat(
+                    6.0,
+                    onset,
+                    onset + 120,
+                    fault("mobile-data", national.clone()),
+                ),
+                flat(6.0, onset, onset + 120, calls_fault(national.clone())),
+                flat(3.0, onset + 10, onset + 120, fault("dsl", dsl)),
+            ],
+        );
+        let regions: Vec<Vec<String>> = sim
+            .det
+            .episodes()
+            .iter()
+            .map(|e| region_ids(e).iter().map(|r| r.to_string()).collect())
+            .collect();
+        (episode_services(&sim.det), regions, describe(&sim.det))
+    };
+    let (services, regions, d) = run(vec![("DE-BY", 1.0)]);
+    assert_eq!(
+        services,
+        [vec!["mobile-data", "mobile-voice"], vec!["dsl"]],
+        "{d}"
+    );
+    assert_eq!(regions[1], ["DE-BY"], "{d}");
+    let (services, _, d) = run(national.clone());
+    assert_eq!(services.len(), 1, "{d}");
+    assert!(services[0].contains(&"dsl".to_owned()), "{d}");
+}
+
 /// An outage is shown within the minute in which the reports settle it, and the close keeps
 /// that time; everything else is what the minute close alone decides.
 #[test]
