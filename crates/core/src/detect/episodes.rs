@@ -33,7 +33,10 @@
 //! from the episode's onset needs less to stay out: that the shapes diverge, its rise leaning
 //! to those regions only (`regional_llr` > 0) while the episode's own services there clearly
 //! rise everywhere (by `scope_llr`); a few minutes into a fibre fault, its Länder alone seldom
-//! carry the full margin yet, while the national fault beside it already does. Otherwise a national
+//! carry the full margin yet, while the national fault beside it already does. A service that
+//! began with the episode stays out on the same divergence only when the alarm is one of its
+//! regional series (the detector's own test found the rise in that region; a sparse service's
+//! series over all regions leans somewhere by chance). Otherwise a national
 //! episode, or one whose regions are not known yet, takes any service starting about when it
 //! did (a core fault that shows in mobile data first and in DSL minutes later; the call surge
 //! at the hotline during a network outage) — but a service whose excursion began more than
@@ -641,16 +644,18 @@ impl Detector {
                 return true;
             }
             // A service that began with the episode joins unless it clearly rose in some
-            // regions only. One that began later does not join where the shapes diverge: the
-            // episode's own services clearly rise outside the regions where it rose (the
-            // scope test's margin), and it leans to rising in those regions only.
+            // regions only, or the shapes diverge and a regional series of its own alarmed.
+            // One that began later does not join where the shapes diverge: the episode's own
+            // services clearly rise outside the regions where it rose (the scope test's
+            // margin), and it leans to rising in those regions only.
             let (ins, rest) = split(&rose, &[s]);
             let llr = self.regional_llr(ins, rest);
-            if self.began_near(o, onset, SAME_ONSET_SECS) {
-                return llr < cfg.scope_llr;
-            }
             let (own_ins, own_rest) = split(&rose, &own);
-            return llr <= 0.0 || self.regional_llr(own_ins, own_rest) > -cfg.scope_llr;
+            let diverge = llr > 0.0 && self.regional_llr(own_ins, own_rest) <= -cfg.scope_llr;
+            if self.began_near(o, onset, SAME_ONSET_SECS) {
+                return llr < cfg.scope_llr && !(diverge && region.is_some());
+            }
+            return !diverge;
         }
         // The new service over the excursions of its series per region: in the episode's
         // regions, and elsewhere (each region's rise over its own excursion; the service's

@@ -1417,7 +1417,7 @@ fn a_later_rise_in_some_regions_only_beside_a_national_fault_is_a_fault_of_its_o
     // services rise everywhere while DSL rises in one region: two faults, the second regional.
     // The same DSL rise everywhere is the national fault reaching DSL: one episode.
     let national = normal_mix().regions;
-    let run = |dsl: Vec<(&'static str, f64)>| {
+    let run = |lag: i64, dsl: Vec<(&'static str, f64)>| {
         let mut sim = Sim::new(24);
         sim.det = Detector::new(&topo_with_parts(), DetectorConfig::default());
         let onset = T0 + 3 * DAY + 11 * 60;
@@ -1434,7 +1434,7 @@ fn a_later_rise_in_some_regions_only_beside_a_national_fault_is_a_fault_of_its_o
                     fault("mobile-data", national.clone()),
                 ),
                 flat(6.0, onset, onset + 120, calls_fault(national.clone())),
-                flat(3.0, onset + 10, onset + 120, fault("dsl", dsl)),
+                flat(3.0, onset + lag, onset + 120, fault("dsl", dsl)),
             ],
         );
         let regions: Vec<Vec<String>> = sim
@@ -1445,16 +1445,27 @@ fn a_later_rise_in_some_regions_only_beside_a_national_fault_is_a_fault_of_its_o
             .collect();
         (episode_services(&sim.det), regions, describe(&sim.det))
     };
-    let (services, regions, d) = run(vec![("DE-BY", 1.0)]);
+    let (services, regions, d) = run(10, vec![("DE-BY", 1.0)]);
     assert_eq!(
         services,
         [vec!["mobile-data", "mobile-voice"], vec!["dsl"]],
         "{d}"
     );
     assert_eq!(regions[1], ["DE-BY"], "{d}");
-    let (services, _, d) = run(national.clone());
+    let (services, _, d) = run(10, national.clone());
     assert_eq!(services.len(), 1, "{d}");
     assert!(services[0].contains(&"dsl".to_owned()), "{d}");
+    // Three minutes in, one fault is the default; Bayern's own DSL alarm, leaning there while
+    // the episode's services clearly rise everywhere, still tells the second fault apart.
+    let (services, regions, d) = run(3, vec![("DE-BY", 1.0)]);
+    assert_eq!(
+        services,
+        [vec!["mobile-data", "mobile-voice"], vec!["dsl"]],
+        "{d}"
+    );
+    assert_eq!(regions[1], ["DE-BY"], "{d}");
+    let (services, _, d) = run(3, national.clone());
+    assert_eq!(services.len(), 1, "{d}");
 }
 
 /// An outage is shown within the minute in which the reports settle it, and the close keeps
