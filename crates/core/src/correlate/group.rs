@@ -144,19 +144,24 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     // The same merges without the links that rest on a local event alone: the parts whose
     // members share a root component.
     let mut own: Vec<usize> = (0..n).collect();
+    // The known-down component through which each view was first linked.
+    let mut explained_by: Vec<Option<ComponentRef>> = vec![None; n];
 
     // Related pairs, strongest first; customer-service signals only among themselves.
-    // Equally sure links: those through a component an operator declared down first (the
-    // operator's word before an inference from probes), then the closer onsets (the
-    // explanation that most recently preceded, as for customer-service signals below).
-    // (strength, through a declared component, onset lag, i, j).
+    // Equally sure links: the one whose two sides cover the more alike regions first (Jaccard:
+    // the explanation that fits where the incident is; with one cause per detected episode,
+    // below, the first explanation is the one it keeps), then those through a component an
+    // operator declared down (the operator's word before an inference from probes), then the
+    // closer onsets (the explanation that most recently preceded, as for customer-service
+    // signals below).
+    // (strength, region Jaccard, through a declared component, onset lag, i, j).
     let declared_path = |r: &Relation, i: usize, j: usize| {
         r.evidence.iter().any(|e| {
             matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
                 if views[i].components.contains(via) || views[j].components.contains(via))
         })
     };
-    let mut edges: Vec<(f64, bool, i64, usize, usize)> = Vec::new();
+    let mut edges: Vec<(f64, f64, bool, i64, usize, usize)> = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             if cs[i] != cs[j] {
@@ -164,18 +169,27 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             }
             if let Some(r) = get(i, j).filter(|r| r.verdict == Verdict::Related) {
                 let lag = onset_lag(r).unwrap_or(i64::MAX);
-                edges.push((r.confidence, declared_path(r, i, j), lag, i, j));
+                let jac = r
+                    .evidence
+                    .iter()
+                    .find_map(|e| match e {
+                        Evidence::Regions { jaccard, .. } => Some(*jaccard),
+                        _ => None,
+                    })
+                    .unwrap_or(0.0);
+                edges.push((r.confidence, jac, declared_path(r, i, j), lag, i, j));
             }
         }
     }
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then(b.1.cmp(&a.1))
-            .then(a.2.cmp(&b.2))
+            .then(b.1.total_cmp(&a.1))
+            .then(b.2.cmp(&a.2))
             .then(a.3.cmp(&b.3))
             .then(a.4.cmp(&b.4))
+            .then(a.5.cmp(&b.5))
     });
-    for (strength, _, _, i, j) in edges {
+    for (strength, _, _, _, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;
@@ -207,6 +221,31 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         if second_source {
             continue;
         }
+        // A detected episode has one cause: once a component known down explains it, a link
+        // through another known-down component, on no chain with the first (neither needs the
+        // other), is a second explanation, not a tie between the two groups.
+        let through = get(i, j).and_then(|r| {
+            r.evidence.iter().find_map(|e| match e {
+                Evidence::DependencyPath {
+                    via,
+                    known_down: true,
+                    ..
+                } => Some(via.clone()),
+                _ => None,
+            })
+        });
+        if let Some(c) = &through {
+            let apart = |x: &ComponentRef| {
+                x != c && !g.component_depends(x, c) && !g.component_depends(c, x)
+            };
+            let second = [i, j].iter().any(|&t| {
+                matches!(views[t].origin, Origin::Detected)
+                    && explained_by[t].as_ref().is_some_and(apart)
+            });
+            if second {
+                continue;
+            }
+        }
         let gi: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == ri).collect();
         let gj: Vec<usize> = (0..n).filter(|&x| find(&mut parent, x) == rj).collect();
         // A merge is blocked by an "unrelated" verdict between the two groups that is at least
@@ -225,6 +264,13 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             continue;
         }
         parent[rj] = ri;
+        if let Some(c) = through {
+            for t in [i, j] {
+                if explained_by[t].is_none() {
+                    explained_by[t] = Some(c.clone());
+                }
+            }
+        }
         let r = get(i, j).expect("related pair");
         if !local_event_only(r) {
             let (oi, oj) = (find(&mut own, i), find(&mut own, j));

@@ -67,7 +67,10 @@
 //! weighted by how well its technology fits the affected technologies, gains a little for every
 //! other full-coverage candidate it lies beneath (the deepest common dependency) — or, when the
 //! outage is regional (at most half of the country's regions), above (the nearest one) — and
-//! gains heavily from failed probes and declarations. An anomaly of an operator signal that
+//! gains heavily from failed probes and declarations — except that the failed probes and
+//! signal anomalies of a candidate that needs a component an operator declared down are that
+//! component's symptoms and add nothing ([`Reason::NeedsDeclared`]: radio probes failing where
+//! the declared transport is cut). An anomaly of an operator signal that
 //! measures the candidate, during the incident, adds [`SIGNAL_BONUS`]: less than a failed
 //! probe (a waiting time also rises with the calls about a fault elsewhere), enough to choose
 //! between components the reports cannot tell apart. A fault propagates to its callers, so a
@@ -86,11 +89,16 @@
 //! Related pairs are merged strongest first; a merge that would put two incidents with an
 //! *unrelated* verdict into one group is refused unless that verdict is less sure than the link
 //! being merged (e.g. a guessed difference of causes against a component declared down);
-//! equally sure links go closest onsets first. A spill-over has one source: once an
+//! equally sure links go those between sides in the more alike regions first, then those
+//! through a declared component, then closest onsets. A spill-over has one source: once an
 //! incident's reports are explained by one service's outage, a link to another outage that
 //! rests on spill-over alone (no shared dependency, no common cause) is not merged, so two
 //! online services down at once do not become one cause through the ISP whose customers
-//! report both. A group's root component is ranked over its causes; where a group holds
+//! report both. Likewise a detected episode has one cause: once a component known down
+//! (declared or probed) explains it, a link through another known-down component on no chain
+//! with the first is a second explanation and is not merged, so calls failing in a Land where
+//! the radio's probes fail do not tie that radio fault to a declared national voice-core fault
+//! through the calls both could explain. A group's root component is ranked over its causes; where a group holds
 //! incidents joined by a local event only, each part joined otherwise keeps its own root
 //! (the storm took out both networks' access, not one network's part). Customer-service signals (episodes on the
 //! `customer-service` service or of hotline complaints) are not merged pairwise but attached to

@@ -57,6 +57,10 @@ pub enum Reason {
     /// directly: a rise dwarfed by a caller's rise of the same unit (the caller's rise is
     /// mostly its own), or a fall (less load) while a caller is anomalous (it calls less).
     ExplainedByCallers { components: Vec<String> },
+    /// It needs a component an operator declared down: its failed probes and signal anomalies
+    /// are that component's symptoms (a fault propagates to its callers), not evidence of a
+    /// fault of its own.
+    NeedsDeclared { components: Vec<String> },
     /// An operator signal that measures it left its typical band during the incident.
     SignalAnomaly {
         signal: String,
@@ -189,7 +193,9 @@ impl RootCandidate {
         let discounted = self.reasons.iter().any(|r| {
             matches!(
                 r,
-                Reason::QuietCallers { .. } | Reason::ExplainedByCallers { .. }
+                Reason::QuietCallers { .. }
+                    | Reason::ExplainedByCallers { .. }
+                    | Reason::NeedsDeclared { .. }
             )
         });
         self.reasons.iter().any(|r| match r {
@@ -355,8 +361,24 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
         let mut score = cov * cov * tech_fit
             / (1.0 + w.quiet_dependent_penalty * x.fit.unaffected.len() as f64)
             * (1.0 + depth_factor(w.depth_bonus, depth_bonus));
+        // Failed probes and anomalies of a component that needs one declared down are that
+        // component's symptoms: they still show, but add nothing.
+        let beneath: Vec<String> = declared
+            .keys()
+            .filter(|d| g.component_depends(&x.c, d))
+            .map(|d| d.to_string())
+            .collect();
+        let symptom =
+            !beneath.is_empty() && (probes.contains_key(&x.c) || signals.contains_key(&x.c));
+        if symptom {
+            reasons.push(Reason::NeedsDeclared {
+                components: beneath,
+            });
+        }
+        let evidence_weight = if symptom { 0.0 } else { 1.0 };
         if let Some((regions, count)) = probes.get(&x.c) {
-            score += w.probe_bonus + w.probe_region_bonus * regions.len().min(5) as f64;
+            score += evidence_weight
+                * (w.probe_bonus + w.probe_region_bonus * regions.len().min(5) as f64);
             reasons.push(Reason::FailedProbes {
                 regions: regions.iter().cloned().collect(),
                 count: *count,
@@ -395,9 +417,9 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
                 .zip(&isolated)
                 .any(|(a, &iso)| !iso && !explained_by(a, &caller_anomalies));
             if own {
-                score += SIGNAL_BONUS;
+                score += evidence_weight * SIGNAL_BONUS;
             } else {
-                score += SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
+                score += evidence_weight * SIGNAL_BONUS * ISOLATED_SIGNAL_SHARE;
                 if isolated.contains(&true) {
                     reasons.push(Reason::QuietCallers {
                         components: callers.iter().map(|c| c.to_string()).collect(),

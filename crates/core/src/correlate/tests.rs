@@ -1677,3 +1677,88 @@ depends_on = ["host:ran"]
     let g = group(&[backbone, ims], &t);
     assert_eq!(group_of(&g, "ims").group, group_of(&g, "cut").group);
 }
+
+#[test]
+fn an_episode_two_known_faults_could_explain_joins_the_one_that_fits_where_it_is() {
+    // O2 declares its voice core down (a national calls episode shows it). Radio probes fail
+    // in Bayern, where mobile data is down; twenty minutes later calls fail there too. The
+    // calls in Bayern could be the voice core's (calls need it) or the radio's (probes there):
+    // the radio fits where they are, and the episode has one cause, so it does not tie the
+    // two faults into one group.
+    let t = topo();
+    let mut voice = declared(
+        "voice-inc",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:voice-core"],
+        0,
+    );
+    // As the product view builds a declaration's view: the services its components carry.
+    voice.services = vec!["mobile-voice".parse().unwrap()];
+    let mut calls = det("calls", "o2-de", &["mobile-voice"], &["umts"], 0);
+    calls.problems = vec![(Problem::NoCalls, 1.0)];
+    let probe = (
+        c("o2-de:umts-ran"),
+        "DE-BY".parse().unwrap(),
+        Timestamp(T0 + 20 * 60),
+    );
+    let mut data = within(
+        det("data", "o2-de", &["mobile-data"], &["umts"], 20),
+        &["DE-BY"],
+    );
+    data.failed_probes = vec![probe.clone(), probe.clone()];
+    let mut calls_by = within(
+        det("calls-by", "o2-de", &["mobile-voice"], &["umts"], 40),
+        &["DE-BY"],
+    );
+    calls_by.problems = vec![(Problem::NoCalls, 1.0)];
+    calls_by.failed_probes = vec![probe.clone(), probe];
+    let views = [voice, calls, data, calls_by];
+    let groups = group(&views, &t);
+    let of = |id: &str| group_of(&groups, id).group.clone();
+    assert_eq!(of("calls"), of("voice-inc"), "{groups:#?}");
+    assert_eq!(of("calls-by"), of("data"), "{groups:#?}");
+    assert_ne!(of("data"), of("voice-inc"), "{groups:#?}");
+}
+
+#[test]
+fn failures_of_a_component_that_needs_one_declared_down_are_its_symptoms() {
+    // O2 declares its mobile core down; data and calls fail, and the UMTS radio's probes fail
+    // in Bayern and Berlin: the radio needs the core, so its probes show the core's fault.
+    let t = topo();
+    let core = declared(
+        "core-inc",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:mobile-core"],
+        0,
+    );
+    let mut ep = det(
+        "ep",
+        "o2-de",
+        &["mobile-data", "mobile-voice"],
+        &["umts"],
+        0,
+    );
+    let at = Timestamp(T0 + 300);
+    for r in ["DE-BY", "DE-BE"] {
+        let probe = (c("o2-de:umts-ran"), r.parse().unwrap(), at);
+        ep.failed_probes.extend([probe.clone(), probe]);
+    }
+    let ranked = rank_root_causes_of(&[&core, &ep], &t);
+    assert_eq!(ranked[0].component, c("o2-de:mobile-core"), "{ranked:#?}");
+    let radio = ranked
+        .iter()
+        .find(|x| x.component == c("o2-de:umts-ran"))
+        .expect("the radio is a candidate");
+    assert!(
+        radio
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::NeedsDeclared { .. })),
+        "{radio:#?}"
+    );
+    // Without the declaration the probes point at the radio.
+    let ranked = rank_root_causes_of(&[&ep], &t);
+    assert_eq!(ranked[0].component, c("o2-de:umts-ran"), "{ranked:#?}");
+}
