@@ -98,10 +98,11 @@
 //! (declared or probed) explains it, a link through another known-down component on no chain
 //! with the first is a second explanation and is not merged, so calls failing in a Land where
 //! the radio's probes fail do not tie that radio fault to a declared national voice-core fault
-//! through the calls both could explain. A group's root component is ranked over its causes; where a group holds
-//! incidents joined by a local event only, each part joined otherwise keeps its own root
-//! (the storm took out both networks' access, not one network's part). Customer-service signals (episodes on the
-//! `customer-service` service or of hotline complaints) are not merged pairwise but attached to
+//! through the calls both could explain. A group's root component is ranked over its causes;
+//! where a group holds incidents joined by a local event only, each part joined otherwise keeps
+//! its own root (the storm took out both networks' access, not one network's part).
+//! Customer-service signals (episodes on the `customer-service` service or of hotline
+//! complaints) are not merged pairwise but attached to
 //! one explanation: the incident of the same provider whose onset most recently precedes theirs
 //! — a network outage (the call surge: more callers) or a declared incident on a component
 //! customer service needs (agents cannot help). So in May 2017 the hotline spike during the LTE

@@ -30,13 +30,15 @@
 //! in some regions only — the same test on that service's series (a regional series' alarm
 //! counts for its own region): a regional fibre fault starting minutes into a national voice
 //! fault is a fault of its own. A service whose excursion began more than [`SAME_ONSET_SECS`]
-//! from the episode's onset needs less to stay out: that the shapes diverge, its rise leaning
-//! to those regions only (`regional_llr` > 0) while the episode's own services there clearly
-//! rise everywhere (by `scope_llr`); a few minutes into a fibre fault, its Länder alone seldom
-//! carry the full margin yet, while the national fault beside it already does. A service that
-//! began with the episode stays out on the same divergence only when the alarm is one of its
-//! regional series (the detector's own test found the rise in that region; a sparse service's
-//! series over all regions leans somewhere by chance). Otherwise a national
+//! from the episode's onset is judged by its shape against the episode's instead: it stays out
+//! when the shapes diverge, its rise leaning to those regions only (`regional_llr` > 0) while
+//! the episode's own services there clearly rise everywhere (by `scope_llr`) — a few minutes
+//! into a fibre fault its Länder alone seldom carry the full margin yet, while the national
+//! fault beside it already does — and joins otherwise, clearly regional or not (a storm's
+//! second service in the Land where the episode, not yet clearly regional, rises too). A
+//! service that began with the episode stays out on the same divergence only when the alarm is
+//! one of its regional series (the detector's own test found the rise in that region; a sparse
+//! service's series over all regions leans somewhere by chance). Otherwise a national
 //! episode, or one whose regions are not known yet, takes any service starting about when it
 //! did (a core fault that shows in mobile data first and in DSL minutes later; the call surge
 //! at the hotline during a network outage) — but a service whose excursion began more than
@@ -598,7 +600,9 @@ impl Detector {
     /// `o` (`episodes` module doc): false when the onsets are more than [`SAME_ONSET_SECS`]
     /// apart and no shared component could explain both ([`Self::could_share_cause`]), when
     /// the episode is regional and `s` lies above baseline mostly outside its regions, or when
-    /// the episode is national (or not clearly regional) and `s` rose in some regions only.
+    /// the episode is national (or not clearly regional) and `s` rose in some regions only:
+    /// clearly, or with a shape that diverges from the episode's (module doc). `region`: the
+    /// region of the alarming series, if it has one; its alarm counts as a rise there.
     pub(super) fn fits(
         &self,
         o: &OpenEpisode,
