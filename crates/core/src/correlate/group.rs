@@ -73,6 +73,30 @@ fn onset_lag(r: &Relation) -> Option<i64> {
     })
 }
 
+/// The component known down (declared, or probed as failing) through which a relation's
+/// dependency path runs, if it runs through one.
+fn known_down_via(r: &Relation) -> Option<&ComponentRef> {
+    r.evidence.iter().find_map(|e| match e {
+        Evidence::DependencyPath {
+            via,
+            known_down: true,
+            ..
+        } => Some(via),
+        _ => None,
+    })
+}
+
+/// How alike the two sides' regions are (Jaccard), from a relation's region evidence.
+fn region_jaccard(r: &Relation) -> f64 {
+    r.evidence
+        .iter()
+        .find_map(|e| match e {
+            Evidence::Regions { jaccard, .. } => Some(*jaccard),
+            _ => None,
+        })
+        .unwrap_or(0.0)
+}
+
 /// Whether a related verdict rests on a local event alone (no dependency, spill-over, call
 /// surge, split outage or declared cause besides it).
 fn local_event_only(r: &Relation) -> bool {
@@ -156,9 +180,8 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     // signals below).
     // (strength, region Jaccard, through a declared component, onset lag, i, j).
     let declared_path = |r: &Relation, i: usize, j: usize| {
-        r.evidence.iter().any(|e| {
-            matches!(e, Evidence::DependencyPath { via, known_down: true, .. }
-                if views[i].components.contains(via) || views[j].components.contains(via))
+        known_down_via(r).is_some_and(|via| {
+            views[i].components.contains(via) || views[j].components.contains(via)
         })
     };
     let mut edges: Vec<(f64, f64, bool, i64, usize, usize)> = Vec::new();
@@ -169,15 +192,14 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
             }
             if let Some(r) = get(i, j).filter(|r| r.verdict == Verdict::Related) {
                 let lag = onset_lag(r).unwrap_or(i64::MAX);
-                let jac = r
-                    .evidence
-                    .iter()
-                    .find_map(|e| match e {
-                        Evidence::Regions { jaccard, .. } => Some(*jaccard),
-                        _ => None,
-                    })
-                    .unwrap_or(0.0);
-                edges.push((r.confidence, jac, declared_path(r, i, j), lag, i, j));
+                edges.push((
+                    r.confidence,
+                    region_jaccard(r),
+                    declared_path(r, i, j),
+                    lag,
+                    i,
+                    j,
+                ));
             }
         }
     }
@@ -224,16 +246,7 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         // A detected episode has one cause: once a component known down explains it, a link
         // through another known-down component, on no chain with the first (neither needs the
         // other), is a second explanation, not a tie between the two groups.
-        let through = get(i, j).and_then(|r| {
-            r.evidence.iter().find_map(|e| match e {
-                Evidence::DependencyPath {
-                    via,
-                    known_down: true,
-                    ..
-                } => Some(via.clone()),
-                _ => None,
-            })
-        });
+        let through = get(i, j).and_then(known_down_via).cloned();
         if let Some(c) = &through {
             let apart = |x: &ComponentRef| {
                 x != c && !g.component_depends(x, c) && !g.component_depends(c, x)
