@@ -239,6 +239,7 @@ detector_settings! {
     cusum_cap: f32,
     alarm_llr: f32,
     min_excess: f32,
+    host_evidence: f32,
     flood_min_excess: f32,
     flood_quick_flags: u32,
     quick_repeat_minutes: u32,

@@ -41,6 +41,11 @@ pub struct DetectorConfig {
     pub alarm_llr: f32,
     /// Distinct reporters above baseline (after the repeater allowance) needed for an alarm.
     pub min_excess: f32,
+    /// The share of the usual evidence (log-likelihood ratio and excess of reporters) an
+    /// alarm needs where a provider this one's services depend on (an MVNO's host) has an
+    /// open episode showing a service that needs the same components, in the regions that
+    /// episode covers; such a member also stays elevated while that episode lasts.
+    pub host_evidence: f32,
     /// The same while the provider shows a flood signature: at least `flood_quick_flags`
     /// keys in the last window that repeated within `quick_repeat_minutes` of counting.
     pub flood_min_excess: f32,
@@ -120,6 +125,7 @@ impl Default for DetectorConfig {
             cusum_cap: 60.0,
             alarm_llr: 13.0,
             min_excess: 12.0,
+            host_evidence: 0.5,
             flood_min_excess: 20.0,
             flood_quick_flags: 2,
             quick_repeat_minutes: 10,

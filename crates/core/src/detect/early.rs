@@ -104,6 +104,8 @@ impl Detector {
             }
             let bi = self.blocks.partition_point(|b| b.base <= i) - 1;
             let bctx = self.block_context(bi, m);
+            let cor = self.host_corroboration(bi);
+            let bctx = self.series_context(&bctx, &cor, bi, i - self.blocks[bi].base);
             let mut copy = s.clone();
             copy.cur = count;
             if copy

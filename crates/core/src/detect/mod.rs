@@ -94,6 +94,19 @@
 //!    While a declared incident affects the
 //!    series, the excursion does not end: it runs from the declaration on (a known change
 //!    point), so the evidence of a weekend's few calls adds to Monday's.
+//!    *End of a slow member.* Its end is evidence that the rate is back at the expectation
+//!    rather than at the rise its alarm showed (a low estimate: the excursion's count two
+//!    standard deviations low, over its expectation, at least the test's own ratio). Held
+//!    against the test's doubling instead, a sparse series (an MVNO's region, a report an hour)
+//!    would need days of silence to end, and its stale episode would take in later faults.
+//!    *A host's outage as corroboration.* While a provider that this one's services depend on
+//!    (an MVNO's host) has an open episode showing a service that needs the same components,
+//!    the series of this provider's services that need them, in the regions that episode
+//!    covers (a series over all regions only if it covers all), alarm on `host_evidence` (a
+//!    half) of the usual log-likelihood ratio and excess, and a member of such a series stays
+//!    elevated while that episode lasts, as one of a declared incident does. The host's
+//!    fault makes the MVNO's the expected outcome; its few customers' reports need only show
+//!    that they notice it.
 //! 5. **Episodes** (`episodes`): an alarming series joins an open episode of its provider
 //!    or opens one; episodes split by region and close with hysteresis.
 //! 6. **Scope** (`scope`): services, regions, problems and technologies of an open
@@ -541,6 +554,82 @@ impl Detector {
             // a data gap, not a quiet spell: it teaches the baseline nothing.
             gap: self.series[b.base].quiet >= self.config.gap_expected,
             inv_min_excess: 1.0 / min_excess.max(1e-3),
+            inv_evidence: 1.0,
+        }
+    }
+
+    /// Where block `bi` would show a fault that a provider its services depend on (an MVNO's
+    /// host) already shows: per service of `bi`, whether it needs a component that a service
+    /// in a host's open episode needs too, and per region, whether that episode covers it.
+    /// `None` when no host has such an episode.
+    pub(super) fn host_corroboration(&self, bi: usize) -> Option<(Vec<bool>, Vec<bool>)> {
+        let hosts = self.hosts.get(bi)?;
+        let b = &self.blocks[bi];
+        let mut services = vec![false; b.ns];
+        let mut regions = vec![false; b.nr];
+        for (h, needs) in hosts {
+            let hb = &self.blocks[*h];
+            for o in self.open.iter().filter(|o| o.block == *h) {
+                let shown: Vec<usize> = needs
+                    .iter()
+                    .copied()
+                    .filter(|&s| self.episode_has(o, s))
+                    .collect();
+                if shown.is_empty() {
+                    continue;
+                }
+                let mut any = false;
+                for (s, flag) in services.iter_mut().enumerate() {
+                    if b.deps[s].iter().any(|c| {
+                        c.provider == hb.id && shown.iter().any(|&hs| hb.deps[hs].contains(c))
+                    }) {
+                        *flag = true;
+                        any = true;
+                    }
+                }
+                if !any {
+                    continue;
+                }
+                let e = &self.episodes[o.idx];
+                if e.regions.is_empty() {
+                    regions.iter_mut().for_each(|r| *r = true);
+                }
+                for r in &e.regions {
+                    if let Some(&i) = self.region_index.get(r) {
+                        regions[i] = true;
+                    }
+                }
+            }
+        }
+        services.iter().any(|&f| f).then_some((services, regions))
+    }
+
+    /// The context of series `k` of block `bi`: `bctx`, needing only
+    /// [`DetectorConfig::host_evidence`] of the usual evidence where a host's episode already
+    /// shows the fault (`host_corroboration`).
+    pub(super) fn series_context(
+        &self,
+        bctx: &BlockCtx,
+        cor: &Option<(Vec<bool>, Vec<bool>)>,
+        bi: usize,
+        k: usize,
+    ) -> BlockCtx {
+        let Some((services, regions)) = cor else {
+            return *bctx;
+        };
+        let key = self.blocks[bi].key(k);
+        // A series over all regions is corroborated only by a host episode over all of them.
+        let fits = key.service.is_none_or(|s| services[s])
+            && match key.region {
+                Some(r) => regions[r],
+                None => regions.iter().all(|&r| r),
+            };
+        if !fits {
+            return *bctx;
+        }
+        BlockCtx {
+            inv_evidence: 1.0 / self.config.host_evidence.max(1e-3),
+            ..*bctx
         }
     }
 
@@ -589,10 +678,14 @@ impl Detector {
         for bi in 0..self.blocks.len() {
             self.blocks[bi].quick_flags.retain(|&f| m - f < window);
             let bctx = self.block_context(bi, m);
+            let cor = self.host_corroboration(bi);
             let (base, len) = (self.blocks[bi].base, self.blocks[bi].len());
             let ctx = &zone_ctx[self.blocks[bi].zone];
-            for (k, s) in self.series[base..base + len].iter_mut().enumerate() {
-                if s.step(ctx, &self.params, &bctx).alarm {
+            for k in 0..len {
+                let sctx = self.series_context(&bctx, &cor, bi, k);
+                let s = &mut self.series[base + k];
+                let al = s.step(ctx, &self.params, &sctx).alarm;
+                if al {
                     self.alarms.push((bi, base + k));
                 }
             }

@@ -225,6 +225,10 @@ pub(crate) struct BlockCtx {
     pub gap: bool,
     /// 1 / the excess of distinct reporters an alarm needs.
     pub inv_min_excess: f32,
+    /// 1 / the share of the usual evidence (log-likelihood ratio and excess) an alarm needs:
+    /// 1 unless another provider's open episode already shows the fault this series would
+    /// show (an MVNO's host down where the MVNO needs it).
+    pub inv_evidence: f32,
 }
 
 /// What a closed minute said about one series.
@@ -281,6 +285,10 @@ pub(crate) struct Series {
     /// rather than at the rise the test looked for (the slow CUSUM run the other way, a
     /// log-likelihood ratio). It ends the membership at the test's own threshold.
     pub end_llr: f32,
+    /// For a member by the slow test: the rise its alarm showed (a low estimate of observed
+    /// over expected since the excursion's onset, at least the test's own ratio); the end
+    /// test holds the expectation against it.
+    pub end_rho: f32,
     /// Distinct reporters counted in the minute that is still open.
     pub cur: u32,
     /// Closed minutes since the series was created (saturating).
@@ -314,6 +322,7 @@ impl Series {
             slow_allow: 0.0,
             slow_l: 0.0,
             end_llr: 0.0,
+            end_rho: 0.0,
             cur: 0,
             age: 0,
             quiet: 0.0,
@@ -403,14 +412,17 @@ impl Series {
 
     /// Evidence of the slow excursion, as a score in [0, 1] (0.5 = alarm threshold).
     #[inline]
-    fn slow_score(&self, p: &Params, inv_min_excess: f32) -> f32 {
+    fn slow_score(&self, p: &Params, inv_min_excess: f32, inv_evidence: f32) -> f32 {
         let xa = self.slow_x - self.slow_allow;
         let excess = xa - self.slow_l;
         if self.slow <= 0.0 || excess <= 0.0 {
             return 0.0;
         }
-        squash(poisson_llr(xa, self.slow_l), self.slow_test(p).inv_h)
-            .min(squash(excess, inv_min_excess))
+        squash(
+            poisson_llr(xa, self.slow_l),
+            self.slow_test(p).inv_h * inv_evidence,
+        )
+        .min(squash(excess, inv_min_excess))
     }
 
     /// Closes one minute: scores the count accumulated in `cur` against the baseline, updates
@@ -422,7 +434,9 @@ impl Series {
             in_episode,
             gap,
             inv_min_excess,
+            inv_evidence,
         } = *b;
+        let inv_min_excess = inv_min_excess * inv_evidence;
         let x = self.cur as f32;
         self.cur = 0;
         self.last_x = x;
@@ -481,7 +495,7 @@ impl Series {
             let excess = xa - self.sum_l;
             if excess > 0.0 {
                 let g = poisson_llr(xa, self.sum_l);
-                let score = squash(g, p.inv_h).min(squash(excess, inv_min_excess));
+                let score = squash(g, p.inv_h * inv_evidence).min(squash(excess, inv_min_excess));
                 self.score = score;
                 anomalous = score >= 0.5;
                 // A marginal alarm must span two minutes: a one-minute burst may be a flood
@@ -509,7 +523,9 @@ impl Series {
         if self.flags & SLOW != 0 {
             // Each minute at the expectation adds `(ρ − 1 − ln ρ)·l`; each at the rise takes
             // away more. A busy series ends within the hour after its reports fall back.
-            self.end_llr = (self.end_llr - rise).max(0.0);
+            let rho = self.end_rho.max(1.01);
+            let back = x * rho.ln() - (rho - 1.0) * ls;
+            self.end_llr = (self.end_llr - back).max(0.0);
         }
         if q <= 0.0 && self.flags & DECLARED == 0 {
             self.reset_slow();
@@ -524,7 +540,7 @@ impl Series {
             self.slow_x += x;
             self.slow_l += ls;
         }
-        let slow_score = self.slow_score(p, inv_min_excess);
+        let slow_score = self.slow_score(p, inv_min_excess, inv_evidence);
         if slow_score > self.score {
             self.score = slow_score;
             // Only an excursion of an hour or more: anything shorter is the minute test's,
@@ -539,6 +555,12 @@ impl Series {
                     self.flags |= SLOW;
                     // From here on "still elevated" is judged by the evidence for its end.
                     self.end_llr = 0.0;
+                    // The rise the alarm showed, at least: the count two standard deviations
+                    // low (an alarm fires where its evidence peaks, so the count itself
+                    // overstates the rise), over the expectation.
+                    let xa = self.slow_x - self.slow_allow;
+                    self.end_rho = ((xa - 2.0 * xa.max(0.0).sqrt()) / self.slow_l.max(1e-6))
+                        .max(test.ln.exp());
                 }
             }
         }
@@ -561,7 +583,7 @@ impl Series {
         } else {
             1.0
         };
-        self.learn(c, p, x, lt, sd, n, weight, step)
+        self.learn(c, p, x, lt, sd, n, weight, step, inv_evidence > 1.0)
     }
 
     #[inline]
@@ -576,13 +598,18 @@ impl Series {
         n: usize,
         w: f32,
         step: Step,
+        held: bool,
     ) -> Step {
         // "Still elevated": a fast EWMA above a line over the baseline; for a member by the
         // slow test, less evidence for its end than the test needed for its start, or its
         // declared incident still open (a weekend's few calls do not end what the operator
         // says goes on).
         self.fast += p.fast_alpha * (x - self.fast);
-        let hot = if self.flags & SLOW != 0 {
+        // A member that a host's open episode corroborates (`BlockCtx::inv_evidence`) stays
+        // elevated while that episode lasts, as a declared one does while its incident is open.
+        let hot = if held && self.flags & MEMBER != 0 {
+            true
+        } else if self.flags & SLOW != 0 {
             self.end_llr * self.slow_test(p).inv_h < 1.0 || self.flags & DECLARED != 0
         } else {
             self.fast >= lt * p.hot_ratio + p.hot_abs
@@ -637,6 +664,7 @@ mod tests {
             in_episode: false,
             gap: false,
             inv_min_excess: 1.0 / cfg.min_excess,
+            inv_evidence: 1.0,
         };
         (cfg, p, b)
     }

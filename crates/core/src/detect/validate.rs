@@ -143,6 +143,7 @@ impl DetectorConfig {
         );
         c.real("slow_floor_share", self.slow_floor_share, AtLeast(0.0));
         c.real("flood_min_excess", self.flood_min_excess, Above(0.0));
+        c.real("host_evidence", self.host_evidence, Within(0.05, 1.0));
         c.real("instant_excess", self.instant_excess, AtLeast(0.0));
         c.real("learn_min_alpha", self.learn_min_alpha, Within(0.0, 1.0));
         c.real("anomaly_weight", self.anomaly_weight, Within(0.0, 1.0));
@@ -417,6 +418,13 @@ mod tests {
                 "tech_min_expected",
                 DetectorConfig {
                     tech_min_expected: -5.0,
+                    ..d()
+                },
+            ),
+            (
+                "host_evidence",
+                DetectorConfig {
+                    host_evidence: 0.0,
                     ..d()
                 },
             ),

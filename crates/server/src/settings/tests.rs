@@ -300,6 +300,7 @@ fn each_invalid_detector_value_is_rejected_with_its_field() {
         ("scope_llr", "-1"),
         ("scope_min_excess", "-inf"),
         ("tech_min_expected", "-5"),
+        ("host_evidence", "1.5"),
         // Not a whole number ≥ 0: refused when read.
         ("warmup_minutes", "-1"),
         ("merge_minutes", "1.5"),
