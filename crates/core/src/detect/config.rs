@@ -44,7 +44,8 @@ pub struct DetectorConfig {
     /// The share of the usual evidence (log-likelihood ratio and excess of reporters) an
     /// alarm needs where a provider this one's services depend on (an MVNO's host) has an
     /// open episode showing a service that needs the same components, in the regions that
-    /// episode covers; such a member also stays elevated while that episode lasts.
+    /// episode covers; such a member also stays elevated while that episode lasts, and ends
+    /// with it if its alarm came while it did.
     pub host_evidence: f32,
     /// The same while the provider shows a flood signature: at least `flood_quick_flags`
     /// keys in the last window that repeated within `quick_repeat_minutes` of counting.

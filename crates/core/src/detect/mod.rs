@@ -104,7 +104,8 @@
 //!    the series of this provider's services that need them, in the regions that episode
 //!    covers (a series over all regions only if it covers all), alarm on `host_evidence` (a
 //!    half) of the usual log-likelihood ratio and excess, and a member of such a series stays
-//!    elevated while that episode lasts, as one of a declared incident does. The host's
+//!    elevated while that episode lasts, as one of a declared incident does; one whose alarm
+//!    came under that corroboration ends with that episode. The host's
 //!    fault makes the MVNO's the expected outcome; its few customers' reports need only show
 //!    that they notice it.
 //! 5. **Episodes** (`episodes`): an alarming series joins an open episode of its provider

@@ -22,6 +22,9 @@ pub(crate) const DECLARED: u8 = 8;
 /// An aggregate series (the provider, or one service, over all regions and problem types):
 /// its slow test looks for a smaller rise, needs less evidence and may alarm sooner.
 pub(crate) const AGGREGATE: u8 = 16;
+/// The series' last alarm came while a host's open episode corroborated it
+/// ([`BlockCtx::inv_evidence`]): as a member it lasts as long as that episode.
+pub(crate) const HOSTED: u8 = 32;
 
 /// The slow test's CUSUM for a rise to ρ: increment `x·ln ρ − (ρ − 1)·l`, alarm threshold
 /// `1 / inv_h`, shortest excursion `min_minutes`.
@@ -370,7 +373,7 @@ impl Series {
         self.allow = 0.0;
         self.sum_l = 0.0;
         self.reset_slow();
-        self.flags &= !(MEMBER | SLOW);
+        self.flags &= !(MEMBER | SLOW | HOSTED);
     }
 
     /// Forgets the slow test's excursion.
@@ -564,6 +567,11 @@ impl Series {
                 }
             }
         }
+        if alarm && inv_evidence > 1.0 {
+            self.flags |= HOSTED;
+        } else if alarm {
+            self.flags &= !HOSTED;
+        }
         let step = Step { alarm };
         // How much this minute may teach the baseline: nothing much while anomalous or part
         // of an episode; less while on a notable excursion (once the bucket is learnt well
@@ -606,9 +614,12 @@ impl Series {
         // says goes on).
         self.fast += p.fast_alpha * (x - self.fast);
         // A member that a host's open episode corroborates (`BlockCtx::inv_evidence`) stays
-        // elevated while that episode lasts, as a declared one does while its incident is open.
+        // elevated while that episode lasts, as a declared one does while its incident is open;
+        // one that alarmed on that corroboration ends with it.
         let hot = if held && self.flags & MEMBER != 0 {
             true
+        } else if self.flags & (HOSTED | MEMBER) == HOSTED | MEMBER {
+            false
         } else if self.flags & SLOW != 0 {
             self.end_llr * self.slow_test(p).inv_h < 1.0 || self.flags & DECLARED != 0
         } else {

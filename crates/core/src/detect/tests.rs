@@ -1973,11 +1973,21 @@ fn an_operator_without_reports_where_others_have_many_serves_the_other_regions()
 }
 
 /// Runs the MVNO topology from a Monday with a host fault in `host` (`(service, regions)`)
-/// from Thursday 11:00 for three hours, and `kena` (rate a minute, region, minutes) of extra
+/// from Thursday 11:00 for `host_minutes`, and `kena` (rate a minute, region, minutes) of extra
 /// MVNO reports from the same time on, with `cfg`; returns the MVNO's episodes.
 fn mvno_beside_host(
     cfg: DetectorConfig,
     host: Option<(&'static str, Vec<(&'static str, f64)>)>,
+    kena: (f64, &'static str, i64),
+    seed: u64,
+) -> (Vec<Episode>, String) {
+    mvno_beside_host_for(cfg, host, 180, kena, seed)
+}
+
+fn mvno_beside_host_for(
+    cfg: DetectorConfig,
+    host: Option<(&'static str, Vec<(&'static str, f64)>)>,
+    host_minutes: i64,
     kena: (f64, &'static str, i64),
     seed: u64,
 ) -> (Vec<Episode>, String) {
@@ -1996,7 +2006,12 @@ fn mvno_beside_host(
         flat(kena.0, onset, onset + kena.2, kena_mix(vec![(kena.1, 1.0)])),
     ];
     if let Some((service, regions)) = host {
-        sources.push(flat(12.0, onset, onset + 180, fault(service, regions)));
+        sources.push(flat(
+            12.0,
+            onset,
+            onset + host_minutes,
+            fault(service, regions),
+        ));
     }
     let mut sim = Sim::new(seed);
     sim.det = Detector::new(&topo_with_mvno(), cfg);
@@ -2068,4 +2083,26 @@ fn a_sparse_slow_rise_ends_within_hours_of_its_last_reports() {
     let onset = (T0 + 3 * DAY + 11 * 60) * 60;
     let end = eps[0].end.unwrap_or_else(|| panic!("closed: {d}"));
     assert!(end.0 <= onset + (120 + 180) * 60, "{d}");
+}
+
+#[test]
+fn an_mvno_episode_found_on_its_hosts_evidence_ends_with_the_hosts() {
+    // As above, but the host's fault lasts an hour and a half, and the MVNO's trickle of
+    // reports in Bayern (the rise alone would not alarm) goes on for two and a half. Found on
+    // the host's evidence, the MVNO's episode ends with the host's: its own reports would
+    // have held it open as a slow member for days (its rise, estimated low from a dozen
+    // reports, is near the slow test's doubling of a report an hour).
+    let onset = (T0 + 3 * DAY + 11 * 60) * 60;
+    let (eps, d) = mvno_beside_host_for(
+        DetectorConfig::default(),
+        Some(("mobile-data", normal_mix().regions)),
+        90,
+        (0.12, "DE-BY", 150),
+        8,
+    );
+    assert!(!eps.is_empty(), "{d}");
+    for e in &eps {
+        let end = e.end.unwrap_or_else(|| panic!("closed: {d}"));
+        assert!(end.0 <= onset + (90 + 30) * 60, "{d}");
+    }
 }
