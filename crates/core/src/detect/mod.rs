@@ -564,7 +564,7 @@ impl Detector {
     /// in a host's open episode needs too, and per region, whether that episode covers it.
     /// `None` when no host has such an episode.
     pub(super) fn host_corroboration(&self, bi: usize) -> Option<(Vec<bool>, Vec<bool>)> {
-        let hosts = self.hosts.get(bi)?;
+        let hosts = self.hosts.get(bi).filter(|h| !h.is_empty())?;
         let b = &self.blocks[bi];
         let mut services = vec![false; b.ns];
         let mut regions = vec![false; b.nr];
