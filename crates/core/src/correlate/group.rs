@@ -216,37 +216,36 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         if ri == rj {
             continue;
         }
+        let r = get(i, j).expect("related pair");
         // A spill-over has one source: once an incident's reports are explained by one
         // service's outage, a spill-over link (and nothing more: no shared dependency, no
         // common cause) to another would only chain two outages that nothing else relates
         // (two online services down at once, one provider's customers reporting both).
-        let second_source = get(i, j).is_some_and(|r| {
-            let other_tie = r.evidence.iter().any(|e| {
-                matches!(
-                    e,
-                    Evidence::DependencyPath { .. }
-                        | Evidence::Causes {
-                            same: Some(true),
-                            ..
-                        }
-                )
-            });
-            !other_tie
-                && r.evidence.iter().any(|e| match e {
-                    Evidence::SpillOver { source, target, .. } => [i, j].iter().any(|&t| {
-                        &views[t].id == target
-                            && matches!(&role[t], Role::SpillOver { source: s } if s != source)
-                    }),
-                    _ => false,
-                })
+        let other_tie = r.evidence.iter().any(|e| {
+            matches!(
+                e,
+                Evidence::DependencyPath { .. }
+                    | Evidence::Causes {
+                        same: Some(true),
+                        ..
+                    }
+            )
         });
+        let second_source = !other_tie
+            && r.evidence.iter().any(|e| match e {
+                Evidence::SpillOver { source, target, .. } => [i, j].iter().any(|&t| {
+                    &views[t].id == target
+                        && matches!(&role[t], Role::SpillOver { source: s } if s != source)
+                }),
+                _ => false,
+            });
         if second_source {
             continue;
         }
         // A detected episode has one cause: once a component known down explains it, a link
         // through another known-down component, on no chain with the first (neither needs the
         // other), is a second explanation, not a tie between the two groups.
-        let through = get(i, j).and_then(known_down_via).cloned();
+        let through = known_down_via(r).cloned();
         if let Some(c) = &through {
             let apart = |x: &ComponentRef| {
                 x != c && !g.component_depends(x, c) && !g.component_depends(c, x)
@@ -284,7 +283,6 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
                 }
             }
         }
-        let r = get(i, j).expect("related pair");
         if !local_event_only(r) {
             let (oi, oj) = (find(&mut own, i), find(&mut own, j));
             own[oj] = oi;

@@ -363,13 +363,13 @@ pub(super) fn rank(views: &[&IncidentView], g: &Graph) -> Vec<RootCandidate> {
             * (1.0 + depth_factor(w.depth_bonus, depth_bonus));
         // Failed probes and anomalies of a component that needs one declared down are that
         // component's symptoms: they still show, but add nothing.
+        let observed = probes.contains_key(&x.c) || signals.contains_key(&x.c);
         let beneath: Vec<String> = declared
             .keys()
-            .filter(|d| g.component_depends(&x.c, d))
+            .filter(|d| observed && g.component_depends(&x.c, d))
             .map(|d| d.to_string())
             .collect();
-        let symptom =
-            !beneath.is_empty() && (probes.contains_key(&x.c) || signals.contains_key(&x.c));
+        let symptom = !beneath.is_empty();
         if symptom {
             reasons.push(Reason::NeedsDeclared {
                 components: beneath,

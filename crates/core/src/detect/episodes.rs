@@ -654,12 +654,14 @@ impl Detector {
             // margin), and it leans to rising in those regions only.
             let (ins, rest) = split(&rose, &[s]);
             let llr = self.regional_llr(ins, rest);
-            let (own_ins, own_rest) = split(&rose, &own);
-            let diverge = llr > 0.0 && self.regional_llr(own_ins, own_rest) <= -cfg.scope_llr;
+            let diverge = || {
+                let (own_ins, own_rest) = split(&rose, &own);
+                llr > 0.0 && self.regional_llr(own_ins, own_rest) <= -cfg.scope_llr
+            };
             if self.began_near(o, onset, SAME_ONSET_SECS) {
-                return llr < cfg.scope_llr && !(diverge && region.is_some());
+                return llr < cfg.scope_llr && !(region.is_some() && diverge());
             }
-            return !diverge;
+            return !diverge();
         }
         // The new service over the excursions of its series per region: in the episode's
         // regions, and elsewhere (each region's rise over its own excursion; the service's

@@ -684,9 +684,7 @@ impl Detector {
             let ctx = &zone_ctx[self.blocks[bi].zone];
             for k in 0..len {
                 let sctx = self.series_context(&bctx, &cor, bi, k);
-                let s = &mut self.series[base + k];
-                let al = s.step(ctx, &self.params, &sctx).alarm;
-                if al {
+                if self.series[base + k].step(ctx, &self.params, &sctx).alarm {
                     self.alarms.push((bi, base + k));
                 }
             }

@@ -567,10 +567,12 @@ impl Series {
                 }
             }
         }
-        if alarm && inv_evidence > 1.0 {
-            self.flags |= HOSTED;
-        } else if alarm {
-            self.flags &= !HOSTED;
+        if alarm {
+            if inv_evidence > 1.0 {
+                self.flags |= HOSTED;
+            } else {
+                self.flags &= !HOSTED;
+            }
         }
         let step = Step { alarm };
         // How much this minute may teach the baseline: nothing much while anomalous or part
