@@ -1,4 +1,4 @@
-//! One count series: its seasonal baseline, its change detectors and its score, in ~330 bytes.
+//! One count series: its seasonal baseline, its change detectors and its score, in ~360 bytes.
 //!
 //! The step that closes a minute ([`Series::step`]) is the hot loop of the detector; it does no
 //! allocation, and it computes a logarithm or an exponential only when the series has counts or
@@ -25,6 +25,18 @@ pub(crate) const AGGREGATE: u8 = 16;
 /// The series' last alarm came while a host's open episode corroborated it
 /// ([`BlockCtx::inv_evidence`]): as a member it lasts as long as that episode.
 pub(crate) const HOSTED: u8 = 32;
+/// A minute of the current dispersion block learnt with less than full weight (anomalous,
+/// member, gap): the block teaches the dispersion estimate nothing.
+const TAINTED: u8 = 64;
+/// A minute of the previous dispersion block was tainted (or there is none yet).
+const PREV_TAINTED: u8 = 128;
+
+/// Minutes per block of the dispersion estimate: the shortest excursion any test alarms on
+/// (`slow_aggregate_min_minutes`' default), so the estimate speaks of the variation the
+/// evidence of such an excursion must beat.
+pub(crate) const DISPERSION_BLOCK: u32 = 10;
+/// Blocks the dispersion estimate averages over at most: one day, the daily profile's period.
+const DISPERSION_MEMORY: f32 = 144.0;
 
 /// The slow test's CUSUM for a rise to ρ: increment `x·ln ρ − (ρ − 1)·l`, alarm threshold
 /// `1 / inv_h`, shortest excursion `min_minutes`.
@@ -199,6 +211,15 @@ impl Params {
     }
 }
 
+/// How many times the Poisson evidence of an excursion of `minutes` overstates it, given the
+/// overdispersion `kappa` and an expectation of `lam` a minute: the quasi-likelihood's scale
+/// `1 + κ·L` for the expectation L of the excursion's span, up to one block (blocks farther
+/// apart vary independently, so a longer excursion's variance grows like its mean).
+#[inline]
+fn overdispersion(kappa: f32, lam: f32, minutes: u32) -> f32 {
+    1.0 + kappa * lam * minutes.clamp(1, DISPERSION_BLOCK) as f32
+}
+
 /// Poisson log-likelihood ratio of `x` observed against `l` expected, 0 unless `x > l`.
 #[inline]
 pub(crate) fn poisson_llr(x: f32, l: f32) -> f32 {
@@ -232,6 +253,12 @@ pub(crate) struct BlockCtx {
     /// 1 unless another provider's open episode already shows the fault this series would
     /// show (an MVNO's host down where the MVNO needs it).
     pub inv_evidence: f32,
+    /// The provider's overdispersion κ ([`Series::dispersion`] of its total series): bursts
+    /// of reports move all of a provider's series together, and its total, with the most
+    /// counts, measures them best.
+    pub dispersion: f32,
+    /// The series is the provider's total: it learns the dispersion estimate.
+    pub total: bool,
 }
 
 /// What a closed minute said about one series.
@@ -298,6 +325,16 @@ pub(crate) struct Series {
     pub age: u32,
     /// Expected count accumulated over the current run of empty minutes (data-gap detector).
     pub quiet: f32,
+    /// Overdispersion: observed and expected counts of the current and the previous block of
+    /// [`DISPERSION_BLOCK`] minutes, and running means of the variance two consecutive
+    /// blocks show beyond Poisson's and of their squared expectations; their ratio estimates
+    /// κ in `Var(X) = L + κ·L²` ([`Series::dispersion`]).
+    pub blk_x: f32,
+    pub blk_l: f32,
+    pub prev_x: f32,
+    pub prev_l: f32,
+    pub disp_num: f32,
+    pub disp_den: f32,
     pub flags: u8,
 }
 
@@ -329,7 +366,13 @@ impl Series {
             cur: 0,
             age: 0,
             quiet: 0.0,
-            flags: 0,
+            blk_x: 0.0,
+            blk_l: 0.0,
+            prev_x: 0.0,
+            prev_l: 0.0,
+            disp_num: 0.0,
+            disp_den: 0.0,
+            flags: PREV_TAINTED,
         }
     }
 
@@ -364,6 +407,67 @@ impl Series {
     fn cold_alarm(&self, c: &MinuteCtx, p: &Params, excess: f32) -> bool {
         let since_onset = c.minute.saturating_sub(self.onset);
         self.age.saturating_sub(since_onset) > p.warmup_quiet && excess >= p.warmup_min_excess
+    }
+
+    /// The series' overdispersion κ (`Var(X) = L + κ·L²` for a block's count X of expectation
+    /// L), at least 0: crowd reports come in bursts that a Poisson count does not have (a
+    /// post that sends a few dozen people to the report form, a busy hour at a call centre).
+    /// Only what the data shows clearly counts: the estimate two standard errors low (the
+    /// standard error of a ratio estimate from n blocks of Poisson counts, `2/sqrt(n·mean(L1² +
+    /// L0²))`), so a small provider's handful of reports a block, whose estimate is mostly
+    /// noise, keeps a Poisson test.
+    #[inline]
+    pub fn dispersion(&self) -> f32 {
+        if self.disp_den > 0.0 {
+            let n = ((self.age / DISPERSION_BLOCK) as f32).min(DISPERSION_MEMORY);
+            let se = 2.0 / (n * self.disp_den).sqrt();
+            (self.disp_num / self.disp_den - 2.0 * se).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Learns the minute's count `x` and expectation `lam` into the dispersion estimate. At
+    /// the end of each block, the difference of two consecutive clean blocks' counts (learnt
+    /// with full weight) is compared with what Poisson counts around the baseline would show.
+    /// A difference rather than a deviation from the baseline: a young baseline's error is
+    /// not a burst. Clipped at `winsor_z` standard deviations, like the baseline's learning.
+    #[inline]
+    fn learn_dispersion(&mut self, p: &Params, x: f32, lam: f32, w: f32) {
+        if w < 1.0 || self.age <= p.warmup || self.score >= p.suspect_score {
+            self.flags |= TAINTED;
+        }
+        self.blk_x += x;
+        self.blk_l += lam;
+        if !self.age.is_multiple_of(DISPERSION_BLOCK) {
+            return;
+        }
+        if self.flags & (TAINTED | PREV_TAINTED) == 0 {
+            let (x1, l1, x0, l0) = (self.blk_x, self.blk_l, self.prev_x, self.prev_l);
+            let den = l1 * l1 + l0 * l0;
+            if den > 0.0 {
+                let k = self.dispersion();
+                let var = l1 + l0 + k * den;
+                let lim = p.winsor_z * var.sqrt() + 2.0;
+                let d = (x1 - x0).clamp(-lim, lim);
+                let dl = l1 - l0;
+                let num = d * d - (x1 + x0) - dl * dl;
+                let n = (self.age / DISPERSION_BLOCK) as f32;
+                let a = (1.0 / n).max(1.0 / DISPERSION_MEMORY);
+                self.disp_num += a * (num - self.disp_num);
+                self.disp_den += a * (den - self.disp_den);
+            }
+        }
+        self.prev_x = self.blk_x;
+        self.prev_l = self.blk_l;
+        self.blk_x = 0.0;
+        self.blk_l = 0.0;
+        if self.flags & TAINTED != 0 {
+            self.flags |= PREV_TAINTED;
+        } else {
+            self.flags &= !PREV_TAINTED;
+        }
+        self.flags &= !TAINTED;
     }
 
     /// Forgets the current excursion (after its episode closed).
@@ -438,6 +542,8 @@ impl Series {
             gap,
             inv_min_excess,
             inv_evidence,
+            dispersion,
+            total,
         } = *b;
         let inv_min_excess = inv_min_excess * inv_evidence;
         let x = self.cur as f32;
@@ -543,7 +649,12 @@ impl Series {
             self.slow_x += x;
             self.slow_l += ls;
         }
-        let slow_score = self.slow_score(p, inv_min_excess, inv_evidence);
+        let phi = if self.flags & AGGREGATE != 0 {
+            overdispersion(dispersion, lam, c.minute - self.slow_onset + 1)
+        } else {
+            1.0
+        };
+        let slow_score = self.slow_score(p, inv_min_excess, inv_evidence / phi);
         if slow_score > self.score {
             self.score = slow_score;
             // Only an excursion of an hour or more: anything shorter is the minute test's,
@@ -593,6 +704,9 @@ impl Series {
         } else {
             1.0
         };
+        if total {
+            self.learn_dispersion(p, x, lambda, weight);
+        }
         self.learn(c, p, x, lt, sd, n, weight, step, inv_evidence > 1.0)
     }
 
@@ -657,6 +771,7 @@ impl Default for Series {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::Rng;
     use super::*;
     use chrono_tz::Europe::Berlin;
 
@@ -678,6 +793,8 @@ mod tests {
             gap: false,
             inv_min_excess: 1.0 / cfg.min_excess,
             inv_evidence: 1.0,
+            dispersion: 0.0,
+            total: false,
         };
         (cfg, p, b)
     }
@@ -863,5 +980,79 @@ mod tests {
                 assert!((cold - cfg.cold_abs / 61.0).abs() < 1e-4, "{i}: {cold}");
             }
         }
+    }
+
+    /// Two days of a provider's total at four reports a minute, its rate multiplied by a
+    /// log-normal factor of spread `sigma` that changes every ten minutes (0: Poisson counts);
+    /// the dispersion the series learnt.
+    fn learnt_dispersion(sigma: f64, seed: u64) -> f32 {
+        let (_, p, quiet) = defaults();
+        let b = BlockCtx {
+            total: true,
+            ..quiet
+        };
+        let start = minute("2024-06-03T00:00:00Z");
+        let (mut s, mut rng, mut factor) = (Series::new(), Rng(seed), 1.0);
+        for i in 0..(2 * 24 * 60) {
+            if i % 10 == 0 {
+                factor = (sigma * rng.normal() - sigma * sigma / 2.0).exp();
+            }
+            let c = MinuteCtx::new(i, local_minute(chrono_tz::UTC, start + i64::from(i)));
+            s.cur = rng.poisson(4.0 * factor);
+            s.step(&c, &p, &b);
+        }
+        s.dispersion()
+    }
+
+    /// Poisson counts show no overdispersion; bursts that move the rate by a quarter for ten
+    /// minutes at a time (κ = e^{σ²} − 1 ≈ 0.065) are measured, two standard errors low.
+    #[test]
+    fn the_dispersion_estimate_tells_bursty_counts_from_poisson_ones() {
+        for seed in 1..4 {
+            let poisson = learnt_dispersion(0.0, seed);
+            assert!(poisson < 0.01, "seed {seed}: Poisson counts, κ {poisson}");
+            let bursty = learnt_dispersion(0.25, seed);
+            assert!(
+                (0.025..0.1).contains(&bursty),
+                "seed {seed}: bursty counts, κ {bursty}"
+            );
+        }
+    }
+
+    /// An aggregate's slow test looks for a small rise; where a provider's reports come in
+    /// bursts, the Poisson evidence of a short rise overstates it by `1 + κ·L` (L the
+    /// expectation of a ten-minute block), and the test discounts it. The minute test, which
+    /// looks for a larger rise, is not discounted.
+    #[test]
+    fn an_aggregates_slow_test_discounts_the_evidence_of_a_bursty_provider() {
+        let (_, p, quiet) = defaults();
+        let start = minute("2024-06-03T00:00:00Z");
+        let rise = 24 * 60 + 10 * 60; // Tuesday 10:00, after a day at four a minute
+        let first_alarm = |dispersion: f32| {
+            let b = BlockCtx {
+                dispersion,
+                ..quiet
+            };
+            let mut s = Series::new();
+            s.flags |= AGGREGATE;
+            for i in 0..rise + 30 {
+                let c = MinuteCtx::new(i, local_minute(chrono_tz::UTC, start + i64::from(i)));
+                s.cur = if i < rise { 4 } else { 9 };
+                if s.step(&c, &p, &b).alarm {
+                    return Some((i - rise, s.flags & SLOW != 0));
+                }
+            }
+            None
+        };
+        let (poisson_at, by_slow) = first_alarm(0.0).expect("alarm on Poisson counts");
+        assert!(
+            poisson_at < 15 && by_slow,
+            "{poisson_at} min, slow test {by_slow}"
+        );
+        let (bursty_at, by_slow) = first_alarm(0.065).expect("the minute test still alarms");
+        assert!(
+            bursty_at > poisson_at + 3 && !by_slow,
+            "{bursty_at} min, slow test {by_slow}"
+        );
     }
 }
