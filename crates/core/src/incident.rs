@@ -606,6 +606,13 @@ impl Incident {
         self.state != IncidentState::Resolved
     }
 
+    /// Declared already resolved, without a start of its own: an operator's post-mortem of an
+    /// outage that is over ("incident resolved; root-cause analysis under way"), whose time is
+    /// only that of the statement.
+    pub fn is_post_mortem(&self) -> bool {
+        self.end == Some(self.start)
+    }
+
     /// The services it affects: its own list, else those of its provider that depend on its
     /// components.
     pub fn affected_services(&self, topology: &Topology) -> Vec<ServiceId> {

@@ -25,6 +25,12 @@
 //!    though it takes calls too.
 //!    An operator who declares an incident *for* a detected outage (`Incident::confirms`)
 //!    links the two explicitly; that link holds whatever correlation says.
+//!    A post-mortem (declared already resolved, with no start of its own,
+//!    [`Incident::is_post_mortem`]) is about an outage that is over: it claims the latest
+//!    unclaimed episode of its provider that it describes (as above) and that ended within
+//!    [`POST_MORTEM_LOOKBACK_SECS`] before it. The outage keeps that episode's time, end and
+//!    relations (correlation relates what overlaps in time, and a statement hours later
+//!    overlaps nothing), and takes the root the declaration names.
 //! 3. An episode that no declaration claims is an outage of its own, `ep-YYYYMMDD-HHMM`, suspected while
 //!    open and resolved when it ends.
 //!
@@ -72,6 +78,10 @@ use crate::topology::{ComponentRef, Topology};
 /// An episode overlapping a declared incident from this long before the declaration's start
 /// belongs to it: operators declare after the reports rise, rarely more than an hour later.
 pub const LINK_LEAD_SECS: i64 = 3600;
+
+/// A post-mortem ([`Incident::is_post_mortem`]) is about an outage that ended at most this long
+/// before it: operators publish one within the day.
+pub const POST_MORTEM_LOOKBACK_SECS: i64 = 24 * 3600;
 
 /// Prefix of the ids of outages found only by the detector.
 pub const DETECTED_PREFIX: &str = "ep-";
@@ -609,6 +619,32 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         claimed[k] = best.or_else(scopeless);
     }
 
+    // 2a. A post-mortem is about an outage that is over: it claims the latest episode of its
+    // provider that it can describe and that ended before it, within the lookback, unless a
+    // declaration already claims it. Correlation, which relates what overlaps in time, does
+    // not group a statement hours after the fact with its outage.
+    for (j, i) in incidents.iter().enumerate() {
+        if !i.is_post_mortem() || claimed.contains(&Some(j)) {
+            continue;
+        }
+        let latest = inp
+            .episodes
+            .iter()
+            .enumerate()
+            .filter(|(k, e)| {
+                claimed[*k].is_none()
+                    && e.provider == i.provider
+                    && e.end.is_some_and(|end| {
+                        end <= i.start && i.start.0 - end.0 <= POST_MORTEM_LOOKBACK_SECS
+                    })
+                    && fits_declaration(e, i, topology)
+            })
+            .max_by_key(|(_, e)| e.end);
+        if let Some((k, _)) = latest {
+            claimed[k] = Some(j);
+        }
+    }
+
     // 2b. Callers about a network outage (a customer-service rise that correlation calls its
     // call surge) are part of that outage, not an outage of the hotline: the episode joins
     // the outage it is about, as one more of its episodes.
@@ -642,9 +678,17 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         // A declaration that names no service and no component ("incident at our host
         // network") gave correlation nothing to go by: its relations are those of the
         // episodes it claims (the first of them).
+        // A post-mortem's relations are those of the outage it describes, in its time; its root
+        // is what it names.
+        let post_mortem = i.is_post_mortem() && !members.is_empty();
         let a = match members.first() {
-            Some(&(k, _)) if i.names_nothing() => &groups[k],
+            Some(&(k, _)) if i.names_nothing() || post_mortem => &groups[k],
             _ => &groups[ne + j],
+        };
+        let root = if post_mortem {
+            groups[ne + j].root.clone().or_else(|| a.root.clone())
+        } else {
+            a.root.clone()
         };
         let mut view = views[ne + j].clone();
         let mut technologies = Vec::new();
@@ -730,10 +774,15 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             regions,
             start,
             detected_at,
-            end: i.end,
+            // The operator's post-mortem says it is over, not when it ended: the reports do.
+            end: if post_mortem {
+                members.iter().filter_map(|(_, e)| e.end).max().or(i.end)
+            } else {
+                i.end
+            },
             cause_group: a.group.clone(),
             role: a.role.clone(),
-            root: a.root.clone(),
+            root,
             root_candidates,
             summary,
             explanation: a.explanation.clone(),
@@ -1274,5 +1323,79 @@ mod tests {
         e.regions = vec!["DE-HH".parse().unwrap()];
         let v = view(&t, std::slice::from_ref(&e), &[]);
         assert_eq!(v.outages[0].regions.expand(&t, &e.provider).len(), 1);
+    }
+
+    /// An operator's post-mortem ("incident resolved; analysis under way", declared resolved
+    /// hours after the fact) is about the outage its provider had: it claims the latest
+    /// episode it can describe that ended within the day before it, and the outage keeps the
+    /// episode's time and takes the declaration's root. One it cannot describe, or one a day
+    /// and more later, stays apart.
+    #[test]
+    fn a_post_mortem_claims_the_outage_it_describes() {
+        use crate::event::{IncidentId, LocalizedText};
+        use crate::incident::Declaration;
+        let t = topo();
+        let post_mortem = |component: &str, at: i64| {
+            let i = Incident::declare(
+                Declaration {
+                    id: Some(IncidentId::parse("pm-1").unwrap()),
+                    provider: Some("o2-de".parse().unwrap()),
+                    category: Some(IncidentCategory::Network),
+                    state: Some(IncidentState::Resolved),
+                    title: Some(LocalizedText(BTreeMap::from([(
+                        "en".to_owned(),
+                        "Disruption resolved".to_owned(),
+                    )]))),
+                    components: vec![component.into()],
+                    ..Declaration::default()
+                },
+                &t,
+                Timestamp(at),
+                || IncidentId::parse("generated").unwrap(),
+                false,
+            )
+            .unwrap();
+            assert!(i.is_post_mortem());
+            i
+        };
+        let e = ep(1, &["mobile-data"], &["lte"], T0);
+        let end = e.end.unwrap();
+        let build_with = |i: &Incident| {
+            build(Inputs {
+                topology: &t,
+                episodes: std::slice::from_ref(&e),
+                incidents: std::slice::from_ref(i),
+                components: &[],
+                failed_probes: &[],
+                signal_anomalies: &[],
+                dismissed: &[],
+                now: Timestamp(T0 + 2 * 86_400),
+            })
+        };
+        // Five hours after the episode ended, naming the LTE radio network: one outage.
+        let v = build_with(&post_mortem("ran-lte", end.0 + 5 * 3600));
+        assert_eq!(v.outages.len(), 1, "{:#?}", v.outages);
+        let o = &v.outages[0];
+        assert_eq!(o.id, "pm-1");
+        assert_eq!(o.aliases, [episode_id_of(1)]);
+        assert_eq!(
+            (o.start, o.detected_at, o.end),
+            (e.start, e.detected_at, e.end)
+        );
+        assert_eq!(root(o), "o2-de:ran-lte");
+        // Naming the customer-management system, which mobile data does not need: two.
+        assert_eq!(
+            build_with(&post_mortem("crm-dsl", end.0 + 5 * 3600))
+                .outages
+                .len(),
+            2
+        );
+        // A day and more after the episode ended: two.
+        assert_eq!(
+            build_with(&post_mortem("ran-lte", end.0 + 25 * 3600))
+                .outages
+                .len(),
+            2
+        );
     }
 }
