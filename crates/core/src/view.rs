@@ -46,6 +46,9 @@
 //! its title or statements name (a planned maintenance at night, "(FR-NOR)"), else all regions
 //! of the provider's country. An outage of customer service alone is national: one hotline
 //! serves the whole country, and a region without complaints only had fewer callers.
+//! An outage whose root is another provider's component (an MVNO's on its host's radio
+//! network) gains the regions of that provider's outage of the same cause group that is down in
+//! that component (`inherit_host_regions`): the host's scope rests on many more reports.
 //!
 //! # Operator signals
 //! A signal anomaly never makes an outage. It bears on an outage when it measures a component
@@ -539,6 +542,49 @@ fn with_probed_regions(
     e
 }
 
+/// An outage whose root is another provider's component (an MVNO's, on its host's network)
+/// is felt wherever that provider's outage of the same cause group, down in that component, is
+/// felt: the root says the MVNO's customers there lose what the host's lose, and where few of
+/// them reported, fewer were expected. Its regions gain the host outage's (in its own country;
+/// "all" is then narrowed to the regions it serves like any national outage).
+fn inherit_host_regions(outages: &mut [Outage], topology: &Topology) {
+    let wider: Vec<(usize, RegionSet)> = outages
+        .iter()
+        .enumerate()
+        .filter_map(|(k, o)| {
+            let root = o.root.as_ref().filter(|r| r.provider != o.provider)?;
+            if o.regions.is_all() {
+                return None;
+            }
+            let hosts: Vec<&Outage> = outages
+                .iter()
+                .filter(|h| {
+                    h.provider == root.provider
+                        && h.cause_group == o.cause_group
+                        && (h.root.as_ref() == Some(root) || h.components.contains(root))
+                })
+                .collect();
+            if hosts.is_empty() {
+                return None;
+            }
+            if hosts.iter().any(|h| h.regions.is_all()) {
+                return Some((k, RegionSet::All));
+            }
+            let own = topology.provider_regions(o.provider.as_str());
+            let mut list = o.regions.expand(topology, &o.provider);
+            for h in hosts {
+                let theirs = h.regions.expand(topology, &h.provider);
+                let add: Vec<RegionId> = theirs.into_iter().filter(|r| own.contains(r)).collect();
+                push_unique(&mut list, &add);
+            }
+            Some((k, RegionSet::from_list(&list, topology, &o.provider)))
+        })
+        .collect();
+    for (k, regions) in wider {
+        outages[k].regions = regions;
+    }
+}
+
 /// Builds the product view.
 pub fn build(inp: Inputs<'_>) -> ProductView {
     let topology = inp.topology;
@@ -852,6 +898,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             view,
         });
     }
+    inherit_host_regions(&mut outages, topology);
     // A provider that serves only some regions (a cable operator's footprint): its "all
     // regions" are those it serves, as its latest episode's learned rates show them.
     let mut served: BTreeMap<&ProviderId, &Vec<RegionId>> = BTreeMap::new();
@@ -1397,5 +1444,64 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    /// An MVNO's outage whose root is its host's component is felt wherever the host's outage
+    /// of that cause is: 1&1's few reports from Bavaria do not make Vodafone's national LTE
+    /// fault a Bavarian one for 1&1's customers, who roam on Vodafone's radio network.
+    #[test]
+    fn an_mvno_outage_rooted_in_its_hosts_fault_is_as_wide_as_the_hosts() {
+        let t = topo();
+        let mut host = ep(1, &["mobile-data", "mobile-voice"], &["lte"], T0);
+        host.provider = "vodafone-de".parse().unwrap();
+        let mut mvno = ep(2, &["mobile-data", "mobile-voice"], &["lte"], T0 + 240);
+        mvno.provider = "1und1-de".parse().unwrap();
+        mvno.regions = vec!["DE-BY".parse().unwrap()];
+        let mvno_of = |v: &ProductView| {
+            v.outages
+                .iter()
+                .find(|o| o.provider.as_str() == "1und1-de")
+                .unwrap()
+                .clone()
+        };
+        // Vodafone's LTE probes fail (twice each): its radio network is known down.
+        let lte = ComponentRef {
+            provider: "vodafone-de".parse().unwrap(),
+            component: "ran-lte".parse().unwrap(),
+        };
+        let probes: Vec<(ComponentRef, RegionId, Timestamp)> = ["DE-BE", "DE-BY"]
+            .iter()
+            .flat_map(|r| {
+                [T0 + 60, T0 + 360].map(|at| (lte.clone(), r.parse().unwrap(), Timestamp(at)))
+            })
+            .collect();
+        let view = |t: &Topology, episodes: &[Episode], _: &[SignalAnomaly]| {
+            build(Inputs {
+                topology: t,
+                episodes,
+                incidents: &[],
+                components: &[],
+                failed_probes: &probes,
+                signal_anomalies: &[],
+                dismissed: &[],
+                now: Timestamp(T0 + 3 * 86_400),
+            })
+        };
+        let v = view(&t, &[host.clone(), mvno.clone()], &[]);
+        let o = mvno_of(&v);
+        assert_eq!(root(&o), "vodafone-de:ran-lte", "{}", o.explanation.en);
+        assert_eq!(o.regions, RegionSet::All);
+        // The host's outage in two Länder: the MVNO's in those two.
+        let mut regional = host.clone();
+        regional.regions = vec!["DE-BE".parse().unwrap(), "DE-BY".parse().unwrap()];
+        let v = view(&t, &[regional, mvno.clone()], &[]);
+        assert_eq!(region_names(&mvno_of(&v), &t), ["DE-BE", "DE-BY"]);
+        // A day later the two are not one cause: the MVNO's outage keeps its own regions.
+        let mut later = mvno.clone();
+        later.start = Timestamp(T0 + 86_400);
+        later.detected_at = Timestamp(T0 + 86_400 + 120);
+        later.end = Some(Timestamp(T0 + 86_400 + 3600));
+        let v = view(&t, &[host, later], &[]);
+        assert_eq!(region_names(&mvno_of(&v), &t), ["DE-BY"]);
     }
 }
