@@ -178,13 +178,44 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     // operator declared down (the operator's word before an inference from probes), then the
     // closer onsets (the explanation that most recently preceded, as for customer-service
     // signals below).
-    // (strength, region Jaccard, through a declared component, onset lag, i, j).
+    // (strength, region Jaccard, service fit, through a declared component, onset lag, i, j).
     let declared_path = |r: &Relation, i: usize, j: usize| {
         known_down_via(r).is_some_and(|via| {
             views[i].components.contains(via) || views[j].components.contains(via)
         })
     };
-    let mut edges: Vec<(f64, f64, bool, i64, usize, usize)> = Vec::new();
+    // Then, among links through a component known down, the one whose component explains what
+    // the detected side shows and little else: the Jaccard index of the episode's services and
+    // its provider's services that need the component (calls and landline failing nationwide
+    // fit a declared voice-core fault, 2 of 2, better than a declared transport fault that
+    // would take six services, 2 of 6).
+    let service_fit = |r: &Relation, i: usize, j: usize| {
+        let Some(via) = known_down_via(r) else {
+            return 1.0;
+        };
+        let needs = g.dependents(via);
+        [i, j]
+            .iter()
+            .filter(|&&t| matches!(views[t].origin, Origin::Detected))
+            .map(|&t| {
+                let v = &views[t];
+                let shown = v.services.len();
+                let of_provider: Vec<_> = needs.iter().filter(|k| k.0 == v.provider).collect();
+                let both = v
+                    .services
+                    .iter()
+                    .filter(|s| of_provider.iter().any(|k| &k.1 == *s))
+                    .count();
+                let union = shown + of_provider.len() - both;
+                if union == 0 {
+                    1.0
+                } else {
+                    both as f64 / union as f64
+                }
+            })
+            .fold(1.0, f64::min)
+    };
+    let mut edges: Vec<(f64, f64, f64, bool, i64, usize, usize)> = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             if cs[i] != cs[j] {
@@ -195,6 +226,7 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
                 edges.push((
                     r.confidence,
                     region_jaccard(r),
+                    service_fit(r, i, j),
                     declared_path(r, i, j),
                     lag,
                     i,
@@ -206,12 +238,13 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then(b.1.total_cmp(&a.1))
-            .then(b.2.cmp(&a.2))
-            .then(a.3.cmp(&b.3))
+            .then(b.2.total_cmp(&a.2))
+            .then(b.3.cmp(&a.3))
             .then(a.4.cmp(&b.4))
             .then(a.5.cmp(&b.5))
+            .then(a.6.cmp(&b.6))
     });
-    for (strength, _, _, _, i, j) in edges {
+    for (strength, _, _, _, _, i, j) in edges {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;

@@ -1762,3 +1762,36 @@ fn failures_of_a_component_that_needs_one_declared_down_are_its_symptoms() {
     let ranked = rank_root_causes_of(&[&ep], &t);
     assert_eq!(ranked[0].component, c("o2-de:umts-ran"), "{ranked:#?}");
 }
+
+/// Two faults of one provider declared on different components, both in reach of an episode
+/// of failing calls that began before either: the episode goes with the one whose component
+/// explains what it shows and little else (the voice core, whose only service is calls), not
+/// with the one declared closer to its onset (the UMTS radio network, which would take mobile
+/// data too).
+#[test]
+fn an_episode_goes_with_the_declared_fault_that_explains_what_it_shows() {
+    let t = topo();
+    let calls = det("calls", "o2-de", &["mobile-voice"], &[], 0);
+    let radio = declared(
+        "radio",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:umts-ran"],
+        10,
+    );
+    let voice = declared(
+        "voice",
+        "o2-de",
+        IncidentCategory::Network,
+        &["o2-de:voice-core"],
+        25,
+    );
+    let g = group(&[calls, radio, voice], &t);
+    let (calls, radio, voice) = (
+        group_of(&g, "calls"),
+        group_of(&g, "radio"),
+        group_of(&g, "voice"),
+    );
+    assert_ne!(radio.group, voice.group, "two declared faults stay apart");
+    assert_eq!(calls.group, voice.group, "{:?}", calls.explanation);
+}
