@@ -25,8 +25,9 @@ pub(crate) const AGGREGATE: u8 = 16;
 /// The series' last alarm came while a host's open episode corroborated it
 /// ([`BlockCtx::inv_evidence`]): as a member it lasts as long as that episode.
 pub(crate) const HOSTED: u8 = 32;
-/// A minute of the current dispersion block learnt with less than full weight (anomalous,
-/// member, gap): the block teaches the dispersion estimate nothing.
+/// A minute of the current dispersion block was not a quiet one (learnt with less than full
+/// weight: anomalous, member, gap; in warm-up; or with a suspect score): the block teaches the
+/// dispersion estimate nothing, so an outage's ramp is not learnt as a burst.
 const TAINTED: u8 = 64;
 /// A minute of the previous dispersion block was tainted (or there is none yet).
 const PREV_TAINTED: u8 = 128;
