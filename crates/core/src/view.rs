@@ -1184,16 +1184,61 @@ mod tests {
     }
 
     fn view(t: &Topology, episodes: &[Episode], signals: &[SignalAnomaly]) -> ProductView {
+        build_at(t, episodes, &[], &[], signals, T0 + 86_400)
+    }
+
+    /// The view of these inputs (no component statuses, nothing dismissed) at `now`.
+    fn build_at(
+        topology: &Topology,
+        episodes: &[Episode],
+        incidents: &[Incident],
+        failed_probes: &[(ComponentRef, RegionId, Timestamp)],
+        signal_anomalies: &[SignalAnomaly],
+        now: i64,
+    ) -> ProductView {
         build(Inputs {
-            topology: t,
+            topology,
             episodes,
-            incidents: &[],
+            incidents,
             components: &[],
-            failed_probes: &[],
-            signal_anomalies: signals,
+            failed_probes,
+            signal_anomalies,
             dismissed: &[],
-            now: Timestamp(T0 + 86_400),
+            now: Timestamp(now),
         })
+    }
+
+    /// An incident of O2 on one component, declared at `now` (its start) with an English title.
+    fn declare_o2(
+        t: &Topology,
+        id: &str,
+        category: IncidentCategory,
+        state: IncidentState,
+        title: &str,
+        component: &str,
+        now: i64,
+    ) -> Incident {
+        use crate::event::{IncidentId, LocalizedText};
+        use crate::incident::Declaration;
+        Incident::declare(
+            Declaration {
+                id: Some(IncidentId::parse(id).unwrap()),
+                provider: Some("o2-de".parse().unwrap()),
+                category: Some(category),
+                state: Some(state),
+                title: Some(LocalizedText(BTreeMap::from([(
+                    "en".to_owned(),
+                    title.to_owned(),
+                )]))),
+                components: vec![component.into()],
+                ..Declaration::default()
+            },
+            t,
+            Timestamp(now),
+            || IncidentId::parse("generated").unwrap(),
+            false,
+        )
+        .unwrap()
     }
 
     /// An outage's regions, "all" expanded, as ids.
@@ -1296,30 +1341,19 @@ mod tests {
     /// words name (id or name, as whole words, in the title or a statement), else national.
     #[test]
     fn a_declaration_without_evidence_is_scoped_by_the_regions_it_names() {
-        use crate::event::{IncidentId, LocalizedText};
-        use crate::incident::{Declaration, Statement};
+        use crate::event::LocalizedText;
+        use crate::incident::Statement;
         let t = topo();
         let declare = |en: &str, statement: Option<&str>| {
-            let mut i = Incident::declare(
-                Declaration {
-                    id: Some(IncidentId::parse("maint-1").unwrap()),
-                    provider: Some("o2-de".parse().unwrap()),
-                    category: Some(IncidentCategory::Maintenance),
-                    state: Some(IncidentState::Confirmed),
-                    title: Some(LocalizedText(BTreeMap::from([(
-                        "en".to_owned(),
-                        en.to_owned(),
-                    )]))),
-                    components: vec!["ran-lte".into()],
-                    start: Some(Timestamp(T0)),
-                    ..Declaration::default()
-                },
+            let mut i = declare_o2(
                 &t,
-                Timestamp(T0),
-                || IncidentId::parse("generated").unwrap(),
-                false,
-            )
-            .unwrap();
+                "maint-1",
+                IncidentCategory::Maintenance,
+                IncidentState::Confirmed,
+                en,
+                "ran-lte",
+                T0,
+            );
             if let Some(text) = statement {
                 i.statements.push(Statement {
                     time: Timestamp(T0 + 60),
@@ -1327,16 +1361,7 @@ mod tests {
                     workaround: None,
                 });
             }
-            let v = build(Inputs {
-                topology: &t,
-                episodes: &[],
-                incidents: std::slice::from_ref(&i),
-                components: &[],
-                failed_probes: &[],
-                signal_anomalies: &[],
-                dismissed: &[],
-                now: Timestamp(T0 + 3600),
-            });
+            let v = build_at(&t, &[], std::slice::from_ref(&i), &[], &[], T0 + 3600);
             region_names(&v.outages[0], &t)
         };
         assert_eq!(
@@ -1379,45 +1404,31 @@ mod tests {
     /// and more later, stays apart.
     #[test]
     fn a_post_mortem_claims_the_outage_it_describes() {
-        use crate::event::{IncidentId, LocalizedText};
-        use crate::incident::Declaration;
         let t = topo();
         let post_mortem = |component: &str, at: i64| {
-            let i = Incident::declare(
-                Declaration {
-                    id: Some(IncidentId::parse("pm-1").unwrap()),
-                    provider: Some("o2-de".parse().unwrap()),
-                    category: Some(IncidentCategory::Network),
-                    state: Some(IncidentState::Resolved),
-                    title: Some(LocalizedText(BTreeMap::from([(
-                        "en".to_owned(),
-                        "Disruption resolved".to_owned(),
-                    )]))),
-                    components: vec![component.into()],
-                    ..Declaration::default()
-                },
+            let i = declare_o2(
                 &t,
-                Timestamp(at),
-                || IncidentId::parse("generated").unwrap(),
-                false,
-            )
-            .unwrap();
+                "pm-1",
+                IncidentCategory::Network,
+                IncidentState::Resolved,
+                "Disruption resolved",
+                component,
+                at,
+            );
             assert!(i.is_post_mortem());
             i
         };
         let e = ep(1, &["mobile-data"], &["lte"], T0);
         let end = e.end.unwrap();
         let build_with = |i: &Incident| {
-            build(Inputs {
-                topology: &t,
-                episodes: std::slice::from_ref(&e),
-                incidents: std::slice::from_ref(i),
-                components: &[],
-                failed_probes: &[],
-                signal_anomalies: &[],
-                dismissed: &[],
-                now: Timestamp(T0 + 2 * 86_400),
-            })
+            build_at(
+                &t,
+                std::slice::from_ref(&e),
+                std::slice::from_ref(i),
+                &[],
+                &[],
+                T0 + 2 * 86_400,
+            )
         };
         // Five hours after the episode ended, naming the LTE radio network: one outage.
         let v = build_with(&post_mortem("ran-lte", end.0 + 5 * 3600));
@@ -1476,16 +1487,7 @@ mod tests {
             })
             .collect();
         let view = |t: &Topology, episodes: &[Episode], _: &[SignalAnomaly]| {
-            build(Inputs {
-                topology: t,
-                episodes,
-                incidents: &[],
-                components: &[],
-                failed_probes: &probes,
-                signal_anomalies: &[],
-                dismissed: &[],
-                now: Timestamp(T0 + 3 * 86_400),
-            })
+            build_at(t, episodes, &[], &probes, &[], T0 + 3 * 86_400)
         };
         let v = view(&t, &[host.clone(), mvno.clone()], &[]);
         let o = mvno_of(&v);

@@ -193,24 +193,21 @@ pub fn group(views: &[IncidentView], topology: &Topology) -> Vec<GroupAssignment
         let Some(via) = known_down_via(r) else {
             return 1.0;
         };
-        let needs = g.dependents(via);
         [i, j]
             .iter()
             .filter(|&&t| matches!(views[t].origin, Origin::Detected))
             .map(|&t| {
                 let v = &views[t];
-                let shown = v.services.len();
-                let of_provider: Vec<_> = needs.iter().filter(|k| k.0 == v.provider).collect();
-                let both = v
-                    .services
-                    .iter()
-                    .filter(|s| of_provider.iter().any(|k| &k.1 == *s))
-                    .count();
-                let union = shown + of_provider.len() - both;
+                let shown = v.services.iter().map(|s| (v.provider.clone(), s.clone()));
+                let fit = g.fit(via, &shown.collect(), &[v.provider.clone()].into());
+                // Quiet dependents of the episode's own provider only (not the host's, for a
+                // virtual operator's episode linked through its host's component).
+                let quiet = fit.unaffected.iter().filter(|k| k.0 == v.provider).count();
+                let union = fit.affected + quiet;
                 if union == 0 {
                     1.0
                 } else {
-                    both as f64 / union as f64
+                    fit.covered.len() as f64 / union as f64
                 }
             })
             .fold(1.0, f64::min)
