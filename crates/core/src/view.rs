@@ -41,10 +41,11 @@
 //!
 //! # Scope
 //! Services: the declaration's, else the provider's services that depend on the declared
-//! components, plus those of its episodes. Regions ([`RegionSet`]): the declaration's, else its
-//! episodes', else where probes of its components failed while it was open, else the regions
-//! its title or statements name (a planned maintenance at night, "(FR-NOR)"), else all regions
-//! of the provider's country. An outage of customer service alone is national: one hotline
+//! components, plus those of its episodes. Regions ([`RegionSet`]): the declaration's (its
+//! regions, else those its title names, "Fibre cut (FR-HDF)": `declared_regions`, also what
+//! correlation reads), else its episodes', else where probes of its components failed while it
+//! was open, else the regions its statements name (a planned maintenance at night), else all
+//! regions of the provider's country. An outage of customer service alone is national: one hotline
 //! serves the whole country, and a region without complaints only had fewer callers.
 //! An outage whose root is another provider's component (an MVNO's on its host's radio
 //! network) gains the regions of that provider's outage of the same cause group that is down in
@@ -458,7 +459,7 @@ fn declared_view(topology: &Topology, i: &Incident) -> IncidentView {
         },
         services: i.affected_services(topology),
         components: i.components.clone(),
-        regions: i.regions.clone(),
+        regions: declared_regions(i, topology),
         technologies: Vec::new(),
         problems: Vec::new(),
         start: i.start,
@@ -759,7 +760,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             }
             push_unique(&mut region_list, &e.regions);
         }
-        let regions = match &i.regions {
+        let regions = match &declared_regions(i, topology) {
             Some(l) => RegionSet::from_list(l, topology, &i.provider),
             None if !members.is_empty() => {
                 if national || members.iter().all(|(_, e)| is_hotline_only(e)) {
@@ -780,8 +781,11 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
                     })
                     .map(|(_, r, _)| r.clone())
                     .collect();
+                // The scope of last resort, for a declaration with neither episodes nor
+                // failed probes (a planned maintenance at night): a region its statements
+                // name is a better answer than the whole country.
                 if probed.is_empty() {
-                    RegionSet::from_list(&regions_named(i, topology), topology, &i.provider)
+                    RegionSet::from_list(&regions_named(i, topology, true), topology, &i.provider)
                 } else {
                     RegionSet::from_list(&probed, topology, &i.provider)
                 }
@@ -1051,18 +1055,33 @@ fn append_signals(summary: &mut Explanation, anomalies: &[SignalAnomaly]) {
         .push_str(&format!(" Betreibersignale: {}.", de.join("; ")));
 }
 
-/// What the operator declared, in a sentence.
-/// The regions of the provider's country that a declaration's own words name, in its title or
-/// a statement, in any language: a region's id (`DE-BY`) or its name (`Bayern`, any case), as
-/// a whole word. The scope of last resort, for a declaration with neither episodes nor failed
-/// probes (a planned maintenance at night): "(FR-NOR)" in an operator's title is a better
-/// answer than the whole country.
-fn regions_named(i: &Incident, topology: &Topology) -> Vec<RegionId> {
+/// Where a declaration says its incident is: its regions, else those its title names
+/// ([`regions_named`]), else nothing (it may be national). Operators often write the place
+/// into the title only ("Fibre cut (FR-HDF)", "Störung in Bayern"; the scenario format's
+/// incidents have no regions field): that is their word for the scope as much as a field, and
+/// it keeps a regional fault from claiming a national outage of the same provider beside it.
+/// Statements are left out here: they tell how the incident goes ("restored in Bayern").
+fn declared_regions(i: &Incident, topology: &Topology) -> Option<Vec<RegionId>> {
+    i.regions.clone().or_else(|| {
+        let named = regions_named(i, topology, false);
+        (!named.is_empty()).then_some(named)
+    })
+}
+
+/// The regions of the provider's country that a declaration's own words name, in its title
+/// (and, with `statements`, in a statement), in any language: a region's id (`DE-BY`) or its
+/// name (`Bayern`, any case), as a whole word.
+fn regions_named(i: &Incident, topology: &Topology, statements: bool) -> Vec<RegionId> {
     let texts: Vec<String> = i
         .title
         .0
         .values()
-        .chain(i.statements.iter().flat_map(|s| s.text.0.values()))
+        .chain(
+            i.statements
+                .iter()
+                .filter(|_| statements)
+                .flat_map(|s| s.text.0.values()),
+        )
         .map(|t| t.to_lowercase())
         .collect();
     topology
@@ -1087,6 +1106,7 @@ fn names_word(text: &str, word: &str) -> bool {
         })
 }
 
+/// What the operator declared, in a sentence.
 fn declared_summary(i: &Incident) -> Explanation {
     let comps: Vec<String> = i.components.iter().map(|c| c.to_string()).collect();
     let mut en = format!(
@@ -1505,5 +1525,63 @@ mod tests {
         later.end = Some(Timestamp(T0 + 86_400 + 3600));
         let v = view(&t, &[host, later], &[]);
         assert_eq!(region_names(&mvno_of(&v), &t), ["DE-BY"]);
+    }
+
+    /// An operator who writes the place into the title only ("LTE disruption in Bayern", the
+    /// scenario format's incidents have no regions field) has declared a regional fault: it is
+    /// the outage of the Bavarian episode, and calls failing nationwide twenty minutes later
+    /// are another outage, though calls need the LTE radio too.
+    #[test]
+    fn a_declaration_placed_by_its_title_does_not_claim_a_national_outage_beside_it() {
+        let t = topo();
+        let mut cut = ep(1, &["mobile-data", "mobile-voice"], &["lte"], T0);
+        cut.regions = vec!["DE-BY".parse().unwrap()];
+        let voice = ep(2, &["mobile-voice"], &["lte"], T0 + 1200);
+        let declare = |title: &str| {
+            declare_o2(
+                &t,
+                "net-1",
+                IncidentCategory::Network,
+                IncidentState::Identified,
+                title,
+                "ran-lte",
+                T0 + 1800,
+            )
+        };
+        let outages = |title: &str| {
+            let v = build_at(
+                &t,
+                &[cut.clone(), voice.clone()],
+                &[declare(title)],
+                &[],
+                &[],
+                T0 + 2 * 3600,
+            );
+            let mut list: Vec<(String, Vec<String>, Vec<String>)> = v
+                .outages
+                .iter()
+                .map(|o| {
+                    let regions = match &o.regions {
+                        RegionSet::All => vec!["*".to_owned()],
+                        RegionSet::Only(l) => l.iter().map(|r| r.to_string()).collect(),
+                    };
+                    (o.id.clone(), o.aliases.clone(), regions)
+                })
+                .collect();
+            list.sort();
+            list
+        };
+        let (cut_id, voice_id) = (episode_id_of(1), episode_id_of(2));
+        assert_eq!(
+            outages("LTE disruption in Bayern"),
+            [
+                (voice_id, vec![], vec!["*".to_owned()]),
+                ("net-1".to_owned(), vec![cut_id], vec!["DE-BY".to_owned()]),
+            ]
+        );
+        // Without a place the declaration may be national: it claims both.
+        let both = outages("LTE disruption");
+        assert_eq!(both.len(), 1, "{both:?}");
+        assert_eq!(both[0].0, "net-1");
     }
 }

@@ -554,8 +554,13 @@ pub(super) fn relate_in(
     // one's services stayed quiet. A fault of one component would show in both alike.
     let national = |v: &IncidentView| !v.is_regional(g.topo);
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
-    let separated =
-        a.provider == b.provider && detected(a) && detected(b) && national(a) != national(b);
+    // Likewise a declaration that names its regions (a fibre cut "(FR-HDF)") and a national
+    // episode: the declared fault would stop at its regions. A declaration that names none
+    // may be national, and explains a regional episode.
+    let regional_beside = |x: &IncidentView, y: &IncidentView| {
+        detected(x) && national(x) && (detected(y) || y.regions.is_some()) && !national(y)
+    };
+    let separated = a.provider == b.provider && (regional_beside(a, b) || regional_beside(b, a));
     // Between two detected episodes of one provider, a component whose probes failed
     // explains a national one only if fewer than half as many of the provider's services that
     // need it stay quiet in the episode as show it (the quiet-dependents test of
@@ -603,7 +608,10 @@ pub(super) fn relate_in(
             let known = ((da.contains(&c) && clb.contains(&c))
                 || (db.contains(&c) && cla.contains(&c)))
                 && if declared {
-                    explains_most(a, &c) && explains_most(b, &c)
+                    explains_most(a, &c)
+                        && explains_most(b, &c)
+                        && !regional_beside(a, b)
+                        && !regional_beside(b, a)
                 } else {
                     a.provider != b.provider
                         || (explains_national(a, &c) && explains_national(b, &c))
