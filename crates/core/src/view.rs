@@ -56,7 +56,9 @@
 //! the outage's services need and begins while the outage lasts (or in the ten minutes before)
 //! ([`IncidentView::attach_signal_anomalies`]): it is then evidence for that component as the
 //! root (see [`crate::correlate`]) and named in the outage's summary; a regional anomaly also
-//! adds its region to a regional episode, as a failed probe does.
+//! adds its region to a regional episode, as a failed probe does. A regional anomaly that a
+//! regional outage of its provider carries is that outage's alone, not evidence for a national
+//! outage beside it (`explain_away_regional_anomalies`).
 //!
 //! # Headline
 //! A service is affected while an open outage names it (national: major outage, regional:
@@ -586,6 +588,42 @@ fn inherit_host_regions(outages: &mut [Outage], topology: &Topology) {
     }
 }
 
+/// A regional anomaly inside a regional outage of its provider is that outage's symptom, not
+/// evidence for a national outage beside it: the national outage's own fault would show
+/// wherever it is (traffic falls in every region's series). Without this, broadband sessions
+/// falling in the one region of a fibre cut named the broadband gateways as the root of a
+/// national voice outage that began beside the cut. An anomaly both carry stays with the
+/// regional one only; an anomaly without a region, or outside every regional outage, stays with
+/// every outage it bears on.
+fn explain_away_regional_anomalies(views: &mut [IncidentView], topology: &Topology) {
+    let regional: Vec<usize> = (0..views.len())
+        .filter(|&k| views[k].is_regional(topology))
+        .collect();
+    for k in 0..views.len() {
+        if regional.contains(&k) || views[k].signal_anomalies.is_empty() {
+            continue;
+        }
+        let explained: Vec<bool> = views[k]
+            .signal_anomalies
+            .iter()
+            .map(|a| {
+                a.region.as_ref().is_some_and(|r| {
+                    regional.iter().any(|&j| {
+                        let w = &views[j];
+                        w.provider == views[k].provider
+                            && w.regions.as_ref().is_some_and(|rs| rs.contains(r))
+                            && w.signal_anomalies.contains(a)
+                    })
+                })
+            })
+            .collect();
+        let mut it = explained.into_iter();
+        views[k]
+            .signal_anomalies
+            .retain(|_| !it.next().unwrap_or(false));
+    }
+}
+
 /// Builds the product view.
 pub fn build(inp: Inputs<'_>) -> ProductView {
     let topology = inp.topology;
@@ -619,6 +657,7 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
         v.attach_signal_anomalies(inp.signal_anomalies, topology, now);
         v
     }));
+    explain_away_regional_anomalies(&mut views, topology);
     let groups = correlate::group(&views, topology);
     let ne = inp.episodes.len();
 
@@ -1583,5 +1622,34 @@ mod tests {
         let both = outages("LTE disruption");
         assert_eq!(both.len(), 1, "{both:?}");
         assert_eq!(both[0].0, "net-1");
+    }
+
+    /// LTE sessions falling in Bavaria during a Bavarian data outage are its symptom; a
+    /// national voice outage that began beside it would show in every Land's sessions, so the
+    /// Bavarian anomaly is no evidence for it (it named the wrong root in such a pair).
+    #[test]
+    fn a_regional_anomaly_inside_a_regional_outage_is_not_evidence_for_a_national_one() {
+        let t = topo();
+        let mut regional = ep(1, &["mobile-data"], &["lte"], T0);
+        regional.regions = vec!["DE-BY".parse().unwrap()];
+        let national = ep(2, &["mobile-voice"], &["lte"], T0 + 1200);
+        let carried = |component: &str, region: Option<&str>| {
+            let a = anomaly("lte-sessions", component, region, T0 + 1500);
+            let v = view(&t, &[regional.clone(), national.clone()], &[a]);
+            let has = |id: u64| {
+                let o = v
+                    .outages
+                    .iter()
+                    .find(|o| o.id == episode_id_of(id))
+                    .unwrap();
+                !o.view.signal_anomalies.is_empty()
+            };
+            (has(1), has(2))
+        };
+        assert_eq!(carried("ran-lte", Some("DE-BY")), (true, false));
+        // Not the regional outage's symptom (mobile data does not need the voice platform), or
+        // without a region: evidence for the national one.
+        assert_eq!(carried("ims-voice", Some("DE-BY")), (false, true));
+        assert_eq!(carried("ran-lte", None), (true, true));
     }
 }
