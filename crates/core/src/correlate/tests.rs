@@ -1391,6 +1391,87 @@ fn a_local_event_relates_two_networks_failing_in_one_place_and_each_keeps_its_ro
     }
 }
 
+/// A storm over three regions takes one network down in all three and a fixed network, present
+/// only in one of them or hit only there, in that one: the same place, though the Jaccard index
+/// of the two scopes is a third. An operator who declares its part of the storm with its place
+/// ("(IT-34)") declares it up to an hour after the reports rose: the declaration is a member of
+/// the scene, and its start may lag by that much.
+#[test]
+fn a_local_event_holds_a_scope_inside_the_other_and_a_declaration_that_names_its_place() {
+    let t = Topology::from_toml("t", TWO_NETWORKS).unwrap();
+    let fixed = within(
+        det("f", "fibra-it", &["fixed-internet", "landline"], &[], 0),
+        &["IT-34"],
+    );
+    // Three regions holding 30 % of the mobile network's customers (learned shares).
+    let wide = IncidentView {
+        region_shares: [
+            ("IT-21", 0.35),
+            ("IT-25", 0.35),
+            ("IT-34", 0.1),
+            ("IT-45", 0.1),
+            ("IT-52", 0.1),
+            ("IT-62", 0.0),
+        ]
+        .iter()
+        .map(|(r, w)| (r.parse().unwrap(), *w))
+        .collect(),
+        ..within(
+            det("m", "mobil-it", &["mobile-data", "mobile-voice"], &[], 4),
+            &["IT-34", "IT-45", "IT-52"],
+        )
+    };
+    let r = relate(&wide, &fixed, &t);
+    assert_eq!(r.verdict, Verdict::Related, "{r:#?}");
+    assert!(has(&r, |e| matches!(e, Evidence::LocalEvent { .. })));
+    // Overlapping without one inside the other is not the same place.
+    let beside = within(
+        det("b", "mobil-it", &["mobile-data", "mobile-voice"], &[], 4),
+        &["IT-45", "IT-52"],
+    );
+    let fixed_two = within(
+        det("f2", "fibra-it", &["fixed-internet", "landline"], &[], 0),
+        &["IT-34", "IT-45"],
+    );
+    assert!(!has(&relate(&beside, &fixed_two, &t), |e| matches!(
+        e,
+        Evidence::LocalEvent { .. }
+    )));
+    let declared_at = |minutes: i64| IncidentView {
+        services: vec![
+            "mobile-data".parse().unwrap(),
+            "mobile-voice".parse().unwrap(),
+        ],
+        ..within(
+            declared(
+                "d",
+                "mobil-it",
+                IncidentCategory::Network,
+                &["mobil-it:radio-access"],
+                minutes,
+            ),
+            &["IT-34"],
+        )
+    };
+    let local = |v: &IncidentView| {
+        has(&relate(v, &fixed, &t), |e| {
+            matches!(e, Evidence::LocalEvent { .. })
+        })
+    };
+    assert!(
+        local(&declared_at(50)),
+        "{:#?}",
+        relate(&declared_at(50), &fixed, &t)
+    );
+    assert!(!local(&declared_at(70)));
+    // A declaration that names no place may be national: not a member of a scene.
+    let unplaced = IncidentView {
+        regions: None,
+        ..declared_at(10)
+    };
+    assert!(!local(&unplaced));
+}
+
 #[test]
 fn a_spill_over_footprint_counts_customers_where_the_detector_learned_them() {
     // No populations in the topology: by equal shares one Land of four holds a quarter of the
