@@ -596,11 +596,10 @@ fn inherit_host_regions(outages: &mut [Outage], topology: &Topology) {
 /// regional one only; an anomaly without a region, or outside every regional outage, stays with
 /// every outage it bears on.
 fn explain_away_regional_anomalies(views: &mut [IncidentView], topology: &Topology) {
-    let regional: Vec<usize> = (0..views.len())
-        .filter(|&k| views[k].is_regional(topology))
-        .collect();
+    let is_regional: Vec<bool> = views.iter().map(|v| v.is_regional(topology)).collect();
+    let regional: Vec<usize> = (0..views.len()).filter(|&k| is_regional[k]).collect();
     for k in 0..views.len() {
-        if regional.contains(&k) || views[k].signal_anomalies.is_empty() {
+        if is_regional[k] || views[k].signal_anomalies.is_empty() {
             continue;
         }
         let explained: Vec<bool> = views[k]

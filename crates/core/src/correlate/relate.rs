@@ -44,7 +44,9 @@ pub(super) const DIFFERENT_SYMPTOMS: f64 = 0.5;
 /// | `min_services` | 2 | a site that loses power or backhaul drops everything it carries; a fault of one component shows in one service (the own generator's `same-region` kind: a DSL fault beside a regional voice-core fault, unrelated) | ≥ 2 |
 ///
 /// Onsets within [`COMMON_ONSET_SECS`], as for a shared component: a detector's onset for a
-/// slow regional rise can lag the truth by 20 minutes and more.
+/// slow regional rise can lag the truth by 20 minutes and more. A declared side (a declaration
+/// that names its place) may begin up to `view::LINK_LEAD_SECS` after a detected one, or that
+/// far from another declared one: its start is when the operator spoke.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LocalEventRule {
     pub max_share: f64,
