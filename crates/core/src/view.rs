@@ -596,30 +596,16 @@ fn inherit_host_regions(outages: &mut [Outage], topology: &Topology) {
 /// regional one only; an anomaly without a region, or outside every regional outage, stays with
 /// every outage it bears on.
 fn explain_away_regional_anomalies(views: &mut [IncidentView], topology: &Topology) {
-    let is_regional: Vec<bool> = views.iter().map(|v| v.is_regional(topology)).collect();
-    let regional: Vec<usize> = (0..views.len()).filter(|&k| is_regional[k]).collect();
-    for k in 0..views.len() {
-        if is_regional[k] || views[k].signal_anomalies.is_empty() {
-            continue;
-        }
-        let explained: Vec<bool> = views[k]
-            .signal_anomalies
-            .iter()
-            .map(|a| {
-                a.region.as_ref().is_some_and(|r| {
-                    regional.iter().any(|&j| {
-                        let w = &views[j];
-                        w.provider == views[k].provider
-                            && w.regions.as_ref().is_some_and(|rs| rs.contains(r))
-                            && w.signal_anomalies.contains(a)
-                    })
-                })
-            })
-            .collect();
-        let mut it = explained.into_iter();
-        views[k]
-            .signal_anomalies
-            .retain(|_| !it.next().unwrap_or(false));
+    // An attached anomaly is of its view's provider and, when both have regions, in the view's
+    // regions (`IncidentView::attach_signal_anomalies`): equality says the rest.
+    let carried: Vec<SignalAnomaly> = views
+        .iter()
+        .filter(|v| v.is_regional(topology))
+        .flat_map(|v| v.signal_anomalies.iter().filter(|a| a.region.is_some()))
+        .cloned()
+        .collect();
+    for v in views.iter_mut().filter(|v| !v.is_regional(topology)) {
+        v.signal_anomalies.retain(|a| !carried.contains(a));
     }
 }
 
@@ -798,7 +784,8 @@ pub fn build(inp: Inputs<'_>) -> ProductView {
             }
             push_unique(&mut region_list, &e.regions);
         }
-        let regions = match &declared_regions(i, topology) {
+        // The declaration's own regions, as its correlation view holds them (`declared_view`).
+        let regions = match &views[ne + j].regions {
             Some(l) => RegionSet::from_list(l, topology, &i.provider),
             None if !members.is_empty() => {
                 if national || members.iter().all(|(_, e)| is_hotline_only(e)) {

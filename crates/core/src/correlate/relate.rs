@@ -462,11 +462,12 @@ fn local_event(a: &IncidentView, b: &IncidentView, f: &Facts, scene: bool) -> bo
 }
 
 /// The place of a local event, whatever the onsets and breadth: two telecoms, each detected
-/// from reports or declared with its place, both regional, in the same place.
+/// from reports or declared with its place, both regional, in the same place (a declaration
+/// that names no place covers its provider's whole country, so it is not regional).
 fn local_scene(g: &Graph, a: &IncidentView, b: &IncidentView, f: &Facts) -> bool {
     let here = |v: &IncidentView| {
         kind(g, v) == Some(ProviderKind::Telecom)
-            && (matches!(v.origin, Origin::Detected) || (v.is_declared() && v.regions.is_some()))
+            && (matches!(v.origin, Origin::Detected) || v.is_declared())
             && regional(g, v)
     };
     // The same place: much of the two scopes shared, or one inside the other (a storm over
@@ -572,10 +573,9 @@ pub(super) fn relate_in(
     let detected = |v: &IncidentView| matches!(v.origin, Origin::Detected);
     // Likewise a declaration that names its regions (a fibre cut "(FR-HDF)") and a national
     // episode: the declared fault would stop at its regions. A declaration that names none
-    // may be national, and explains a regional episode.
-    let regional_beside = |x: &IncidentView, y: &IncidentView| {
-        detected(x) && national(x) && (detected(y) || y.regions.is_some()) && !national(y)
-    };
+    // counts as national, and explains a regional episode.
+    let regional_beside =
+        |x: &IncidentView, y: &IncidentView| detected(x) && national(x) && !national(y);
     let separated = a.provider == b.provider && (regional_beside(a, b) || regional_beside(b, a));
     // Between two detected episodes of one provider, a component whose probes failed
     // explains a national one only if fewer than half as many of the provider's services that
